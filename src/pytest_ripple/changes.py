@@ -1,0 +1,93 @@
+"""Detect changed files: stat every known file, hash those whose size or mtime moved,
+re-fingerprint those whose content moved."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_ripple.fingerprint import FileChange, Fingerprint, diff, fingerprint_python, whole_file
+from pytest_ripple.store import FileRow
+
+PY_SUFFIXES = (".py", ".pyw")
+
+
+def is_python(path: str) -> bool:
+    return path.endswith(PY_SUFFIXES)
+
+
+def fingerprint_bytes(path: str, data: bytes) -> Fingerprint:
+    return fingerprint_python(data) if is_python(path) else whole_file(data)
+
+
+@dataclass
+class FileState:
+    """A file as it is on disk now."""
+
+    path: str  # relative to the rootdir, with forward slashes
+    mtime_ns: int
+    size: int
+    fp: Fingerprint | None  # None: missing or unreadable
+
+
+def read_state(root: Path, rel: str) -> FileState:
+    full = root / rel
+    try:
+        st = os.stat(full)
+        with open(full, "rb") as f:
+            data = f.read()
+    except (OSError, ValueError):
+        return FileState(rel, 0, -1, None)
+    return FileState(rel, st.st_mtime_ns, st.st_size, fingerprint_bytes(rel, data))
+
+
+@dataclass
+class Changes:
+    changed: dict[str, tuple[FileRow, FileState, FileChange]] = field(default_factory=dict)
+    touched: list[FileState] = field(default_factory=list)  # same content, new mtime/size
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(self.changed)
+
+
+def detect(root: Path, files: dict[str, FileRow]) -> Changes:
+    out = Changes()
+    for rel, row in files.items():
+        full = root / rel
+        try:
+            st = os.stat(full)
+        except (OSError, ValueError):
+            st = None
+        if st is not None and st.st_mtime_ns == row.mtime_ns and st.st_size == row.size:
+            continue  # the shortcut; a restored CI cache misses it and falls to hashing
+        state = read_state(root, rel)
+        if state.fp is not None and state.fp.content == row.content:
+            out.touched.append(state)
+            continue
+        old = row.fingerprint()
+        if old is None and row.fp_blob is None and state.fp is not None:
+            old = Fingerprint(content=row.content)  # a data file: whole-file compare
+        out.changed[rel] = (row, state, diff(old, state.fp))
+    return out
+
+
+def relative_to_root(root: str, filename: str) -> str | None:
+    """The path of a file relative to the rootdir (``root`` ends with a separator), or
+    None when it is not project code: outside the rootdir, or installed in a
+    site-packages inside it (a ``.venv``). Nothing else is excluded by guesswork: a
+    file we do not track is a change we cannot see."""
+    if not filename or filename[0] == "<":
+        return None
+    full = os.path.normcase(os.path.abspath(filename))
+    if not full.startswith(root):
+        return None
+    rel = full[len(root) :]
+    if _INSTALLED.search(rel):
+        return None
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
+_INSTALLED = re.compile(r"(^|[\\/])(site-packages|dist-packages|__pycache__)[\\/]")

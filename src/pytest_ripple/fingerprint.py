@@ -1,0 +1,492 @@
+"""Fingerprints of files: the parts of a file a test can depend on, each with a digest.
+
+A Python file is cut into *blocks* (each outermost function or method, hashed whole:
+decorators, signature, docstring and body) and *bindings* (each name a module or class
+body binds at import time, with the digest of the statement that binds it and the names
+that statement reads). Statements that do more than bind names (calls, loops, ``try``,
+star imports) are *effects*. Comments and formatting never reach a digest: we hash a
+dump of the AST that leaves out positions. A file that does not parse, or is not
+Python, is one whole-file block.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import json
+import tokenize
+import zlib
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+# Bump when the digest of unchanged source would come out different.
+FP_VERSION = 1
+
+MODULE = "<module>"  # module-level code: what runs at import
+WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
+
+DEF, CLASS, VALUE, IMPORT = "def", "class", "value", "import"
+
+
+def digest(data: bytes) -> str:
+    """A stable short digest (never Python's randomized ``hash()``)."""
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+class _Tokens:
+    """The source as normalized tokens, to digest any span of it.
+
+    Comments, blank lines, line breaks inside brackets and indentation width are
+    formatting and never reach a digest; every other token does (``(a * b)`` is not
+    ``a * b`` to us, as to any reader of a diff). Strings are compared by value, so
+    quote style does not count either. Python 3.12 cut f-strings into several
+    tokens: we join them back into the source text, so two interpreters that share a
+    data file agree on every digest.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+        self.lines = text.splitlines(keepends=True)
+        self.pos: list[tuple[int, int]] = []
+        self.text: list[str] = []
+        fstring_start: tuple[int, int] | None = None
+        depth = 0
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            kind = tok.type
+            name = tokenize.tok_name.get(kind, "")
+            if name == "FSTRING_START":
+                if depth == 0:
+                    fstring_start = tok.start
+                depth += 1
+                continue
+            if depth:
+                if name == "FSTRING_END":
+                    depth -= 1
+                    if depth == 0 and fstring_start is not None:
+                        self._add(fstring_start, self._slice(fstring_start, tok.end))
+                continue
+            if kind in _SKIP:
+                continue
+            if kind == tokenize.STRING:
+                value = tok.string
+                try:
+                    value = repr(ast.literal_eval(value))
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    pass  # an f-string before 3.12: its source text
+                self._add(tok.start, value)
+            elif kind in (tokenize.NEWLINE,) or tok.string == ";":
+                self._add(tok.start, ";")
+            elif kind == tokenize.INDENT:
+                self._add(tok.start, "{")
+            elif kind == tokenize.DEDENT:
+                self._add(tok.start, "}")
+            else:
+                self._add(tok.start, tok.string)
+
+    def _add(self, pos: tuple[int, int], text: str) -> None:
+        self.pos.append(pos)
+        self.text.append(text)
+
+    def _slice(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        (r1, c1), (r2, c2) = start, end
+        if r1 == r2:
+            return self.lines[r1 - 1][c1:c2]
+        parts = [self.lines[r1 - 1][c1:]] + self.lines[r1 : r2 - 1] + [self.lines[r2 - 1][:c2]]
+        return "".join(parts)
+
+    def char_col(self, row: int, byte_col: int) -> int:
+        """ast counts columns in UTF-8 bytes, tokenize in characters."""
+        line = self.lines[row - 1] if 0 < row <= len(self.lines) else ""
+        if line.isascii():
+            return byte_col
+        return len(line.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def start(self, node: Any) -> tuple[int, int]:
+        return (node.lineno, self.char_col(node.lineno, node.col_offset))
+
+    def end(self, node: Any) -> tuple[int, int]:
+        row = node.end_lineno or node.lineno
+        return (row, self.char_col(row, node.end_col_offset or 0))
+
+    def span(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        i = bisect_left(self.pos, start)
+        j = bisect_left(self.pos, end)
+        # indentation markers before a statement depend on what came before it
+        while i < j and self.text[i] in ("{", "}", ";"):
+            i += 1
+        return digest("\x00".join(self.text[i:j]).encode("utf-8", "surrogatepass"))
+
+    def node(self, *nodes: Any) -> str:
+        return digest("|".join(self.span(self.start(n), self.end(n)) for n in nodes).encode())
+
+
+_SKIP = frozenset(
+    {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
+)
+
+
+def used_names(*nodes: Any) -> set[str]:
+    """Every name a piece of code can read: globals, attributes, keyword names and
+    identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
+    over-approximates and so stays safe."""
+    out: set[str] = set()
+    for root in nodes:
+        if root is None:
+            continue
+        for node in ast.walk(root) if isinstance(root, ast.AST) else _walk_list(root):
+            if isinstance(node, ast.Name):
+                out.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                out.add(node.attr)
+            elif isinstance(node, ast.alias):
+                out.update(node.name.split("."))
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                out.update(node.module.split("."))
+            elif isinstance(node, (ast.keyword, ast.arg)) and node.arg:
+                out.add(node.arg)  # keyword names; parameters name the fixtures a test uses
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.isidentifier()
+            ):
+                out.add(node.value)
+    out.discard("*")
+    return out
+
+
+def _walk_list(nodes: Iterable[Any]) -> Iterable[ast.AST]:
+    for node in nodes:
+        if isinstance(node, ast.AST):
+            yield from ast.walk(node)
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Names a statement (of any nesting) binds in its scope."""
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            out.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(sub.name)
+        elif isinstance(sub, ast.alias):
+            out.add(sub.asname or sub.name.split(".")[0])
+    out.discard("*")
+    return out
+
+
+@dataclass
+class Binding:
+    """A name bound by module or class code at import time."""
+
+    kind: str  # DEF, CLASS, VALUE or IMPORT
+    digest: str
+    deps: frozenset[str]
+    decorated: bool = False
+
+
+@dataclass
+class Effect:
+    """An import-time statement that does more than bind names."""
+
+    scope: str
+    digest: str
+    uses: frozenset[str]
+    binds: frozenset[str]
+
+
+@dataclass
+class Fingerprint:
+    """What a file is, as far as selection cares."""
+
+    content: str  # digest of the bytes
+    parsed: bool = False
+    blocks: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    bindings: dict[tuple[str, str], Binding] = field(default_factory=dict)
+    effects: list[Effect] = field(default_factory=list)
+    module: str = ""  # digest of all import-time code
+
+    def block_at(self, firstlineno: int, co_name: str) -> str:
+        """The block a code object starting at this line belongs to."""
+        if not self.parsed:
+            return WHOLE
+        if co_name == "<module>":
+            return MODULE
+        starts = [s[0] for s in self.spans]
+        i = bisect_right(starts, firstlineno) - 1
+        if i >= 0:
+            start, end, name = self.spans[i]
+            if start <= firstlineno <= end:
+                return name
+        return MODULE
+
+    def blocks_in_scope(self, scope: str) -> set[str]:
+        prefix = scope + "."
+        return {b for b in self.blocks if b.startswith(prefix)}
+
+    def bound_in_module(self) -> set[str]:
+        names = {name for (_, name) in self.bindings}
+        for eff in self.effects:
+            names |= eff.binds
+        return names
+
+    # -- storage -------------------------------------------------------------
+    def dumps(self) -> bytes:
+        doc = {
+            "v": FP_VERSION,
+            "c": self.content,
+            "p": self.parsed,
+            "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
+            "s": self.spans,
+            "n": [
+                [scope, name, b.kind, b.digest, sorted(b.deps), b.decorated]
+                for (scope, name), b in self.bindings.items()
+            ],
+            "e": [[e.scope, e.digest, sorted(e.uses), sorted(e.binds)] for e in self.effects],
+            "m": self.module,
+        }
+        return zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
+
+    @classmethod
+    def loads(cls, data: bytes) -> Fingerprint | None:
+        """None when the stored form is from another version or damaged."""
+        try:
+            doc = json.loads(zlib.decompress(data))
+            if doc.get("v") != FP_VERSION:
+                return None
+            return cls(
+                content=doc["c"],
+                parsed=doc["p"],
+                blocks={k: (d, frozenset(n)) for k, (d, n) in doc["b"].items()},
+                spans=[(s, e, n) for s, e, n in doc["s"]],
+                bindings={
+                    (scope, name): Binding(kind, dg, frozenset(deps), deco)
+                    for scope, name, kind, dg, deps, deco in doc["n"]
+                },
+                effects=[Effect(s, d, frozenset(u), frozenset(b)) for s, d, u, b in doc["e"]],
+                module=doc["m"],
+            )
+        except (ValueError, KeyError, TypeError, zlib.error):
+            return None
+
+
+def whole_file(data: bytes) -> Fingerprint:
+    return Fingerprint(content=digest(data))
+
+
+def fingerprint_python(data: bytes) -> Fingerprint:
+    """Fingerprint Python source; a file that does not parse is one whole-file block."""
+    fp = Fingerprint(content=digest(data))
+    try:
+        tree = ast.parse(data)
+        _Scanner(fp, _Tokens(data)).scope(tree.body, "")
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError,
+            UnicodeDecodeError, LookupError):
+        return Fingerprint(content=fp.content)
+    fp.parsed = True
+    fp.spans.sort()
+    parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
+    parts += sorted(e.digest for e in fp.effects)
+    fp.module = digest("\n".join(parts).encode())
+    return fp
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` never runs under pytest."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    t = stmt.test
+    sides = [t.left, *t.comparators]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+def _docstring_node(body: Sequence[ast.stmt]) -> ast.stmt | None:
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        return body[0]
+    return None
+
+
+class _Scanner:
+    def __init__(self, fp: Fingerprint, tok: _Tokens) -> None:
+        self.fp = fp
+        self.tok = tok
+
+    def def_start(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[
+        int, int
+    ]:
+        line = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        return (line, self.tok.char_col(node.lineno, node.col_offset))
+
+    def header(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+        """Decorators, signature (or bases) and docstring: what runs at import time."""
+        doc = _docstring_node(node.body)
+        first = node.body[0]
+        head = self.tok.span(self.def_start(node), self.tok.start(first))
+        return digest(f"{head}|{self.tok.node(doc) if doc is not None else ''}".encode())
+
+    def bind(self, scope: str, name: str, b: Binding) -> None:
+        key = (scope, name)
+        old = self.fp.bindings.get(key)
+        if old is not None:  # bound twice (try/except imports, X += 1): fold together
+            kind = DEF if DEF in (old.kind, b.kind) else b.kind
+            b = Binding(
+                kind,
+                digest(f"{old.digest}{b.digest}".encode()),
+                old.deps | b.deps,
+                old.decorated or b.decorated,
+            )
+        self.fp.bindings[key] = b
+
+    def block(self, qual: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        name = qual
+        n = 2
+        while name in self.fp.blocks:  # a redefinition keeps both blocks apart
+            name = f"{qual}#{n}"
+            n += 1
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        end = node.end_lineno or node.lineno
+        dg = self.tok.span(self.def_start(node), self.tok.end(node))
+        self.fp.blocks[name] = (dg, frozenset(used_names(node)))
+        self.fp.spans.append((start, end, name))
+
+    def scope(self, body: Sequence[ast.stmt], scope: str) -> None:
+        doc = _docstring_node(body)
+        for stmt in body:
+            if stmt is doc:
+                self.bind(scope, "__doc__", Binding(VALUE, self.tok.node(stmt), frozenset()))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qual = f"{scope}.{stmt.name}" if scope else stmt.name
+                self.block(qual, stmt)
+                deps = used_names(stmt.decorator_list, stmt.args, stmt.returns)
+                self.bind(
+                    scope,
+                    stmt.name,
+                    Binding(DEF, self.header(stmt), frozenset(deps), bool(stmt.decorator_list)),
+                )
+            elif isinstance(stmt, ast.ClassDef):
+                qual = f"{scope}.{stmt.name}" if scope else stmt.name
+                deps = used_names(stmt.bases, stmt.keywords, stmt.decorator_list)
+                self.bind(
+                    scope,
+                    stmt.name,
+                    Binding(
+                        CLASS, self.header(stmt), frozenset(deps), bool(stmt.decorator_list)
+                    ),
+                )
+                self.scope(stmt.body, qual)
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    deps = frozenset(alias.name.split("."))
+                    dg = digest(f"import {alias.name} as {alias.asname}".encode())
+                    self.bind(scope, bound, Binding(IMPORT, dg, deps))
+            elif isinstance(stmt, ast.ImportFrom) and all(a.name != "*" for a in stmt.names):
+                for alias in stmt.names:
+                    dg = digest(
+                        f"from {'.' * stmt.level}{stmt.module} import {alias.name} as "
+                        f"{alias.asname}".encode()
+                    )
+                    deps = frozenset({alias.name})
+                    self.bind(scope, alias.asname or alias.name, Binding(IMPORT, dg, deps))
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _simple_targets(
+                stmt
+            ):
+                value = getattr(stmt, "value", None)
+                deps = used_names(value, getattr(stmt, "annotation", None))
+                if isinstance(stmt, ast.AugAssign):
+                    deps |= _bound_names(stmt)
+                dg = self.tok.node(stmt)
+                for name in sorted(_bound_names(stmt)):
+                    self.bind(scope, name, Binding(VALUE, dg, frozenset(deps)))
+            elif scope == "" and _is_main_guard(stmt):
+                continue
+            elif type(stmt).__name__ == "TypeAlias":  # 3.12 ``type X = ...``
+                name_node = getattr(stmt, "name", None)
+                if isinstance(name_node, ast.Name):
+                    deps = frozenset(used_names(getattr(stmt, "value", None)))
+                    self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), deps))
+            else:
+                self.fp.effects.append(
+                    Effect(
+                        scope,
+                        self.tok.node(stmt),
+                        frozenset(used_names(stmt)),
+                        frozenset(_bound_names(stmt)),
+                    )
+                )
+
+
+def _simple_targets(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:
+    """True when every target is a plain name (or a tuple of them): pure binding.
+    ``obj.attr = v`` and ``d[k] = v`` mutate another object, so they are effects."""
+    targets: list[ast.expr] = (
+        list(stmt.targets) if isinstance(stmt, ast.Assign) else [stmt.target]
+    )
+    todo = list(targets)
+    while todo:
+        t = todo.pop()
+        if isinstance(t, (ast.Tuple, ast.List)):
+            todo.extend(t.elts)
+        elif isinstance(t, ast.Starred):
+            todo.append(t.value)
+        elif not isinstance(t, ast.Name):
+            return False
+    return True
+
+
+@dataclass
+class FileChange:
+    """How a file's new fingerprint differs from the one stored."""
+
+    blocks: set[str] = field(default_factory=set)  # blocks changed or removed
+    body_only: set[str] = field(default_factory=set)  # of those, changed in body only
+    bindings: set[tuple[str, str]] = field(default_factory=set)  # (scope, name)
+    effects: bool = False
+    module: bool = False
+    whole: bool = False  # not comparable block by block: everything counts as changed
+
+    @property
+    def any(self) -> bool:
+        return bool(self.blocks or self.bindings or self.effects or self.module or self.whole)
+
+
+def diff(old: Fingerprint | None, new: Fingerprint | None) -> FileChange:
+    """Compare two fingerprints (None: the file is missing)."""
+    ch = FileChange()
+    if old is not None and new is not None and old.content == new.content:
+        return ch
+    if old is None or new is None or not old.parsed or not new.parsed:
+        ch.whole = ch.module = ch.effects = True
+        if old is not None:
+            ch.blocks = set(old.blocks) | {WHOLE, MODULE}
+            ch.bindings = set(old.bindings)
+        if new is not None:
+            ch.bindings |= set(new.bindings)
+        return ch
+    for name, (dg, _) in old.blocks.items():
+        if new.blocks.get(name, ("",))[0] != dg:
+            ch.blocks.add(name)
+    for key in set(old.bindings) | set(new.bindings):
+        a, b = old.bindings.get(key), new.bindings.get(key)
+        if a is None or b is None or a.digest != b.digest or a.kind != b.kind:
+            ch.bindings.add(key)
+    # a block whose binding (header) is unchanged changed in its body only
+    for name in ch.blocks:
+        scope, _, short = name.rpartition(".")
+        if name in new.blocks and (scope, short.split("#")[0]) not in ch.bindings:
+            ch.body_only.add(name)
+    ch.effects = sorted(e.digest for e in old.effects) != sorted(e.digest for e in new.effects)
+    ch.module = old.module != new.module
+    if ch.module:
+        ch.blocks.add(MODULE)
+    return ch

@@ -1,0 +1,125 @@
+"""Command-line options and ini keys, as pytest-testmon's guide uses them, resolved
+into one :class:`Settings`."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DEFAULT_DATAFILE = ".testmondata"
+_ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:=@-]{0,99}$")
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("testmon", "pytest-ripple: run only the tests a change affects")
+    group.addoption(
+        "--testmon", action="store_true", dest="testmon",
+        help="Select the tests affected by changes since the last run, run them and "
+        "record what they depend on (in .testmondata).",
+    )
+    group.addoption(
+        "--no-testmon", action="store_true", dest="no_testmon",
+        help="Turn pytest-ripple off, also when --testmon is in addopts. Wins over "
+        "every other testmon option.",
+    )
+    group.addoption(
+        "--testmon-nocache", action="store_true", dest="testmon_nocache",
+        help="Ignore the stored data: run every test pytest selects and replace the "
+        "data of this environment with what this run records.",
+    )
+    group.addoption(
+        "--testmon-noselect", action="store_true", dest="testmon_noselect",
+        help="Record dependencies but select nothing: run every test pytest selects.",
+    )
+    group.addoption(
+        "--testmon-nocollect", action="store_true", dest="testmon_nocollect",
+        help="Select affected tests but record nothing and write nothing.",
+    )
+    group.addoption(
+        "--testmon-forceselect", action="store_true", dest="testmon_forceselect",
+        help="Accepted for pytest-testmon compatibility: -k, -m, paths, --lf always "
+        "narrow the affected set here, never turn selection off.",
+    )
+    group.addoption(
+        "--testmon-env", action="store", dest="testmon_env", default=None, metavar="NAME",
+        help="Keep a separate record for this environment name (e.g. per database "
+        "backend). Default: 'default'. Each interpreter version is kept apart anyway.",
+    )
+    parser.addini(
+        "testmon_datafile", "Path of the data file, relative to the rootdir "
+        "(default .testmondata; the TESTMON_DATAFILE environment variable wins).",
+        default=None,
+    )
+    parser.addini(
+        "testmon_env", "Default for --testmon-env.", default=None,
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: bool  # deselect unaffected tests
+    record: bool  # track and write what ran
+    fresh: bool  # --testmon-nocache: start this environment's data anew
+    dry_run: bool  # --collect-only: decide, print, write nothing
+    env: str
+    datafile: Path
+
+    @property
+    def mode(self) -> str:
+        if self.dry_run:
+            return "dry run"
+        if self.fresh:
+            return "rebuilding data"
+        if self.select and self.record:
+            return "select + record"
+        if self.select:
+            return "select only"
+        return "record only"
+
+
+def resolve(config: pytest.Config) -> Settings | None:
+    """None when the plugin is off; UsageError when options contradict each other."""
+    opt = config.option
+    on = any(
+        getattr(opt, name, False)
+        for name in ("testmon", "testmon_nocache", "testmon_noselect", "testmon_nocollect",
+                     "testmon_forceselect")
+    ) or getattr(opt, "testmon_env", None) is not None
+    if getattr(opt, "no_testmon", False) or not on:
+        return None
+    if opt.testmon_nocache and opt.testmon_nocollect:
+        raise pytest.UsageError(
+            "--testmon-nocache rebuilds the data file and --testmon-nocollect writes "
+            "nothing: use one of them"
+        )
+    if opt.testmon_noselect and opt.testmon_nocollect:
+        raise pytest.UsageError(
+            "--testmon-noselect turns selection off and --testmon-nocollect turns "
+            "recording off, which leaves nothing to do: use --no-testmon instead"
+        )
+    env = opt.testmon_env or config.getini("testmon_env") or "default"
+    if not _ENV_NAME.match(env):
+        raise pytest.UsageError(
+            f"--testmon-env {env!r}: an environment name is 1 to 100 characters, starts "
+            "with a letter or digit and uses only letters, digits and . _ + : = @ -"
+        )
+    return Settings(
+        select=not (opt.testmon_noselect or opt.testmon_nocache),
+        record=not opt.testmon_nocollect and not opt.collectonly,
+        fresh=bool(opt.testmon_nocache),
+        dry_run=bool(opt.collectonly),
+        env=env,
+        datafile=datafile_path(config),
+    )
+
+
+def datafile_path(config: pytest.Config) -> Path:
+    raw = os.environ.get("TESTMON_DATAFILE") or config.getini("testmon_datafile")
+    if not raw:
+        return config.rootpath / DEFAULT_DATAFILE
+    path = Path(os.path.expanduser(str(raw)))
+    return path if path.is_absolute() else config.rootpath / path

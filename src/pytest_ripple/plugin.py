@@ -1,0 +1,581 @@
+"""The pytest plugin: options -> changes -> selection -> tracking -> store -> report.
+
+One :class:`RipplePlugin` per session holds all state. In an xdist run the controller
+decides and writes; workers track and send each test's dependencies on its teardown
+report, and read the controller's decision from a file it names in ``workerinput``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+from types import CodeType
+from typing import Any, Generator, Iterable
+
+import pytest
+
+from pytest_ripple import environment, selection
+from pytest_ripple.changes import Changes, FileState, detect
+from pytest_ripple.options import Settings, add_options, resolve
+from pytest_ripple.recorder import Resolver
+from pytest_ripple.store import FAILED, PASSED, SKIPPED, DataFileError, Store, TestResult
+from pytest_ripple.tracer import Tracer, choose_tracer
+
+PLUGIN_NAME = "ripple-session"
+_codes_key = pytest.StashKey[set[CodeType]]()
+_intact_key = pytest.StashKey[bool]()
+# Write finished tests at least this often, so an interrupted run keeps them.
+FLUSH_EVERY_S = 1.0
+FLUSH_EVERY_N = 200
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    settings = resolve(config)
+    if settings is None:
+        return
+    plugin = RipplePlugin(config, settings)
+    config.pluginmanager.register(plugin, PLUGIN_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    if isinstance(plugin, RipplePlugin):
+        plugin.close()
+        config.pluginmanager.unregister(plugin, PLUGIN_NAME)
+
+
+class _KnownTest(pytest.Item):
+    """A test known from the data file, in a test file that is not imported because
+    none of its tests is affected. It is counted as collected, then deselected."""
+
+    def runtest(self) -> None:  # never runs: always deselected
+        raise RuntimeError(f"pytest-ripple: {self.nodeid} was not imported")
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+
+class _KnownModule(pytest.File):
+    known: list[str] = []
+
+    def collect(self) -> Iterable[pytest.Item]:
+        for nodeid in self.known:
+            name = nodeid.split("::", 1)[1] if "::" in nodeid else nodeid
+            yield _KnownTest.from_parent(self, name=name, nodeid=nodeid)
+
+
+class RipplePlugin:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.rootdir = config.rootpath
+        self.worker_input: dict[str, Any] | None = getattr(config, "workerinput", None)
+        self.is_worker = self.worker_input is not None
+        self.is_controller = not self.is_worker and _uses_xdist(config)
+        self.messages: list[str] = []
+        self.store: Store | None = None
+        self.plan: selection.Plan | None = None
+        self.env_id = 0
+        self._env_write: tuple[str, str, dict[str, str]] | None = None
+        self._config_digest: str | None = None
+        # selection decided (here or, on a worker, read from the controller's file)
+        self.deselect: set[str] = set()
+        self.affected: dict[str, str] = {}
+        self.skip_files: set[str] = set()
+        self.known_conftests: set[str] | None = None
+        self._known_in_file: dict[str, list[str]] = {}
+        self.selected_count = 0
+        self.collected_count = 0
+        # tracking
+        self.tracer: Tracer | None = None
+        self.engine_reason = ""
+        if settings.record and not self.is_controller:
+            self.tracer, self.engine_reason = choose_tracer()
+        self.resolver = Resolver(self.rootdir)
+        self.fixture_codes: dict[tuple[str, str], set[CodeType]] = defaultdict(set)
+        self.generate_codes: dict[str, set[CodeType]] = defaultdict(set)
+        # recording (main process only)
+        self._phases: dict[str, list[Any]] = {}
+        self._results: list[TestResult] = []
+        self._last_flush = time.monotonic()
+        self._plan_written = False
+        self._drop: set[str] = set()
+        self._plan_file: str | None = None
+        self._conftest_cache: dict[str, list[str]] = {}
+
+    # -- configure: open the store, decide -------------------------------------------
+    def _open_store(self) -> Store | None:
+        path = self.settings.datafile
+        if path.is_dir():
+            self.messages.append(
+                f"testmon: {path} is a directory, not a data file; running every test "
+                "and writing nothing"
+            )
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.messages.append(f"testmon: cannot create {path.parent} ({exc}); running "
+                                 "every test and writing nothing")
+            return None
+        store = Store(path)
+        try:
+            store.open()
+            return store
+        except DataFileError as exc:
+            store.close()
+            if not self.settings.record:
+                self.messages.append(
+                    f"testmon: warning: {path} cannot be used: {exc}. Running every "
+                    "test; the next recording run rebuilds it."
+                )
+                return None
+            self.messages.append(
+                f"testmon: warning: {path} cannot be used: {exc}. It is rebuilt from "
+                "this run; every test runs."
+            )
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.remove(str(path) + suffix)
+                except OSError:
+                    pass
+            store = Store(path)
+            try:
+                store.open()
+                return store
+            except (DataFileError, OSError) as exc2:
+                self.messages.append(f"testmon: cannot rebuild {path} ({exc2})")
+                return None
+        except OSError as exc:
+            self.messages.append(f"testmon: cannot open {path} ({exc}); running every test")
+            return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            self._load_worker_plan()
+            return
+        self.store = self._open_store()
+        if self.store is None:
+            return
+        try:
+            self._decide(self.store)
+        except Exception as exc:  # noqa: BLE001 - a bad data file must not stop the run
+            self.messages.append(
+                f"testmon: warning: could not read {self.settings.datafile} ({exc!r}); "
+                "running every test"
+            )
+            self.plan = None
+            self.deselect.clear()
+            self.skip_files.clear()
+        if self.is_controller:
+            self._write_worker_plan()
+
+    def _decide(self, store: Store) -> None:
+        python = environment.python_tag()
+        env_id, signature, packages = store.env(self.settings.env, python)
+        env_reason = None
+        new_sig = environment.site_signature()
+        if env_id == 0 or new_sig != signature:
+            new_packages = environment.installed_packages(self.rootdir)
+            if env_id and new_packages != packages:
+                moved = environment.package_changes(packages, new_packages)
+                shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3
+                                                else "")
+                env_reason = f"installed packages changed: {shown}"
+                self.messages.append(f"testmon: {env_reason}")
+            self._env_write = (python, new_sig, new_packages)
+        self.env_id = env_id
+        config_digest = environment.pytest_config_digest(self.config.inipath)
+        stored_digest = store.db.one("SELECT value FROM meta WHERE key='pytest_config'")
+        everything = None
+        if stored_digest is not None and stored_digest[0] != config_digest:
+            everything = "pytest configuration changed"
+        if stored_digest is None or stored_digest[0] != config_digest:
+            self._config_digest = config_digest
+        files = store.files()
+        changes = detect(self.rootdir, files) if files else Changes()
+        plan = selection.compute(
+            store, changes, files, env_id, everything=everything, env_everything=env_reason
+        )
+        self.plan = plan
+        self.known_conftests = {p for p in files if PurePosixPath(p).name == "conftest.py"}
+        affected = dict(plan.affected)
+        for nodeid in self._pytest_lastfailed():
+            if nodeid in plan.known and nodeid not in affected:
+                affected[nodeid] = "failed last time (pytest cache)"
+        self.affected = affected
+        if self.settings.select:
+            self.deselect = {n for n in plan.known if n not in affected}
+            by_file = plan.test_files()
+            changed_paths = set(changes.changed)
+            for path, nodeids in by_file.items():
+                if path in changed_paths or path not in files:
+                    continue
+                if all(n in self.deselect for n in nodeids):
+                    self.skip_files.add(path)
+                    self._known_in_file[path] = nodeids
+
+    def _pytest_lastfailed(self) -> Iterable[str]:
+        cache = getattr(self.config, "cache", None)
+        if cache is None:
+            return ()
+        lastfailed = cache.get("cache/lastfailed", {})
+        return lastfailed if isinstance(lastfailed, dict) else ()
+
+    # -- xdist: the controller tells workers what it decided --------------------------
+    def _write_worker_plan(self) -> None:
+        doc = {
+            "deselect": sorted(self.deselect),
+            "skip": {p: self._known_in_file.get(p, []) for p in sorted(self.skip_files)},
+            "affected": self.affected,
+            "conftests": sorted(self.known_conftests or ()),
+        }
+        fd, name = tempfile.mkstemp(prefix="ripple-plan-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f)
+        self._plan_file = name
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        if self._plan_file is not None:
+            node.workerinput["ripple_plan"] = self._plan_file
+
+    def _load_worker_plan(self) -> None:
+        name = (self.worker_input or {}).get("ripple_plan")
+        if not name:
+            return
+        try:
+            with open(name) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            return
+        self.deselect = set(doc["deselect"])
+        self._known_in_file = doc["skip"]
+        self.skip_files = set(self._known_in_file)
+        self.affected = doc["affected"]
+        self.known_conftests = set(doc["conftests"])
+
+    # -- report ----------------------------------------------------------------------
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        lines = list(self.messages)
+        if self.tracer is not None and config.option.verbose > 0:
+            lines.append(f"testmon: tracking with {self.engine_reason}")
+        if self.is_controller and self.plan is not None:
+            lines.append(self._status_line(len(self.plan.known), len(self.affected)))
+        return lines
+
+    def _status_line(self, total: int, affected: int) -> str:
+        changed = len(self.plan.changes.changed) if self.plan is not None else 0
+        files = f"{changed} file{'s' if changed != 1 else ''} changed"
+        engine = f", {self.tracer.name}" if self.tracer is not None else ""
+        if self.store is None and not self.is_worker:
+            return f"testmon: no usable data file, {total} tests run ({self.settings.mode})"
+        return f"testmon: {files}, {affected} of {total} tests affected ({self.settings.mode}{engine})"
+
+    def pytest_report_collectionfinish(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> list[str]:
+        if self.is_worker:
+            return []
+        total = self.collected_count
+        lines = [self._status_line(total, self.selected_count)]
+        if config.option.verbose > 0 and self.settings.select:
+            for item in items:
+                lines.append(f"  {item.nodeid}: {self.reason(item.nodeid)}")
+        return lines
+
+    def reason(self, nodeid: str) -> str:
+        if nodeid in self.affected:
+            return self.affected[nodeid]
+        if self.plan is not None and nodeid not in self.plan.known:
+            return "new test"
+        return "selected"
+
+    # -- collection ------------------------------------------------------------------
+    def _rel(self, path: Path) -> str | None:
+        try:
+            return path.relative_to(self.rootdir).as_posix()
+        except ValueError:
+            return None
+
+    def _new_conftests(self, rel_file: str) -> list[str]:
+        """conftest.py files above a test file that no earlier run has seen."""
+        if self.known_conftests is None:
+            return []
+        parent = str(PurePosixPath(rel_file).parent)
+        found = self._conftest_cache.get(parent)
+        if found is None:
+            found = []
+            d = PurePosixPath(parent)
+            while True:
+                rel = "conftest.py" if str(d) == "." else f"{d}/conftest.py"
+                if rel not in self.known_conftests and (self.rootdir / rel).is_file():
+                    found.append(rel)
+                if str(d) in (".", ""):
+                    break
+                d = d.parent
+            self._conftest_cache[parent] = found
+        return found
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(
+        self, module_path: Path, parent: pytest.Collector
+    ) -> pytest.File | None:
+        """A test file none of whose tests is affected is not imported: its known tests
+        stand in for it, to be counted and deselected."""
+        if not self.skip_files:
+            return None
+        rel = self._rel(module_path)
+        if rel is None or rel not in self.skip_files or self._new_conftests(rel):
+            return None
+        module = _KnownModule.from_parent(parent, path=module_path)
+        module.known = self._known_in_file.get(rel, [])
+        return module
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> Generator[None, None, None]:
+        standins = [item for item in items if isinstance(item, _KnownTest)]
+        if standins:  # other plugins never see them
+            items[:] = [item for item in items if not isinstance(item, _KnownTest)]
+        collected = [item.nodeid for item in items] + [item.nodeid for item in standins]
+        result = yield
+        self.collected_count = len(collected)
+        if not self.is_worker:
+            self._note_dropped(collected)
+        if not self.settings.select:
+            self.selected_count = len(items)
+            return result
+        keep: list[pytest.Item] = []
+        drop: list[Any] = []
+        for item in items:
+            nodeid = item.nodeid
+            if nodeid in self.deselect:
+                news = self._new_conftests(nodeid.split("::", 1)[0])
+                if not news:
+                    drop.append(item)
+                    continue
+                self.affected[nodeid] = f"{news[0]} is new"
+            keep.append(item)
+        drop.extend(standins)
+        self.selected_count = len(keep)
+        if drop:
+            items[:] = keep
+            config.hook.pytest_deselected(items=drop)
+        return result
+
+    def _note_dropped(self, collected: list[str]) -> None:
+        """Tests deleted from files that were collected whole are forgotten. A run narrowed
+        to node ids (``file::test``) proves nothing about the rest of a file."""
+        if self.plan is None:
+            return
+        if any("::" in arg for arg in self.config.args):
+            return
+        seen_files = {n.split("::", 1)[0] for n in collected}
+        present = set(collected)
+        for path, nodeids in self.plan.test_files().items():
+            if path in seen_files or not (self.rootdir / path).exists():
+                self._drop.update(n for n in nodeids if n not in present)
+
+    # -- tracking --------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
+        if self.tracer is None:
+            return (yield)
+        self.tracer.push()
+        try:
+            return (yield)
+        finally:
+            codes, _ = self.tracer.pop()
+            self.generate_codes[metafunc.definition.nodeid] |= codes
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        if self.tracer is not None:
+            self.tracer.push()
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Generator[Any, None, Any]:
+        # A fixture wider than a function runs once but serves many tests: its code
+        # belongs to every test that uses it (testmon gives it to the first only).
+        if self.tracer is None or fixturedef.scope == "function":
+            return (yield)
+        self.tracer.push()
+        try:
+            return (yield)
+        finally:
+            codes, _ = self.tracer.pop()
+            self.fixture_codes[(fixturedef.argname, fixturedef.baseid)] |= codes
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, None, None]:
+        try:
+            return (yield)
+        finally:
+            if self.tracer is not None:
+                codes, intact = self.tracer.pop()
+                item.stash[_codes_key] = codes
+                item.stash[_intact_key] = intact
+
+    def _test_codes(self, item: pytest.Item) -> set[CodeType]:
+        codes = set(item.stash.get(_codes_key, set()))
+        nodeid = item.nodeid
+        for name in getattr(item, "fixturenames", ()):
+            for (argname, baseid), fcodes in self.fixture_codes.items():
+                if argname == name and (not baseid or nodeid.startswith(baseid)):
+                    codes |= fcodes
+        base = nodeid.split("[", 1)[0]
+        codes |= self.generate_codes.get(base, set())
+        return codes
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "teardown" and self.tracer is not None and _codes_key in item.stash:
+            deps = self.resolver.resolve(self._test_codes(item))
+            report.ripple_deps = sorted(deps)  # type: ignore[attr-defined]
+            report.ripple_intact = item.stash.get(_intact_key, False)  # type: ignore[attr-defined]
+        return report
+
+    # -- recording (main process) ----------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_worker or not self.settings.record or self.store is None:
+            return
+        phases = self._phases.setdefault(report.nodeid, [PASSED, 0.0])
+        if report.failed:
+            phases[0] = FAILED
+        elif report.skipped and phases[0] == PASSED:
+            phases[0] = SKIPPED
+        phases[1] += getattr(report, "duration", 0.0) or 0.0
+        if report.when != "teardown":
+            return
+        outcome, duration = self._phases.pop(report.nodeid)
+        deps = getattr(report, "ripple_deps", None)
+        if deps is None:
+            return  # not tracked: it stays selected
+        intact = getattr(report, "ripple_intact", False)
+        self._results.append(
+            TestResult(
+                nodeid=report.nodeid,
+                deps=[(p, b) for p, b in deps],
+                outcome=outcome,
+                duration=duration,
+                pending=None if intact else "tracking was disturbed (debugger?)",
+            )
+        )
+        now = time.monotonic()
+        if len(self._results) >= FLUSH_EVERY_N or now - self._last_flush > FLUSH_EVERY_S:
+            self.flush()
+
+    def _write_plan(self, store: Store) -> None:
+        """Once per run, in the first write: new file states and tests that are now
+        pending, in one transaction, so an interruption never loses a selection."""
+        plan = self.plan
+        python = environment.python_tag()
+        if self._env_write is not None or self.env_id == 0:
+            py, sig, packages = self._env_write or (python, environment.site_signature(), {})
+            self.env_id = store.save_env(self.settings.env, py, sig, packages)
+        if self._config_digest is not None:
+            store.db.con.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('pytest_config', ?)",
+                (self._config_digest,),
+            )
+        if plan is not None:
+            for path, (row, state, _) in plan.changes.changed.items():
+                if state.fp is None:
+                    store.forget_file(path)
+                else:
+                    store.save_file(path, state.mtime_ns, state.size, state.fp.content,
+                                    state.fp if state.fp.parsed else None)
+            for state in plan.changes.touched:
+                store.touch_file(state.path, state.mtime_ns, state.size)
+            store.mark_pending(plan.pending)
+        if self.settings.fresh:
+            store.clear_env(self.env_id)
+        if self._drop:
+            store.drop_tests(self.env_id, self._drop)
+        self._plan_written = True
+
+    def _save_states(self, store: Store, results: list[TestResult]) -> None:
+        """Save the files these results depend on, as read in this run."""
+        stored = {p: r.content for p, r in store.files().items()} if results else {}
+        paths = {p for res in results for p, _ in res.deps}
+        for path in sorted(paths):
+            state: FileState = self.resolver.state(path)
+            if state.fp is None or stored.get(path) == state.fp.content:
+                continue
+            store.save_file(path, state.mtime_ns, state.size, state.fp.content,
+                            state.fp if state.fp.parsed else None)
+            stored[path] = state.fp.content
+
+    def flush(self) -> None:
+        store = self.store
+        if store is None or not self.settings.record:
+            return
+        results, self._results = self._results, []
+        self._last_flush = time.monotonic()
+        if self._plan_written and not results:
+            return
+        try:
+            with store.db.transaction():
+                if not self._plan_written:
+                    self._write_plan(store)
+                self._save_states(store, results)
+                store.save_tests(self.env_id, results)
+        except Exception as exc:  # noqa: BLE001 - the run goes on; the data stays as it was
+            self.messages.append(f"testmon: could not write {store.path} ({exc})")
+            self._report_late(f"testmon: could not write {store.path} ({exc}); "
+                              "the tests of this run stay selected")
+            self.store = None
+
+    def _report_late(self, line: str) -> None:
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(line)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.is_worker and self.settings.record:
+            self.flush()
+        if (
+            exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
+            and self.settings.select
+            and self.deselect
+        ):
+            session.exitstatus = pytest.ExitCode.OK
+
+    def close(self) -> None:
+        if self.tracer is not None:
+            self.tracer.close()
+            self.tracer = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self._plan_file is not None:
+            try:
+                os.remove(self._plan_file)
+            except OSError:
+                pass
+
+
+def _uses_xdist(config: pytest.Config) -> bool:
+    n = getattr(config.option, "numprocesses", None)
+    dist = getattr(config.option, "dist", "no")
+    tx = getattr(config.option, "tx", None)
+    return bool(n) or (dist not in (None, "no")) or bool(tx)

@@ -1,0 +1,78 @@
+"""The engine for Python < 3.12: a ``sys.settrace`` function that sees call events only.
+
+It returns no local trace function, so lines cost nothing; each call costs one Python
+call (0.45 s against 0.13 s untraced on a call-heavy loop, in the design brief). A trace
+function already in place (coverage.py, a debugger) keeps running: ours calls it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import CodeType, FrameType
+from typing import Any, Callable, Optional
+
+TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
+
+
+class SetTraceTracer:
+    name = "sys.settrace"
+
+    def __init__(self) -> None:
+        self._codes: set[CodeType] = set()
+        self._saved: list[set[CodeType]] = []
+        self._depth = 0
+        self._prev: TraceFn | None = None
+        self._prev_thread: Any = None
+        self._trace: TraceFn | None = None
+        self._intact = True
+
+    def _make(self, prev: TraceFn | None) -> TraceFn:
+        add = self._codes.add
+        if prev is None:
+
+            def trace(frame: FrameType, event: str, arg: Any) -> None:
+                add(frame.f_code)
+                return None
+
+            return trace
+
+        def chained(frame: FrameType, event: str, arg: Any) -> Any:
+            add(frame.f_code)
+            return prev(frame, event, arg)
+
+        return chained
+
+    def push(self) -> None:
+        if self._depth == 0:
+            self._intact = True
+            self._codes.clear()
+            self._prev = sys.gettrace()
+            self._prev_thread = getattr(threading, "gettrace", lambda: None)()
+            self._trace = self._make(self._prev)
+            sys.settrace(self._trace)
+            threading.settrace(self._trace)
+        else:
+            self._saved.append(set(self._codes))
+            self._codes.clear()
+        self._depth += 1
+
+    def pop(self) -> tuple[set[CodeType], bool]:
+        if self._depth == 0:
+            return set(), False
+        intact = self._intact = self._intact and sys.gettrace() is self._trace
+        codes = set(self._codes)
+        self._codes.clear()
+        self._depth -= 1
+        if self._depth:
+            self._codes.update(self._saved.pop())
+        else:
+            if intact:
+                sys.settrace(self._prev)
+            threading.settrace(self._prev_thread)  # type: ignore[arg-type]
+            self._trace = None
+        return codes, intact
+
+    def close(self) -> None:
+        while self._depth:
+            self.pop()

@@ -1,0 +1,294 @@
+"""Which tests a change can affect, and why.
+
+A test depends on the blocks (functions, ``<module>``, whole files) it executed. A
+change affects a test when
+
+* a block it executed changed or disappeared;
+* a name its code reads was bound differently at import time (a constant, a class
+  attribute, a decorator, a default, an import), followed through the import-time
+  statements that read that name (``from b import X as Y``; ``Z = f(X)``);
+* import-time code with effects beyond binding changed in a module it used;
+* pytest reads the change itself: a conftest hook, ``pytestmark``, an autouse
+  fixture, the pytest configuration, the installed packages.
+
+Tests that were affected and have not run since stay affected (``pending``), so a
+subset run never loses a selection.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pytest_ripple.changes import Changes
+from pytest_ripple.fingerprint import (
+    DEF,
+    IMPORT,
+    MODULE,
+    WHOLE,
+    Binding,
+    FileChange,
+    Fingerprint,
+)
+from pytest_ripple.store import FAILED, FileRow, Store, TestRow
+
+# Names pytest itself reads from modules and classes: changing them changes what runs.
+PYTEST_NAMES = frozenset(
+    {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
+)
+
+
+@dataclass
+class Plan:
+    env_id: int
+    known: dict[str, TestRow]
+    affected: dict[str, str]  # nodeid -> why, for tests known in this environment
+    changes: Changes
+    pending: list[tuple[int, str, str]] = field(default_factory=list)  # to write
+    _by_file: dict[str, list[str]] | None = None
+
+    def test_files(self) -> dict[str, list[str]]:
+        """{test file: its known node ids}."""
+        if self._by_file is None:
+            out: dict[str, list[str]] = defaultdict(list)
+            for nodeid in self.known:
+                out[test_path(nodeid)].append(nodeid)
+            self._by_file = dict(out)
+        return self._by_file
+
+
+def test_path(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+class _Impact:
+    """Accumulates what a set of file changes reaches, with the first reason for each.
+
+    Two kinds of names travel: *values* (bound differently at import: code that reads
+    the name is affected) and *calls* (a function whose body changed: only import-time
+    statements that read it get other values; code that calls it at test time already
+    depends on its block).
+    """
+
+    def __init__(self, files: dict[str, FileRow]) -> None:
+        self.files = files
+        self.deps: dict[int, dict[str, int]] = {}
+        self.dep_why: dict[int, str] = {}
+        self.values: dict[str, str] = {}
+        self.calls: dict[str, str] = {}
+        self.queue: list[tuple[str, bool]] = []  # (name, is_value)
+        self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
+        self.fps: dict[str, Fingerprint] = {}
+
+    def hit(self, path: str, block: str, why: str) -> None:
+        row = self.files.get(path)
+        if row is None:
+            return
+        by_name = self.deps.get(row.id, {})
+        dep = by_name.get(block)
+        if dep is not None:
+            self.dep_why.setdefault(dep, why)
+        prefix = block + "#"  # redefinitions are stored as name#2, name#3
+        for name, dep in by_name.items():
+            if name.startswith(prefix):
+                self.dep_why.setdefault(dep, why)
+
+    def hit_file(self, path: str, why: str) -> None:
+        row = self.files.get(path)
+        if row is not None:
+            for dep in self.deps.get(row.id, {}).values():
+                self.dep_why.setdefault(dep, why)
+
+    def taint(self, name: str, why: str) -> None:
+        if name not in self.values:
+            self.values[name] = why
+            self.queue.append((name, True))
+
+    def called(self, name: str, why: str) -> None:
+        if name not in self.calls and name not in self.values:
+            self.calls[name] = why
+            self.queue.append((name, False))
+
+    def taint_class(self, path: str, scope: str, why: str) -> None:
+        """A class body changed: every method of it, and the class names, are affected."""
+        for part in scope.split("."):
+            self.taint(part, why)
+        fp = self.fps.get(path)
+        if fp is not None:
+            for block in fp.blocks_in_scope(scope):
+                self.hit(path, block, why)
+
+    def whole_module(
+        self, path: str, old: Fingerprint | None, new: Fingerprint | None, why: str
+    ) -> None:
+        self.hit_file(path, why)
+        for fp in (old, new):
+            if fp is not None and fp.parsed:
+                for name in fp.bound_in_module():
+                    self.taint(name, why)
+
+    def scope_rule(self, path: str, why: str) -> None:
+        """Every test in a test file, or under a conftest.py's directory."""
+        p = PurePosixPath(path)
+        if p.name == "conftest.py":
+            parent = str(p.parent)
+            self.scopes.setdefault("" if parent == "." else parent + "/", why)
+        else:
+            self.scopes.setdefault(path, why)
+
+
+def _is_effectful(name: str, b: Binding) -> bool:
+    """A decorated definition registers itself somewhere (a route, a fixture, a hook),
+    so a change to its header acts beyond its name. Decorated tests do not."""
+    return b.decorated and not (name.startswith("test") and "fixture" not in b.deps)
+
+
+def _file_change(
+    imp: _Impact, path: str, row: FileRow, new: Fingerprint | None, ch: FileChange
+) -> None:
+    old = row.fingerprint()
+    is_conftest = PurePosixPath(path).name == "conftest.py"
+    why = f"{path} was removed" if new is None else f"{path} changed"
+    if ch.whole or old is None or new is None:
+        imp.whole_module(path, old, new, why)
+        imp.hit(path, WHOLE, why)
+        if is_conftest:
+            imp.scope_rule(path, why)
+        return
+    for block in ch.blocks:
+        imp.hit(path, block, f"{path}::{block} changed" if block != MODULE else why)
+    scope_wide = ch.effects
+    for scope, name in ch.bindings:
+        b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
+        label = f"{scope}.{name}" if scope else name
+        bwhy = f"{path}: {label} changed"
+        imp.taint(name, bwhy)
+        if scope:
+            imp.taint_class(path, scope, bwhy)
+        if b.kind == DEF:
+            imp.hit(path, label, bwhy)
+        if _is_effectful(name, b):
+            scope_wide = True
+        if (name in PYTEST_NAMES or "autouse" in b.deps) and not scope:
+            imp.scope_rule(path, bwhy)
+    if scope_wide:
+        imp.whole_module(path, old, new, f"{path}: import-time code changed")
+        if is_conftest:
+            imp.scope_rule(path, f"{path}: import-time code changed")
+    if is_conftest and any(b.split(".")[-1].startswith("pytest_") for b in ch.blocks):
+        imp.scope_rule(path, f"{path}: a pytest hook changed")
+    for block in ch.body_only:
+        short = block.split("#")[0].rsplit(".", 1)[-1]
+        imp.called(short, f"{path}::{block} changed")
+
+
+def _propagate(imp: _Impact) -> None:
+    """Follow names through the import-time statements that read them."""
+    readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
+    effect_readers: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for path, fp in imp.fps.items():
+        for (scope, name), b in fp.bindings.items():
+            for dep in b.deps:
+                readers[dep].append((path, scope, name, b))
+        for eff in fp.effects:
+            for used in eff.uses:
+                effect_readers[used].append(eff.binds)
+    while imp.queue:
+        name, is_value = imp.queue.pop()
+        why = imp.values.get(name) or imp.calls.get(name, "")
+        for path, scope, bound, b in readers.get(name, ()):
+            if b.kind == IMPORT and not is_value:
+                imp.called(bound, why)  # an alias of a changed function: still a call
+                continue
+            label = f"{scope}.{bound}" if scope else bound
+            if b.kind == DEF:
+                imp.hit(path, label, why)
+            if bound not in imp.values:
+                imp.taint(bound, why)
+                if scope:
+                    imp.taint_class(path, scope, why)
+        for binds in effect_readers.get(name, ()):
+            for bound in binds:
+                imp.taint(bound, why)
+    # blocks whose code reads a name bound differently now
+    if not imp.values:
+        return
+    tainted = set(imp.values)
+    for path, fp in imp.fps.items():
+        for block, (_, used) in fp.blocks.items():
+            common = tainted.intersection(used)
+            if common:
+                imp.hit(path, block, imp.values[min(common)])
+
+
+def compute(
+    store: Store,
+    changes: Changes,
+    files: dict[str, FileRow],
+    env_id: int,
+    *,
+    everything: str | None = None,
+    env_everything: str | None = None,
+) -> Plan:
+    """The plan for this run. ``everything``: a reason that affects every test of
+    every environment (pytest configuration); ``env_everything``: every test of this
+    environment (installed packages)."""
+    known = store.tests(env_id) if env_id else {}
+    plan = Plan(env_id=env_id, known=known, affected={}, changes=changes)
+    marks: dict[tuple[int, str], str] = {}
+
+    if changes.changed:
+        ids = [row.id for row, _, _ in changes.changed.values()]
+        imp = _Impact(files)
+        imp.deps = store.deps_of_files(ids)
+        for path, (row, state, ch) in changes.changed.items():
+            if state.fp is not None:
+                imp.fps[path] = state.fp
+        for path, (row, state, ch) in changes.changed.items():
+            _file_change(imp, path, row, state.fp, ch)
+        if imp.queue:
+            # taint can reach any module: bring in every Python file's fingerprint
+            for path, row in files.items():
+                if path not in imp.fps and row.fp_blob:
+                    fp = row.fingerprint()
+                    if fp is not None:
+                        imp.fps[path] = fp
+            all_ids = [row.id for row in files.values()]
+            imp.deps = store.deps_of_files(all_ids)
+            _propagate(imp)
+        if imp.dep_why:
+            hits: dict[int, str] = {}
+            for depset_id, dep_ids in store.depsets():
+                for dep in dep_ids:
+                    why = imp.dep_why.get(dep)
+                    if why is not None:
+                        hits[depset_id] = why
+                        break
+            by_depset = hits
+            for env, nodeid, depset_id in store.tests_by_depsets(by_depset):
+                marks.setdefault((env, nodeid), by_depset[depset_id])
+        if imp.scopes:
+            for env, nodeid in store.all_tests():
+                path = test_path(nodeid)
+                for prefix, why in imp.scopes.items():
+                    if path == prefix or (prefix.endswith("/") and path.startswith(prefix)) \
+                            or prefix == "":
+                        marks.setdefault((env, nodeid), why)
+                        break
+
+    if everything:
+        for env, nodeid in store.all_tests():
+            marks.setdefault((env, nodeid), everything)
+    if env_everything:
+        for nodeid in known:
+            marks.setdefault((env_id, nodeid), env_everything)
+
+    plan.pending = [(env, nodeid, why) for (env, nodeid), why in marks.items()]
+    for nodeid, row in known.items():
+        why = marks.get((env_id, nodeid)) or row.pending
+        if why is None and row.outcome == FAILED:
+            why = "failed last time"
+        if why is not None:
+            plan.affected[nodeid] = why
+    return plan

@@ -1,0 +1,340 @@
+"""The data file (``.testmondata``): what each test depended on, and what each file was.
+
+Domain API over :mod:`sqlitedb`. Only the main process (the xdist controller) writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import sys
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pytest_ripple.fingerprint import Fingerprint
+from pytest_ripple.sqlitedb import SqliteDb
+
+# History: 1 = first release (pytest-ripple 0.1).
+SCHEMA_VERSION = 1
+APP = "pytest-ripple"
+
+SCHEMA = """
+-- key/value facts about the file itself: app, schema_version
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- one row per --testmon-env name and interpreter: tests are kept per environment
+CREATE TABLE IF NOT EXISTS env (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    python TEXT NOT NULL,
+    signature TEXT NOT NULL DEFAULT '',   -- cheap digest of site dirs' mtimes
+    packages TEXT NOT NULL DEFAULT '{}',  -- {distribution: version}
+    UNIQUE (name, python)
+);
+
+-- every file some test depended on, by path relative to the rootdir
+CREATE TABLE IF NOT EXISTS file (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    mtime_ns INTEGER NOT NULL,  -- a shortcut only: content decides
+    size INTEGER NOT NULL,
+    content TEXT NOT NULL,      -- digest of the bytes
+    fp BLOB                     -- Fingerprint.dumps(), NULL for non-Python files
+);
+
+-- a block of a file (a function, <module>, <file>) that a test can depend on
+CREATE TABLE IF NOT EXISTS dep (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (file_id, name)
+);
+
+-- sets of deps, shared by all tests that depend on exactly the same blocks
+CREATE TABLE IF NOT EXISTS depset (
+    id INTEGER PRIMARY KEY,
+    digest BLOB NOT NULL UNIQUE,
+    deps BLOB NOT NULL           -- sorted little-endian uint32 dep ids
+);
+
+-- the last result of each test in each environment
+CREATE TABLE IF NOT EXISTS test (
+    env_id INTEGER NOT NULL,
+    nodeid TEXT NOT NULL,
+    depset_id INTEGER,
+    outcome INTEGER NOT NULL,    -- PASSED, FAILED, SKIPPED
+    duration REAL NOT NULL,
+    pending TEXT,                -- why it must run, until it has run; NULL: up to date
+    PRIMARY KEY (env_id, nodeid)
+) WITHOUT ROWID;
+"""
+
+PASSED, FAILED, SKIPPED = 0, 1, 2
+
+
+class DataFileError(Exception):
+    """The data file cannot be used as it is."""
+
+
+@dataclass
+class FileRow:
+    id: int
+    path: str
+    mtime_ns: int
+    size: int
+    content: str
+    fp_blob: bytes | None
+
+    def fingerprint(self) -> Fingerprint | None:
+        return Fingerprint.loads(self.fp_blob) if self.fp_blob else None
+
+
+@dataclass
+class TestRow:
+    nodeid: str
+    depset_id: int | None
+    outcome: int
+    duration: float
+    pending: str | None
+
+
+@dataclass
+class TestResult:
+    """One finished test, ready to write."""
+
+    nodeid: str
+    deps: list[tuple[str, str]]  # (relative path, block)
+    outcome: int
+    duration: float
+    pending: str | None = None  # set when tracking was disturbed
+
+
+def pack_ids(ids: Iterable[int]) -> bytes:
+    arr = array("I", sorted(set(ids)))
+    if sys.byteorder == "big":
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def unpack_ids(blob: bytes) -> array[int]:
+    arr = array("I")
+    arr.frombytes(blob)
+    if sys.byteorder == "big":
+        arr.byteswap()
+    return arr
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = SqliteDb(path)
+        self._dep_ids: dict[tuple[int, str], int] | None = None
+        self._depset_ids: dict[bytes, int] = {}
+
+    # -- opening ---------------------------------------------------------------
+    def open(self) -> None:
+        """Open or create; raise DataFileError when the file is damaged or foreign."""
+        try:
+            tables = {r[0] for r in self.db.all("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                # executescript commits on its own; IF NOT EXISTS makes a race harmless
+                self.db.con.executescript(SCHEMA)
+                with self.db.transaction():
+                    self._set_meta()
+                return
+            if "meta" not in tables:
+                raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
+            meta = dict(self.db.all("SELECT key, value FROM meta"))
+            if meta.get("app") != APP:
+                raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
+            if meta.get("schema_version") != str(SCHEMA_VERSION):
+                raise DataFileError(
+                    f"its schema version is {meta.get('schema_version')}, this version of "
+                    f"pytest-ripple uses {SCHEMA_VERSION}"
+                )
+            self.db.all("SELECT env_id, nodeid FROM test LIMIT 1")  # reads a page: damage shows
+        except sqlite3.DatabaseError as exc:
+            raise DataFileError(f"it is damaged ({exc})") from exc
+
+    def _set_meta(self) -> None:
+        self.db.many(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [("app", APP), ("schema_version", str(SCHEMA_VERSION))],
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- environments ------------------------------------------------------------
+    def env(self, name: str, python: str) -> tuple[int, str, dict[str, str]]:
+        """(id, signature, packages) of an environment; id 0 if unknown yet."""
+        row = self.db.one(
+            "SELECT id, signature, packages FROM env WHERE name=? AND python=?", (name, python)
+        )
+        if row is None:
+            return 0, "", {}
+        try:
+            packages = json.loads(row[2])
+        except ValueError:
+            packages = {}
+        return int(row[0]), str(row[1]), packages
+
+    def save_env(self, name: str, python: str, signature: str, packages: dict[str, str]) -> int:
+        self.db.con.execute(
+            "INSERT INTO env (name, python, signature, packages) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name, python) DO UPDATE SET signature=excluded.signature, "
+            "packages=excluded.packages",
+            (name, python, signature, json.dumps(packages, sort_keys=True)),
+        )
+        return int(self.db.one("SELECT id FROM env WHERE name=? AND python=?", (name, python))[0])
+
+    # -- files -------------------------------------------------------------------
+    def files(self) -> dict[str, FileRow]:
+        return {
+            r[1]: FileRow(*r)
+            for r in self.db.all("SELECT id, path, mtime_ns, size, content, fp FROM file")
+        }
+
+    def save_file(
+        self, path: str, mtime_ns: int, size: int, content: str, fp: Fingerprint | None
+    ) -> int:
+        self.db.con.execute(
+            "INSERT INTO file (path, mtime_ns, size, content, fp) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET mtime_ns=excluded.mtime_ns, size=excluded.size, "
+            "content=excluded.content, fp=excluded.fp",
+            (path, mtime_ns, size, content, fp.dumps() if fp is not None else None),
+        )
+        return int(self.db.one("SELECT id FROM file WHERE path=?", (path,))[0])
+
+    def touch_file(self, path: str, mtime_ns: int, size: int) -> None:
+        self.db.con.execute(
+            "UPDATE file SET mtime_ns=?, size=? WHERE path=?", (mtime_ns, size, path)
+        )
+
+    def forget_file(self, path: str) -> None:
+        self.db.con.execute("DELETE FROM file WHERE path=?", (path,))
+
+    # -- deps ----------------------------------------------------------------------
+    def dep_ids(self) -> dict[tuple[int, str], int]:
+        if self._dep_ids is None:
+            self._dep_ids = {
+                (f, n): i for i, f, n in self.db.all("SELECT id, file_id, name FROM dep")
+            }
+        return self._dep_ids
+
+    def deps_of_files(self, file_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+        """{file_id: {block: dep_id}} for the given files."""
+        wanted = set(file_ids)
+        out: dict[int, dict[str, int]] = {f: {} for f in wanted}
+        for (f, n), i in self.dep_ids().items():
+            if f in wanted:
+                out[f][n] = i
+        return out
+
+    def intern_dep(self, file_id: int, name: str) -> int:
+        ids = self.dep_ids()
+        key = (file_id, name)
+        dep_id = ids.get(key)
+        if dep_id is None:
+            cur = self.db.con.execute(
+                "INSERT INTO dep (file_id, name) VALUES (?, ?)", (file_id, name)
+            )
+            dep_id = int(cur.lastrowid or 0)
+            ids[key] = dep_id
+        return dep_id
+
+    def intern_depset(self, dep_ids: Iterable[int]) -> int:
+        blob = pack_ids(dep_ids)
+        key = hashlib.blake2b(blob, digest_size=12).digest()
+        found = self._depset_ids.get(key)
+        if found is not None:
+            return found
+        row = self.db.one("SELECT id FROM depset WHERE digest=?", (key,))
+        if row is None:
+            cur = self.db.con.execute(
+                "INSERT INTO depset (digest, deps) VALUES (?, ?)", (key, blob)
+            )
+            found = int(cur.lastrowid or 0)
+        else:
+            found = int(row[0])
+        self._depset_ids[key] = found
+        return found
+
+    def depsets(self) -> Iterator[tuple[int, array[int]]]:
+        with self.db.execute("SELECT id, deps FROM depset") as cur:
+            for depset_id, blob in cur:
+                yield depset_id, unpack_ids(blob)
+
+    # -- tests -----------------------------------------------------------------------
+    def tests(self, env_id: int) -> dict[str, TestRow]:
+        return {
+            r[0]: TestRow(*r)
+            for r in self.db.all(
+                "SELECT nodeid, depset_id, outcome, duration, pending FROM test WHERE env_id=?",
+                (env_id,),
+            )
+        }
+
+    def tests_by_depsets(self, depset_ids: Iterable[int]) -> list[tuple[int, str, int]]:
+        """(env_id, nodeid, depset_id) of every test, in every environment, with these
+        depsets."""
+        ids = list(depset_ids)
+        out: list[tuple[int, str, int]] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self.db.all(
+                f"SELECT env_id, nodeid, depset_id FROM test WHERE depset_id IN ({marks})",
+                chunk,
+            )
+        return out
+
+    def all_tests(self) -> list[tuple[int, str]]:
+        return self.db.all("SELECT env_id, nodeid FROM test")
+
+    def mark_pending(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        """Tests that must run until they have run: (env_id, nodeid, reason)."""
+        self.db.many(
+            "UPDATE test SET pending=? WHERE env_id=? AND nodeid=? AND pending IS NULL",
+            ((reason, env, nodeid) for env, nodeid, reason in rows),
+        )
+
+    def save_tests(self, env_id: int, results: Iterable[TestResult]) -> None:
+        rows = []
+        for res in results:
+            dep_ids = []
+            file_ids: dict[str, int] = {}
+            for path, block in res.deps:
+                file_id = file_ids.get(path)
+                if file_id is None:
+                    row = self.db.one("SELECT id FROM file WHERE path=?", (path,))
+                    if row is None:
+                        continue  # the caller saves files first; a vanished one is skipped
+                    file_id = file_ids[path] = int(row[0])
+                dep_ids.append(self.intern_dep(file_id, block))
+            depset_id = self.intern_depset(dep_ids)
+            rows.append((env_id, res.nodeid, depset_id, res.outcome, res.duration, res.pending))
+        self.db.many(
+            "INSERT OR REPLACE INTO test (env_id, nodeid, depset_id, outcome, duration, pending) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def drop_tests(self, env_id: int, nodeids: Iterable[str]) -> None:
+        self.db.many(
+            "DELETE FROM test WHERE env_id=? AND nodeid=?", ((env_id, n) for n in nodeids)
+        )
+
+    def clear_env(self, env_id: int) -> None:
+        self.db.con.execute("DELETE FROM test WHERE env_id=?", (env_id,))
+
+    def prune(self) -> None:
+        """Drop depsets no test uses any more (after a rebuild)."""
+        self.db.con.execute(
+            "DELETE FROM depset WHERE id NOT IN (SELECT DISTINCT depset_id FROM test "
+            "WHERE depset_id IS NOT NULL)"
+        )
+        self._depset_ids.clear()

@@ -1,0 +1,39 @@
+"""Which engine records the code a test runs, and the Protocol both engines follow."""
+
+from __future__ import annotations
+
+import sys
+from types import CodeType
+from typing import Protocol
+
+
+class Tracer(Protocol):
+    """Records which code objects run inside nested contexts (a test, a fixture)."""
+
+    name: str
+
+    def push(self) -> None:
+        """Start a context. Code run from now until :meth:`pop` belongs to it."""
+
+    def pop(self) -> tuple[set[CodeType], bool]:
+        """End the innermost context: the code objects it ran, and whether tracking
+        stayed in place the whole time (a debugger can take it over)."""
+
+    def close(self) -> None:
+        """Give the interpreter's tracing hooks back."""
+
+
+def choose_tracer() -> tuple[Tracer, str]:
+    """The fastest engine that is safe here, and why it was chosen."""
+    if sys.version_info >= (3, 12):
+        from pytest_ripple.sysmon import SysMonTracer, free_tool_id
+
+        tool_id = free_tool_id()
+        if tool_id is not None:
+            return SysMonTracer(tool_id), f"sys.monitoring (tool id {tool_id})"
+        reason = "sys.settrace: every sys.monitoring tool id is taken"
+    else:
+        reason = f"sys.settrace: sys.monitoring needs Python 3.12+, this is {sys.version.split()[0]}"
+    from pytest_ripple.pytracer import SetTraceTracer
+
+    return SetTraceTracer(), reason
