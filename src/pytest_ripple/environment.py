@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import platform
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -106,7 +106,8 @@ def pytest_config_digest(inipath: Path | None) -> str:
         text = _section(text, header)
     else:  # pytest.ini, .pytest.ini: all of it
         text = "\n".join(
-            line.strip() for line in text.splitlines()
+            line.strip()
+            for line in text.splitlines()
             if line.strip() and not line.strip().startswith(("#", ";"))
         )
     return f"{inipath.name}:" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

@@ -94,7 +94,7 @@ class _Tokens:
         (r1, c1), (r2, c2) = start, end
         if r1 == r2:
             return self.lines[r1 - 1][c1:c2]
-        parts = [self.lines[r1 - 1][c1:]] + self.lines[r1 : r2 - 1] + [self.lines[r2 - 1][:c2]]
+        parts = [self.lines[r1 - 1][c1:], *self.lines[r1 : r2 - 1], self.lines[r2 - 1][:c2]]
         return "".join(parts)
 
     def char_col(self, row: int, byte_col: int) -> int:
@@ -123,9 +123,7 @@ class _Tokens:
         return digest("|".join(self.span(self.start(n), self.end(n)) for n in nodes).encode())
 
 
-_SKIP = frozenset(
-    {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
-)
+_SKIP = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
 
 
 def used_names(*nodes: Any) -> set[str]:
@@ -283,8 +281,15 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     try:
         tree = ast.parse(data)
         _Scanner(fp, _Tokens(data)).scope(tree.body, "")
-    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError,
-            UnicodeDecodeError, LookupError):
+    except (
+        SyntaxError,
+        ValueError,
+        RecursionError,
+        MemoryError,
+        tokenize.TokenError,
+        UnicodeDecodeError,
+        LookupError,
+    ):
         return Fingerprint(content=fp.content)
     fp.parsed = True
     fp.spans.sort()
@@ -321,9 +326,9 @@ class _Scanner:
         self.fp = fp
         self.tok = tok
 
-    def def_start(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[
-        int, int
-    ]:
+    def def_start(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> tuple[int, int]:
         line = min([node.lineno] + [d.lineno for d in node.decorator_list])
         return (line, self.tok.char_col(node.lineno, node.col_offset))
 
@@ -379,25 +384,22 @@ class _Scanner:
                 self.bind(
                     scope,
                     stmt.name,
-                    Binding(
-                        CLASS, self.header(stmt), frozenset(deps), bool(stmt.decorator_list)
-                    ),
+                    Binding(CLASS, self.header(stmt), frozenset(deps), bool(stmt.decorator_list)),
                 )
                 self.scope(stmt.body, qual)
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
                     bound = alias.asname or alias.name.split(".")[0]
-                    deps = frozenset(alias.name.split("."))
                     dg = digest(f"import {alias.name} as {alias.asname}".encode())
-                    self.bind(scope, bound, Binding(IMPORT, dg, deps))
+                    self.bind(scope, bound, Binding(IMPORT, dg, frozenset(alias.name.split("."))))
             elif isinstance(stmt, ast.ImportFrom) and all(a.name != "*" for a in stmt.names):
                 for alias in stmt.names:
                     dg = digest(
                         f"from {'.' * stmt.level}{stmt.module} import {alias.name} as "
                         f"{alias.asname}".encode()
                     )
-                    deps = frozenset({alias.name})
-                    self.bind(scope, alias.asname or alias.name, Binding(IMPORT, dg, deps))
+                    imported = Binding(IMPORT, dg, frozenset({alias.name}))
+                    self.bind(scope, alias.asname or alias.name, imported)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _simple_targets(
                 stmt
             ):
@@ -413,8 +415,8 @@ class _Scanner:
             elif type(stmt).__name__ == "TypeAlias":  # 3.12 ``type X = ...``
                 name_node = getattr(stmt, "name", None)
                 if isinstance(name_node, ast.Name):
-                    deps = frozenset(used_names(getattr(stmt, "value", None)))
-                    self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), deps))
+                    reads = frozenset(used_names(getattr(stmt, "value", None)))
+                    self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
             else:
                 self.fp.effects.append(
                     Effect(
@@ -429,9 +431,7 @@ class _Scanner:
 def _simple_targets(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:
     """True when every target is a plain name (or a tuple of them): pure binding.
     ``obj.attr = v`` and ``d[k] = v`` mutate another object, so they are effects."""
-    targets: list[ast.expr] = (
-        list(stmt.targets) if isinstance(stmt, ast.Assign) else [stmt.target]
-    )
+    targets: list[ast.expr] = list(stmt.targets) if isinstance(stmt, ast.Assign) else [stmt.target]
     todo = list(targets)
     while todo:
         t = todo.pop()

@@ -17,45 +17,64 @@ _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:=@-]{0,99}$")
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("testmon", "pytest-ripple: run only the tests a change affects")
     group.addoption(
-        "--testmon", action="store_true", dest="testmon",
+        "--testmon",
+        action="store_true",
+        dest="testmon",
         help="Select the tests affected by changes since the last run, run them and "
         "record what they depend on (in .testmondata).",
     )
     group.addoption(
-        "--no-testmon", action="store_true", dest="no_testmon",
+        "--no-testmon",
+        action="store_true",
+        dest="no_testmon",
         help="Turn pytest-ripple off, also when --testmon is in addopts. Wins over "
         "every other testmon option.",
     )
     group.addoption(
-        "--testmon-nocache", action="store_true", dest="testmon_nocache",
+        "--testmon-nocache",
+        action="store_true",
+        dest="testmon_nocache",
         help="Ignore the stored data: run every test pytest selects and replace the "
         "data of this environment with what this run records.",
     )
     group.addoption(
-        "--testmon-noselect", action="store_true", dest="testmon_noselect",
+        "--testmon-noselect",
+        action="store_true",
+        dest="testmon_noselect",
         help="Record dependencies but select nothing: run every test pytest selects.",
     )
     group.addoption(
-        "--testmon-nocollect", action="store_true", dest="testmon_nocollect",
+        "--testmon-nocollect",
+        action="store_true",
+        dest="testmon_nocollect",
         help="Select affected tests but record nothing and write nothing.",
     )
     group.addoption(
-        "--testmon-forceselect", action="store_true", dest="testmon_forceselect",
+        "--testmon-forceselect",
+        action="store_true",
+        dest="testmon_forceselect",
         help="Accepted for pytest-testmon compatibility: -k, -m, paths, --lf always "
         "narrow the affected set here, never turn selection off.",
     )
     group.addoption(
-        "--testmon-env", action="store", dest="testmon_env", default=None, metavar="NAME",
+        "--testmon-env",
+        action="store",
+        dest="testmon_env",
+        default=None,
+        metavar="NAME",
         help="Keep a separate record for this environment name (e.g. per database "
         "backend). Default: 'default'. Each interpreter version is kept apart anyway.",
     )
     parser.addini(
-        "testmon_datafile", "Path of the data file, relative to the rootdir "
+        "testmon_datafile",
+        "Path of the data file, relative to the rootdir "
         "(default .testmondata; the TESTMON_DATAFILE environment variable wins).",
         default=None,
     )
     parser.addini(
-        "testmon_env", "Default for --testmon-env.", default=None,
+        "testmon_env",
+        "Default for --testmon-env.",
+        default=None,
     )
 
 
@@ -84,11 +103,19 @@ class Settings:
 def resolve(config: pytest.Config) -> Settings | None:
     """None when the plugin is off; UsageError when options contradict each other."""
     opt = config.option
-    on = any(
-        getattr(opt, name, False)
-        for name in ("testmon", "testmon_nocache", "testmon_noselect", "testmon_nocollect",
-                     "testmon_forceselect")
-    ) or getattr(opt, "testmon_env", None) is not None
+    on = (
+        any(
+            getattr(opt, name, False)
+            for name in (
+                "testmon",
+                "testmon_nocache",
+                "testmon_noselect",
+                "testmon_nocollect",
+                "testmon_forceselect",
+            )
+        )
+        or getattr(opt, "testmon_env", None) is not None
+    )
     if getattr(opt, "no_testmon", False) or not on:
         return None
     if opt.testmon_nocache and opt.testmon_nocollect:

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from types import CodeType
-from typing import Any, Generator, Iterable
+from typing import Any, Generator, Iterable, Sequence
 
 import pytest
 
@@ -65,7 +65,7 @@ class _KnownTest(pytest.Item):
 
 
 class _KnownModule(pytest.File):
-    known: list[str] = []
+    known: Sequence[str] = ()
 
     def collect(self) -> Iterable[pytest.Item]:
         for nodeid in self.known:
@@ -124,8 +124,10 @@ class RipplePlugin:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self.messages.append(f"testmon: cannot create {path.parent} ({exc}); running "
-                                 "every test and writing nothing")
+            self.messages.append(
+                f"testmon: cannot create {path.parent} ({exc}); running "
+                "every test and writing nothing"
+            )
             return None
         store = Store(path)
         try:
@@ -169,7 +171,7 @@ class RipplePlugin:
             return
         try:
             self._decide(self.store)
-        except Exception as exc:  # noqa: BLE001 - a bad data file must not stop the run
+        except Exception as exc:
             self.messages.append(
                 f"testmon: warning: could not read {self.settings.datafile} ({exc!r}); "
                 "running every test"
@@ -189,8 +191,9 @@ class RipplePlugin:
             new_packages = environment.installed_packages(self.rootdir)
             if env_id and new_packages != packages:
                 moved = environment.package_changes(packages, new_packages)
-                shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3
-                                                else "")
+                shown = ", ".join(moved[:3]) + (
+                    f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+                )
                 env_reason = f"installed packages changed: {shown}"
                 self.messages.append(f"testmon: {env_reason}")
             self._env_write = (python, new_sig, new_packages)
@@ -280,7 +283,9 @@ class RipplePlugin:
         engine = f", {self.tracer.name}" if self.tracer is not None else ""
         if self.store is None and not self.is_worker:
             return f"testmon: no usable data file, {total} tests run ({self.settings.mode})"
-        return f"testmon: {files}, {affected} of {total} tests affected ({self.settings.mode}{engine})"
+        return (
+            f"testmon: {files}, {affected} of {total} tests affected ({self.settings.mode}{engine})"
+        )
 
     def pytest_report_collectionfinish(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -432,7 +437,9 @@ class RipplePlugin:
                 item.stash[_intact_key] = intact
 
     def _test_codes(self, item: pytest.Item) -> set[CodeType]:
-        codes = set(item.stash.get(_codes_key, set()))
+        codes: set[CodeType] = set()
+        if _codes_key in item.stash:
+            codes |= item.stash[_codes_key]
         nodeid = item.nodeid
         for name in getattr(item, "fixturenames", ()):
             for (argname, baseid), fcodes in self.fixture_codes.items():
@@ -497,12 +504,17 @@ class RipplePlugin:
                 (self._config_digest,),
             )
         if plan is not None:
-            for path, (row, state, _) in plan.changes.changed.items():
+            for path, (_, state, _) in plan.changes.changed.items():
                 if state.fp is None:
                     store.forget_file(path)
                 else:
-                    store.save_file(path, state.mtime_ns, state.size, state.fp.content,
-                                    state.fp if state.fp.parsed else None)
+                    store.save_file(
+                        path,
+                        state.mtime_ns,
+                        state.size,
+                        state.fp.content,
+                        state.fp if state.fp.parsed else None,
+                    )
             for state in plan.changes.touched:
                 store.touch_file(state.path, state.mtime_ns, state.size)
             store.mark_pending(plan.pending)
@@ -520,8 +532,13 @@ class RipplePlugin:
             state: FileState = self.resolver.state(path)
             if state.fp is None or stored.get(path) == state.fp.content:
                 continue
-            store.save_file(path, state.mtime_ns, state.size, state.fp.content,
-                            state.fp if state.fp.parsed else None)
+            store.save_file(
+                path,
+                state.mtime_ns,
+                state.size,
+                state.fp.content,
+                state.fp if state.fp.parsed else None,
+            )
             stored[path] = state.fp.content
 
     def flush(self) -> None:
@@ -538,10 +555,12 @@ class RipplePlugin:
                     self._write_plan(store)
                 self._save_states(store, results)
                 store.save_tests(self.env_id, results)
-        except Exception as exc:  # noqa: BLE001 - the run goes on; the data stays as it was
+        except Exception as exc:
             self.messages.append(f"testmon: could not write {store.path} ({exc})")
-            self._report_late(f"testmon: could not write {store.path} ({exc}); "
-                              "the tests of this run stay selected")
+            self._report_late(
+                f"testmon: could not write {store.path} ({exc}); "
+                "the tests of this run stay selected"
+            )
             self.store = None
 
     def _report_late(self, line: str) -> None:

@@ -47,7 +47,7 @@ class SetTraceTracer:
         if self._depth == 0:
             self._intact = True
             self._codes.clear()
-            self._prev = sys.gettrace()
+            self._prev = sys.gettrace()  # type: ignore[assignment]
             self._prev_thread = getattr(threading, "gettrace", lambda: None)()
             self._trace = self._make(self._prev)
             sys.settrace(self._trace)
@@ -69,7 +69,7 @@ class SetTraceTracer:
         else:
             if intact:
                 sys.settrace(self._prev)
-            threading.settrace(self._prev_thread)  # type: ignore[arg-type]
+            threading.settrace(self._prev_thread)
             self._trace = None
         return codes, intact
 

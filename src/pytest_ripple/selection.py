@@ -209,15 +209,15 @@ def _propagate(imp: _Impact) -> None:
                 if scope:
                     imp.taint_class(path, scope, why)
         for binds in effect_readers.get(name, ()):
-            for bound in binds:
-                imp.taint(bound, why)
+            for bound_name in binds:
+                imp.taint(bound_name, why)
     # blocks whose code reads a name bound differently now
     if not imp.values:
         return
     tainted = set(imp.values)
     for path, fp in imp.fps.items():
-        for block, (_, used) in fp.blocks.items():
-            common = tainted.intersection(used)
+        for block, (_, reads) in fp.blocks.items():
+            common = tainted.intersection(reads)
             if common:
                 imp.hit(path, block, imp.values[min(common)])
 
@@ -239,22 +239,22 @@ def compute(
     marks: dict[tuple[int, str], str] = {}
 
     if changes.changed:
-        ids = [row.id for row, _, _ in changes.changed.values()]
+        ids = [r.id for r, _, _ in changes.changed.values()]
         imp = _Impact(files)
         imp.deps = store.deps_of_files(ids)
-        for path, (row, state, ch) in changes.changed.items():
+        for path, (_, state, _) in changes.changed.items():
             if state.fp is not None:
                 imp.fps[path] = state.fp
-        for path, (row, state, ch) in changes.changed.items():
-            _file_change(imp, path, row, state.fp, ch)
+        for path, (file_row, state, ch) in changes.changed.items():
+            _file_change(imp, path, file_row, state.fp, ch)
         if imp.queue:
             # taint can reach any module: bring in every Python file's fingerprint
-            for path, row in files.items():
-                if path not in imp.fps and row.fp_blob:
-                    fp = row.fingerprint()
+            for path, file_row in files.items():
+                if path not in imp.fps and file_row.fp_blob:
+                    fp = file_row.fingerprint()
                     if fp is not None:
                         imp.fps[path] = fp
-            all_ids = [row.id for row in files.values()]
+            all_ids = [r.id for r in files.values()]
             imp.deps = store.deps_of_files(all_ids)
             _propagate(imp)
         if imp.dep_why:
@@ -272,8 +272,11 @@ def compute(
             for env, nodeid in store.all_tests():
                 path = test_path(nodeid)
                 for prefix, why in imp.scopes.items():
-                    if path == prefix or (prefix.endswith("/") and path.startswith(prefix)) \
-                            or prefix == "":
+                    if (
+                        path == prefix
+                        or (prefix.endswith("/") and path.startswith(prefix))
+                        or prefix == ""
+                    ):
                         marks.setdefault((env, nodeid), why)
                         break
 

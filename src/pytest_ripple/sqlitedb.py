@@ -7,7 +7,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 # Long enough for an IDE run and a terminal run to take turns on one file.
 BUSY_TIMEOUT_S = 60.0
@@ -23,13 +23,11 @@ class SqliteDb:
     @property
     def con(self) -> sqlite3.Connection:
         # A connection must not cross a fork or a thread (coverage.py does the same).
-        if (
-            self._con is None
-            or self._pid != os.getpid()
-            or self._thread != threading.get_ident()
-        ):
+        if self._con is None or self._pid != os.getpid() or self._thread != threading.get_ident():
             con = sqlite3.connect(
-                str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                str(self.path),
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
                 check_same_thread=False,
             )
             # WAL: readers never block the writer; synchronous=NORMAL in WAL mode keeps
@@ -56,7 +54,7 @@ class SqliteDb:
         with self.execute(sql, params) as cur:
             return cur.fetchone()
 
-    def many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.con.executemany(sql, rows)
 
     @contextlib.contextmanager

@@ -138,7 +138,9 @@ class Store:
     def open(self) -> None:
         """Open or create; raise DataFileError when the file is damaged or foreign."""
         try:
-            tables = {r[0] for r in self.db.all("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0] for r in self.db.all("SELECT name FROM sqlite_master WHERE type='table'")
+            }
             if not tables:
                 # executescript commits on its own; IF NOT EXISTS makes a race harmless
                 self.db.con.executescript(SCHEMA)
@@ -324,9 +326,7 @@ class Store:
         )
 
     def drop_tests(self, env_id: int, nodeids: Iterable[str]) -> None:
-        self.db.many(
-            "DELETE FROM test WHERE env_id=? AND nodeid=?", ((env_id, n) for n in nodeids)
-        )
+        self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", ((env_id, n) for n in nodeids))
 
     def clear_env(self, env_id: int) -> None:
         self.db.con.execute("DELETE FROM test WHERE env_id=?", (env_id,))

@@ -33,7 +33,9 @@ def choose_tracer() -> tuple[Tracer, str]:
             return SysMonTracer(tool_id), f"sys.monitoring (tool id {tool_id})"
         reason = "sys.settrace: every sys.monitoring tool id is taken"
     else:
-        reason = f"sys.settrace: sys.monitoring needs Python 3.12+, this is {sys.version.split()[0]}"
+        reason = (
+            f"sys.settrace: sys.monitoring needs Python 3.12+, this is {sys.version.split()[0]}"
+        )
     from pytest_ripple.pytracer import SetTraceTracer
 
     return SetTraceTracer(), reason
