@@ -437,9 +437,8 @@ class RipplePlugin:
                 item.stash[_intact_key] = intact
 
     def _test_codes(self, item: pytest.Item) -> set[CodeType]:
-        codes: set[CodeType] = set()
-        if _codes_key in item.stash:
-            codes |= item.stash[_codes_key]
+        own: set[CodeType] | None = item.stash.get(_codes_key, None)
+        codes: set[CodeType] = set(own) if own else set()
         nodeid = item.nodeid
         for name in getattr(item, "fixturenames", ()):
             for (argname, baseid), fcodes in self.fixture_codes.items():
