@@ -8,7 +8,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_ripple.fingerprint import FileChange, Fingerprint, diff, fingerprint_python, whole_file
+from pytest_ripple.fingerprint import (
+    FileChange,
+    Fingerprint,
+    diff,
+    digest,
+    fingerprint_python,
+    whole_file,
+)
 from pytest_ripple.store import FileRow
 
 PY_SUFFIXES = (".py", ".pyw")
@@ -33,6 +40,8 @@ class FileState:
 
 
 def read_state(root: Path, rel: str) -> FileState:
+    if rel.startswith(GLOB):
+        return _glob_state(root, rel)
     full = root / rel
     try:
         st = os.stat(full)
@@ -41,6 +50,23 @@ def read_state(root: Path, rel: str) -> FileState:
     except (OSError, ValueError):
         return FileState(rel, 0, -1, None)
     return FileState(rel, st.st_mtime_ns, st.st_size, fingerprint_bytes(rel, data))
+
+
+GLOB = "glob:"  # a declared dependency on every file a glob matches (testmon_depends)
+
+
+def _glob_state(root: Path, rel: str) -> FileState:
+    """One digest over the names and bytes of every match, so adding, removing or
+    editing a matching file all count."""
+    parts = []
+    for match in sorted(root.glob(rel[len(GLOB) :])):
+        if match.is_file():
+            try:
+                parts.append(f"{match.relative_to(root).as_posix()}:{digest(match.read_bytes())}")
+            except OSError:
+                parts.append(f"{match}:unreadable")
+    fp = Fingerprint(content=digest("\n".join(parts).encode()))
+    return FileState(rel, 0, -1, fp)  # mtime 0: never trusted, always recomputed
 
 
 @dataclass

@@ -26,6 +26,7 @@ FP_VERSION = 1
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
+READ = "<read>"  # a file read as data (open()): any change to its bytes counts
 
 DEF, CLASS, VALUE, IMPORT = "def", "class", "value", "import"
 

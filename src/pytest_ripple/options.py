@@ -76,6 +76,13 @@ def add_options(parser: pytest.Parser) -> None:
         "Default for --testmon-env.",
         default=None,
     )
+    parser.addini(
+        "testmon_depends",
+        "Globs (relative to the rootdir) of files every test depends on although it "
+        "does not visibly read them; a change to any of them runs every test.",
+        type="linelist",
+        default=[],
+    )
 
 
 @dataclass(frozen=True)

@@ -13,21 +13,23 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
-from types import CodeType
 from typing import Any, Generator, Iterable, Sequence
 
 import pytest
 
 from pytest_ripple import environment, selection
 from pytest_ripple.changes import Changes, FileState, detect
+from pytest_ripple.fingerprint import READ
 from pytest_ripple.options import Settings, add_options, resolve
-from pytest_ripple.recorder import Resolver
+from pytest_ripple.recorder import Recorder, Resolver, Trace
 from pytest_ripple.store import FAILED, PASSED, SKIPPED, DataFileError, Store, TestResult
-from pytest_ripple.tracer import Tracer, choose_tracer
+from pytest_ripple.tracer import choose_tracer
+from pytest_ripple.watcher import ReadWatcher
 
 PLUGIN_NAME = "ripple-session"
-_codes_key = pytest.StashKey[set[CodeType]]()
-_intact_key = pytest.StashKey[bool]()
+_trace_key = pytest.StashKey[Trace]()
+ALWAYS_MARKER = "testmon_always"
+DEPENDS_MARKER = "testmon_depends"
 # Write finished tests at least this often, so an interrupted run keeps them.
 FLUSH_EVERY_S = 1.0
 FLUSH_EVERY_N = 200
@@ -42,6 +44,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = resolve(config)
     if settings is None:
         return
+    config.addinivalue_line(
+        "markers",
+        f"{ALWAYS_MARKER}: run this test on every --testmon run (for dependencies "
+        "pytest-ripple cannot see)",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{DEPENDS_MARKER}(*globs): files (globs relative to the rootdir) this test "
+        "depends on although it does not visibly read them",
+    )
     plugin = RipplePlugin(config, settings)
     config.pluginmanager.register(plugin, PLUGIN_NAME)
 
@@ -96,13 +108,22 @@ class RipplePlugin:
         self.selected_count = 0
         self.collected_count = 0
         # tracking
-        self.tracer: Tracer | None = None
+        self.recorder: Recorder | None = None
+        self.engine = ""
         self.engine_reason = ""
         if settings.record and not self.is_controller:
-            self.tracer, self.engine_reason = choose_tracer()
+            tracer, self.engine_reason = choose_tracer()
+            self.engine = tracer.name
+            ignore = set()
+            data_rel = self._rel(settings.datafile)
+            if data_rel is not None:
+                ignore = {data_rel + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+            self.recorder = Recorder(tracer, ReadWatcher(self.rootdir, ignore))
         self.resolver = Resolver(self.rootdir)
-        self.fixture_codes: dict[tuple[str, str], set[CodeType]] = defaultdict(set)
-        self.generate_codes: dict[str, set[CodeType]] = defaultdict(set)
+        self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
+        self.generate_traces: dict[str, Trace] = defaultdict(Trace)
+        self.depends_globs: list[str] = list(config.getini("testmon_depends") or [])
+        self._import_reads: set[tuple[str, str]] = set()
         # recording (main process only)
         self._phases: dict[str, list[Any]] = {}
         self._results: list[TestResult] = []
@@ -271,7 +292,7 @@ class RipplePlugin:
     # -- report ----------------------------------------------------------------------
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = list(self.messages)
-        if self.tracer is not None and config.option.verbose > 0:
+        if self.recorder is not None and config.option.verbose > 0:
             lines.append(f"testmon: tracking with {self.engine_reason}")
         if self.is_controller and self.plan is not None:
             lines.append(self._status_line(len(self.plan.known), len(self.affected)))
@@ -280,7 +301,7 @@ class RipplePlugin:
     def _status_line(self, total: int, affected: int) -> str:
         changed = len(self.plan.changes.changed) if self.plan is not None else 0
         files = f"{changed} file{'s' if changed != 1 else ''} changed"
-        engine = f", {self.tracer.name}" if self.tracer is not None else ""
+        engine = f", {self.engine}" if self.engine else ""
         if self.store is None and not self.is_worker:
             return f"testmon: no usable data file, {total} tests run ({self.settings.mode})"
         return (
@@ -396,33 +417,32 @@ class RipplePlugin:
     # -- tracking --------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
-        if self.tracer is None:
+        if self.recorder is None:
             return (yield)
-        self.tracer.push()
+        self.recorder.push()
         try:
             return (yield)
         finally:
-            codes, _ = self.tracer.pop()
-            self.generate_codes[metafunc.definition.nodeid] |= codes
+            self.generate_traces[metafunc.definition.nodeid].merge(self.recorder.pop())
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
-        if self.tracer is not None:
-            self.tracer.push()
+        if self.recorder is not None:
+            self.recorder.push()
         return (yield)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Generator[Any, None, Any]:
         # A fixture wider than a function runs once but serves many tests: its code
         # belongs to every test that uses it (testmon gives it to the first only).
-        if self.tracer is None or fixturedef.scope == "function":
+        if self.recorder is None or fixturedef.scope == "function":
             return (yield)
-        self.tracer.push()
+        self.recorder.push()
         try:
             return (yield)
         finally:
-            codes, _ = self.tracer.pop()
-            self.fixture_codes[(fixturedef.argname, fixturedef.baseid)] |= codes
+            key = (fixturedef.argname, fixturedef.baseid)
+            self.fixture_traces[key].merge(self.recorder.pop())
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_teardown(
@@ -431,33 +451,53 @@ class RipplePlugin:
         try:
             return (yield)
         finally:
-            if self.tracer is not None:
-                codes, intact = self.tracer.pop()
-                item.stash[_codes_key] = codes
-                item.stash[_intact_key] = intact
+            if self.recorder is not None:
+                item.stash[_trace_key] = self.recorder.pop()
 
-    def _test_codes(self, item: pytest.Item) -> set[CodeType]:
-        own: set[CodeType] | None = item.stash.get(_codes_key, None)
-        codes: set[CodeType] = set(own) if own else set()
+    def _full_trace(self, item: pytest.Item) -> Trace:
+        """The test's own trace, plus what its wider fixtures and its parametrization
+        ran when they were set up (perhaps for another test)."""
+        trace = Trace()
+        trace.merge(item.stash[_trace_key])
         nodeid = item.nodeid
         for name in getattr(item, "fixturenames", ()):
-            for (argname, baseid), fcodes in self.fixture_codes.items():
+            for (argname, baseid), ftrace in self.fixture_traces.items():
                 if argname == name and (not baseid or nodeid.startswith(baseid)):
-                    codes |= fcodes
-        base = nodeid.split("[", 1)[0]
-        codes |= self.generate_codes.get(base, set())
-        return codes
+                    trace.merge(ftrace)
+        gen = self.generate_traces.get(nodeid.split("[", 1)[0])
+        if gen is not None:
+            trace.merge(gen)
+        return trace
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if call.when == "teardown" and self.tracer is not None and _codes_key in item.stash:
-            deps = self.resolver.resolve(self._test_codes(item))
+        if call.when == "teardown" and self.recorder is not None and _trace_key in item.stash:
+            trace = self._full_trace(item)
+            deps = self.resolver.resolve(trace.codes)
+            deps.update((path, READ) for path in trace.files)
+            globs = list(self.depends_globs)
+            for mark in item.iter_markers(DEPENDS_MARKER):
+                globs += [str(a) for a in mark.args]
+            deps.update((f"glob:{g}", READ) for g in globs)
+            pending = None
+            if item.get_closest_marker(ALWAYS_MARKER) is not None:
+                pending = f"marked {ALWAYS_MARKER}: runs every time"
+            elif trace.untracked:
+                pending = f"runs every time: {trace.untracked}"
+            elif not trace.intact:
+                pending = "tracking was taken over during the test (a debugger?)"
             report.ripple_deps = sorted(deps)  # type: ignore[attr-defined]
-            report.ripple_intact = item.stash.get(_intact_key, False)  # type: ignore[attr-defined]
+            report.ripple_pending = pending  # type: ignore[attr-defined]
         return report
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist: a worker hands over the files its imports read."""
+        output = getattr(node, "workeroutput", None) or {}
+        self._import_reads.update(tuple(pair) for pair in output.get("ripple_import_reads", []))
 
     # -- recording (main process) ----------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -475,14 +515,13 @@ class RipplePlugin:
         deps = getattr(report, "ripple_deps", None)
         if deps is None:
             return  # not tracked: it stays selected
-        intact = getattr(report, "ripple_intact", False)
         self._results.append(
             TestResult(
                 nodeid=report.nodeid,
                 deps=[(p, b) for p, b in deps],
                 outcome=outcome,
                 duration=duration,
-                pending=None if intact else "tracking was disturbed (debugger?)",
+                pending=getattr(report, "ripple_pending", None),
             )
         )
         now = time.monotonic()
@@ -519,14 +558,21 @@ class RipplePlugin:
             store.mark_pending(plan.pending)
         if self.settings.fresh:
             store.clear_env(self.env_id)
+        if self.recorder is not None:
+            self._import_reads |= self.recorder.watcher.import_reads
         if self._drop:
             store.drop_tests(self.env_id, self._drop)
         self._plan_written = True
 
     def _save_states(self, store: Store, results: list[TestResult]) -> None:
         """Save the files these results depend on, as read in this run."""
-        stored = {p: r.content for p, r in store.files().items()} if results else {}
-        paths = {p for res in results for p, _ in res.deps}
+        reads, self._import_reads = self._import_reads, set()
+        if reads:
+            store.save_import_reads(reads)
+        if not results and not reads:
+            return
+        stored = {p: r.content for p, r in store.files().items()}
+        paths = {p for res in results for p, _ in res.deps} | {f for pair in reads for f in pair}
         for path in sorted(paths):
             state: FileState = self.resolver.state(path)
             if state.fp is None or stored.get(path) == state.fp.content:
@@ -546,7 +592,10 @@ class RipplePlugin:
             return
         results, self._results = self._results, []
         self._last_flush = time.monotonic()
-        if self._plan_written and not results:
+        if self.recorder is not None:
+            self._import_reads |= self.recorder.watcher.import_reads
+            self.recorder.watcher.import_reads.clear()
+        if self._plan_written and not results and not self._import_reads:
             return
         try:
             with store.db.transaction():
@@ -571,6 +620,10 @@ class RipplePlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.is_worker and self.settings.record:
             self.flush()
+        if self.is_worker and self.recorder is not None:
+            out = getattr(self.config, "workeroutput", None)
+            if out is not None:
+                out["ripple_import_reads"] = sorted(self.recorder.watcher.import_reads)
         if (
             exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
             and self.settings.select
@@ -579,9 +632,9 @@ class RipplePlugin:
             session.exitstatus = pytest.ExitCode.OK
 
     def close(self) -> None:
-        if self.tracer is not None:
-            self.tracer.close()
-            self.tracer = None
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
 from typing import Iterable
 
 from pytest_ripple.changes import FileState, read_state, relative_to_root
+from pytest_ripple.tracer import Tracer
+from pytest_ripple.watcher import ReadWatcher
 
 Dep = tuple[str, str]  # (path relative to the rootdir, block)
 
@@ -57,3 +60,40 @@ class Resolver:
             if dep is not None:
                 out.add(dep)
         return out
+
+
+@dataclass
+class Trace:
+    """What one context (a test, a fixture, a parametrization hook) ran and read."""
+
+    codes: set[CodeType] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)
+    intact: bool = True
+    untracked: str | None = None
+
+    def merge(self, other: Trace) -> None:
+        self.codes |= other.codes
+        self.files |= other.files
+        self.intact = self.intact and other.intact
+        self.untracked = self.untracked or other.untracked
+
+
+class Recorder:
+    """Drives the code tracer and the read watcher together, context by context."""
+
+    def __init__(self, tracer: Tracer, watcher: ReadWatcher) -> None:
+        self.tracer = tracer
+        self.watcher = watcher
+
+    def push(self) -> None:
+        self.watcher.push()
+        self.tracer.push()
+
+    def pop(self) -> Trace:
+        codes, intact = self.tracer.pop()
+        reads = self.watcher.pop()
+        return Trace(codes, reads.files, intact, reads.untracked)
+
+    def close(self) -> None:
+        self.tracer.close()
+        self.watcher.close()

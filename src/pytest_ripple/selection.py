@@ -26,6 +26,7 @@ from pytest_ripple.fingerprint import (
     DEF,
     IMPORT,
     MODULE,
+    READ,
     WHOLE,
     Binding,
     FileChange,
@@ -80,6 +81,7 @@ class _Impact:
         self.queue: list[tuple[str, bool]] = []  # (name, is_value)
         self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
         self.fps: dict[str, Fingerprint] = {}
+        self.readers: dict[str, set[str]] = {}  # data file -> modules that read it on import
 
     def hit(self, path: str, block: str, why: str) -> None:
         row = self.files.get(path)
@@ -122,11 +124,17 @@ class _Impact:
     def whole_module(
         self, path: str, old: Fingerprint | None, new: Fingerprint | None, why: str
     ) -> None:
+        """Import-time code of a module may now bind other values to any of its names
+        (imports excepted: they bind the same modules as before)."""
         self.hit_file(path, why)
         for fp in (old, new):
             if fp is not None and fp.parsed:
-                for name in fp.bound_in_module():
-                    self.taint(name, why)
+                for (_, name), b in fp.bindings.items():
+                    if b.kind != IMPORT:
+                        self.taint(name, why)
+                for eff in fp.effects:
+                    for name in eff.binds:
+                        self.taint(name, why)
 
     def scope_rule(self, path: str, why: str) -> None:
         """Every test in a test file, or under a conftest.py's directory."""
@@ -150,6 +158,12 @@ def _file_change(
     old = row.fingerprint()
     is_conftest = PurePosixPath(path).name == "conftest.py"
     why = f"{path} was removed" if new is None else f"{path} changed"
+    imp.hit(path, READ, why)
+    for module in imp.readers.get(path, ()):
+        # read while `module` was imported: its import-time code now binds other values
+        mrow = imp.files.get(module)
+        mfp = mrow.fingerprint() if mrow is not None else None
+        imp.whole_module(module, mfp, mfp, f"{path} changed (read when {module} is imported)")
     if ch.whole or old is None or new is None:
         imp.whole_module(path, old, new, why)
         imp.hit(path, WHOLE, why)
@@ -172,6 +186,14 @@ def _file_change(
             scope_wide = True
         if (name in PYTEST_NAMES or "autouse" in b.deps) and not scope:
             imp.scope_rule(path, bwhy)
+    if ch.effects:
+        # what a changed statement with effects touched (``registry.add(f)``, ``os.environ[k] = v``)
+        old_effects = {e.digest for e in old.effects}
+        new_effects = {e.digest for e in new.effects}
+        for eff in old.effects + new.effects:
+            if (eff.digest in old_effects) != (eff.digest in new_effects):
+                for name in eff.uses | eff.binds:
+                    imp.taint(name, f"{path}: import-time code changed")
     if scope_wide:
         imp.whole_module(path, old, new, f"{path}: import-time code changed")
         if is_conftest:
@@ -241,6 +263,8 @@ def compute(
     if changes.changed:
         ids = [r.id for r, _, _ in changes.changed.values()]
         imp = _Impact(files)
+        imp.readers = store.import_readers(changes.changed)
+        ids += [files[m].id for ms in imp.readers.values() for m in ms if m in files]
         imp.deps = store.deps_of_files(ids)
         for path, (_, state, _) in changes.changed.items():
             if state.fp is not None:

@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS depset (
     deps BLOB NOT NULL           -- sorted little-endian uint32 dep ids
 );
 
+-- files read while a project module was being imported: (data file, module)
+CREATE TABLE IF NOT EXISTS import_read (
+    file TEXT NOT NULL,
+    module TEXT NOT NULL,
+    PRIMARY KEY (file, module)
+) WITHOUT ROWID;
+
 -- the last result of each test in each environment
 CREATE TABLE IF NOT EXISTS test (
     env_id INTEGER NOT NULL,
@@ -324,6 +331,21 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+    def save_import_reads(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.db.many(
+            "INSERT OR IGNORE INTO import_read (file, module) VALUES (?, ?)",
+            [tuple(p) for p in pairs],
+        )
+
+    def import_readers(self, paths: Iterable[str]) -> dict[str, set[str]]:
+        """{data file: modules whose import read it} for these files."""
+        wanted = set(paths)
+        out: dict[str, set[str]] = {}
+        for file, module in self.db.all("SELECT file, module FROM import_read"):
+            if file in wanted:
+                out.setdefault(file, set()).add(module)
+        return out
 
     def drop_tests(self, env_id: int, nodeids: Iterable[str]) -> None:
         self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", ((env_id, n) for n in nodeids))

@@ -1,0 +1,148 @@
+"""What a test reads besides code: files opened under the rootdir, and Python
+subprocesses it starts (which we cannot see into), through ``sys.addaudithook``.
+
+Files read while no test runs (at import time, during collection) belong to the
+project module whose import-time code was running; a change to such a file counts
+as a change to that module's import-time code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, ClassVar
+
+from pytest_ripple.changes import relative_to_root
+
+_SPAWN_EVENTS = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.fork"}
+)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR
+
+
+@dataclass
+class Reads:
+    """What one context (a test, a fixture) read."""
+
+    files: set[str] = field(default_factory=set)
+    untracked: str | None = None  # why this context cannot be fully tracked
+
+
+class ReadWatcher:
+    def __init__(self, rootdir: Path, ignore: set[str]) -> None:
+        self._root = os.path.normcase(str(rootdir.resolve())).rstrip(os.sep) + os.sep
+        self._ignore = ignore  # our own data file and the like, relative to the rootdir
+        self._stack: list[Reads] = []
+        self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
+        _Dispatch.install(self)
+
+    def push(self) -> None:
+        self._stack.append(Reads())
+
+    def pop(self) -> Reads:
+        return self._stack.pop() if self._stack else Reads()
+
+    def close(self) -> None:
+        _Dispatch.uninstall(self)
+        self._stack.clear()
+
+    # -- events --------------------------------------------------------------------
+    def on_open(self, args: tuple[Any, ...]) -> None:
+        path, mode, flags = (*args, None, None, None)[:3]
+        if path is None or isinstance(path, int):
+            return
+        if isinstance(mode, str):
+            if ("w" in mode or "a" in mode or "x" in mode) and "+" not in mode:
+                return  # output, not input
+        elif isinstance(flags, int) and flags & os.O_WRONLY:
+            return
+        try:
+            name = os.fsdecode(path)
+        except (TypeError, ValueError):
+            return
+        rel = relative_to_root(self._root, name)
+        if rel is None or rel in self._ignore or rel.startswith(".pytest_cache/"):
+            return
+        if rel.endswith((".py", ".pyc", ".pyw")) and (
+            not isinstance(mode, str)
+            or "b" in mode
+            or sys._getframe(2).f_code.co_filename.startswith("<frozen importlib")
+        ):
+            return  # imports, tracebacks, assertion rewriting: code is tracked as code
+        if os.path.isdir(name):
+            return
+        if self._stack:
+            self._stack[-1].files.add(rel)
+        else:
+            module = _importing_module(self._root, sys._getframe(2))
+            if module is not None:
+                self.import_reads.add((rel, module))
+
+    def on_spawn(self, event: str, args: tuple[Any, ...]) -> None:
+        if not self._stack or self._stack[-1].untracked:
+            return
+        if event == "os.fork" or _runs_python(args):
+            self._stack[-1].untracked = "it starts a Python subprocess, which is not tracked"
+
+
+def _runs_python(args: tuple[Any, ...]) -> bool:
+    words: list[str] = []
+    for arg in args[:2]:
+        if isinstance(arg, (str, bytes, os.PathLike)):
+            words.append(os.fsdecode(arg))
+        elif isinstance(arg, (list, tuple)):
+            words += [os.fsdecode(a) for a in arg[:3] if isinstance(a, (str, bytes, os.PathLike))]
+    exe = os.path.basename(sys.executable)
+    return any("python" in w or exe in w or "pytest" in w for w in words)
+
+
+def _importing_module(root: str, frame: FrameType | None) -> str | None:
+    """The project module whose import-time code is on the stack, innermost first."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "<module>":
+            rel = relative_to_root(root, code.co_filename)
+            if rel is not None:
+                return rel
+        frame = frame.f_back
+    return None
+
+
+class _Dispatch:
+    """Audit hooks cannot be removed, so one hook per process forwards events to the
+    watcher of the session running now (pytester runs many sessions in one process)."""
+
+    current: ClassVar[ReadWatcher | None] = None
+    # sessions inside sessions (pytester): the innermost gets the events
+    outer: ClassVar[list[ReadWatcher]] = []
+    installed: ClassVar[bool] = False
+
+    @classmethod
+    def install(cls, watcher: ReadWatcher) -> None:
+        if cls.current is not None:
+            cls.outer.append(cls.current)
+        cls.current = watcher
+        if not cls.installed:
+            sys.addaudithook(_hook)
+            cls.installed = True
+
+    @classmethod
+    def uninstall(cls, watcher: ReadWatcher) -> None:
+        if cls.current is watcher:
+            cls.current = cls.outer.pop() if cls.outer else None
+        elif watcher in cls.outer:
+            cls.outer.remove(watcher)
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if event == "open":
+        watcher = _Dispatch.current
+        if watcher is not None:
+            watcher.on_open(args)
+    elif event in _SPAWN_EVENTS:
+        watcher = _Dispatch.current
+        if watcher is not None:
+            watcher.on_spawn(event, args)

@@ -1,0 +1,1264 @@
+"""End-to-end safety tests: after an edit, every test whose outcome the edit can alter
+must run (a missed test is the worst bug), and, where the dependency model allows it,
+nothing else runs.
+
+Each test records a scratch project (first ``--testmon`` run), edits it, re-runs and
+asserts exactly which tests ran. Where the model over-selects by design (matching by
+name, whole-module rules for import-time effects), :func:`check` takes the tests that
+may run as well as those that must, and a comment says why.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import pytest
+from conftest import Project, Run
+
+
+def check(
+    run: Run, must: Iterable[str], may: Iterable[str] = (), *, failed: Iterable[str] = ()
+) -> None:
+    """``must`` ran, nothing outside ``must | may`` ran, and ``failed`` failed."""
+    ran = set(run.ran)
+    must, may = set(must), set(may)
+    missed = must - ran
+    assert not missed, f"missed (deselected although affected): {sorted(missed)}\n{run.out}"
+    extra = ran - must - may
+    assert not extra, f"over-selected: {sorted(extra)}\n{run.out}"
+    by_name = {n.rsplit("::", 1)[-1]: o for n, o in run.outcomes.items()}
+    for name in failed:
+        assert by_name.get(name) == "failed", f"{name} should fail: {by_name}\n{run.out}"
+
+
+def record(project: Project, files: dict[str, str], *tests: str) -> None:
+    """Write the project, record it, and check that a second run selects nothing."""
+    project.write(files)
+    first = project.run("--testmon")
+    assert first.ran == sorted(tests), first.out
+    assert first.ret == 0, first.out
+    assert project.run("--testmon").ran == []
+
+
+# --------------------------------------------------------------------------------------
+# 1. The five cases pytest-testmon 2.2.0 misses (design brief)
+# --------------------------------------------------------------------------------------
+class TestTestmonMisses:
+    """Each of these deselected a test that then failed under pytest-testmon 2.2.0."""
+
+    def test_constant_imported_by_name(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/b.py": "X = 1\nY = 1\n",
+                "pkg/a.py": """
+                    from pkg.b import X, Y
+
+                    def uses_x():
+                        return X
+
+                    def uses_y():
+                        return Y
+                """,
+                "tests/test_a.py": """
+                    from pkg.a import uses_x, uses_y
+
+                    def test_x():
+                        assert uses_x() == 1
+
+                    def test_y():
+                        assert uses_y() == 1
+                """,
+            },
+            "test_x",
+            "test_y",
+        )
+        project.edit("pkg/b.py", "X = 1", "X = 2")
+        check(project.run("--testmon"), must=["test_x"], failed=["test_x"])
+
+    def test_constant_read_as_module_attribute(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/b.py": "X = 1\nY = 1\n",
+                "pkg/a.py": """
+                    from pkg import b
+
+                    def uses_x():
+                        return b.X
+
+                    def uses_y():
+                        return b.Y
+                """,
+                "tests/test_a.py": """
+                    from pkg.a import uses_x, uses_y
+
+                    def test_x():
+                        assert uses_x() == 1
+
+                    def test_y():
+                        assert uses_y() == 1
+                """,
+            },
+            "test_x",
+            "test_y",
+        )
+        project.edit("pkg/b.py", "X = 1", "X = 2")
+        check(project.run("--testmon"), must=["test_x"], failed=["test_x"])
+
+    def test_parametrize_data_from_another_module(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "data.py": "CASES = [1, 2]\nOTHER = [7]\n",
+                "tests/test_p.py": """
+                    import pytest
+                    from data import CASES
+
+                    @pytest.mark.parametrize("n", CASES)
+                    def test_p(n):
+                        assert n < 3
+
+                    def test_other():
+                        pass
+                """,
+            },
+            "test_p[1]",
+            "test_p[2]",
+            "test_other",
+        )
+        project.edit("data.py", "CASES = [1, 2]", "CASES = [1, 3]")
+        # test_p[1] is the same test with the same value: it may run, because the
+        # decorator of test_p read a name that changed (the model is per function).
+        check(project.run("--testmon"), must=["test_p[3]"], may=["test_p[1]"],
+              failed=["test_p[3]"])
+
+    def test_data_file_read_at_import_time(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/settings.json": '{"limit": 3}',
+                "pkg/config.py": """
+                    import json
+                    from pathlib import Path
+
+                    with open(Path(__file__).parent / "settings.json") as f:
+                        SETTINGS = json.load(f)
+
+                    def limit():
+                        return SETTINGS["limit"]
+
+                    def other():
+                        return 0
+                """,
+                "tests/test_cfg.py": """
+                    from pkg.config import limit, other
+
+                    def test_limit():
+                        assert limit() == 3
+
+                    def test_other():
+                        assert other() == 0
+                """,
+            },
+            "test_limit",
+            "test_other",
+        )
+        project.write({"pkg/settings.json": '{"limit": 4}'})
+        # The whole module depends on the file it read at import time: test_other may
+        # run (the read is an effect of module code, not bound to one name).
+        check(project.run("--testmon"), must=["test_limit"], may=["test_other"],
+              failed=["test_limit"])
+
+    def test_data_file_read_by_a_test(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "tests/expected.txt": "hello\n",
+                "tests/test_read.py": """
+                    from pathlib import Path
+
+                    def test_read():
+                        assert (Path(__file__).parent / "expected.txt").read_text() == "hello\\n"
+
+                    def test_other():
+                        pass
+                """,
+            },
+            "test_read",
+            "test_other",
+        )
+        project.write({"tests/expected.txt": "bye\n"})
+        check(project.run("--testmon"), must=["test_read"], failed=["test_read"])
+
+    SESSION_FIXTURE = {
+        "pkg/__init__.py": "",
+        "pkg/db.py": """
+            def connect():
+                return {"rows": 3}
+
+            def unrelated():
+                return 0
+        """,
+        "tests/conftest.py": """
+            import pytest
+            from pkg.db import connect
+
+            @pytest.fixture(scope="session")
+            def db():
+                return connect()
+        """,
+        "tests/test_one.py": """
+            def test_one(db):
+                assert db["rows"] == 3
+        """,
+        "tests/test_two.py": """
+            def test_two(db):
+                assert db["rows"] == 3
+
+            def test_three(db):
+                assert db["rows"] == 3
+        """,
+        "tests/test_free.py": """
+            from pkg.db import unrelated
+
+            def test_free():
+                assert unrelated() == 0
+        """,
+    }
+
+    def test_session_fixture_helper_changed(self, project: Project) -> None:
+        users = ["test_one", "test_two", "test_three"]
+        record(project, self.SESSION_FIXTURE, *users, "test_free")
+        project.edit("pkg/db.py", '{"rows": 3}', '{"rows": 4}')
+        check(project.run("--testmon"), must=users, failed=users)
+
+    def test_session_fixture_body_changed(self, project: Project) -> None:
+        users = ["test_one", "test_two", "test_three"]
+        record(project, self.SESSION_FIXTURE, *users, "test_free")
+        project.edit("tests/conftest.py", "return connect()", "return {'rows': 5}")
+        check(project.run("--testmon"), must=users, failed=users)
+
+    def test_setup_class(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/res.py": """
+                    def make():
+                        return 1
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_cls.py": """
+                    from pkg.res import make, other
+
+                    class TestA:
+                        @classmethod
+                        def setup_class(cls):
+                            cls.value = make()
+
+                        def test_1(self):
+                            assert self.value == 1
+
+                        def test_2(self):
+                            assert self.value == 1
+
+                    def test_free():
+                        assert other() == 1
+                """,
+            },
+            "test_1",
+            "test_2",
+            "test_free",
+        )
+        project.edit("pkg/res.py", "return 1", "return 2")
+        check(project.run("--testmon"), must=["test_1", "test_2"], failed=["test_1", "test_2"])
+
+    def test_setup_module(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/res.py": """
+                    def make():
+                        return 1
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_mod.py": """
+                    from pkg import res
+
+                    STATE = {}
+
+                    def setup_module(module):
+                        STATE["value"] = res.make()
+
+                    def test_1():
+                        assert STATE["value"] == 1
+
+                    def test_2():
+                        assert STATE["value"] == 1
+                """,
+                "tests/test_free.py": """
+                    from pkg.res import other
+
+                    def test_free():
+                        assert other() == 1
+                """,
+            },
+            "test_1",
+            "test_2",
+            "test_free",
+        )
+        project.edit("pkg/res.py", "return 1", "return 2")
+        check(project.run("--testmon"), must=["test_1", "test_2"], failed=["test_1", "test_2"])
+
+    SUBSET = {
+        "pkg/__init__.py": "",
+        "pkg/fa.py": "def f():\n    return 1\n",
+        "pkg/fb.py": "def g():\n    return 1\n",
+        "tests/test_a.py": """
+            from pkg.fa import f
+
+            def test_a():
+                assert f() == 1
+        """,
+        "tests/test_b.py": """
+            from pkg.fb import g
+
+            def test_b():
+                assert g() == 1
+        """,
+    }
+
+    @pytest.mark.parametrize(
+        "subset", [["tests/test_b.py"], ["tests/test_b.py::test_b"], ["-k", "test_b"]]
+    )
+    def test_subset_run_keeps_the_selection(self, project: Project, subset: list[str]) -> None:
+        record(project, self.SUBSET, "test_a", "test_b")
+        project.edit("pkg/fa.py", "return 1", "return 2")
+        assert project.run("--testmon", *subset).ran == []
+        check(project.run("--testmon"), must=["test_a"], failed=["test_a"])
+        project.edit("pkg/fa.py", "return 2", "return 1")
+        check(project.run("--testmon"), must=["test_a"])
+        assert project.run("--testmon").ran == []
+
+    def test_subset_run_of_an_affected_test(self, project: Project) -> None:
+        record(project, self.SUBSET, "test_a", "test_b")
+        project.edit("pkg/fa.py", "return 1", "return 2")
+        project.edit("pkg/fb.py", "return 1", "return 3")
+        check(project.run("--testmon", "tests/test_b.py"), must=["test_b"], failed=["test_b"])
+        # test_b failed last time, so it runs again
+        check(project.run("--testmon"), must=["test_a", "test_b"], failed=["test_a", "test_b"])
+
+
+# --------------------------------------------------------------------------------------
+# 2. Module-level and class-level edits
+# --------------------------------------------------------------------------------------
+class TestImportTimeEdits:
+    """Code that runs at import time (module and class bodies, decorators, defaults,
+    bases, imports) binds names that tests read later: a change to it re-runs the
+    tests whose code reads those names, and only those."""
+
+    def test_module_constant_in_the_same_module(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/prices.py": """
+                    RATE = 2
+                    FEE = 1
+
+                    def price(x):
+                        return x * RATE
+
+                    def fee():
+                        return FEE
+                """,
+                "tests/test_prices.py": """
+                    from pkg.prices import fee, price
+
+                    def test_price():
+                        assert price(3) == 6
+
+                    def test_fee():
+                        assert fee() == 1
+                """,
+            },
+            "test_price",
+            "test_fee",
+        )
+        project.edit("pkg/prices.py", "RATE = 2", "RATE = 3")
+        check(project.run("--testmon"), must=["test_price"], failed=["test_price"])
+
+    def test_constant_computed_from_another_constant(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/base.py": "BASE = 2\nOTHER = 5\n",
+                "pkg/prices.py": """
+                    from pkg.base import BASE, OTHER
+
+                    RATE = BASE * 10
+                    LIMIT = OTHER + 1
+
+                    def price(x):
+                        return x * RATE
+
+                    def limit():
+                        return LIMIT
+                """,
+                "tests/test_prices.py": """
+                    from pkg.prices import limit, price
+
+                    def test_price():
+                        assert price(1) == 20
+
+                    def test_limit():
+                        assert limit() == 6
+                """,
+            },
+            "test_price",
+            "test_limit",
+        )
+        project.edit("pkg/base.py", "BASE = 2", "BASE = 3")
+        check(project.run("--testmon"), must=["test_price"], failed=["test_price"])
+
+    SHAPES = {
+        "pkg/__init__.py": "",
+        "pkg/shapes.py": """
+            class Shape:
+                sides = 0
+
+                def describe(self):
+                    return f"{self.sides} sides"
+
+                def speak(self):
+                    return "shape"
+
+
+            class Circle:
+                def area(self):
+                    return 3
+
+
+            class Square(Shape):
+                sides = 4
+        """,
+        "tests/test_shapes.py": """
+            from pkg.shapes import Circle, Shape, Square
+
+            def test_square():
+                assert Square().describe() == "4 sides"
+
+            def test_square_speaks():
+                assert Square().speak() == "shape"
+
+            def test_circle():
+                assert Circle().area() == 3
+        """,
+    }
+    SHAPE_TESTS = ("test_square", "test_square_speaks", "test_circle")
+
+    def test_class_attribute(self, project: Project) -> None:
+        record(project, self.SHAPES, *self.SHAPE_TESTS)
+        project.edit("pkg/shapes.py", "sides = 4", "sides = 5")
+        # test_square_speaks uses Square too, whose body changed: by class, it may run.
+        check(project.run("--testmon"), must=["test_square"], may=["test_square_speaks"],
+              failed=["test_square"])
+
+    def test_base_class(self, project: Project) -> None:
+        record(project, self.SHAPES, *self.SHAPE_TESTS)
+        project.edit("pkg/shapes.py", "class Square(Shape):", "class Square(Circle):")
+        # both Square tests now fail (no describe / speak); test_circle only ran Circle.area
+        must = ["test_square", "test_square_speaks"]
+        check(project.run("--testmon"), must=must, failed=must)
+
+    def test_new_method_overrides_an_inherited_one(self, project: Project) -> None:
+        record(project, self.SHAPES, *self.SHAPE_TESTS)
+        project.edit(
+            "pkg/shapes.py",
+            "    sides = 4\n",
+            "    sides = 4\n\n    def speak(self):\n        return 'square'\n",
+        )
+        # test_square uses Square, whose body changed: by class, it may run.
+        check(project.run("--testmon"), must=["test_square_speaks"], may=["test_square"],
+              failed=["test_square_speaks"])
+
+    def test_decorator_swapped(self, project: Project) -> None:
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/deco.py": """
+                import functools
+
+                def twice(fn):
+                    @functools.wraps(fn)
+                    def wrapper(*args):
+                        return fn(*args) * 2
+                    return wrapper
+
+                def once(fn):
+                    return fn
+            """,
+            "pkg/values.py": """
+                from pkg.deco import once, twice
+
+                @twice
+                def value():
+                    return 1
+
+                def plain():
+                    return 1
+            """,
+            "pkg/other.py": "def unrelated():\n    return 1\n",
+            "tests/test_values.py": """
+                from pkg.values import plain, value
+
+                def test_value():
+                    assert value() == 2
+
+                def test_plain():
+                    assert plain() == 1
+            """,
+            "tests/test_other.py": """
+                from pkg.other import unrelated
+
+                def test_unrelated():
+                    assert unrelated() == 1
+            """,
+        }
+        record(project, files, "test_value", "test_plain", "test_unrelated")
+        project.edit("pkg/values.py", "@twice", "@once")
+        # A decorator can register the function anywhere: a decorated definition is an
+        # import-time effect of its module, so the other users of pkg/values.py may run.
+        check(project.run("--testmon"), must=["test_value"], may=["test_plain"],
+              failed=["test_value"])
+
+    def test_decorator_body_that_runs_at_import_only(self, project: Project) -> None:
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/registry.py": """
+                REGISTRY = {}
+
+                def register(fn):
+                    REGISTRY[fn.__name__] = fn
+                    return fn
+
+                def lookup(name):
+                    return REGISTRY[name]()
+            """,
+            "pkg/handlers.py": """
+                from pkg.registry import register
+
+                @register
+                def handler():
+                    return 1
+            """,
+            "pkg/other.py": "def unrelated():\n    return 1\n",
+            "tests/test_handlers.py": """
+                import pkg.handlers
+                from pkg.registry import lookup
+
+                def test_lookup():
+                    assert lookup("handler") == 1
+            """,
+            "tests/test_other.py": """
+                from pkg.other import unrelated
+
+                def test_unrelated():
+                    assert unrelated() == 1
+            """,
+        }
+        record(project, files, "test_lookup", "test_unrelated")
+        project.edit("pkg/registry.py", "REGISTRY[fn.__name__] = fn", "REGISTRY['x'] = fn")
+        check(project.run("--testmon"), must=["test_lookup"], failed=["test_lookup"])
+
+    def test_default_argument_from_a_constant(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/greet.py": """
+                    GREETING = "hi"
+
+                    def greet(name, greeting=GREETING):
+                        return f"{greeting} {name}"
+
+                    def shout(name):
+                        return name.upper()
+                """,
+                "tests/test_greet.py": """
+                    from pkg.greet import greet, shout
+
+                    def test_greet():
+                        assert greet("bob") == "hi bob"
+
+                    def test_shout():
+                        assert shout("bob") == "BOB"
+                """,
+            },
+            "test_greet",
+            "test_shout",
+        )
+        project.edit("pkg/greet.py", 'GREETING = "hi"', 'GREETING = "hello"')
+        check(project.run("--testmon"), must=["test_greet"], failed=["test_greet"])
+
+    def test_default_argument_from_a_call(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/defaults.py": """
+                    def default_items():
+                        return [1, 2]
+
+                    def unrelated():
+                        return 0
+                """,
+                "pkg/bag.py": """
+                    from pkg.defaults import default_items
+
+                    def count(items=default_items()):
+                        return len(items)
+                """,
+                "tests/test_bag.py": """
+                    from pkg.bag import count
+                    from pkg.defaults import unrelated
+
+                    def test_count():
+                        assert count() == 2
+
+                    def test_unrelated():
+                        assert unrelated() == 0
+                """,
+            },
+            "test_count",
+            "test_unrelated",
+        )
+        project.edit("pkg/defaults.py", "return [1, 2]", "return [1, 2, 3]")
+        check(project.run("--testmon"), must=["test_count"], failed=["test_count"])
+
+    def test_new_function_shadows_an_import(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/util.py": "def helper():\n    return 1\n",
+                "pkg/m.py": """
+                    from pkg.util import helper
+
+                    def run():
+                        return helper()
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_m.py": """
+                    from pkg.m import other, run
+
+                    def test_run():
+                        assert run() == 1
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_run",
+            "test_other",
+        )
+        project.edit(
+            "pkg/m.py", "from pkg.util import helper\n",
+            "from pkg.util import helper\n\ndef helper():\n    return 2\n",
+        )
+        check(project.run("--testmon"), must=["test_run"], failed=["test_run"])
+
+    def test_new_function_shadows_a_builtin(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/m.py": """
+                    def size(xs):
+                        return len(xs)
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_m.py": """
+                    from pkg.m import other, size
+
+                    def test_size():
+                        assert size([1, 2]) == 2
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_size",
+            "test_other",
+        )
+        project.edit("pkg/m.py", "def other", "def len(xs):\n    return 0\n\ndef other")
+        check(project.run("--testmon"), must=["test_size"], failed=["test_size"])
+
+    def test_init_reexport_retargeted(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "from pkg.impl import value\nfrom pkg.impl import other\n",
+                "pkg/impl.py": """
+                    def value():
+                        return 1
+
+                    def other():
+                        return 1
+                """,
+                "pkg/impl2.py": """
+                    def value():
+                        return 2
+                """,
+                "tests/test_pkg.py": """
+                    from pkg import other, value
+
+                    def test_value():
+                        assert value() == 1
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_value",
+            "test_other",
+        )
+        project.edit("pkg/__init__.py", "from pkg.impl import value", "from pkg.impl2 import value")
+        check(project.run("--testmon"), must=["test_value"], failed=["test_value"])
+
+    def test_dunder_all_changes_a_star_import(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "from pkg.impl import *\n",
+                "pkg/impl.py": """
+                    __all__ = ["value", "other"]
+
+                    def value():
+                        return 1
+
+                    def other():
+                        return 1
+                """,
+                "pkg/lone.py": "def lone():\n    return 1\n",
+                "tests/test_pkg.py": """
+                    import pkg
+
+                    def test_value():
+                        assert pkg.value() == 1
+                """,
+                "tests/test_lone.py": """
+                    from pkg.lone import lone
+
+                    def test_lone():
+                        assert lone() == 1
+                """,
+            },
+            "test_value",
+            "test_lone",
+        )
+        project.edit("pkg/impl.py", '__all__ = ["value", "other"]', '__all__ = ["other"]')
+        # A star import is an effect of pkg/__init__.py: every user of the package may
+        # run, test_lone included (it imports pkg.lone, so pkg/__init__.py ran for it).
+        check(project.run("--testmon"), must=["test_value"], may=["test_lone"],
+              failed=["test_value"])
+
+    PRECISION = {
+        "pkg/__init__.py": "",
+        "pkg/m.py": """
+            import os
+
+            LIMIT = 3
+            SPARE = 1
+
+            def f():
+                # the answer
+                return LIMIT
+
+
+            class K:
+                attr = 1
+
+                def g(self):
+                    return self.attr
+        """,
+        "tests/test_m.py": """
+            from pkg.m import K, f
+
+            def test_f():
+                assert f() == 3
+
+            def test_g():
+                assert K().g() == 1
+        """,
+    }
+
+    def test_new_unused_function_runs_nothing(self, project: Project) -> None:
+        record(project, self.PRECISION, "test_f", "test_g")
+        project.edit("pkg/m.py", "LIMIT = 3\n", "LIMIT = 3\n\ndef unused():\n    return 42\n")
+        assert project.run("--testmon").ran == []
+
+    def test_new_unused_constant_and_method_run_nothing(self, project: Project) -> None:
+        record(project, self.PRECISION, "test_f", "test_g")
+        project.edit("pkg/m.py", "LIMIT = 3\n", "LIMIT = 3\nUNUSED = 4\n")
+        project.edit("pkg/m.py", "    attr = 1\n", "    attr = 1\n\n    def h(self):\n"
+                     "        return 0\n")
+        # K's body changed (a new method): users of K may run; f's users may not.
+        check(project.run("--testmon"), must=[], may=["test_g"])
+
+    def test_comment_only_edit_runs_nothing(self, project: Project) -> None:
+        record(project, self.PRECISION, "test_f", "test_g")
+        project.edit("pkg/m.py", "# the answer", "# the answer, as documented")
+        project.edit("pkg/m.py", "LIMIT = 3", "LIMIT = 3  # a comment")
+        project.edit("tests/test_m.py", "def test_g():", "# about g\ndef test_g():")
+        assert project.run("--testmon").ran == []
+
+    def test_formatting_only_edit_runs_nothing(self, project: Project) -> None:
+        record(project, self.PRECISION, "test_f", "test_g")
+        project.edit("pkg/m.py", "LIMIT = 3", "LIMIT   =   3")
+        project.edit("pkg/m.py", "\n\nclass K:", "\n\n\n\nclass K:")
+        project.edit("tests/test_m.py", 'assert f() == 3', "assert f( ) == 3")
+        assert project.run("--testmon").ran == []
+
+    def test_unused_constant_edit_runs_nothing(self, project: Project) -> None:
+        record(project, self.PRECISION, "test_f", "test_g")
+        project.edit("pkg/m.py", "SPARE = 1", "SPARE = 2")
+        assert project.run("--testmon").ran == []
+
+
+# --------------------------------------------------------------------------------------
+# 3. Fixtures, conftest hooks, generated tests and the pytest configuration
+# --------------------------------------------------------------------------------------
+SCOPES = ["function", "class", "module", "package", "session"]
+
+
+class TestFixturesAndConfiguration:
+    """pytest runs fixtures, hooks and ``pytest_generate_tests`` outside the test
+    function, some of them once for many tests; the configuration changes every test."""
+
+    @staticmethod
+    def scoped_project(scope: str) -> dict[str, str]:
+        # package scope belongs to the package whose conftest.py defines the fixture
+        return {
+            "pkg/__init__.py": "",
+            "pkg/res.py": """
+                def make():
+                    return 1
+
+                def other():
+                    return 1
+            """,
+            "tests/__init__.py": "",
+            "tests/conftest.py": f"""
+                import pytest
+                from pkg.res import make
+
+                @pytest.fixture(scope="{scope}")
+                def res():
+                    value = make()
+                    yield value
+            """,
+            "tests/test_a.py": """
+                class TestGroup:
+                    def test_a1(self, res):
+                        assert res == 1
+
+                    def test_a2(self, res):
+                        assert res == 1
+
+                def test_a3(res):
+                    assert res == 1
+            """,
+            "tests/test_b.py": """
+                from pkg.res import other
+
+                def test_b1(res):
+                    assert res == 1
+
+                def test_b_free():
+                    assert other() == 1
+            """,
+        }
+
+    USERS = ("test_a1", "test_a2", "test_a3", "test_b1")
+
+    @pytest.mark.parametrize("scope", SCOPES)
+    def test_fixture_helper_changed(self, project: Project, scope: str) -> None:
+        record(project, self.scoped_project(scope), *self.USERS, "test_b_free")
+        project.edit("pkg/res.py", "return 1", "return 2")
+        check(project.run("--testmon"), must=self.USERS, failed=self.USERS)
+
+    @pytest.mark.parametrize("scope", SCOPES)
+    def test_fixture_body_changed(self, project: Project, scope: str) -> None:
+        record(project, self.scoped_project(scope), *self.USERS, "test_b_free")
+        project.edit("tests/conftest.py", "value = make()", "value = make() + 1")
+        check(project.run("--testmon"), must=self.USERS, failed=self.USERS)
+
+    @pytest.mark.parametrize("scope", SCOPES)
+    def test_fixture_teardown_changed(self, project: Project, scope: str) -> None:
+        record(project, self.scoped_project(scope), *self.USERS, "test_b_free")
+        project.edit("tests/conftest.py", "yield value", "yield value\n    assert value == 0")
+        # The teardown now errors: it runs after the last user of the fixture, which is
+        # reported as failed; every user must run.
+        run = project.run("--testmon")
+        check(run, must=self.USERS)
+        assert run.ret != 0
+
+    @pytest.mark.parametrize("scope", SCOPES)
+    def test_fixture_used_through_another_fixture(self, project: Project, scope: str) -> None:
+        files = self.scoped_project(scope)
+        files["tests/conftest.py"] += (
+            "\n@pytest.fixture\ndef wrapped(res):\n    return res\n"
+        )
+        files["tests/test_c.py"] = """
+            def test_c(wrapped):
+                assert wrapped == 1
+        """
+        record(project, files, *self.USERS, "test_b_free", "test_c")
+        project.edit("pkg/res.py", "return 1", "return 2")
+        must = [*self.USERS, "test_c"]
+        check(project.run("--testmon"), must=must, failed=must)
+
+    AUTOUSE = {
+        "pkg/__init__.py": "",
+        "pkg/state.py": """
+            FLAGS = []
+
+            def flag():
+                return list(FLAGS)
+        """,
+        "conftest.py": """
+            import pytest
+
+            @pytest.fixture
+            def top():
+                return 1
+        """,
+        "tests/conftest.py": """
+            import pytest
+
+            @pytest.fixture
+            def mid():
+                return 1
+        """,
+        "tests/sub/conftest.py": """
+            import pytest
+
+            @pytest.fixture
+            def low():
+                return 1
+        """,
+        "tests/test_top.py": """
+            from pkg.state import flag
+
+            def test_top(top, mid):
+                assert flag() == []
+        """,
+        "tests/sub/test_low.py": """
+            from pkg.state import flag
+
+            def test_low(top, mid, low):
+                assert flag() == []
+        """,
+        "tests/sub/test_low2.py": """
+            def test_low2():
+                pass
+        """,
+        "other/test_other.py": """
+            def test_other():
+                pass
+        """,
+    }
+    ALL = ("test_top", "test_low", "test_low2", "test_other")
+
+    def test_autouse_fixture_added_to_a_conftest(self, project: Project) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        project.edit(
+            "tests/sub/conftest.py",
+            "import pytest\n",
+            "import pytest\nfrom pkg.state import FLAGS\n\n"
+            "@pytest.fixture(autouse=True)\ndef _flag():\n    FLAGS.append(1)\n"
+            "    yield\n    FLAGS.clear()\n",
+        )
+        check(project.run("--testmon"), must=["test_low", "test_low2"], failed=["test_low"])
+        assert project.run("--testmon").ran == ["test_low"]  # failed last time
+
+    def test_autouse_fixture_added_to_the_root_conftest(self, project: Project) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        project.edit(
+            "conftest.py",
+            "import pytest\n",
+            "import pytest\n\n@pytest.fixture(autouse=True)\ndef _skip_all():\n"
+            "    pytest.skip('off')\n",
+        )
+        run = project.run("--testmon")
+        check(run, must=self.ALL)
+        assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
+
+    def test_autouse_fixture_body_changed(self, project: Project) -> None:
+        files = dict(self.AUTOUSE)
+        files["tests/conftest.py"] += (
+            "\n@pytest.fixture(autouse=True)\ndef _guard():\n    yield\n"
+        )
+        record(project, files, *self.ALL)
+        project.edit("tests/conftest.py", "    yield\n", "    pytest.skip('off')\n    yield\n")
+        run = project.run("--testmon")
+        check(run, must=["test_top", "test_low", "test_low2"])
+        assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
+
+    @pytest.mark.parametrize(
+        ("conftest", "below"),
+        [
+            ("conftest.py", ALL),
+            ("tests/conftest.py", ("test_top", "test_low", "test_low2")),
+            ("tests/sub/conftest.py", ("test_low", "test_low2")),
+        ],
+    )
+    def test_hook_added_to_a_conftest(
+        self, project: Project, conftest: str, below: tuple[str, ...]
+    ) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        project.edit(
+            conftest,
+            "import pytest\n",
+            "import pytest\n\ndef pytest_runtest_setup(item):\n    pytest.skip('off')\n",
+        )
+        run = project.run("--testmon")
+        check(run, must=below)
+        assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
+
+    @pytest.mark.parametrize(
+        ("conftest", "below"),
+        [
+            ("conftest.py", ALL),
+            ("tests/conftest.py", ("test_top", "test_low", "test_low2")),
+            ("tests/sub/conftest.py", ("test_low", "test_low2")),
+        ],
+    )
+    def test_collection_hook_changed(
+        self, project: Project, conftest: str, below: tuple[str, ...]
+    ) -> None:
+        files = dict(self.AUTOUSE)
+        files[conftest] += (
+            "\ndef pytest_collection_modifyitems(config, items):\n"
+            "    for item in items:\n"
+            "        pass\n"
+        )
+        record(project, files, *self.ALL)
+        # A hook in a conftest.py sees the items of the whole session, but pytest
+        # hands it only to the tests under its directory (and the root conftest is
+        # global): the tests under the conftest must run, the others may.
+        project.edit(conftest, "        pass\n", "        item.add_marker(pytest.mark.skip)\n")
+        run = project.run("--testmon")
+        check(run, must=below, may=self.ALL)
+        assert all(run.outcomes[n] == "skipped" for n in run.nodeids), run.outcomes
+
+    def test_new_conftest_runs_the_tests_below_it_once(self, project: Project) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        project.write({"other/conftest.py": """
+            def pytest_runtest_setup(item):
+                raise RuntimeError("no")
+        """})
+        run = project.run("--testmon")
+        check(run, must=["test_other"], failed=["test_other"])
+        project.write({"other/conftest.py": """
+            def pytest_runtest_setup(item):
+                pass
+        """})
+        check(project.run("--testmon"), must=["test_other"])
+        assert project.run("--testmon").ran == []
+
+    def test_new_conftest_with_a_fixture_for_the_tests_below(self, project: Project) -> None:
+        files = dict(self.AUTOUSE)
+        files["tests/sub/test_low2.py"] = """
+            import pytest
+
+            @pytest.fixture
+            def extra():
+                return 1
+
+            def test_low2(extra):
+                assert extra == 1
+        """
+        record(project, files, *self.ALL)
+        # a conftest.py in a new directory level overrides the fixture of the module?
+        # No: the module's own fixture wins. Override one from the parent conftest.
+        project.write({"tests/sub/deeper/conftest.py": ""})
+        project.write({"tests/sub/conftest.py": """
+            import pytest
+
+            @pytest.fixture
+            def low():
+                return 1
+
+            @pytest.fixture
+            def mid():
+                return 2
+        """})
+        check(project.run("--testmon"), must=["test_low"], may=["test_low2"],
+              failed=["test_low"])
+
+    GENERATED = {
+        "data.py": "NUMBERS = [1, 2]\nWORDS = ['a']\n",
+        "tests/conftest.py": """
+            from data import NUMBERS
+
+            def pytest_generate_tests(metafunc):
+                if "number" in metafunc.fixturenames:
+                    metafunc.parametrize("number", NUMBERS)
+        """,
+        "tests/test_gen.py": """
+            def test_num(number):
+                assert number < 3
+
+            def test_plain():
+                pass
+        """,
+        "tests/test_local.py": """
+            from data import WORDS
+
+            def pytest_generate_tests(metafunc):
+                if "word" in metafunc.fixturenames:
+                    metafunc.parametrize("word", WORDS)
+
+            def test_word(word):
+                assert word == "a"
+
+            def test_local_plain():
+                pass
+        """,
+    }
+    GENERATED_TESTS = (
+        "test_num[1]", "test_num[2]", "test_plain", "test_word[a]", "test_local_plain",
+    )
+
+    def test_generate_tests_in_conftest_with_data_from_a_module(self, project: Project) -> None:
+        record(project, self.GENERATED, *self.GENERATED_TESTS)
+        project.edit("data.py", "NUMBERS = [1, 2]", "NUMBERS = [1, 3]")
+        # test_num[1] keeps its value, but its parametrization was generated anew
+        check(project.run("--testmon"), must=["test_num[3]"], may=["test_num[1]"],
+              failed=["test_num[3]"])
+
+    def test_generate_tests_hook_changed(self, project: Project) -> None:
+        record(project, self.GENERATED, *self.GENERATED_TESTS)
+        project.edit("tests/conftest.py", '"number", NUMBERS)', '"number", [5])')
+        # a hook in tests/conftest.py changed: every test under tests/ may run
+        check(project.run("--testmon"), must=["test_num[5]"], may=self.GENERATED_TESTS,
+              failed=["test_num[5]"])
+
+    def test_generate_tests_in_a_test_module_with_data_from_a_module(
+        self, project: Project
+    ) -> None:
+        record(project, self.GENERATED, *self.GENERATED_TESTS)
+        project.edit("data.py", "WORDS = ['a']", "WORDS = ['b']")
+        check(project.run("--testmon"), must=["test_word[b]"], failed=["test_word[b]"])
+
+    def test_parametrize_ids_from_a_function(self, project: Project) -> None:
+        files = {
+            "cases.py": """
+                def make_cases():
+                    return [1, 2]
+
+                def unrelated():
+                    return 0
+            """,
+            "tests/test_cases.py": """
+                import pytest
+                from cases import make_cases, unrelated
+
+                @pytest.mark.parametrize("n", make_cases())
+                def test_case(n):
+                    assert n < 3
+
+                def test_unrelated():
+                    assert unrelated() == 0
+            """,
+        }
+        record(project, files, "test_case[1]", "test_case[2]", "test_unrelated")
+        project.edit("cases.py", "return [1, 2]", "return [1, 2, 4]")
+        check(project.run("--testmon"), must=["test_case[4]"],
+              may=["test_case[1]", "test_case[2]"], failed=["test_case[4]"])
+
+    CONFIGS = {
+        "pytest.ini": ("[pytest]\nmarkers =\n    slow: slow\n", "[pytest]\nmarkers =\n"
+                       "    slow: slow\naddopts = -p no:warnings\n"),
+        "pyproject.toml": (
+            '[project]\nname = "x"\n\n[tool.pytest.ini_options]\nmarkers = ["slow: slow"]\n',
+            '[project]\nname = "x"\n\n[tool.pytest.ini_options]\nmarkers = ["slow: slow"]\n'
+            'addopts = "-p no:warnings"\n',
+        ),
+        "setup.cfg": (
+            "[metadata]\nname = x\n\n[tool:pytest]\nmarkers =\n    slow: slow\n",
+            "[metadata]\nname = x\n\n[tool:pytest]\nmarkers =\n    slow: slow\n"
+            "addopts = -p no:warnings\n",
+        ),
+        "tox.ini": (
+            "[tox]\nenvlist = py\n\n[pytest]\nmarkers =\n    slow: slow\n",
+            "[tox]\nenvlist = py\n\n[pytest]\nmarkers =\n    slow: slow\n"
+            "addopts = -p no:warnings\n",
+        ),
+    }
+    CONFIG_PROJECT = {
+        "pkg/__init__.py": "",
+        "pkg/m.py": "def f():\n    return 1\n",
+        "tests/test_a.py": """
+            from pkg.m import f
+
+            def test_a():
+                assert f() == 1
+        """,
+        "tests/sub/test_b.py": """
+            import pytest
+
+            @pytest.mark.slow
+            def test_b():
+                pass
+        """,
+    }
+
+    @pytest.mark.parametrize("name", sorted(CONFIGS))
+    def test_pytest_configuration_change_runs_everything(
+        self, project: Project, name: str
+    ) -> None:
+        before, after = self.CONFIGS[name]
+        record(project, {**self.CONFIG_PROJECT, name: before}, "test_a", "test_b")
+        project.write({name: after})
+        check(project.run("--testmon"), must=["test_a", "test_b"])
+        assert project.run("--testmon").ran == []
+
+    @pytest.mark.parametrize("name", sorted(CONFIGS))
+    def test_pytest_configuration_comment_runs_nothing(self, project: Project, name: str) -> None:
+        before, _ = self.CONFIGS[name]
+        record(project, {**self.CONFIG_PROJECT, name: before}, "test_a", "test_b")
+        project.write({name: before + "# a comment\n"})
+        assert project.run("--testmon").ran == []
+
+    @pytest.mark.parametrize("name", ["pyproject.toml", "setup.cfg", "tox.ini"])
+    def test_other_tool_section_runs_nothing(self, project: Project, name: str) -> None:
+        before, _ = self.CONFIGS[name]
+        record(project, {**self.CONFIG_PROJECT, name: before}, "test_a", "test_b")
+        project.write({name: before.replace("name = ", "name = y").replace("py\n", "py3\n")
+                       if name != "pyproject.toml" else before.replace('"x"', '"y"')})
+        assert project.run("--testmon").ran == []
+
+    def test_pytest_configuration_change_that_fails_a_test(self, project: Project) -> None:
+        files = {**self.CONFIG_PROJECT, "pytest.ini": "[pytest]\nmarkers =\n    slow: slow\n"}
+        record(project, files, "test_a", "test_b")
+        project.write({"pytest.ini": "[pytest]\naddopts = --strict-markers\n"})
+        run = project.run("--testmon")
+        assert run.ret != 0, run.out
+        assert "slow" in run.out, run.out
