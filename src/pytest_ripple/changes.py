@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,16 @@ def is_python(path: str) -> bool:
 
 def fingerprint_bytes(path: str, data: bytes) -> Fingerprint:
     return fingerprint_python(data) if is_python(path) else whole_file(data)
+
+
+# A file modified this recently may be modified again within the same mtime tick
+# without its size changing; its mtime is not trusted as a shortcut ("racy git").
+RACY_NS = 2_000_000_000
+
+
+def trusted_mtime(mtime_ns: int) -> int:
+    """The mtime to store: 0 (always hash next time) when it is too recent to trust."""
+    return mtime_ns if time.time_ns() - mtime_ns > RACY_NS else 0
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any, Generator, Iterable, Sequence
 import pytest
 
 from pytest_ripple import environment, selection
-from pytest_ripple.changes import Changes, FileState, detect
+from pytest_ripple.changes import Changes, FileState, detect, trusted_mtime
 from pytest_ripple.fingerprint import READ
 from pytest_ripple.options import Settings, add_options, resolve
 from pytest_ripple.recorder import Recorder, Resolver, Trace
@@ -548,13 +548,13 @@ class RipplePlugin:
                 else:
                     store.save_file(
                         path,
-                        state.mtime_ns,
+                        trusted_mtime(state.mtime_ns),
                         state.size,
                         state.fp.content,
                         state.fp if state.fp.parsed else None,
                     )
             for state in plan.changes.touched:
-                store.touch_file(state.path, state.mtime_ns, state.size)
+                store.touch_file(state.path, trusted_mtime(state.mtime_ns), state.size)
             store.mark_pending(plan.pending)
         if self.settings.fresh:
             store.clear_env(self.env_id)
@@ -579,7 +579,7 @@ class RipplePlugin:
                 continue
             store.save_file(
                 path,
-                state.mtime_ns,
+                trusted_mtime(state.mtime_ns),
                 state.size,
                 state.fp.content,
                 state.fp if state.fp.parsed else None,
