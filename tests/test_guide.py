@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
+import textwrap
 
 import pytest
+
 from conftest import Project, Run
 
 INI = """
@@ -103,14 +104,13 @@ FILES = {
             assert upper("ok") == "OK"
     """,
 }
-ALL = ["test_add", "test_flow", "test_greet", "test_mul", "test_report", "test_sub",
-       "test_upper"]
+ALL = ["test_add", "test_flow", "test_greet", "test_mul", "test_report", "test_sub", "test_upper"]
 DATAFILE = ".testmondata"
 
 # Who uses what: add -> test_add, test_flow; mul -> test_mul; sub -> test_sub;
 # upper -> test_upper, test_flow, test_report; greet -> test_greet.
-BREAK_SUB = ("return a - b", "return a + b")
-FIX_SUB = ("return a + b", "return a - b")
+BREAK_SUB = ("return a - b", "return a - b - b")  # test_sub fails
+FIX_SUB = ("return a - b - b", "return a - b")
 
 
 def start(project: Project, ini: str = INI, **extra: str) -> Run:
@@ -183,9 +183,7 @@ class TestBasicUsage:
 
 
 class TestDevelopmentWorkflow:
-    def test_x_stops_at_first_failure_and_keeps_the_rest_selected(
-        self, project: Project
-    ) -> None:
+    def test_x_stops_at_first_failure_and_keeps_the_rest_selected(self, project: Project) -> None:
         """`uv run pytest --testmon -x`: stops at the first failure; the affected tests it
         did not reach stay selected for the next run."""
         start(project)
@@ -223,16 +221,16 @@ class TestDevelopmentWorkflow:
             assert dry.ran == []
             assert dry.ret == 0
             assert collected(dry) == ["test_greet"]
-            dry.result.stdout.fnmatch_lines(["*test_greet*", "*1/7 tests collected (6 deselected)*"])
+            dry.result.stdout.fnmatch_lines(
+                ["*test_greet*", "*1/7 tests collected (6 deselected)*"]
+            )
             dry.result.stdout.no_fnmatch_line("*test_upper*")
             assert data(project) == before
         run = project.run("--testmon")
         assert run.ran == ["test_greet"]
         assert project.run("--testmon").ran == []
 
-    def test_collect_only_on_a_fresh_project_writes_no_data_file(
-        self, project: Project
-    ) -> None:
+    def test_collect_only_on_a_fresh_project_writes_no_data_file(self, project: Project) -> None:
         """`uv run pytest --testmon --collect-only` before any run: all would run, and
         the dry run creates no .testmondata."""
         project.write({"pytest.ini": INI, **FILES})
@@ -367,9 +365,7 @@ class TestCategorySpecific:
         start(project)
         project.edit("app/text.py", "return s.upper()", "return s.upper()[:]")
         assert project.run("-m", "critical", "--testmon").ran == ["test_report"]
-        assert project.run("--testmon", "-m", "integration and requires_db").ran == [
-            "test_flow"
-        ]
+        assert project.run("--testmon", "-m", "integration and requires_db").ran == ["test_flow"]
         assert project.run("-m", "critical", "--testmon", "-x").ran == []
         assert project.run("--testmon").ran == ["test_upper"]
 
@@ -418,11 +414,13 @@ class TestDebugging:
         project.edit("app/text.py", 'return "hello " + name', 'return "hello " + name[:]')
         run = project.run("--testmon", "-vv")
         assert (run.ran, run.ret) == (["test_greet"], 0)
-        run.result.stdout.fnmatch_lines([
-            "testmon: 1 file changed, 1 of 7 tests affected (*)",
-            "*tests/unit/test_text.py::test_greet*app/text.py::greet changed*",
-            "tests/unit/test_text.py::test_greet PASSED*",
-        ])
+        run.result.stdout.fnmatch_lines(
+            [
+                "testmon: 1 file changed, 1 of 7 tests affected (*)",
+                "*tests/unit/test_text.py::test_greet*app/text.py::greet changed*",
+                "tests/unit/test_text.py::test_greet PASSED*",
+            ]
+        )
         run.result.stdout.no_fnmatch_line("*test_upper*")
 
     def test_collect_only_v_explains_each_selected_test(self, project: Project) -> None:
@@ -432,20 +430,26 @@ class TestDebugging:
         project.edit("app/calc.py", *BREAK_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
         project.edit("app/calc.py", "return a + b", "return b + a")  # add changed
-        project.write({"tests/unit/test_more.py": """
+        project.write(
+            {
+                "tests/unit/test_more.py": """
             from app.calc import mul
 
             def test_more():
                 assert mul(1, 1) == 1
-        """})
+        """
+            }
+        )
         before = data(project)
         dry = project.run("--testmon", "--collect-only", "-v")
         assert dry.ret == 0
         assert collected(dry) == ["test_add", "test_flow", "test_more", "test_sub"]
         out = dry.result.stdout
-        out.fnmatch_lines(["testmon: 2 files changed, 4 of 8 tests affected (*)"])
+        out.fnmatch_lines(["testmon: 1 file changed, 4 of 8 tests affected (dry run*)"])
         out.fnmatch_lines(["*tests/unit/test_calc.py::test_add*: app/calc.py::add changed*"])
-        out.fnmatch_lines(["*tests/integration/test_flow.py::test_flow*: app/calc.py::add changed*"])
+        out.fnmatch_lines(
+            ["*tests/integration/test_flow.py::test_flow*: app/calc.py::add changed*"]
+        )
         out.fnmatch_lines(["*tests/unit/test_more.py::test_more*: new test*"])
         out.fnmatch_lines(["*tests/unit/test_calc.py::test_sub*: failed last time*"])
         for name in ("test_mul", "test_upper", "test_greet", "test_report"):
@@ -479,9 +483,7 @@ class TestResetAndRebuild:
         project.edit("app/calc.py", "return a * b", "return b * a")
         assert project.run("--testmon").ran == ["test_mul"]
 
-    def test_nocache_keeps_a_failing_test_selected(
-        self, project: Project
-    ) -> None:
+    def test_nocache_keeps_a_failing_test_selected(self, project: Project) -> None:
         """`uv run pytest --testmon-nocache` with a failing test: the rebuilt data still
         says it failed, so --testmon keeps running it."""
         start(project)
@@ -512,15 +514,26 @@ class TestDoneWhen:
         start(project)
         project.edit("app/calc.py", "def mul(a, b):\n", "def mul(a, b):\n    # product\n")
         project.edit("app/calc.py", "return a * b", "return a*b  # tight")
-        project.edit("app/text.py", "def upper(s):", "def upper(\n    s,\n):")
+        project.edit("app/text.py", "def upper(s):", "def upper(\n    s\n):")
         project.edit("tests/unit/test_calc.py", "def test_mul():", "# about mul\ndef test_mul():")
+        run = project.run("--testmon")
+        assert (run.ran, run.ret) == ([], 0)
+
+    def test_formatter_magic_trailing_comma_runs_nothing(self, project: Project) -> None:
+        """A formatter (ruff format, black) splitting a signature adds a trailing comma:
+        formatting only, so nothing re-runs."""
+        start(project)
+        project.edit("app/text.py", "def upper(s):", "def upper(\n    s,\n):")
+        project.edit("app/calc.py", "def mul(a, b):", "def mul(\n    a,\n    b,\n):")
         run = project.run("--testmon")
         assert (run.ran, run.ret) == ([], 0)
 
     def test_new_test_file_runs_only_its_tests(self, project: Project) -> None:
         """A new test file: only its tests run; then nothing."""
         start(project)
-        project.write({"tests/unit/test_new.py": """
+        project.write(
+            {
+                "tests/unit/test_new.py": """
             from app.calc import mul
 
             def test_new_one():
@@ -528,7 +541,9 @@ class TestDoneWhen:
 
             def test_new_two():
                 assert mul(0, 3) == 0
-        """})
+        """
+            }
+        )
         run = project.run("--testmon")
         assert (run.ran, run.ret) == (["test_new_one", "test_new_two"], 0)
         run.result.assert_outcomes(passed=2, deselected=7)
@@ -580,8 +595,13 @@ class TestDoneWhen:
         checkout: new mtimes) runs nothing; a real edit there is still seen."""
         start(project)
         dst = tmp_path_factory.mktemp("checkout")
-        shutil.copytree(project.path, dst, dirs_exist_ok=True, copy_function=shutil.copy,
-                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+        shutil.copytree(
+            project.path,
+            dst,
+            dirs_exist_ok=True,
+            copy_function=shutil.copy,
+            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+        )
         for dirpath, _, names in os.walk(dst):
             for name in names:
                 os.utime(os.path.join(dirpath, name), ns=(10**18, 10**18))
@@ -683,8 +703,7 @@ class TestDoneWhen:
         """A deleted test is forgotten: added back, it is a new test."""
         start(project)
         original = (project.path / "tests/unit/test_calc.py").read_text()
-        project.edit("tests/unit/test_calc.py", "def test_mul():\n    assert mul(2, 3) == 6\n",
-                     "")
+        project.edit("tests/unit/test_calc.py", "def test_mul():\n    assert mul(2, 3) == 6\n", "")
         run = project.run("--testmon")
         assert (run.ran, run.ret) == ([], 0)
         run.result.stdout.fnmatch_lines(["testmon: * of 6 tests affected (*)"])
@@ -720,7 +739,11 @@ class TestDoneWhen:
             "with open(os.environ['IMPORT_LOG'], 'a') as _f:\n"
             "    _f.write(__file__.replace(os.sep, '/').rsplit('/', 1)[-1] + '\\n')\n"
         )
-        tests = {k: record + v.lstrip("\n") for k, v in FILES.items() if k.startswith("tests/")}
+        tests = {
+            k: record + textwrap.dedent(v).lstrip("\n")
+            for k, v in FILES.items()
+            if k.startswith("tests/")
+        }
         project.write({"pytest.ini": INI, **FILES})
         project.write(tests)
 

@@ -10,7 +10,7 @@ may run as well as those that must, and a comment says why.
 
 from __future__ import annotations
 
-import json
+import textwrap
 from typing import Iterable
 
 import pytest
@@ -30,6 +30,13 @@ def check(
     by_name = {n.rsplit("::", 1)[-1]: o for n, o in run.outcomes.items()}
     for name in failed:
         assert by_name.get(name) == "failed", f"{name} should fail: {by_name}\n{run.out}"
+
+
+def appended(files: dict[str, str], rel: str, text: str) -> dict[str, str]:
+    """A copy of ``files`` with ``text`` (dedented) added at the end of ``rel``."""
+    out = dict(files)
+    out[rel] = textwrap.dedent(out[rel]).lstrip("\n") + textwrap.dedent(text)
+    return out
 
 
 def record(project: Project, files: dict[str, str], *tests: str) -> None:
@@ -902,27 +909,36 @@ class TestFixturesAndConfiguration:
         project.edit("pkg/res.py", "return 1", "return 2")
         check(project.run("--testmon"), must=self.USERS, failed=self.USERS)
 
+    @staticmethod
+    def finalizer_runs_in(scope: str) -> list[str]:
+        """pytest finalizes a module, package or session fixture in the teardown of
+        the last test of its scope: test_b_free (it runs last) ran the fixture's code
+        after the yield, so it depends on the fixture's block, truly: an error there is
+        reported on it."""
+        return ["test_b_free"] if scope in ("module", "package", "session") else []
+
     @pytest.mark.parametrize("scope", SCOPES)
     def test_fixture_body_changed(self, project: Project, scope: str) -> None:
         record(project, self.scoped_project(scope), *self.USERS, "test_b_free")
         project.edit("tests/conftest.py", "value = make()", "value = make() + 1")
-        check(project.run("--testmon"), must=self.USERS, failed=self.USERS)
+        check(project.run("--testmon"), must=self.USERS, may=self.finalizer_runs_in(scope),
+              failed=self.USERS)
 
     @pytest.mark.parametrize("scope", SCOPES)
     def test_fixture_teardown_changed(self, project: Project, scope: str) -> None:
         record(project, self.scoped_project(scope), *self.USERS, "test_b_free")
         project.edit("tests/conftest.py", "yield value", "yield value\n    assert value == 0")
-        # The teardown now errors: it runs after the last user of the fixture, which is
-        # reported as failed; every user must run.
+        # The finalizer now errors; every user must run (and the run fails).
         run = project.run("--testmon")
-        check(run, must=self.USERS)
+        check(run, must=self.USERS, may=self.finalizer_runs_in(scope))
         assert run.ret != 0
 
     @pytest.mark.parametrize("scope", SCOPES)
     def test_fixture_used_through_another_fixture(self, project: Project, scope: str) -> None:
-        files = self.scoped_project(scope)
-        files["tests/conftest.py"] += (
-            "\n@pytest.fixture\ndef wrapped(res):\n    return res\n"
+        files = appended(
+            self.scoped_project(scope),
+            "tests/conftest.py",
+            "\n@pytest.fixture\ndef wrapped(res):\n    return res\n",
         )
         files["tests/test_c.py"] = """
             def test_c(wrapped):
@@ -972,6 +988,7 @@ class TestFixturesAndConfiguration:
             from pkg.state import flag
 
             def test_low(top, mid, low):
+                assert mid == 1
                 assert flag() == []
         """,
         "tests/sub/test_low2.py": """
@@ -990,9 +1007,9 @@ class TestFixturesAndConfiguration:
         project.edit(
             "tests/sub/conftest.py",
             "import pytest\n",
-            "import pytest\nfrom pkg.state import FLAGS\n\n"
-            "@pytest.fixture(autouse=True)\ndef _flag():\n    FLAGS.append(1)\n"
-            "    yield\n    FLAGS.clear()\n",
+            "import pytest\nimport pkg.state\n\n"
+            "@pytest.fixture(autouse=True)\ndef _flag():\n    pkg.state.FLAGS.append(1)\n"
+            "    yield\n    pkg.state.FLAGS.clear()\n",
         )
         check(project.run("--testmon"), must=["test_low", "test_low2"], failed=["test_low"])
         assert project.run("--testmon").ran == ["test_low"]  # failed last time
@@ -1010,9 +1027,10 @@ class TestFixturesAndConfiguration:
         assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
 
     def test_autouse_fixture_body_changed(self, project: Project) -> None:
-        files = dict(self.AUTOUSE)
-        files["tests/conftest.py"] += (
-            "\n@pytest.fixture(autouse=True)\ndef _guard():\n    yield\n"
+        files = appended(
+            self.AUTOUSE,
+            "tests/conftest.py",
+            "\n@pytest.fixture(autouse=True)\ndef _guard():\n    yield\n",
         )
         record(project, files, *self.ALL)
         project.edit("tests/conftest.py", "    yield\n", "    pytest.skip('off')\n    yield\n")
@@ -1052,11 +1070,12 @@ class TestFixturesAndConfiguration:
     def test_collection_hook_changed(
         self, project: Project, conftest: str, below: tuple[str, ...]
     ) -> None:
-        files = dict(self.AUTOUSE)
-        files[conftest] += (
+        files = appended(
+            self.AUTOUSE,
+            conftest,
             "\ndef pytest_collection_modifyitems(config, items):\n"
             "    for item in items:\n"
-            "        pass\n"
+            "        pass\n",
         )
         record(project, files, *self.ALL)
         # A hook in a conftest.py sees the items of the whole session, but pytest
@@ -1082,35 +1101,37 @@ class TestFixturesAndConfiguration:
         check(project.run("--testmon"), must=["test_other"])
         assert project.run("--testmon").ran == []
 
-    def test_new_conftest_with_a_fixture_for_the_tests_below(self, project: Project) -> None:
-        files = dict(self.AUTOUSE)
-        files["tests/sub/test_low2.py"] = """
-            import pytest
+    def test_new_import_in_a_conftest_is_local_to_it(self, project: Project) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        # tests/sub/conftest.py now binds FLAGS too; pkg.state.flag reads its own FLAGS,
+        # which did not change: nothing can be affected.
+        project.edit("tests/sub/conftest.py", "import pytest\n",
+                     "import pytest\nfrom pkg.state import FLAGS\n")
+        assert project.run("--testmon").ran == []
 
-            @pytest.fixture
-            def extra():
-                return 1
-
-            def test_low2(extra):
-                assert extra == 1
-        """
-        record(project, files, *self.ALL)
-        # a conftest.py in a new directory level overrides the fixture of the module?
-        # No: the module's own fixture wins. Override one from the parent conftest.
-        project.write({"tests/sub/deeper/conftest.py": ""})
-        project.write({"tests/sub/conftest.py": """
-            import pytest
-
-            @pytest.fixture
-            def low():
-                return 1
-
-            @pytest.fixture
-            def mid():
-                return 2
-        """})
+    def test_fixture_overridden_in_a_lower_conftest(self, project: Project) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        project.edit(
+            "tests/sub/conftest.py",
+            "import pytest\n",
+            "import pytest\n\n@pytest.fixture\ndef mid():\n    return 2\n",
+        )
+        # The override reaches only the tests under tests/sub/: test_top keeps the
+        # `mid` of tests/conftest.py. A decorated definition in a conftest.py can act on
+        # every test under it, so test_low2 may run.
         check(project.run("--testmon"), must=["test_low"], may=["test_low2"],
               failed=["test_low"])
+
+    def test_new_conftest_overrides_a_fixture(self, project: Project) -> None:
+        record(project, self.AUTOUSE, *self.ALL)
+        project.write({"other/conftest.py": """
+            import pytest
+
+            @pytest.fixture(autouse=True)
+            def _fail():
+                raise RuntimeError("no")
+        """})
+        check(project.run("--testmon"), must=["test_other"], failed=["test_other"])
 
     GENERATED = {
         "data.py": "NUMBERS = [1, 2]\nWORDS = ['a']\n",
@@ -1256,9 +1277,435 @@ class TestFixturesAndConfiguration:
         assert project.run("--testmon").ran == []
 
     def test_pytest_configuration_change_that_fails_a_test(self, project: Project) -> None:
-        files = {**self.CONFIG_PROJECT, "pytest.ini": "[pytest]\nmarkers =\n    slow: slow\n"}
-        record(project, files, "test_a", "test_b")
-        project.write({"pytest.ini": "[pytest]\naddopts = --strict-markers\n"})
+        files = {
+            **self.CONFIG_PROJECT,
+            "pytest.ini": "[pytest]\nmarkers =\n    slow: slow\n",
+            "tests/test_xpass.py": """
+                import pytest
+
+                @pytest.mark.xfail(reason="was flaky")
+                def test_xpass():
+                    pass
+            """,
+        }
+        record(project, files, "test_a", "test_b", "test_xpass")
+        project.edit("pytest.ini", "[pytest]\n", "[pytest]\nxfail_strict = true\n")
+        check(project.run("--testmon"), must=["test_a", "test_b", "test_xpass"],
+              failed=["test_xpass"])
+
+
+# --------------------------------------------------------------------------------------
+# 4. Dynamic imports, exec, threads
+# --------------------------------------------------------------------------------------
+class TestDynamicCode:
+    """Code reached without a static import: loaded by name, executed from source, or
+    run in another thread."""
+
+    PLUGINS = {
+        "pkg/__init__.py": "",
+        "pkg/loader.py": """
+            import importlib
+
+            def load(name):
+                return importlib.import_module(f"pkg.plugins.{name}")
+
+            def load_dunder(name):
+                return __import__(f"pkg.plugins.{name}", fromlist=["_"])
+        """,
+        "pkg/plugins/__init__.py": "",
+        "pkg/plugins/alpha.py": """
+            LEVEL = 1
+
+            def value():
+                return 1
+        """,
+        "pkg/plugins/beta.py": """
+            LEVEL = 2
+
+            def value():
+                return 2
+        """,
+        "tests/test_alpha.py": """
+            from pkg.loader import load, load_dunder
+
+            def test_alpha():
+                assert load("alpha").value() == 1
+
+            def test_alpha_dunder():
+                assert load_dunder("alpha").value() == 1
+
+            def test_alpha_level():
+                assert load("alpha").LEVEL == 1
+        """,
+        "tests/test_beta.py": """
+            from pkg.loader import load
+
+            def test_beta():
+                assert load("beta").value() == 2
+        """,
+    }
+    PLUGIN_TESTS = ("test_alpha", "test_alpha_dunder", "test_alpha_level", "test_beta")
+
+    def test_function_of_a_dynamically_imported_module(self, project: Project) -> None:
+        record(project, self.PLUGINS, *self.PLUGIN_TESTS)
+        project.edit("pkg/plugins/alpha.py", "return 1", "return 10")
+        must = ["test_alpha", "test_alpha_dunder"]
+        check(project.run("--testmon"), must=must, failed=must)
+
+    def test_constant_of_a_dynamically_imported_module(self, project: Project) -> None:
+        # test_alpha imports pkg.plugins.alpha first (its module code runs in that
+        # test); test_alpha_level finds it in sys.modules and reads LEVEL.
+        record(project, self.PLUGINS, *self.PLUGIN_TESTS)
+        project.edit("pkg/plugins/alpha.py", "LEVEL = 1", "LEVEL = 5")
+        # test_beta reads a LEVEL too, of another module: matched by name, it may run.
+        # test_alpha and test_alpha_dunder ran alpha's module code (import time).
+        check(project.run("--testmon"), must=["test_alpha_level"],
+              may=["test_alpha", "test_alpha_dunder"], failed=["test_alpha_level"])
+
+    def test_dynamically_imported_module_deleted(self, project: Project) -> None:
+        record(project, self.PLUGINS, *self.PLUGIN_TESTS)
+        project.remove("pkg/plugins/alpha.py")
+        must = ["test_alpha", "test_alpha_dunder", "test_alpha_level"]
+        # The names alpha.py bound are gone; test_beta reads a `value` too (of beta.py):
+        # matched by name, it may run.
+        check(project.run("--testmon"), must=must, may=["test_beta"], failed=must)
+
+    EXEC = {
+        "pkg/__init__.py": "",
+        "pkg/runner.py": """
+            import runpy
+            from pathlib import Path
+
+            ROOT = Path(__file__).parent.parent
+
+            def run_compiled(name):
+                path = ROOT / "scripts" / name
+                ns = {}
+                exec(compile(path.read_text(), str(path), "exec"), ns)
+                return ns["RESULT"]
+
+            def run_text(name):
+                ns = {}
+                exec((ROOT / "scripts" / name).read_text(), ns)
+                return ns["RESULT"]
+
+            def run_path(name):
+                return runpy.run_path(str(ROOT / "scripts" / name))["RESULT"]
+        """,
+        "scripts/job_a.py": "RESULT = 1 + 1\n",
+        "scripts/job_b.py": "RESULT = 2 + 2\n",
+        "scripts/job_c.py": "RESULT = 3 + 3\n",
+        "tests/test_exec.py": """
+            from pkg.runner import run_compiled, run_path, run_text
+
+            def test_compiled():
+                assert run_compiled("job_a.py") == 2
+
+            def test_text():
+                assert run_text("job_b.py") == 4
+
+            def test_run_path():
+                assert run_path("job_c.py") == 6
+        """,
+    }
+
+    @pytest.mark.parametrize(
+        ("script", "test"),
+        [("job_a.py", "test_compiled"), ("job_b.py", "test_text"), ("job_c.py", "test_run_path")],
+    )
+    def test_exec_of_a_project_file(self, project: Project, script: str, test: str) -> None:
+        record(project, self.EXEC, "test_compiled", "test_text", "test_run_path")
+        project.edit(f"scripts/{script}", "RESULT = ", "RESULT = 100 + ")
+        # Every runner function reads a name RESULT from a namespace: matched by name,
+        # the tests of the other scripts may run.
+        others = {"test_compiled", "test_text", "test_run_path"} - {test}
+        check(project.run("--testmon"), must=[test], may=others, failed=[test])
+
+    def test_script_run_by_path_comment_only(self, project: Project) -> None:
+        record(project, self.EXEC, "test_compiled", "test_text", "test_run_path")
+        # runpy runs job_c.py as code (fingerprinted): a comment changes nothing.
+        project.edit("scripts/job_c.py", "RESULT = 3 + 3", "RESULT = 3 + 3  # six")
+        assert project.run("--testmon").ran == []
+
+    def test_script_read_as_text_comment_only(self, project: Project) -> None:
+        record(project, self.EXEC, "test_compiled", "test_text", "test_run_path")
+        # test_text read the bytes of job_b.py: a comment could matter to it (a test
+        # may count lines), so it may run; nothing else may.
+        project.edit("scripts/job_b.py", "RESULT = 2 + 2", "RESULT = 2 + 2  # four")
+        check(project.run("--testmon"), must=[], may=["test_text"])
+
+    THREADS = {
+        "pkg/__init__.py": "",
+        "pkg/work.py": """
+            def compute():
+                return 1
+
+            def pooled():
+                return 2
+
+            def unrelated():
+                return 3
+        """,
+        "tests/test_threads.py": """
+            import threading
+            from concurrent.futures import ThreadPoolExecutor
+
+            from pkg.work import compute, pooled, unrelated
+
+            def test_thread():
+                out = []
+                t = threading.Thread(target=lambda: out.append(compute()))
+                t.start()
+                t.join()
+                assert out == [1]
+
+            def test_pool():
+                with ThreadPoolExecutor(2) as pool:
+                    assert pool.submit(pooled).result() == 2
+
+            def test_unrelated():
+                assert unrelated() == 3
+        """,
+    }
+
+    def test_code_run_in_a_thread(self, project: Project) -> None:
+        record(project, self.THREADS, "test_thread", "test_pool", "test_unrelated")
+        project.edit("pkg/work.py", "return 1", "return 10")
+        check(project.run("--testmon"), must=["test_thread"], failed=["test_thread"])
+
+    def test_code_run_in_a_thread_pool(self, project: Project) -> None:
+        record(project, self.THREADS, "test_thread", "test_pool", "test_unrelated")
+        project.edit("pkg/work.py", "return 2", "return 20")
+        check(project.run("--testmon"), must=["test_pool"], failed=["test_pool"])
+
+    def test_code_run_in_a_thread_started_before_the_test(self, project: Project) -> None:
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/work.py": """
+                def compute():
+                    return 1
+
+                def unrelated():
+                    return 3
+            """,
+            "tests/test_worker.py": """
+                import queue
+                import threading
+
+                from pkg.work import compute, unrelated
+
+                JOBS = queue.Queue()
+                RESULTS = queue.Queue()
+
+                def _serve():
+                    while True:
+                        fn = JOBS.get()
+                        RESULTS.put(fn())
+
+                threading.Thread(target=_serve, daemon=True).start()
+
+                def test_worker():
+                    JOBS.put(compute)
+                    assert RESULTS.get(timeout=5) == 1
+
+                def test_unrelated():
+                    assert unrelated() == 3
+            """,
+        }
+        record(project, files, "test_worker", "test_unrelated")
+        project.edit("pkg/work.py", "return 1", "return 10")
+        check(project.run("--testmon"), must=["test_worker"], failed=["test_worker"])
+
+
+# --------------------------------------------------------------------------------------
+# 5. Renamed, moved and deleted files; changed test ids
+# --------------------------------------------------------------------------------------
+class TestRenamesAndDeletions:
+    """Files and tests that appear, move or disappear between runs."""
+
+    BASE = {
+        "pkg/__init__.py": "",
+        "pkg/m.py": """
+            def f():
+                return 1
+
+            def g():
+                return 1
+        """,
+        "tests/test_old.py": """
+            from pkg.m import f
+
+            def test_f():
+                assert f() == 1
+        """,
+        "tests/test_stay.py": """
+            from pkg.m import g
+
+            def test_g():
+                assert g() == 1
+        """,
+    }
+
+    @pytest.mark.parametrize("new", ["tests/test_new.py", "tests/sub/test_old.py"])
+    def test_renamed_or_moved_test_file(self, project: Project, new: str) -> None:
+        record(project, self.BASE, "test_f", "test_g")
+        text = (project.path / "tests/test_old.py").read_text()
+        project.remove("tests/test_old.py")
+        project.write({new: text})
+        run = project.run("--testmon")
+        assert run.nodeids == [f"{new}::test_f"], run.out
+        assert run.ret == 0
+        assert project.run("--testmon").ran == []
+        # the old record is gone: an edit of f selects the moved test only
+        project.edit("pkg/m.py", "return 1", "return 2")
+        run = project.run("--testmon")
+        assert run.nodeids == [f"{new}::test_f"], run.out
+
+    def test_deleted_test_file(self, project: Project) -> None:
+        record(project, self.BASE, "test_f", "test_g")
+        project.remove("tests/test_old.py")
+        run = project.run("--testmon")
+        assert run.ran == [] and run.ret == 0, run.out
+        project.edit("pkg/m.py", "def g():\n    return 1", "def g():\n    return 2")
+        check(project.run("--testmon"), must=["test_g"], failed=["test_g"])
+
+    def test_renamed_source_module(self, project: Project) -> None:
+        record(project, self.BASE, "test_f", "test_g")
+        text = (project.path / "pkg/m.py").read_text()
+        project.remove("pkg/m.py")
+        project.write({"pkg/m2.py": text.replace("return 1", "return 2", 1)})
+        project.edit("tests/test_old.py", "from pkg.m import", "from pkg.m2 import")
+        project.edit("tests/test_stay.py", "from pkg.m import", "from pkg.m2 import")
+        run = project.run("--testmon")
+        check(run, must=["test_f", "test_g"], failed=["test_f"])
+
+    def test_deleted_source_file_imported_by_a_test_module(self, project: Project) -> None:
+        files = {
+            **self.BASE,
+            "pkg/extra.py": "def h():\n    return 1\n",
+            "tests/test_extra.py": """
+                from pkg.extra import h
+
+                def test_h():
+                    assert h() == 1
+            """,
+        }
+        record(project, files, "test_f", "test_g", "test_h")
+        project.remove("pkg/extra.py")
         run = project.run("--testmon")
         assert run.ret != 0, run.out
-        assert "slow" in run.out, run.out
+        assert "ModuleNotFoundError" in run.out, run.out
+        assert "test_extra.py" in run.out, run.out
+
+    def test_deleted_source_file_imported_in_a_test(self, project: Project) -> None:
+        files = {
+            **self.BASE,
+            "pkg/extra.py": "def h():\n    return 1\n",
+            "tests/test_extra.py": """
+                def test_h():
+                    from pkg.extra import h
+                    assert h() == 1
+
+                def test_other():
+                    pass
+            """,
+        }
+        record(project, files, "test_f", "test_g", "test_h", "test_other")
+        project.remove("pkg/extra.py")
+        check(project.run("--testmon"), must=["test_h"], failed=["test_h"])
+
+    def test_deleted_source_file_with_a_fallback(self, project: Project) -> None:
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/fast.py": "def impl():\n    return 'fast'\n",
+            "pkg/slow.py": "def impl():\n    return 'slow'\n",
+            "pkg/api.py": """
+                try:
+                    from pkg.fast import impl
+                except ImportError:
+                    from pkg.slow import impl
+
+                def run():
+                    return impl()
+            """,
+            "pkg/other.py": "def other():\n    return 1\n",
+            "tests/test_api.py": """
+                from pkg.api import run
+
+                def test_run():
+                    assert run() == "fast"
+            """,
+            "tests/test_other.py": """
+                from pkg.other import other
+
+                def test_other():
+                    assert other() == 1
+            """,
+        }
+        record(project, files, "test_run", "test_other")
+        project.remove("pkg/fast.py")
+        check(project.run("--testmon"), must=["test_run"], failed=["test_run"])
+
+    def test_deleted_data_file(self, project: Project) -> None:
+        files = {
+            "tests/data.txt": "x\n",
+            "tests/test_data.py": """
+                from pathlib import Path
+
+                def test_data():
+                    assert (Path(__file__).parent / "data.txt").read_text() == "x\\n"
+
+                def test_other():
+                    pass
+            """,
+        }
+        record(project, files, "test_data", "test_other")
+        project.remove("tests/data.txt")
+        check(project.run("--testmon"), must=["test_data"], failed=["test_data"])
+
+    PARAM = {
+        "pkg/__init__.py": "",
+        "pkg/m.py": "def f(n):\n    return n\n",
+        "tests/test_p.py": """
+            import pytest
+            from pkg.m import f
+
+            @pytest.mark.parametrize("n", [1, 2], ids=["one", "two"])
+            def test_p(n):
+                assert f(n) == n
+
+            @pytest.mark.parametrize("n", [pytest.param(3, id="three")])
+            def test_q(n):
+                assert f(n) == n
+
+            def test_other():
+                pass
+        """,
+    }
+    PARAM_TESTS = ("test_p[one]", "test_p[two]", "test_q[three]", "test_other")
+
+    def test_parametrize_id_changed(self, project: Project) -> None:
+        record(project, self.PARAM, *self.PARAM_TESTS)
+        project.edit("tests/test_p.py", 'ids=["one", "two"]', 'ids=["uno", "two"]')
+        # test_p's decorator changed: all of its cases may run; the renamed one must.
+        run = project.run("--testmon")
+        check(run, must=["test_p[uno]"], may=["test_p[two]"])
+        assert project.run("--testmon").ran == []
+
+    def test_pytest_param_id_changed(self, project: Project) -> None:
+        record(project, self.PARAM, *self.PARAM_TESTS)
+        project.edit("tests/test_p.py", 'id="three"', 'id="drei"')
+        check(project.run("--testmon"), must=["test_q[drei]"])
+        assert project.run("--testmon").ran == []
+
+    def test_renamed_test_function(self, project: Project) -> None:
+        record(project, self.PARAM, *self.PARAM_TESTS)
+        project.edit("tests/test_p.py", "def test_other():\n    pass",
+                     "def test_another():\n    assert False")
+        check(project.run("--testmon"), must=["test_another"], failed=["test_another"])
+        # failed last time: runs again; the old name is forgotten
+        run = project.run("--testmon")
+        assert run.ran == ["test_another"], run.out
+        project.edit("tests/test_p.py", "assert False", "pass")
+        assert project.run("--testmon").ran == ["test_another"]
+        assert project.run("--testmon").ran == []

@@ -12,6 +12,7 @@ import os
 import tempfile
 import time
 from collections import defaultdict
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any, Generator, Iterable, Sequence
 
@@ -35,8 +36,24 @@ FLUSH_EVERY_S = 1.0
 FLUSH_EVERY_N = 200
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if _testmon_installed(pluginmanager):
+        raise pytest.UsageError(
+            "pytest-ripple and pytest-testmon are both installed and both own the "
+            "--testmon options: uninstall one of them (pip uninstall pytest-testmon), "
+            "or disable it for this run with -p no:pytest-testmon"
+        )
     add_options(parser)
+
+
+def _testmon_installed(pluginmanager: pytest.PytestPluginManager) -> bool:
+    if pluginmanager.is_blocked("pytest-testmon"):
+        return False
+    try:
+        metadata.distribution("pytest-testmon")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 @pytest.hookimpl(trylast=True)

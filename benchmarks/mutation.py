@@ -1,0 +1,729 @@
+"""Mutation self-check: does test selection miss a test whose outcome an edit changes?
+
+On real projects (``benchmarks/_mutation_projects.py``) this applies source edits one
+at a time. For each edit: the tree is reset to pristine, the baseline data file (from
+``pytest --testmon`` on the pristine tree) is copied back, the edit is applied, then
+
+* ``pytest --testmon`` runs the plugin's selection (which tests ran: ``--junitxml``);
+* a full plain run (``pytest -p no:randomly``) tells which outcomes the edit changed,
+  against a full plain run of the pristine tree.
+
+A test whose outcome changed but that the selection did not run is *missed*. The same
+is measured for pytest-testmon 2.2.0 (``--tool testmon``).
+
+    uv run python -m benchmarks.mutation [--project NAME] [--python 3.12]
+        [--tool ripple|testmon|both] [--max-edits N] [--seed S]
+    uv run python -m benchmarks.mutation --summary   # tables of the stored results
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import tokenize
+import xml.etree.ElementTree as ET
+from bisect import bisect_left
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from benchmarks._mutation_projects import (
+    PROJECTS,
+    PYTHONS,
+    WORK,
+    ProjectSpec,
+    config_file,
+    ensure_venv,
+    source_files,
+    working_tree,
+)
+
+KINDS = ("raise", "compare", "constant", "class-attr", "comment", "unused-def")
+TOOLS = ("ripple", "testmon")
+FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+PER_TEST_TIMEOUT_S = 60
+MEMORY_LIMIT = 6 * 1024**3  # a mutated loop that grows a list must not take the machine
+_RANK = {"passed": 0, "skipped": 1, "xfailed": 2, "failed": 3, "error": 4}
+
+Pos = tuple[int, int]  # (1-based line, 0-based character column)
+
+
+# -- edits ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Edit:
+    kind: str
+    path: str  # relative to the tree
+    line: int
+    what: str
+    start: Pos
+    end: Pos
+    text: str  # replaces [start, end)
+
+    def apply(self, source: str) -> str:
+        starts = _line_starts(source)
+        a, b = _offset(starts, source, self.start), _offset(starts, source, self.end)
+        return source[:a] + self.text + source[b:]
+
+
+def _line_starts(source: str) -> list[int]:
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _offset(starts: list[int], source: str, pos: Pos) -> int:
+    line, col = pos
+    return len(source) if line > len(starts) - 1 else starts[line - 1] + col
+
+
+class Module:
+    """A source module parsed once: AST, lines, operator tokens, enclosing names."""
+
+    def __init__(self, path: str, source: str) -> None:
+        self.path = path
+        self.source = source
+        self.lines = source.splitlines(keepends=True)
+        self.tree = ast.parse(source)
+        self.ops = [
+            (tok.start, tok.end, tok.string)
+            for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.OP
+        ]
+        self.owner: dict[ast.AST, str] = {}
+        self._qualify(self.tree, "")
+
+    def _qualify(self, node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.owner[child] = prefix
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._qualify(child, f"{prefix}.{child.name}" if prefix else child.name)
+            else:
+                self._qualify(child, prefix)
+
+    def qualname(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+        prefix = self.owner.get(node, "")
+        return f"{prefix}.{node.name}" if prefix else node.name
+
+    def col(self, line: int, byte_col: int) -> int:
+        """ast counts columns in UTF-8 bytes; edits count characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode()[:byte_col].decode(errors="replace"))
+
+    def start(self, node: ast.AST) -> Pos:
+        return (node.lineno, self.col(node.lineno, node.col_offset))  # type: ignore[attr-defined]
+
+    def end(self, node: ast.AST) -> Pos:
+        line = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        return (line, self.col(line, node.end_col_offset or 0))  # type: ignore[attr-defined]
+
+    def indent(self, line: int) -> str:
+        text = self.lines[line - 1]
+        return text[: len(text) - len(text.lstrip())]
+
+    def snippet(self, node: ast.AST, limit: int = 40) -> str:
+        text = " ".join((ast.get_source_segment(self.source, node) or "").split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def functions(self) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                decorators = {_name_of(d) for d in node.decorator_list}
+                if "overload" not in decorators and node.body[0].lineno > node.lineno:
+                    yield node
+
+
+def _name_of(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _docstring(body: Sequence[ast.stmt]) -> ast.stmt | None:
+    first = body[0] if body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return first
+    return None
+
+
+def _insert(kind: str, mod: Module, line: int, text: str, what: str) -> Edit:
+    return Edit(kind, mod.path, line, what, (line, 0), (line, 0), text)
+
+
+def sites_raise(mod: Module) -> Iterator[Edit]:
+    for fn in mod.functions():
+        doc = _docstring(fn.body)
+        if doc is not None:
+            line, indent = (doc.end_lineno or doc.lineno) + 1, mod.indent(doc.lineno)
+        else:
+            line, indent = fn.body[0].lineno, mod.indent(fn.body[0].lineno)
+        text = f"{indent}raise RuntimeError('mutation')\n"
+        yield _insert("raise", mod, line, text, f"raise at the start of {mod.qualname(fn)}()")
+
+
+def sites_comment(mod: Module) -> Iterator[Edit]:
+    for fn in mod.functions():
+        line = fn.body[0].lineno
+        text = f"{mod.indent(line)}# mutation: a comment-only edit\n"
+        yield _insert("comment", mod, line, text, f"comment line in {mod.qualname(fn)}()")
+
+
+def sites_unused_def(mod: Module) -> Iterator[Edit]:
+    body = mod.tree.body
+    first = 1 if _docstring(body) is not None else 0
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            first = i + 1
+    text = "def _mutation_unused_function():\n    return 42\n\n\n"
+    for stmt in body[first:]:
+        line = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        yield _insert("unused-def", mod, line, text, f"new unused function before line {line}")
+    end = len(mod.lines) + 1
+    tail = "\n\n" + text.rstrip("\n") + "\n"
+    yield Edit("unused-def", mod.path, end, "new unused function at the end", (end, 0),
+               (end, 0), tail if mod.source.endswith("\n") else "\n" + tail)
+
+
+def sites_compare(mod: Module) -> Iterator[Edit]:
+    for node in ast.walk(mod.tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        for i, op in enumerate(node.ops):
+            sym = _OPS.get(type(op))
+            if sym is None:
+                continue
+            token = _op_between(mod, mod.end(operands[i]), mod.start(operands[i + 1]), sym)
+            if token is None:
+                continue
+            where = mod.owner.get(node, "") or "module level"
+            what = f"{sym} -> {FLIP[sym]} in `{mod.snippet(node)}` ({where})"
+            yield Edit("compare", mod.path, token[0][0], what, token[0], token[1], FLIP[sym])
+
+
+def _op_between(mod: Module, after: Pos, before: Pos, sym: str) -> tuple[Pos, Pos] | None:
+    i = bisect_left(mod.ops, (after,))
+    while i < len(mod.ops) and mod.ops[i][0] < before:
+        start, end, text = mod.ops[i]
+        if text == sym:
+            return start, end
+        i += 1
+    return None
+
+
+def sites_constant(mod: Module) -> Iterator[Edit]:
+    for stmt in mod.tree.body:
+        yield from _assignment_edit("constant", mod, stmt, "")
+
+
+def sites_class_attr(mod: Module) -> Iterator[Edit]:
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                yield from _assignment_edit("class-attr", mod, stmt, mod.qualname(node) + ".")
+
+
+def _assignment_edit(kind: str, mod: Module, stmt: ast.stmt, prefix: str) -> Iterator[Edit]:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    else:
+        return
+    if not isinstance(target, ast.Name):
+        return
+    change = _mutate_literal(mod, value)
+    if change is not None:
+        start, end, text, how = change
+        what = f"{prefix}{target.id}: {how}"
+        yield Edit(kind, mod.path, stmt.lineno, what, start, end, text)
+
+
+def _mutate_literal(mod: Module, value: ast.expr) -> tuple[Pos, Pos, str, str] | None:
+    """A small change of a literal value: (start, end, replacement, description)."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    if isinstance(value, ast.Constant):
+        new = _changed_constant(value.value)
+        if new is None:
+            return None
+        return mod.start(value), mod.end(value), new, f"{mod.snippet(value)} -> {new}"
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return _drop_last(mod, value, value.elts)
+    if isinstance(value, ast.Dict) and all(k is not None for k in value.keys):
+        return _drop_last(mod, value, value.values)
+    return None
+
+
+def _changed_constant(value: object) -> str | None:
+    if isinstance(value, bool):
+        return repr(not value)
+    if isinstance(value, int):
+        return repr(value + 1)
+    if isinstance(value, float):
+        return repr(value * 2 + 1)
+    if isinstance(value, str):
+        return repr(value + "_mutated" if len(value) < 60 else value[:-1])
+    if isinstance(value, bytes):
+        return repr(value + b"_mutated")
+    return None
+
+
+def _drop_last(
+    mod: Module, node: ast.expr, items: Sequence[ast.expr]
+) -> tuple[Pos, Pos, str, str] | None:
+    """Remove the last item of a tuple, list, set or dict display."""
+    what = f"dropped the last item of `{mod.snippet(node)}`"
+    if not items:
+        return None
+    if len(items) == 1:
+        empty = {ast.Tuple: "()", ast.List: "[]", ast.Set: "set()", ast.Dict: "{}"}
+        return mod.start(node), mod.end(node), empty[type(node)], what
+    text = "," if isinstance(node, ast.Tuple) and len(items) == 2 else ""
+    return mod.end(items[-2]), mod.end(items[-1]), text, what
+
+
+FINDERS: dict[str, Callable[[Module], Iterator[Edit]]] = {
+    "raise": sites_raise,
+    "compare": sites_compare,
+    "constant": sites_constant,
+    "class-attr": sites_class_attr,
+    "comment": sites_comment,
+    "unused-def": sites_unused_def,
+}
+
+
+def pick_edits(spec: ProjectSpec, tree: Path, per_kind: int, seed: int) -> list[Edit]:
+    """``per_kind`` edits of every kind: a seeded shuffle of all sites, first that parse."""
+    modules = [Module(p, (tree / p).read_text(encoding="utf-8"))
+               for p in source_files(spec, tree)]
+    picked: list[Edit] = []
+    for kind in KINDS:
+        sites = sorted(
+            (e for m in modules for e in FINDERS[kind](m)),
+            key=lambda e: (e.path, e.start, e.end, e.text),
+        )
+        random.Random(f"{seed}/{spec.name}/{kind}").shuffle(sites)
+        sources = {m.path: m.source for m in modules}
+        picked += [e for e in sites if _parses(e.apply(sources[e.path]))][:per_kind]
+    return picked
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True
+
+
+# -- pytest runs ------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    outcomes: dict[str, str]  # "classname::name" -> passed/failed/error/skipped/xfailed
+    error_modules: list[str]  # dotted names with collection errors
+    crashed: bool  # no usable report (pytest could not start, or the run timed out)
+    rc: int
+    seconds: float
+
+
+class Runner:
+    """Runs pytest in a working tree with one of the venvs."""
+
+    def __init__(self, spec: ProjectSpec, tree: Path, logs: Path, timeout_s: float) -> None:
+        self.spec = spec
+        self.tree = tree
+        self.logs = logs
+        self.timeout_s = timeout_s
+        self.config = config_file(tree)
+        logs.mkdir(parents=True, exist_ok=True)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PYTEST_", "TESTMON_", "COVERAGE_"))
+               and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONSTARTUP")}
+        env["PYTHONPATH"] = str((self.tree / self.spec.pythonpath).resolve())
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # a stale .pyc must never run an old edit
+        env["PYTHONHASHSEED"] = "0"
+        return env
+
+    def run(self, python: Path, args: Sequence[str], tag: str) -> RunResult:
+        """A run with ``--testmon`` keeps pytest's cache (pytest-testmon needs the
+        cacheprovider): it is saved and restored with the data file."""
+        if "--testmon" not in args:
+            args = ["-p", "no:cacheprovider", *args]
+        junit = self.logs / f"{tag}.xml"
+        junit.unlink(missing_ok=True)
+        cmd = [
+            str(python), "-m", "pytest", "-c", str(self.config), "--rootdir", str(self.tree),
+            "-p", "no:randomly", "--continue-on-collection-errors",
+            "-q", f"--timeout={PER_TEST_TIMEOUT_S}", f"--junitxml={junit}",
+            *self.spec.pytest_args, *args,
+        ]
+        started = time.monotonic()
+        with open(self.logs / f"{tag}.log", "w") as log:
+            log.write(" ".join(cmd) + "\n")
+            log.flush()
+            rc = _run_limited(cmd, self.tree, self.env(), log, self.timeout_s)
+        seconds = time.monotonic() - started
+        outcomes, errors = parse_junit(junit)
+        crashed = rc < 0 or not junit.exists() or (rc not in (0, 1, 5) and not outcomes)
+        return RunResult(outcomes, errors, crashed, rc, seconds)
+
+
+def _run_limited(cmd: list[str], cwd: Path, env: dict[str, str], log: io.TextIOBase,
+                 timeout_s: float) -> int:
+    """The exit code, or -1 on a time-out (the whole process group is ended)."""
+    def limit() -> None:
+        os.setsid()
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, preexec_fn=limit)
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        return -1
+
+
+def parse_junit(path: Path) -> tuple[dict[str, str], list[str]]:
+    if not path.exists():
+        return {}, []
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        return {}, []
+    outcomes: dict[str, str] = {}
+    errors: list[str] = []
+    for case in root.iter("testcase"):
+        classname, name = case.get("classname", ""), case.get("name", "")
+        outcome = _outcome(case)
+        if not classname and outcome == "error":
+            errors.append(name)  # a module that failed to import
+            continue
+        key = f"{classname}::{name}"
+        old = outcomes.get(key)
+        if old is None or _RANK[outcome] > _RANK[old]:
+            outcomes[key] = outcome
+    return outcomes, errors
+
+
+def _outcome(case: ET.Element) -> str:
+    if case.find("error") is not None:
+        return "error"
+    if case.find("failure") is not None:
+        return "failed"
+    skipped = case.find("skipped")
+    if skipped is not None:
+        return "xfailed" if skipped.get("type") == "pytest.xfail" else "skipped"
+    return "passed"
+
+
+def in_modules(key: str, modules: Sequence[str]) -> bool:
+    classname = key.split("::", 1)[0]
+    return any(classname == m or classname.startswith(m + ".") for m in modules)
+
+
+# -- one project ------------------------------------------------------------------------
+@dataclass
+class ToolEdit:
+    selected: int
+    missed: list[str]
+    seconds: float
+    crashed: bool = False
+
+
+@dataclass
+class EditResult:
+    kind: str
+    path: str
+    line: int
+    what: str
+    changed: list[str]  # "test: before -> after"
+    vanished: int  # tests gone without a collection error (parametrize data changed)
+    full_seconds: float
+    tools: dict[str, ToolEdit] = field(default_factory=dict)
+
+
+@dataclass
+class ProjectResult:
+    project: str
+    python: str
+    suite: int
+    pristine_failing: list[str]
+    baseline_seconds: dict[str, float]
+    noop_selected: dict[str, int]
+    edits: list[EditResult] = field(default_factory=list)
+
+
+class Checker:
+    def __init__(self, spec: ProjectSpec, version: str, tools: Sequence[str]) -> None:
+        self.spec = spec
+        self.version = version
+        self.tools = list(tools)
+        self.tree = working_tree(spec, version)
+        self.pythons = {f: ensure_venv(version, f) for f in ("plain", *self.tools)}
+        self.logs = WORK / "logs" / f"{spec.dirname}-py{version}"
+        shutil.rmtree(self.logs, ignore_errors=True)
+        self.runner = Runner(spec, self.tree, self.logs, timeout_s=600)
+        self.baselines = WORK / "baselines" / f"{spec.dirname}-py{version}"
+        self.pristine: RunResult | None = None
+
+    def prepare(self) -> ProjectResult:
+        pristine = self.runner.run(self.pythons["plain"], [], "pristine-full")
+        if pristine.crashed or not pristine.outcomes:
+            raise SystemExit(f"{self.spec.name}: the pristine suite did not run "
+                             f"(see {self.logs / 'pristine-full.log'})")
+        self.pristine = pristine
+        self.runner.timeout_s = max(120.0, 20 * pristine.seconds)
+        failing = sorted(k for k, v in pristine.outcomes.items() if v in ("failed", "error"))
+        result = ProjectResult(self.spec.name, self.version, len(pristine.outcomes), failing,
+                               {}, {})
+        for tool in self.tools:
+            self._clear_data()
+            base = self.runner.run(self.pythons[tool], ["--testmon"], f"baseline-{tool}")
+            if base.crashed:
+                raise SystemExit(f"{tool}: the baseline run failed (see {self.logs})")
+            self._save_data(tool)
+            result.baseline_seconds[tool] = round(base.seconds, 2)
+            self._restore_data(tool)
+            noop = self.runner.run(self.pythons[tool], ["--testmon"], f"noop-{tool}")
+            result.noop_selected[tool] = len(noop.outcomes)
+        return result
+
+    def check(self, edit: Edit, index: int) -> EditResult:
+        assert self.pristine is not None
+        target = self.tree / edit.path
+        original = target.read_text(encoding="utf-8")
+        try:
+            target.write_text(edit.apply(original), encoding="utf-8")
+            full = self.runner.run(self.pythons["plain"], [], f"{index:03d}-full")
+            changed, vanished = changed_tests(self.pristine, full)
+            result = EditResult(edit.kind, edit.path, edit.line, edit.what,
+                                [f"{k}: {a} -> {b}" for k, (a, b) in sorted(changed.items())],
+                                vanished, round(full.seconds, 2))
+            for tool in self.tools:
+                self._restore_data(tool)
+                run = self.runner.run(self.pythons[tool], ["--testmon"], f"{index:03d}-{tool}")
+                result.tools[tool] = self._judge(run, changed)
+        finally:
+            shutil.copy2(pristine_path(self.spec, edit.path), target)  # content and mtime
+        return result
+
+    def _judge(self, run: RunResult, changed: dict[str, tuple[str, str]]) -> ToolEdit:
+        assert self.pristine is not None
+        if run.crashed:  # the user sees a broken run: nothing is silently skipped
+            return ToolEdit(len(self.pristine.outcomes), [], round(run.seconds, 2), True)
+        ran = set(run.outcomes)
+        ran |= {k for k in self.pristine.outcomes if in_modules(k, run.error_modules)}
+        selected = len(ran & set(self.pristine.outcomes))
+        missed = sorted(k for k in changed if k not in ran)
+        return ToolEdit(selected, missed, round(run.seconds, 2))
+
+    def _data_files(self) -> list[Path]:
+        """The plugin's data, and pytest's cache (its last-failed list)."""
+        return sorted([*self.tree.glob(".testmondata*"), *self.tree.glob(".pytest_cache")])
+
+    def _clear_data(self) -> None:
+        for path in self._data_files():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+    def _save_data(self, tool: str) -> None:
+        folder = self.baselines / tool
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for path in self._data_files():
+            _copy(path, folder / path.name)
+
+    def _restore_data(self, tool: str) -> None:
+        self._clear_data()
+        for path in sorted((self.baselines / tool).iterdir()):
+            _copy(path, self.tree / path.name)
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
+def pristine_path(spec: ProjectSpec, rel: str) -> Path:
+    return WORK / "pristine" / spec.dirname / rel
+
+
+def changed_tests(
+    pristine: RunResult, full: RunResult
+) -> tuple[dict[str, tuple[str, str]], int]:
+    """Tests whose outcome the edit changed ({test: (before, after)}), and how many
+    tests vanished without a collection error."""
+    if full.crashed:
+        return {k: (v, "crashed") for k, v in pristine.outcomes.items()}, 0
+    changed: dict[str, tuple[str, str]] = {}
+    vanished = 0
+    for key, before in pristine.outcomes.items():
+        after = full.outcomes.get(key)
+        if after is None:
+            if in_modules(key, full.error_modules):
+                changed[key] = (before, "collection error")
+            else:
+                vanished += 1
+        elif after != before:
+            changed[key] = (before, after)
+    for key, after in full.outcomes.items():
+        if key not in pristine.outcomes and after in ("failed", "error"):
+            changed[key] = ("new", after)
+    return changed, vanished
+
+
+# -- reporting --------------------------------------------------------------------------
+def edit_line(i: int, n: int, r: EditResult) -> str:
+    parts = [f"[{i}/{n}] {r.kind:<10} {r.path}:{r.line} {r.what}",
+             f"    changed {len(r.changed)}"]
+    for tool, t in r.tools.items():
+        flag = " (run broke: all counted as run)" if t.crashed else ""
+        parts[-1] += f" | {tool}: selected {t.selected}, missed {len(t.missed)}{flag}"
+    for tool, t in r.tools.items():
+        parts += [f"    MISSED by {tool}: {m}" for m in t.missed]
+    return "\n".join(parts)
+
+
+def summary_rows(res: ProjectResult) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    tools = sorted({t for e in res.edits for t in e.tools})
+    for tool in tools:
+        edits = [e for e in res.edits if tool in e.tools]
+        shares = [e.tools[tool].selected / res.suite for e in edits]
+        quiet = [e.tools[tool].selected for e in edits if e.kind in ("comment", "unused-def")]
+        rows.append({
+            "project": res.project,
+            "python": res.python,
+            "tool": tool,
+            "suite": res.suite,
+            "edits": len(edits),
+            "edits changing outcomes": sum(1 for e in edits if e.changed),
+            "missed": sum(len(e.tools[tool].missed) for e in edits),
+            "edits with a miss": sum(1 for e in edits if e.tools[tool].missed),
+            "mean share selected": f"{100 * sum(shares) / max(1, len(shares)):.1f}%",
+            "selected on comment/unused edits": sum(quiet),
+            "no-change run selected": res.noop_selected.get(tool, ""),
+        })
+    return rows
+
+
+def markdown_table(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "(no results)"
+    heads = list(rows[0])
+    out = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    out += ["| " + " | ".join(str(r[h]) for h in heads) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def results_path(spec: ProjectSpec, version: str) -> Path:
+    return WORK / "results" / f"{spec.dirname}-py{version}.json"
+
+
+def load_results() -> list[ProjectResult]:
+    out: list[ProjectResult] = []
+    for path in sorted((WORK / "results").glob("*.json")):
+        doc = json.loads(path.read_text())
+        edits = []
+        for e in doc.pop("edits"):
+            tools = {k: ToolEdit(**v) for k, v in e.pop("tools").items()}
+            edits.append(EditResult(**e, tools=tools))
+        out.append(ProjectResult(**doc, edits=edits))
+    return out
+
+
+def misses_report(results: Sequence[ProjectResult]) -> str:
+    lines = []
+    for res in results:
+        for e in res.edits:
+            for tool, t in e.tools.items():
+                for m in t.missed:
+                    lines.append(f"- {tool}, {res.project}, py{res.python}: {e.kind} "
+                                 f"{e.path}:{e.line} ({e.what}) missed `{m}`")
+    return "\n".join(lines) or "(no missed tests)"
+
+
+# -- main -------------------------------------------------------------------------------
+def run_project(spec: ProjectSpec, version: str, tools: Sequence[str], per_kind: int,
+                seed: int) -> ProjectResult:
+    started = time.monotonic()
+    checker = Checker(spec, version, tools)
+    result = checker.prepare()
+    edits = pick_edits(spec, checker.tree, per_kind, seed)
+    print(f"== {spec.requirement} on Python {version}: {result.suite} tests, "
+          f"{len(result.pristine_failing)} failing on the pristine tree, {len(edits)} edits; "
+          f"no-change run selected {result.noop_selected}", flush=True)
+    for i, edit in enumerate(edits, 1):
+        r = checker.check(edit, i)
+        result.edits.append(r)
+        print(edit_line(i, len(edits), r), flush=True)
+    path = results_path(spec, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(result), indent=1))
+    print(f"   {spec.name} py{version} done in {time.monotonic() - started:.0f} s "
+          f"({path.relative_to(WORK.parent.parent.parent)})", flush=True)
+    return result
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.mutation", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--project", action="append", choices=sorted(PROJECTS),
+                   help="a project to check (repeatable; default: all)")
+    p.add_argument("--python", action="append", choices=PYTHONS,
+                   help="interpreter version (repeatable; default: all)")
+    p.add_argument("--tool", choices=("ripple", "testmon", "both"), default="ripple")
+    p.add_argument("--max-edits", type=int, default=5, metavar="N",
+                   help="edits of each kind per project (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--summary", action="store_true",
+                   help="print the tables of the stored results and exit")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.summary:
+        results = load_results()
+    else:
+        tools = TOOLS if args.tool == "both" else (args.tool,)
+        results = [
+            run_project(PROJECTS[name], version, tools, args.max_edits, args.seed)
+            for name in args.project or sorted(PROJECTS)
+            for version in args.python or PYTHONS
+        ]
+    print()
+    print(markdown_table([row for res in results for row in summary_rows(res)]))
+    print()
+    print(misses_report(results))
+    ours = (e.tools.get("ripple") for r in results for e in r.edits)
+    return 1 if any(t is not None and t.missed for t in ours) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,831 @@
+"""Unit tests of fingerprint.py: what counts as a change of a Python file, and where."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import types
+import zlib
+
+import pytest
+
+from pytest_ripple.fingerprint import (
+    FP_VERSION,
+    MODULE,
+    WHOLE,
+    FileChange,
+    Fingerprint,
+    diff,
+    digest,
+    fingerprint_python,
+)
+
+
+def fp(src: str) -> Fingerprint:
+    return fingerprint_python(textwrap.dedent(src).lstrip("\n").encode())
+
+
+def change(old: str, new: str) -> FileChange:
+    return diff(fp(old), fp(new))
+
+
+def digests(f: Fingerprint) -> tuple[object, ...]:
+    """Everything of a fingerprint that selection compares, without the content digest."""
+    return (
+        {name: dg for name, (dg, _) in f.blocks.items()},
+        {key: (b.kind, b.digest) for key, b in f.bindings.items()},
+        sorted(e.digest for e in f.effects),
+        f.module,
+    )
+
+
+BASE = '''
+"""A module."""
+import os
+from collections import OrderedDict as OD
+
+LIMIT = 10
+NAMES = ["a", "b", "c"]
+
+
+def total(values, start=0):
+    """Sum values."""
+    result = start
+    for v in values:
+        if v > LIMIT:
+            result += v * 2
+        else:
+            result += os.sep.count(v, 1, 2)
+    return result
+
+
+class Shape(object):
+    sides = 4
+
+    def area(self, w, h):
+        return w * h
+
+
+register(total, "name")
+'''
+
+# Each variant is BASE with formatting changed only.
+FORMATTING_ONLY = {
+    "comments": '''
+        # leading comment
+        """A module."""
+        import os  # why os
+        from collections import OrderedDict as OD
+
+        LIMIT = 10  # the limit
+        NAMES = ["a", "b", "c"]
+
+
+        def total(values, start=0):  # a comment on the def line
+            """Sum values."""
+            # a comment line in the body
+            result = start
+            for v in values:
+                if v > LIMIT:
+                    result += v * 2  # doubled
+                else:
+                    result += os.sep.count(v, 1, 2)
+            return result
+            # a trailing comment
+
+
+        class Shape(object):
+            # a comment in a class body
+            sides = 4
+
+            def area(self, w, h):
+                return w * h
+
+
+        register(total, "name")  # registered
+    ''',
+    "blank lines and trailing spaces": '''
+        """A module."""
+
+
+        import os
+        from collections import OrderedDict as OD
+        LIMIT = 10   \n        NAMES = ["a", "b", "c"]
+        def total(values, start=0):
+
+            """Sum values."""
+
+            result = start
+
+            for v in values:
+                if v > LIMIT:   \n                    result += v * 2
+
+                else:
+                    result += os.sep.count(v, 1, 2)
+            return result
+        class Shape(object):
+            sides = 4
+            def area(self, w, h):
+
+                return w * h
+        register(total, "name")
+    ''',
+    "indentation width": '''
+        """A module."""
+        import os
+        from collections import OrderedDict as OD
+
+        LIMIT = 10
+        NAMES = ["a", "b", "c"]
+
+
+        def total(values, start=0):
+          """Sum values."""
+          result = start
+          for v in values:
+                if v > LIMIT:
+                   result += v * 2
+                else:
+                    result += os.sep.count(v, 1, 2)
+          return result
+
+
+        class Shape(object):
+          sides = 4
+
+          def area(self, w, h):
+                  return w * h
+
+
+        register(total, "name")
+    ''',
+    "line breaks inside brackets and backslashes": '''
+        """A module."""
+        import os
+        from collections import (
+            OrderedDict as OD
+        )
+
+        LIMIT = \\
+            10
+        NAMES = [
+            "a",
+            "b",
+            "c"
+        ]
+
+
+        def total(
+            values,
+            start=0
+        ):
+            """Sum values."""
+            result = start
+            for v in values:
+                if v > \\
+                        LIMIT:
+                    result += v * 2
+                else:
+                    result += os.sep.count(
+                        v, 1,
+                        2)
+            return result
+
+
+        class Shape(
+            object
+        ):
+            sides = 4
+
+            def area(self,
+                     w, h):
+                return w * h
+
+
+        register(
+            total,
+            "name"
+        )
+    ''',
+    "spaces inside lines": '''
+        """A module."""
+        import   os
+        from collections import OrderedDict  as  OD
+
+        LIMIT=10
+        NAMES = [ "a","b","c" ]
+
+
+        def total( values, start = 0 ) :
+            """Sum values."""
+            result=start
+            for v in values :
+                if v>LIMIT :
+                    result+=v*2
+                else :
+                    result += os.sep.count( v,1,2 )
+            return result
+
+
+        class Shape( object ) :
+            sides  =  4
+
+            def area( self , w , h ) :
+                return w*h
+
+
+        register( total , "name" )
+    ''',
+    "quote style": """
+        '''A module.'''
+        import os
+        from collections import OrderedDict as OD
+
+        LIMIT = 10
+        NAMES = ['a', "b", '''c''']
+
+
+        def total(values, start=0):
+            'Sum values.'
+            result = start
+            for v in values:
+                if v > LIMIT:
+                    result += v * 2
+                else:
+                    result += os.sep.count(v, 1, 2)
+            return result
+
+
+        class Shape(object):
+            sides = 4
+
+            def area(self, w, h):
+                return w * h
+
+
+        register(total, 'name')
+    """,
+}
+
+
+@pytest.mark.parametrize("variant", sorted(FORMATTING_ONLY))
+def test_formatting_only_edits_keep_every_digest(variant: str) -> None:
+    old, new = fp(BASE), fp(FORMATTING_ONLY[variant])
+    assert new.parsed
+    assert old.content != new.content
+    assert digests(new) == digests(old)
+    assert not diff(old, new).any
+
+
+def test_crlf_line_endings_keep_every_digest() -> None:
+    src = textwrap.dedent(BASE).lstrip("\n") + 'TEXT = """two\nlines"""\n'
+    lf = fingerprint_python(src.encode())
+    crlf = fingerprint_python(src.replace("\n", "\r\n").encode())
+    assert crlf.parsed
+    assert digests(crlf) == digests(lf)
+    assert not diff(lf, crlf).any
+
+
+def test_statements_joined_by_semicolons_are_formatting() -> None:
+    ch = change(
+        """
+        def f():
+            a = 1
+            b = 2
+            return a + b
+        """,
+        """
+        def f():
+            a = 1; b = 2
+            return a + b
+        """,
+    )
+    assert not ch.any
+
+
+def test_one_line_body_split_onto_its_own_line_is_formatting() -> None:
+    # What a formatter (black, ruff format) does to `if x: return y`.
+    ch = change(
+        """
+        def f(x):
+            if x: return 1
+            return 2
+        """,
+        """
+        def f(x):
+            if x:
+                return 1
+            return 2
+        """,
+    )
+    assert not ch.any
+
+
+FUNCS = """
+def f(a, b):
+    return a + b
+
+
+def g(a):
+    return [a] * 3
+
+
+class C:
+    def m(self, x):
+        return x - 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "block"),
+    [
+        ("return a + b", "return a - b", "f"),
+        ("return a + b", "return b + a", "f"),
+        ("return a + b", "return (a + b)", "f"),
+        ("return a + b", "return a + b + 0", "f"),
+        ("return a + b", "print(a)\n    return a + b", "f"),
+        ("return [a] * 3", "return [a] * 4", "g"),
+        ("return [a] * 3", "return [a] * 3.0", "g"),
+        ("return [a] * 3", "return [a, None] * 3", "g"),
+        ("return x - 1", "return x - True", "C.m"),
+        ("return x - 1", "return self - 1", "C.m"),
+    ],
+)
+def test_token_change_in_a_function_changes_that_block_only(old: str, new: str, block: str) -> None:
+    assert old in FUNCS
+    before, after = fp(FUNCS), fp(FUNCS.replace(old, new))
+    ch = diff(before, after)
+    assert ch.blocks == {block}
+    assert ch.body_only == {block}
+    assert ch.bindings == set()
+    assert not ch.effects and not ch.module and not ch.whole
+    others = set(before.blocks) - {block}
+    assert {b: before.blocks[b][0] for b in others} == {b: after.blocks[b][0] for b in others}
+
+
+def test_string_values_count_inside_a_function() -> None:
+    ch = change(
+        """
+        def f():
+            return "spam"
+        """,
+        """
+        def f():
+            return "spam "
+        """,
+    )
+    assert ch.blocks == {"f"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "block", "binding"),
+    [
+        ('"""Add."""', '"""Add two numbers."""', "f", ("", "f")),
+        ('"""A method."""', '"""The method."""', "C.m", ("C", "m")),
+    ],
+)
+def test_docstrings_count(old: str, new: str, block: str, binding: tuple[str, str]) -> None:
+    src = '''
+    def f(a, b):
+        """Add."""
+        return a + b
+
+
+    class C:
+        """A class."""
+
+        def m(self):
+            """A method."""
+            return 1
+    '''
+    ch = change(src, src.replace(old, new))
+    assert block in ch.blocks
+    assert block not in ch.body_only  # programs read __doc__ without calling the function
+    assert binding in ch.bindings
+    assert {b for b in ch.blocks if b != MODULE} == {block}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "bindings"),
+    [
+        ('"""Module doc."""', '"""Module help."""', {("", "__doc__")}),
+        ('"""Class doc."""', '"""Class help."""', {("C", "__doc__"), ("", "C")}),
+    ],
+)
+def test_module_and_class_docstrings_are_bindings(
+    old: str, new: str, bindings: set[tuple[str, str]]
+) -> None:
+    src = '''
+    """Module doc."""
+
+
+    class C:
+        """Class doc."""
+
+        def m(self):
+            return 1
+    '''
+    ch = change(src, src.replace(old, new))
+    assert ch.bindings == bindings
+    assert ch.module
+    assert ch.blocks == {MODULE}
+
+
+IMPORT_TIME = """
+import functools
+from base import Base, Other, wrap
+from consts import X as Y
+
+LIMIT = 10
+TABLE = {"a": 1}
+
+
+class Shape(Base):
+    sides = 4
+    name: str = "shape"
+
+    @staticmethod
+    def make(kind="square"):
+        return kind
+
+    def area(self, w, h):
+        return w * h
+
+
+@functools.lru_cache(maxsize=8)
+def cached(n, scale=2):
+    return n * scale
+
+
+def plain(n):
+    return n * LIMIT
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "bindings", "blocks"),
+    [
+        ("LIMIT = 10", "LIMIT = 11", {("", "LIMIT")}, set()),
+        ('TABLE = {"a": 1}', 'TABLE = {"a": 2}', {("", "TABLE")}, set()),
+        ("    sides = 4", "    sides = 5", {("Shape", "sides")}, set()),
+        ('name: str = "shape"', 'name: str = "form"', {("Shape", "name")}, set()),
+        ("@functools.lru_cache(maxsize=8)", "@functools.lru_cache(maxsize=9)", {("", "cached")},
+         {"cached"}),
+        ("@staticmethod", "@classmethod", {("Shape", "make")}, {"Shape.make"}),
+        ("def cached(n, scale=2):", "def cached(n, scale=3):", {("", "cached")}, {"cached"}),
+        ('def make(kind="square"):', 'def make(kind="circle"):', {("Shape", "make")},
+         {"Shape.make"}),
+        ("class Shape(Base):", "class Shape(Other):", {("", "Shape")}, set()),
+        ("from consts import X as Y", "from consts import Z as Y", {("", "Y")}, set()),
+        ("import functools", "import functools as functools2", {("", "functools"),
+                                                                 ("", "functools2")}, set()),
+    ],
+)
+def test_import_time_edits_are_binding_changes(
+    old: str, new: str, bindings: set[tuple[str, str]], blocks: set[str]
+) -> None:
+    assert old in IMPORT_TIME
+    ch = diff(fp(IMPORT_TIME), fp(IMPORT_TIME.replace(old, new)))
+    assert ch.bindings == bindings
+    assert ch.blocks == blocks | {MODULE}
+    assert ch.body_only == set()  # a header change is not a body-only change
+    assert ch.module
+    assert not ch.effects and not ch.whole
+
+
+def test_binding_records_the_names_its_statement_reads() -> None:
+    f = fp(IMPORT_TIME)
+    assert {"Base"} <= f.bindings[("", "Shape")].deps
+    assert {"functools", "lru_cache"} <= f.bindings[("", "cached")].deps
+    assert f.bindings[("", "cached")].decorated
+    assert not f.bindings[("", "plain")].decorated
+    assert f.bindings[("", "Y")].deps == {"X"}
+    assert "LIMIT" in f.blocks["plain"][1]
+
+
+def test_new_unused_function_adds_a_binding_only() -> None:
+    ch = change(IMPORT_TIME, IMPORT_TIME + "\n\ndef unused(a):\n    return a\n")
+    assert ch.bindings == {("", "unused")}
+    assert ch.blocks == {MODULE}  # no existing block changed
+    assert ch.body_only == set()
+    assert not ch.effects and not ch.whole
+
+
+def test_removed_function_is_a_changed_block_and_binding() -> None:
+    ch = change(IMPORT_TIME, IMPORT_TIME.replace("def plain(n):\n    return n * LIMIT\n", ""))
+    assert ch.blocks == {"plain", MODULE}
+    assert ch.bindings == {("", "plain")}
+    assert ch.body_only == set()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('register("a")', 'register("b")'),
+        ("settings.debug = True", "settings.debug = False"),
+        ("for k in KEYS:\n    TABLE[k] = 1", "for k in KEYS:\n    TABLE[k] = 2"),
+        ("from helpers import *", "from helpers2 import *"),
+    ],
+)
+def test_statements_beyond_binding_are_effects(old: str, new: str) -> None:
+    src = 'X = 1\n\n\ndef f():\n    return X\n\n\n{}\n'
+    ch = diff(fingerprint_python(src.format(old).encode()), fingerprint_python(src.format(new).encode()))
+    assert ch.effects
+    assert ch.module
+    assert ch.blocks == {MODULE}
+    assert ch.bindings == set()
+
+
+MAIN_GUARD = """
+def main():
+    return 1
+
+
+if __name__ == "__main__":
+    import sys
+    RESULT = main()
+    sys.exit(RESULT)
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("RESULT = main()", "RESULT = main() + 1"),
+        ("sys.exit(RESULT)", "print(RESULT)"),
+        ('if __name__ == "__main__":', 'if "__main__" == __name__:'),
+    ],
+)
+def test_main_guard_is_ignored(old: str, new: str) -> None:
+    ch = change(MAIN_GUARD, MAIN_GUARD.replace(old, new))
+    assert not ch.any
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        'if __name__ != "__main__":\n    X = {}\n',
+        'if __name__ == "__main__":\n    pass\nelse:\n    X = {}\n',
+    ],
+    ids=["not-equal", "else-branch"],
+)
+def test_code_that_runs_under_pytest_is_not_a_main_guard(src: str) -> None:
+    # Both branches run when pytest imports the module.
+    ch = diff(fingerprint_python(src.format(1).encode()), fingerprint_python(src.format(2).encode()))
+    assert ch.any
+    assert ch.module
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"def f(:\n    return 1\n",
+        b"def f():\nreturn 1\n",
+        b"x = 'unterminated\n",
+        b"x = 1\x00\ndef f():\n    return 2\n",
+        b"x = '\xff\xfe'\ndef f():\n    return 2\n",
+        b"# -*- coding: no-such-codec -*-\nx = 1\n",
+        b"def f():\n        return 1\n    return 2\n",
+        b"\xef\xbb\xbf\xef\xbb\xbfx = 1\n",
+    ],
+)
+def test_file_that_does_not_parse_is_a_whole_file(data: bytes) -> None:
+    f = fingerprint_python(data)
+    assert not f.parsed
+    assert f.blocks == {} and f.bindings == {} and f.effects == []
+    assert f.content == digest(data)
+    assert f.block_at(1, "f") == WHOLE
+    assert f.block_at(1, "<module>") == WHOLE
+    good = fp("def f():\n    return 1\n")
+    ch = diff(good, f)
+    assert ch.whole and ch.module and ch.effects
+    assert ch.blocks == {"f", WHOLE, MODULE}
+    back = diff(f, good)
+    assert back.whole
+    assert back.bindings == {("", "f")}
+    other = fingerprint_python(data + b"\n# more\n")
+    assert diff(f, other).whole  # no block by block comparison without a parse
+
+
+def test_declared_encoding_and_bom_parse() -> None:
+    latin = fingerprint_python(b"# -*- coding: latin-1 -*-\nNAME = '\xe9'\n\ndef f():\n    return 1\n")
+    assert latin.parsed
+    assert set(latin.blocks) == {"f"}
+    plain = fingerprint_python(b"def f():\n    return 1\n")
+    bom = fingerprint_python(b"\xef\xbb\xbfdef f():\n    return 1\n")
+    assert bom.parsed
+    assert digests(bom) == digests(plain)
+
+
+def test_non_ascii_text_does_not_shift_statement_boundaries() -> None:
+    # ast counts columns in bytes, tokenize in characters
+    ch = change(
+        'NAME = "é€"; LIMIT = 2\n\n\ndef f():\n    return "ü", LIMIT\n',
+        'NAME = "é€"; LIMIT = 3\n\n\ndef f():\n    return "ü", LIMIT\n',
+    )
+    assert ch.bindings == {("", "LIMIT")}
+    assert ch.blocks == {MODULE}
+    ch = change(
+        'def f():\n    return "é€", 1\n\n\ndef g():\n    return "ü"\n',
+        'def f():\n    return "é€", 2\n\n\ndef g():\n    return "ü"\n',
+    )
+    assert ch.blocks == {"f"}
+
+
+def test_module_without_functions_or_a_blank_file_parses() -> None:
+    empty = fingerprint_python(b"")
+    assert empty.parsed and empty.blocks == {}
+    assert empty.block_at(1, "<module>") == MODULE
+    only_comment = fingerprint_python(b"# nothing here\n\n")
+    assert not diff(empty, only_comment).any
+
+
+BLOCKS_SRC = '''
+import functools
+
+DOUBLED = [n * 2 for n in range(3)]
+KEY = lambda v: v  # noqa: E731
+
+
+def outer(a, b=lambda: 0):
+    def inner():
+        return (i for i in range(a))
+
+    class Local:
+        def method(self):
+            return [j for j in range(2)]
+
+    return inner, Local, lambda: a
+
+
+class Shape:
+    sides = [s for s in range(4)]
+    area = lambda self: 0  # noqa: E731
+
+    @functools.lru_cache(maxsize=None)
+    def perimeter(self):
+        return sum(x for x in self.sides)
+
+    class Inner:
+        def deep(self):
+            return {k: k for k in "ab"}
+
+
+async def coro():
+    async def nested():
+        return {c for c in "xy"}
+
+    return nested
+'''
+
+
+def test_block_at_maps_every_code_object_to_its_outermost_function() -> None:
+    src = textwrap.dedent(BLOCKS_SRC).lstrip("\n")
+    lines = src.splitlines()
+
+    def line_of(text: str) -> int:
+        found = [i for i, line in enumerate(lines, 1) if text in line]
+        assert len(found) == 1, text
+        return found[0]
+
+    expected = {
+        ("<module>", 1): MODULE,
+        ("<listcomp>", line_of("DOUBLED =")): MODULE,
+        ("<lambda>", line_of("KEY =")): MODULE,
+        ("outer", line_of("def outer")): "outer",
+        ("<lambda>", line_of("def outer")): "outer",  # a default argument's lambda
+        ("inner", line_of("def inner")): "outer",
+        ("<genexpr>", line_of("return (i for i")): "outer",
+        ("Local", line_of("class Local")): "outer",
+        ("method", line_of("def method")): "outer",
+        ("<listcomp>", line_of("return [j for j")): "outer",
+        ("<lambda>", line_of("return inner, Local")): "outer",
+        ("Shape", line_of("class Shape")): MODULE,
+        ("<listcomp>", line_of("sides =")): MODULE,
+        ("<lambda>", line_of("area =")): MODULE,
+        ("perimeter", line_of("@functools.lru_cache")): "Shape.perimeter",
+        ("<genexpr>", line_of("return sum(")): "Shape.perimeter",
+        ("Inner", line_of("class Inner")): MODULE,
+        ("deep", line_of("def deep")): "Shape.Inner.deep",
+        ("<dictcomp>", line_of("return {k: k")): "Shape.Inner.deep",
+        ("coro", line_of("async def coro")): "coro",
+        ("nested", line_of("async def nested")): "coro",
+        ("<setcomp>", line_of("return {c for c")): "coro",
+    }
+    code = compile(src, "blocks.py", "exec")
+    found: list[types.CodeType] = []
+    todo = [code]
+    while todo:
+        co = todo.pop()
+        found.append(co)
+        todo.extend(c for c in co.co_consts if isinstance(c, types.CodeType))
+    f = fingerprint_python(src.encode())
+    got = {(co.co_name, co.co_firstlineno): f.block_at(co.co_firstlineno, co.co_name) for co in found}
+    assert set(got) <= set(expected)
+    # comprehensions are inlined on 3.12+: every other code object must be there
+    inlined = {"<listcomp>", "<dictcomp>", "<setcomp>"}
+    assert {k for k in expected if k[0] not in inlined} <= set(got)
+    assert got == {k: expected[k] for k in got}
+
+
+def test_redefinitions_are_kept_apart() -> None:
+    src = """
+    def f():
+        return 1
+
+
+    def f():
+        return 2
+    """
+    before = fp(src)
+    assert set(before.blocks) == {"f", "f#2"}
+    assert before.block_at(1, "f") == "f"
+    assert before.block_at(5, "f") == "f#2"
+    ch = diff(before, fp(src.replace("return 2", "return 3")))
+    assert ch.blocks == {"f#2"}
+    assert ch.body_only == {"f#2"}
+
+
+def test_dumps_loads_round_trip() -> None:
+    for src in (BASE, IMPORT_TIME, BLOCKS_SRC, MAIN_GUARD):
+        f = fp(src)
+        assert f.parsed
+        back = Fingerprint.loads(f.dumps())
+        assert back == f
+        assert back is not None and not diff(f, back).any
+    broken = fingerprint_python(b"def (:\n")
+    assert Fingerprint.loads(broken.dumps()) == broken
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"",
+        b"not zlib at all",
+        zlib.compress(b"not json"),
+        zlib.compress(b"[1, 2, 3]"),
+        zlib.compress(json.dumps({"v": FP_VERSION}).encode()),
+        zlib.compress(json.dumps({"v": FP_VERSION + 1, "c": "x"}).encode()),
+    ],
+    ids=["empty", "not-zlib", "not-json", "json-list", "fields-missing", "other-version"],
+)
+def test_loads_of_damaged_or_other_version_is_none(blob: bytes) -> None:
+    assert Fingerprint.loads(blob) is None
+
+
+def test_loads_of_another_fp_version_is_none() -> None:
+    doc = json.loads(zlib.decompress(fp(BASE).dumps()))
+    doc["v"] = FP_VERSION + 1
+    assert Fingerprint.loads(zlib.compress(json.dumps(doc).encode())) is None
+
+
+FSTRINGS = """
+def label(item, width):
+    return f"{item.name!r:>{width}} costs {item.price:.2f} ({'yes' if item.ok else 'no'})"
+
+
+def nested(x):
+    return f"outer {f'inner {x}'} end"
+
+
+def other():
+    return 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "block"),
+    [
+        ("costs", "is", "label"),
+        ("{item.price:.2f}", "{item.price:.3f}", "label"),
+        ("{item.name!r", "{item.name!s", "label"),
+        ("{width}", "{width + 1}", "label"),
+        ("'yes'", "'si'", "label"),
+        ("inner {x}", "inner {x!r}", "nested"),
+        ("outer {", "before {", "nested"),
+    ],
+)
+def test_fstring_edits_are_detected(old: str, new: str, block: str) -> None:
+    assert old in FSTRINGS
+    ch = change(FSTRINGS, FSTRINGS.replace(old, new))
+    assert ch.blocks == {block}
+    assert ch.body_only == {block}
+
+
+def test_comment_next_to_an_fstring_is_not_a_change() -> None:
+    new = FSTRINGS.replace(" end\"\n", ' end"  # {x} is not code\n')
+    new = new.replace("def nested(x):\n", "def nested(x):\n    # f'{x}'\n")
+    assert new != FSTRINGS
+    assert not change(FSTRINGS, new).any
+
+
+def test_diff_against_a_missing_file() -> None:
+    f = fp(IMPORT_TIME)
+    gone = diff(f, None)
+    assert gone.whole and gone.module and gone.effects
+    assert gone.blocks == set(f.blocks) | {WHOLE, MODULE}
+    assert gone.bindings == set(f.bindings)
+    new = diff(None, f)
+    assert new.whole
+    assert new.bindings == set(f.bindings)
+    assert not diff(f, fp(IMPORT_TIME)).any

@@ -1,0 +1,686 @@
+"""Unit tests of selection.py (with changes.py): which tests a change affects, and why.
+
+Each test records a small project into a Store through its public API, as a run with
+tracking would have left it, then edits files on disk and asks for the plan.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import pytest
+
+from pytest_ripple.changes import Changes, detect, read_state
+from pytest_ripple.fingerprint import MODULE, WHOLE
+from pytest_ripple.selection import Plan, compute
+from pytest_ripple.store import FAILED, PASSED, Store
+from pytest_ripple.store import TestResult as Result
+
+PY = "cpython3.x"
+
+FILES = {
+    "calc/__init__.py": "",
+    "calc/consts.py": """
+        def base():
+            return 2
+
+
+        RATE = base()
+        UNUSED = 0
+        CASES = [1, 2]
+    """,
+    "calc/deco.py": """
+        def traced(fn):
+            return fn
+    """,
+    "calc/ops.py": """
+        from calc.consts import RATE
+        from calc.consts import RATE as FACTOR
+        from calc.deco import traced
+
+
+        def add(a, b=0):
+            return a + b
+
+
+        def mul(a, b):
+            return a * b
+
+
+        def scale(x):
+            return x * RATE
+
+
+        def scale_as(x):
+            return x * FACTOR
+
+
+        def scale_default(x, rate=RATE):
+            return x * rate
+
+
+        @traced
+        def sub(a, b):
+            return a - b
+    """,
+    "calc/shapes.py": """
+        import functools
+
+
+        class Base:
+            pass
+
+
+        class Other:
+            pass
+
+
+        class Square(Base):
+            sides = 4
+
+            def perimeter(self, side):
+                return self.sides * side
+
+
+        class Circle:
+            def perimeter(self, r):
+                return 6 * r
+
+
+        @functools.lru_cache(maxsize=None)
+        def area(r):
+            return 3 * r * r
+    """,
+    "data/cases.json": '{"n": 1}\n',
+    "conftest.py": """
+        def pytest_configure(config):
+            config.addinivalue_line("markers", "slow: slow tests")
+    """,
+    "tests/conftest.py": """
+        import pytest
+
+
+        @pytest.fixture
+        def numbers():
+            return [1, 2, 3]
+
+
+        @pytest.fixture
+        def word():
+            return "w"
+    """,
+    "tests/test_ops.py": """
+        import pytest
+
+        from calc.ops import add, mul, scale, scale_as, scale_default, sub
+
+        pytestmark = [pytest.mark.slow]
+
+
+        def test_add():
+            assert add(1, 2) == 3
+
+
+        def test_mul():
+            assert mul(2, 3) == 6
+
+
+        def test_scale():
+            assert scale(2) == 4
+
+
+        def test_scale_as():
+            assert scale_as(2) == 4
+
+
+        def test_scale_default():
+            assert scale_default(2) == 4
+
+
+        def test_sub():
+            assert sub(3, 2) == 1
+
+
+        def test_numbers(numbers):
+            assert add(*numbers[:2]) == 3
+    """,
+    "tests/test_shapes.py": """
+        from calc.shapes import Circle, Square, area
+
+
+        def test_square():
+            assert Square().perimeter(2) == 8
+
+
+        def test_circle():
+            assert Circle().perimeter(1) == 6
+
+
+        def test_area():
+            assert area(1) == 3
+    """,
+    "tests/test_param.py": """
+        import json
+
+        import pytest
+
+        from calc.consts import CASES
+
+
+        @pytest.mark.parametrize("n", CASES)
+        def test_case(n):
+            assert n > 0
+
+
+        def test_json():
+            with open("data/cases.json") as f:
+                assert json.load(f)["n"] == 1
+    """,
+    "tests/sub/__init__.py": "",
+    "tests/sub/conftest.py": """
+        def pytest_collection_modifyitems(items):
+            items.sort(key=lambda item: item.name)
+    """,
+    "tests/sub/test_deep.py": """
+        from calc.ops import add
+
+
+        def test_deep():
+            assert add(0, 0) == 0
+
+
+        def test_deep_word(word):
+            assert word == "w"
+    """,
+}
+
+OPS = "calc/ops.py"
+SHAPES = "calc/shapes.py"
+T_OPS = "tests/test_ops.py"
+T_SHAPES = "tests/test_shapes.py"
+T_PARAM = "tests/test_param.py"
+T_DEEP = "tests/sub/test_deep.py"
+
+# What each test executed, as tracking records it: (file, block).
+DEPS: dict[str, list[tuple[str, str]]] = {
+    f"{T_OPS}::test_add": [(T_OPS, "test_add"), (OPS, "add")],
+    f"{T_OPS}::test_mul": [(T_OPS, "test_mul"), (OPS, "mul")],
+    f"{T_OPS}::test_scale": [(T_OPS, "test_scale"), (OPS, "scale")],
+    f"{T_OPS}::test_scale_as": [(T_OPS, "test_scale_as"), (OPS, "scale_as")],
+    f"{T_OPS}::test_scale_default": [(T_OPS, "test_scale_default"), (OPS, "scale_default")],
+    f"{T_OPS}::test_sub": [(T_OPS, "test_sub"), (OPS, "sub")],
+    f"{T_OPS}::test_numbers": [
+        (T_OPS, "test_numbers"),
+        (OPS, "add"),
+        ("tests/conftest.py", "numbers"),
+    ],
+    f"{T_SHAPES}::test_square": [(T_SHAPES, "test_square"), (SHAPES, "Square.perimeter")],
+    f"{T_SHAPES}::test_circle": [(T_SHAPES, "test_circle"), (SHAPES, "Circle.perimeter")],
+    f"{T_SHAPES}::test_area": [(T_SHAPES, "test_area"), (SHAPES, "area")],
+    f"{T_PARAM}::test_case[1]": [(T_PARAM, "test_case")],
+    f"{T_PARAM}::test_case[2]": [(T_PARAM, "test_case")],
+    f"{T_PARAM}::test_json": [(T_PARAM, "test_json"), ("data/cases.json", WHOLE)],
+    f"{T_DEEP}::test_deep": [(T_DEEP, "test_deep"), (OPS, "add")],
+    f"{T_DEEP}::test_deep_word": [(T_DEEP, "test_deep_word"), ("tests/conftest.py", "word")],
+}
+ALL = set(DEPS)
+UNDER_SUB = {n for n in DEPS if n.startswith("tests/sub/")}
+
+
+class Recorded:
+    """A project on disk and the data file a tracked run of it left."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = Store(root / ".testmondata")
+        self.store.open()
+        with self.store.db.transaction():
+            self.env = self.store.save_env("default", PY, "", {})
+
+    def write(self, files: dict[str, str]) -> None:
+        for rel, text in files.items():
+            p = self.root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(textwrap.dedent(text).lstrip("\n"))
+
+    def save_states(self, paths: Sequence[str]) -> None:
+        for rel in paths:
+            state = read_state(self.root, rel)
+            assert state.fp is not None, rel
+            self.store.save_file(
+                rel,
+                state.mtime_ns,
+                state.size,
+                state.fp.content,
+                state.fp if state.fp.parsed else None,
+            )
+
+    def record(
+        self,
+        deps: dict[str, list[tuple[str, str]]],
+        *,
+        failed: Sequence[str] = (),
+        env: int | None = None,
+        paths: Sequence[str] | None = None,
+    ) -> None:
+        with self.store.db.transaction():
+            self.save_states(sorted(FILES) if paths is None else paths)
+            self.store.save_tests(
+                self.env if env is None else env,
+                [
+                    Result(n, d, FAILED if n in failed else PASSED, 0.01)
+                    for n, d in deps.items()
+                ],
+            )
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        p = self.root / rel
+        text = p.read_text()
+        assert old in text, f"{old!r} not in {rel}"
+        st = p.stat()
+        p.write_text(text.replace(old, new, 1))
+        # a later mtime, as a real edit has (an edit within one tick is another matter)
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+    def remove(self, rel: str) -> None:
+        (self.root / rel).unlink()
+
+    def changes(self) -> Changes:
+        return detect(self.root, self.store.files())
+
+    def plan(self, *, env: int | None = None, **kw: str | None) -> Plan:
+        files = self.store.files()
+        changes = detect(self.root, files)
+        return compute(self.store, changes, files, self.env if env is None else env, **kw)
+
+    def apply(self, plan: Plan) -> None:
+        """What a recording run writes before any test finishes: the new file states
+        and the tests that are now pending."""
+        with self.store.db.transaction():
+            for path, (_, state, _) in plan.changes.changed.items():
+                if state.fp is None:
+                    self.store.forget_file(path)
+                else:
+                    self.save_states([path])
+            for state in plan.changes.touched:
+                self.store.touch_file(state.path, state.mtime_ns, state.size)
+            self.store.mark_pending(plan.pending)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Recorded]:
+    rec = Recorded(tmp_path)
+    rec.write(FILES)
+    rec.record(DEPS)
+    yield rec
+    rec.store.close()
+
+
+def assert_affected(plan: Plan, expected: dict[str, Sequence[str]]) -> None:
+    """Exactly these tests are affected, each for a reason that names these words."""
+    assert set(plan.affected) == set(expected)
+    for nodeid, words in expected.items():
+        why = plan.affected[nodeid]
+        for word in words:
+            assert word in why, f"{nodeid}: {word!r} not in {why!r}"
+
+
+def test_nothing_changed_nothing_affected(project: Recorded) -> None:
+    plan = project.plan()
+    assert plan.changes.changed == {}
+    assert plan.affected == {}
+    assert plan.pending == []
+    assert set(plan.known) == ALL
+
+
+def test_a_new_mtime_with_the_same_content_is_no_change(project: Recorded) -> None:
+    p = project.root / OPS
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    changes = project.changes()
+    assert changes.changed == {}
+    assert [s.path for s in changes.touched] == [OPS]
+    assert project.plan().affected == {}
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new"),
+    [
+        (OPS, "def mul(a, b):", "# multiply\ndef mul(a, b):"),
+        (OPS, "    return a * b", "    return a * b  # product"),
+        (OPS, "def mul(a, b):", "def mul(\n    a,\n    b\n):"),
+        (SHAPES, "class Circle:", "\n\n# round\nclass Circle:"),
+        ("calc/consts.py", "RATE = base()", "RATE = base()  # the rate"),
+    ],
+)
+def test_comment_and_layout_edits_affect_nothing(
+    project: Recorded, rel: str, old: str, new: str
+) -> None:
+    project.edit(rel, old, new)
+    plan = project.plan()
+    assert list(plan.changes.changed) == [rel]  # seen, compared, found equal
+    assert plan.affected == {}
+
+
+def test_body_edit_affects_the_tests_that_ran_the_function(project: Recorded) -> None:
+    project.edit(OPS, "return a + b", "return b + a")
+    assert_affected(
+        project.plan(),
+        {
+            f"{T_OPS}::test_add": ["calc/ops.py::add changed"],
+            f"{T_OPS}::test_numbers": ["calc/ops.py::add changed"],
+            f"{T_DEEP}::test_deep": ["calc/ops.py::add changed"],
+        },
+    )
+
+
+def test_method_body_edit_affects_that_method_only(project: Recorded) -> None:
+    project.edit(SHAPES, "return 6 * r", "return 6.0 * r")
+    assert_affected(project.plan(), {f"{T_SHAPES}::test_circle": ["Circle.perimeter"]})
+
+
+def test_test_body_edit_affects_that_test_only(project: Recorded) -> None:
+    project.edit(T_OPS, "assert mul(2, 3) == 6", "assert mul(3, 2) == 6")
+    assert_affected(project.plan(), {f"{T_OPS}::test_mul": ["test_mul"]})
+
+
+def test_constant_imported_by_name_and_alias(project: Recorded) -> None:
+    project.edit("calc/consts.py", "return 2", "return 3")  # RATE = base()
+    rate = ["calc/consts.py"]
+    assert_affected(
+        project.plan(),
+        {
+            f"{T_OPS}::test_scale": rate,
+            f"{T_OPS}::test_scale_as": rate,
+            f"{T_OPS}::test_scale_default": rate,
+        },
+    )
+
+
+def test_constant_value_edit(project: Recorded) -> None:
+    project.edit("calc/consts.py", "RATE = base()", "RATE = base() + 1")
+    why = ["calc/consts.py", "RATE"]
+    assert_affected(
+        project.plan(),
+        {
+            f"{T_OPS}::test_scale": why,
+            f"{T_OPS}::test_scale_as": why,
+            f"{T_OPS}::test_scale_default": why,
+        },
+    )
+
+
+def test_unused_constant_edit_affects_nothing(project: Recorded) -> None:
+    project.edit("calc/consts.py", "UNUSED = 0", "UNUSED = 1")
+    assert project.plan().affected == {}
+
+
+def test_new_unused_function_affects_nothing(project: Recorded) -> None:
+    project.edit(OPS, "@traced", "def unused(a):\n    return a\n\n\n@traced")
+    assert project.plan().affected == {}
+
+
+def test_parametrize_data_from_another_module(project: Recorded) -> None:
+    project.edit("calc/consts.py", "CASES = [1, 2]", "CASES = [1, 2, -3]")
+    why = ["calc/consts.py", "CASES"]
+    assert_affected(
+        project.plan(), {f"{T_PARAM}::test_case[1]": why, f"{T_PARAM}::test_case[2]": why}
+    )
+
+
+def test_class_attribute_edit(project: Recorded) -> None:
+    project.edit(SHAPES, "sides = 4", "sides = 5")
+    assert_affected(project.plan(), {f"{T_SHAPES}::test_square": [SHAPES, "Square.sides"]})
+
+
+def test_base_class_edit(project: Recorded) -> None:
+    project.edit(SHAPES, "class Square(Base):", "class Square(Other):")
+    assert_affected(project.plan(), {f"{T_SHAPES}::test_square": [SHAPES, "Square"]})
+
+
+def test_default_argument_edit(project: Recorded) -> None:
+    project.edit(OPS, "def add(a, b=0):", "def add(a, b=1):")
+    why = [OPS, "add"]
+    assert_affected(
+        project.plan(),
+        {
+            f"{T_OPS}::test_add": why,
+            f"{T_OPS}::test_numbers": why,
+            f"{T_DEEP}::test_deep": why,
+        },
+    )
+
+
+def test_decorator_argument_edit_affects_the_module_users(project: Recorded) -> None:
+    # A decorator registers or wraps: the whole module's users are affected.
+    project.edit(SHAPES, "lru_cache(maxsize=None)", "lru_cache(maxsize=1)")
+    assert_affected(
+        project.plan(),
+        {
+            f"{T_SHAPES}::test_area": [SHAPES],
+            f"{T_SHAPES}::test_square": [SHAPES],
+            f"{T_SHAPES}::test_circle": [SHAPES],
+        },
+    )
+
+
+def test_decorator_body_edit_affects_the_decorated_functions_users(project: Recorded) -> None:
+    project.edit(
+        "calc/deco.py", "    return fn", "    fn.traced = True\n    return fn"
+    )
+    assert_affected(project.plan(), {f"{T_OPS}::test_sub": ["calc/deco.py", "traced"]})
+
+
+def test_decorator_added(project: Recorded) -> None:
+    project.edit(OPS, "def mul(a, b):", "@traced\ndef mul(a, b):")
+    plan = project.plan()
+    assert f"{T_OPS}::test_mul" in plan.affected
+    assert not set(plan.affected) & {n for n in ALL if "test_shapes" in n}
+
+
+def test_fixture_body_edit_affects_its_users(project: Recorded) -> None:
+    project.edit("tests/conftest.py", "return [1, 2, 3]", "return [1, 2, 4]")
+    assert_affected(project.plan(), {f"{T_OPS}::test_numbers": ["tests/conftest.py", "numbers"]})
+
+
+def test_fixture_made_autouse_affects_every_test_under_its_directory(project: Recorded) -> None:
+    project.edit(
+        "tests/conftest.py", "@pytest.fixture\ndef word", "@pytest.fixture(autouse=True)\ndef word"
+    )
+    plan = project.plan()
+    assert set(plan.affected) == ALL  # tests/conftest.py covers every test here
+    assert all("tests/conftest.py" in why for why in plan.affected.values())
+
+
+def test_conftest_hook_edit_affects_every_test_under_its_directory(project: Recorded) -> None:
+    project.edit("tests/sub/conftest.py", "item.name", "item.nodeid")
+    why = ["tests/sub/conftest.py"]
+    assert_affected(project.plan(), {n: why for n in UNDER_SUB})
+
+
+def test_conftest_hook_added_affects_every_test_under_its_directory(project: Recorded) -> None:
+    project.edit(
+        "tests/sub/conftest.py",
+        "def pytest_collection_modifyitems",
+        "def pytest_runtest_setup(item):\n    raise RuntimeError(item)\n\n\n"
+        "def pytest_collection_modifyitems",
+    )
+    why = ["tests/sub/conftest.py"]
+    assert_affected(project.plan(), {n: why for n in UNDER_SUB})
+
+
+def test_conftest_hook_removed_affects_every_test_under_its_directory(project: Recorded) -> None:
+    (project.root / "tests/sub/conftest.py").write_text("X = 1\n")
+    p = project.root / "tests/sub/conftest.py"
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert_affected(project.plan(), {n: ["tests/sub/conftest.py"] for n in UNDER_SUB})
+
+
+def test_root_conftest_hook_edit_affects_every_test(project: Recorded) -> None:
+    project.edit("conftest.py", "slow: slow tests", "slow: very slow tests")
+    plan = project.plan()
+    assert set(plan.affected) == ALL
+    assert all("conftest.py" in why for why in plan.affected.values())
+
+
+def test_pytestmark_edit_affects_the_whole_test_file(project: Recorded) -> None:
+    project.edit(T_OPS, "pytestmark = [pytest.mark.slow]", "pytestmark = [pytest.mark.skip]")
+    ops_tests = {n for n in ALL if n.startswith(T_OPS)}
+    assert_affected(project.plan(), {n: [T_OPS, "pytestmark"] for n in ops_tests})
+
+
+def test_deleted_module_affects_its_users(project: Recorded) -> None:
+    project.remove("calc/consts.py")
+    plan = project.plan()
+    assert plan.changes.changed["calc/consts.py"][1].fp is None
+    why = ["calc/consts.py was removed"]
+    assert_affected(
+        plan,
+        {
+            f"{T_OPS}::test_scale": why,
+            f"{T_OPS}::test_scale_as": why,
+            f"{T_OPS}::test_scale_default": why,
+            f"{T_PARAM}::test_case[1]": why,
+            f"{T_PARAM}::test_case[2]": why,
+        },
+    )
+
+
+def test_deleted_module_with_executed_functions(project: Recorded) -> None:
+    project.remove(SHAPES)
+    why = [f"{SHAPES} was removed"]
+    assert_affected(project.plan(), {n: why for n in ALL if n.startswith(T_SHAPES)})
+
+
+def test_data_file_edit_affects_its_readers(project: Recorded) -> None:
+    project.edit("data/cases.json", '"n": 1', '"n": 2')
+    assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json changed"]})
+
+
+def test_data_file_removed(project: Recorded) -> None:
+    project.remove("data/cases.json")
+    assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json was removed"]})
+
+
+def test_file_that_stops_parsing_affects_every_user(project: Recorded) -> None:
+    project.edit(OPS, "def mul(a, b):", "def mul(a, b:")
+    why = [OPS]
+    users = {n for n, deps in DEPS.items() if any(p == OPS for p, _ in deps)}
+    assert_affected(project.plan(), {n: why for n in users})
+
+
+def test_failed_tests_stay_affected(tmp_path: Path) -> None:
+    rec = Recorded(tmp_path)
+    try:
+        rec.write(FILES)
+        rec.record(DEPS, failed=[f"{T_OPS}::test_mul"])
+        assert_affected(rec.plan(), {f"{T_OPS}::test_mul": ["failed"]})
+        rec.edit(OPS, "return a + b", "return b + a")
+        plan = rec.plan()
+        assert f"{T_OPS}::test_mul" in plan.affected
+        assert f"{T_OPS}::test_add" in plan.affected
+    finally:
+        rec.store.close()
+
+
+def test_pending_tests_stay_affected_until_they_run(project: Recorded) -> None:
+    project.edit(OPS, "return a + b", "return b + a")
+    plan = project.plan()
+    affected = dict(plan.affected)
+    assert set(affected) == {f"{T_OPS}::test_add", f"{T_OPS}::test_numbers", f"{T_DEEP}::test_deep"}
+    # A run of tests/sub only: it writes the plan, then the one test it ran.
+    project.apply(plan)
+    project.record({f"{T_DEEP}::test_deep": DEPS[f"{T_DEEP}::test_deep"]}, paths=[T_DEEP, OPS])
+    later = project.plan()
+    assert later.changes.changed == {}
+    assert later.affected == {n: why for n, why in affected.items() if n != f"{T_DEEP}::test_deep"}
+    # Once they ran, they are up to date.
+    project.record({n: DEPS[n] for n in later.affected}, paths=[T_OPS, OPS, "tests/conftest.py"])
+    assert project.plan().affected == {}
+
+
+def test_a_second_change_keeps_the_first_reason(project: Recorded) -> None:
+    project.edit(OPS, "return a + b", "return b + a")
+    project.apply(project.plan())
+    project.edit(OPS, "return a * b", "return b * a")
+    plan = project.plan()
+    assert set(plan.affected) == {
+        f"{T_OPS}::test_add",
+        f"{T_OPS}::test_numbers",
+        f"{T_DEEP}::test_deep",
+        f"{T_OPS}::test_mul",
+    }
+    assert "add" in plan.affected[f"{T_OPS}::test_add"]
+    assert "mul" in plan.affected[f"{T_OPS}::test_mul"]
+
+
+def test_pytest_configuration_change_affects_every_test_of_every_env(project: Recorded) -> None:
+    with project.store.db.transaction():
+        other = project.store.save_env("postgres", PY, "", {})
+    project.record({f"{T_OPS}::test_add": DEPS[f"{T_OPS}::test_add"]}, env=other)
+    why = "pytest configuration changed"
+    plan = project.plan(everything=why)
+    assert plan.affected == {n: why for n in ALL}
+    assert {(e, n) for e, n, _ in plan.pending} == {(project.env, n) for n in ALL} | {
+        (other, f"{T_OPS}::test_add")
+    }
+    assert {r for _, _, r in plan.pending} == {why}
+
+
+def test_package_change_affects_every_test_of_this_env_only(project: Recorded) -> None:
+    with project.store.db.transaction():
+        other = project.store.save_env("postgres", PY, "", {})
+    project.record({f"{T_OPS}::test_add": DEPS[f"{T_OPS}::test_add"]}, env=other)
+    why = "installed packages changed: requests 2.31 -> 2.32"
+    plan = project.plan(env_everything=why)
+    assert plan.affected == {n: why for n in ALL}
+    assert {e for e, _, _ in plan.pending} == {project.env}
+    assert project.plan(env=other).affected == {}
+
+
+def test_a_change_marks_the_tests_of_other_envs_pending(project: Recorded) -> None:
+    with project.store.db.transaction():
+        other = project.store.save_env("postgres", PY, "", {})
+    project.record({f"{T_OPS}::test_mul": DEPS[f"{T_OPS}::test_mul"]}, env=other)
+    project.edit(OPS, "return a * b", "return b * a")
+    plan = project.plan()
+    assert set(plan.affected) == {f"{T_OPS}::test_mul"}
+    assert (other, f"{T_OPS}::test_mul") in {(e, n) for e, n, _ in plan.pending}
+    project.apply(plan)
+    assert set(project.plan(env=other).affected) == {f"{T_OPS}::test_mul"}
+
+
+def test_unknown_env_knows_no_tests(project: Recorded) -> None:
+    project.edit(OPS, "return a + b", "return b + a")
+    plan = project.plan(env=0)
+    assert plan.known == {} and plan.affected == {}
+    # the tests of the known environment are still marked
+    assert {n for _, n, _ in plan.pending} == {
+        f"{T_OPS}::test_add",
+        f"{T_OPS}::test_numbers",
+        f"{T_DEEP}::test_deep",
+    }
+
+
+def test_module_level_dependency_is_affected_by_import_time_edits(tmp_path: Path) -> None:
+    # A test that imported a module while it ran depends on its import-time code.
+    rec = Recorded(tmp_path)
+    try:
+        rec.write(FILES)
+        deps = {"tests/test_late.py::test_late": [("tests/test_late.py", "test_late"),
+                                                  ("calc/deco.py", MODULE)]}
+        rec.record(deps, paths=["tests/test_ops.py", "calc/deco.py"])
+        rec.edit("calc/deco.py", "def traced(fn):", "print('imported')\n\n\ndef traced(fn):")
+        assert_affected(rec.plan(), {"tests/test_late.py::test_late": ["calc/deco.py"]})
+    finally:
+        rec.store.close()
+
+
+def test_plan_groups_known_tests_by_file(project: Recorded) -> None:
+    by_file = project.plan().test_files()
+    assert set(by_file) == {T_OPS, T_SHAPES, T_PARAM, T_DEEP}
+    assert sorted(by_file[T_PARAM]) == sorted(n for n in ALL if n.startswith(T_PARAM))
