@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -141,6 +142,8 @@ class RipplePlugin:
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
         self.depends_globs: list[str] = list(config.getini("testmon_depends") or [])
         self._import_reads: set[tuple[str, str]] = set()
+        self._modules_seen: set[str] = set()
+        self._worker_modules: set[str] = set()
         # recording (main process only)
         self._phases: dict[str, list[Any]] = {}
         self._results: list[TestResult] = []
@@ -351,24 +354,28 @@ class RipplePlugin:
         except ValueError:
             return None
 
-    def _new_conftests(self, rel_file: str) -> list[str]:
-        """conftest.py files above a test file that no earlier run has seen."""
-        if self.known_conftests is None:
-            return []
+    def _conftests_above(self, rel_file: str) -> list[str]:
+        """The conftest.py files that apply to a test file (relative paths)."""
         parent = str(PurePosixPath(rel_file).parent)
         found = self._conftest_cache.get(parent)
         if found is None:
             found = []
             d = PurePosixPath(parent)
             while True:
-                rel = "conftest.py" if str(d) == "." else f"{d}/conftest.py"
-                if rel not in self.known_conftests and (self.rootdir / rel).is_file():
+                rel = "conftest.py" if str(d) in (".", "") else f"{d}/conftest.py"
+                if (self.rootdir / rel).is_file():
                     found.append(rel)
                 if str(d) in (".", ""):
                     break
                 d = d.parent
             self._conftest_cache[parent] = found
         return found
+
+    def _new_conftests(self, rel_file: str) -> list[str]:
+        """conftest.py files above a test file that no earlier run has seen."""
+        if self.known_conftests is None:
+            return []
+        return [c for c in self._conftests_above(rel_file) if c not in self.known_conftests]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(
@@ -515,6 +522,7 @@ class RipplePlugin:
         """xdist: a worker hands over the files its imports read."""
         output = getattr(node, "workeroutput", None) or {}
         self._import_reads.update(tuple(pair) for pair in output.get("ripple_import_reads", []))
+        self._worker_modules.update(output.get("ripple_modules", []))
 
     # -- recording (main process) ----------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -586,10 +594,14 @@ class RipplePlugin:
         reads, self._import_reads = self._import_reads, set()
         if reads:
             store.save_import_reads(reads)
-        if not results and not reads:
-            return
         stored = {p: r.content for p, r in store.files().items()}
         paths = {p for res in results for p, _ in res.deps} | {f for pair in reads for f in pair}
+        # conftest files count even when no test ran code in them (hooks, pytest_plugins)
+        for res in results:
+            paths.update(self._conftests_above(res.nodeid.split("::", 1)[0]))
+        # so do modules imported but never entered during a test: their import-time
+        # bindings (constants, parametrize data) are what name taint follows
+        paths |= self._loaded_modules()
         for path in sorted(paths):
             state: FileState = self.resolver.state(path)
             if state.fp is None or stored.get(path) == state.fp.content:
@@ -602,6 +614,22 @@ class RipplePlugin:
                 state.fp if state.fp.parsed else None,
             )
             stored[path] = state.fp.content
+
+    def _loaded_modules(self) -> set[str]:
+        """Project modules imported in this process (and, under xdist, on the workers)
+        that no earlier flush saved."""
+        found = set(self._worker_modules)
+        self._worker_modules.clear()
+        for name, module in list(sys.modules.items()):
+            if name in self._modules_seen:
+                continue
+            self._modules_seen.add(name)
+            filename = getattr(module, "__file__", None)
+            if isinstance(filename, str):
+                rel = self.resolver.relative(filename)
+                if rel is not None:
+                    found.add(rel)
+        return found
 
     def flush(self) -> None:
         store = self.store
@@ -641,6 +669,7 @@ class RipplePlugin:
             out = getattr(self.config, "workeroutput", None)
             if out is not None:
                 out["ripple_import_reads"] = sorted(self.recorder.watcher.import_reads)
+                out["ripple_modules"] = sorted(self._loaded_modules())
         if (
             exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
             and self.settings.select

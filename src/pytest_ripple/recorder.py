@@ -32,6 +32,10 @@ class Resolver:
             state = self.states[rel] = read_state(self.rootdir, rel)
         return state
 
+    def relative(self, filename: str) -> str | None:
+        """The project-relative path of a file, or None when it is not project code."""
+        return relative_to_root(self._root, filename)
+
     def _file(self, filename: str) -> FileState | None:
         if filename in self._files:
             return self._files[filename]

@@ -198,8 +198,10 @@ def _file_change(
         imp.whole_module(path, old, new, f"{path}: import-time code changed")
         if is_conftest:
             imp.scope_rule(path, f"{path}: import-time code changed")
-    if is_conftest and any(b.split(".")[-1].startswith("pytest_") for b in ch.blocks):
-        imp.scope_rule(path, f"{path}: a pytest hook changed")
+    hooks = [b for b in ch.blocks if b.rsplit(".", 1)[-1].startswith("pytest_")]
+    hooks += [name for scope, name in ch.bindings if not scope and name.startswith("pytest_")]
+    if hooks:  # added, removed or changed: pytest calls hooks by name
+        imp.scope_rule(path, f"{path}: hook {hooks[0]} changed")
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
         imp.called(short, f"{path}::{block} changed")
