@@ -63,6 +63,7 @@ def read_state(root: Path, rel: str) -> FileState:
     return FileState(rel, st.st_mtime_ns, st.st_size, fingerprint_bytes(rel, data))
 
 
+PACKAGE = "pkg:"  # an installed distribution's top-level name: changes come from environment.py
 GLOB = "glob:"  # a declared dependency on every file a glob matches (testmon_depends)
 
 
@@ -93,6 +94,8 @@ class Changes:
 def detect(root: Path, files: dict[str, FileRow]) -> Changes:
     out = Changes()
     for rel, row in files.items():
+        if rel.startswith(PACKAGE):
+            continue  # installed code changes with the environment, not on disk here
         full = root / rel
         try:
             st = os.stat(full)

@@ -56,6 +56,27 @@ def _is_project(dist: metadata.Distribution, root: str) -> bool:
     return url.startswith("file://") and url[7:].rstrip("/") == root
 
 
+def top_level_names(dist_names: set[str]) -> dict[str, set[str]]:
+    """{distribution: its importable top-level names} for these distributions."""
+    out: dict[str, set[str]] = {}
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name not in dist_names:
+            continue
+        tops = set((dist.read_text("top_level.txt") or "").split())
+        if not tops:
+            for f in dist.files or ():
+                first = f.parts[0] if f.parts else ""
+                if (
+                    first
+                    and not first.endswith((".dist-info", ".egg-info", ".pth"))
+                    and (first.isidentifier() or first.endswith(".py"))
+                ):
+                    tops.add(first[:-3] if first.endswith(".py") else first)
+        out.setdefault(name, set()).update(t for t in tops if t != "__pycache__")
+    return out
+
+
 def package_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
     """Human-readable changes, e.g. ``requests 2.31.0 -> 2.32.0``."""
     out = []

@@ -20,7 +20,7 @@ from typing import Any, Generator, Iterable, Sequence
 import pytest
 
 from pytest_ripple import environment, selection
-from pytest_ripple.changes import Changes, FileState, detect, trusted_mtime
+from pytest_ripple.changes import PACKAGE, Changes, FileState, detect, trusted_mtime
 from pytest_ripple.fingerprint import READ
 from pytest_ripple.options import Settings, add_options, resolve
 from pytest_ripple.recorder import Recorder, Resolver, Trace
@@ -227,6 +227,7 @@ class RipplePlugin:
         python = environment.python_tag()
         env_id, signature, packages = store.env(self.settings.env, python)
         env_reason = None
+        package_reasons: dict[str, str] = {}
         new_sig = environment.site_signature()
         if env_id == 0 or new_sig != signature:
             new_packages = environment.installed_packages(self.rootdir)
@@ -235,8 +236,19 @@ class RipplePlugin:
                 shown = ", ".join(moved[:3]) + (
                     f" and {len(moved) - 3} more" if len(moved) > 3 else ""
                 )
-                env_reason = f"installed packages changed: {shown}"
-                self.messages.append(f"testmon: {env_reason}")
+                self.messages.append(f"testmon: installed packages changed: {shown}")
+                upgraded = {
+                    n for n in new_packages if packages.get(n, new_packages[n]) != new_packages[n]
+                }
+                tops = environment.top_level_names(upgraded)
+                for dist in sorted(upgraded):
+                    for top in tops.get(dist, ()):
+                        why = f"{dist} {packages[dist]} -> {new_packages[dist]}"
+                        package_reasons.setdefault(top, why)
+                # installed or removed, or nothing importable known: code that tried the
+                # import (try/except ImportError) may now take another path
+                if set(new_packages) != set(packages) or any(not tops.get(d) for d in upgraded):
+                    env_reason = f"installed packages changed: {shown}"
             self._env_write = (python, new_sig, new_packages)
         self.env_id = env_id
         config_digest = environment.pytest_config_digest(self.config.inipath)
@@ -249,7 +261,13 @@ class RipplePlugin:
         files = store.files()
         changes = detect(self.rootdir, files) if files else Changes()
         plan = selection.compute(
-            store, changes, files, env_id, everything=everything, env_everything=env_reason
+            store,
+            changes,
+            files,
+            env_id,
+            everything=everything,
+            env_everything=env_reason,
+            packages=package_reasons,
         )
         self.plan = plan
         self.known_conftests = {p for p in files if PurePosixPath(p).name == "conftest.py"}
@@ -603,6 +621,11 @@ class RipplePlugin:
         # bindings (constants, parametrize data) are what name taint follows
         paths |= self._loaded_modules()
         for path in sorted(paths):
+            if path.startswith(PACKAGE):
+                if path not in stored:
+                    store.save_file(path, 0, 0, "", None)
+                    stored[path] = ""
+                continue
             state: FileState = self.resolver.state(path)
             if state.fp is None or stored.get(path) == state.fp.content:
                 continue

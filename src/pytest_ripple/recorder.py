@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
 from typing import Iterable
 
-from pytest_ripple.changes import FileState, read_state, relative_to_root
+from pytest_ripple.changes import PACKAGE, FileState, read_state, relative_to_root
+from pytest_ripple.fingerprint import READ
 from pytest_ripple.tracer import Tracer
 from pytest_ripple.watcher import ReadWatcher
 
 Dep = tuple[str, str]  # (path relative to the rootdir, block)
+_SITE = re.compile(r"[\\/](site-packages|dist-packages)[\\/]([^\\/]+)")
 
 
 class Resolver:
@@ -25,6 +28,7 @@ class Resolver:
         self._files: dict[str, FileState | None] = {}  # co_filename -> state
         self._codes: dict[tuple[str, int, str], Dep | None] = {}
         self.states: dict[str, FileState] = {}  # rel path -> state read this run
+        self._packages: dict[str, str | None] = {}  # co_filename -> "pkg:<top-level>"
 
     def state(self, rel: str) -> FileState:
         state = self.states.get(rel)
@@ -63,7 +67,24 @@ class Resolver:
                 cache[key] = dep
             if dep is not None:
                 out.add(dep)
+            else:
+                pkg = self._package(code.co_filename)
+                if pkg is not None:
+                    out.add((pkg, READ))
         return out
+
+    def _package(self, filename: str) -> str | None:
+        """``pkg:<top-level name>`` for code installed in a site-packages directory:
+        an upgrade of that distribution affects the tests that ran its code."""
+        if filename in self._packages:
+            return self._packages[filename]
+        found = None
+        m = _SITE.search(filename)
+        if m is not None:
+            top = m.group(2)
+            found = PACKAGE + (top[:-3] if top.endswith(".py") else top)
+        self._packages[filename] = found
+        return found
 
 
 @dataclass

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from pytest_ripple.changes import Changes
+from pytest_ripple.changes import PACKAGE, Changes
 from pytest_ripple.fingerprint import (
     DEF,
     IMPORT,
@@ -254,16 +254,19 @@ def compute(
     *,
     everything: str | None = None,
     env_everything: str | None = None,
+    packages: dict[str, str] | None = None,
 ) -> Plan:
     """The plan for this run. ``everything``: a reason that affects every test of
     every environment (pytest configuration); ``env_everything``: every test of this
-    environment (installed packages)."""
+    environment (installed packages); ``packages``: {top-level name: why} of upgraded
+    distributions, which affect the tests that ran their code."""
     known = store.tests(env_id) if env_id else {}
     plan = Plan(env_id=env_id, known=known, affected={}, changes=changes)
     marks: dict[tuple[int, str], str] = {}
 
-    if changes.changed:
-        ids = [r.id for r, _, _ in changes.changed.values()]
+    pkg_rows = [files[PACKAGE + top] for top in packages or () if PACKAGE + top in files]
+    if changes.changed or pkg_rows:
+        ids = [r.id for r, _, _ in changes.changed.values()] + [r.id for r in pkg_rows]
         imp = _Impact(files)
         imp.readers = store.import_readers(changes.changed)
         ids += [files[m].id for ms in imp.readers.values() for m in ms if m in files]
@@ -273,6 +276,8 @@ def compute(
                 imp.fps[path] = state.fp
         for path, (file_row, state, ch) in changes.changed.items():
             _file_change(imp, path, file_row, state.fp, ch)
+        for top, why in (packages or {}).items():
+            imp.hit(PACKAGE + top, READ, why)
         if imp.queue:
             # taint can reach any module: bring in every Python file's fingerprint
             for path, file_row in files.items():
@@ -287,9 +292,9 @@ def compute(
             hits: dict[int, str] = {}
             for depset_id, dep_ids in store.depsets():
                 for dep in dep_ids:
-                    why = imp.dep_why.get(dep)
-                    if why is not None:
-                        hits[depset_id] = why
+                    dep_why = imp.dep_why.get(dep)
+                    if dep_why is not None:
+                        hits[depset_id] = dep_why
                         break
             by_depset = hits
             for env, nodeid, depset_id in store.tests_by_depsets(by_depset):
@@ -315,9 +320,9 @@ def compute(
 
     plan.pending = [(env, nodeid, why) for (env, nodeid), why in marks.items()]
     for nodeid, row in known.items():
-        why = marks.get((env_id, nodeid)) or row.pending
-        if why is None and row.outcome == FAILED:
-            why = "failed last time"
-        if why is not None:
-            plan.affected[nodeid] = why
+        reason = marks.get((env_id, nodeid)) or row.pending
+        if reason is None and row.outcome == FAILED:
+            reason = "failed last time"
+        if reason is not None:
+            plan.affected[nodeid] = reason
     return plan
