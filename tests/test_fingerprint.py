@@ -469,16 +469,28 @@ def plain(n):
         ('TABLE = {"a": 1}', 'TABLE = {"a": 2}', {("", "TABLE")}, set()),
         ("    sides = 4", "    sides = 5", {("Shape", "sides")}, set()),
         ('name: str = "shape"', 'name: str = "form"', {("Shape", "name")}, set()),
-        ("@functools.lru_cache(maxsize=8)", "@functools.lru_cache(maxsize=9)", {("", "cached")},
-         {"cached"}),
+        (
+            "@functools.lru_cache(maxsize=8)",
+            "@functools.lru_cache(maxsize=9)",
+            {("", "cached")},
+            {"cached"},
+        ),
         ("@staticmethod", "@classmethod", {("Shape", "make")}, {"Shape.make"}),
         ("def cached(n, scale=2):", "def cached(n, scale=3):", {("", "cached")}, {"cached"}),
-        ('def make(kind="square"):', 'def make(kind="circle"):', {("Shape", "make")},
-         {"Shape.make"}),
+        (
+            'def make(kind="square"):',
+            'def make(kind="circle"):',
+            {("Shape", "make")},
+            {"Shape.make"},
+        ),
         ("class Shape(Base):", "class Shape(Other):", {("", "Shape")}, set()),
         ("from consts import X as Y", "from consts import Z as Y", {("", "Y")}, set()),
-        ("import functools", "import functools as functools2", {("", "functools"),
-                                                                 ("", "functools2")}, set()),
+        (
+            "import functools",
+            "import functools as functools2",
+            {("", "functools"), ("", "functools2")},
+            set(),
+        ),
     ],
 )
 def test_import_time_edits_are_binding_changes(
@@ -528,8 +540,10 @@ def test_removed_function_is_a_changed_block_and_binding() -> None:
     ],
 )
 def test_statements_beyond_binding_are_effects(old: str, new: str) -> None:
-    src = 'X = 1\n\n\ndef f():\n    return X\n\n\n{}\n'
-    ch = diff(fingerprint_python(src.format(old).encode()), fingerprint_python(src.format(new).encode()))
+    src = "X = 1\n\n\ndef f():\n    return X\n\n\n{}\n"
+    ch = diff(
+        fingerprint_python(src.format(old).encode()), fingerprint_python(src.format(new).encode())
+    )
     assert ch.effects
     assert ch.module
     assert ch.blocks == {MODULE}
@@ -571,7 +585,9 @@ def test_main_guard_is_ignored(old: str, new: str) -> None:
 )
 def test_code_that_runs_under_pytest_is_not_a_main_guard(src: str) -> None:
     # Both branches run when pytest imports the module.
-    ch = diff(fingerprint_python(src.format(1).encode()), fingerprint_python(src.format(2).encode()))
+    ch = diff(
+        fingerprint_python(src.format(1).encode()), fingerprint_python(src.format(2).encode())
+    )
     assert ch.any
     assert ch.module
 
@@ -608,7 +624,9 @@ def test_file_that_does_not_parse_is_a_whole_file(data: bytes) -> None:
 
 
 def test_declared_encoding_and_bom_parse() -> None:
-    latin = fingerprint_python(b"# -*- coding: latin-1 -*-\nNAME = '\xe9'\n\ndef f():\n    return 1\n")
+    latin = fingerprint_python(
+        b"# -*- coding: latin-1 -*-\nNAME = '\xe9'\n\ndef f():\n    return 1\n"
+    )
     assert latin.parsed
     assert set(latin.blocks) == {"f"}
     plain = fingerprint_python(b"def f():\n    return 1\n")
@@ -640,7 +658,7 @@ def test_module_without_functions_or_a_blank_file_parses() -> None:
     assert not diff(empty, only_comment).any
 
 
-BLOCKS_SRC = '''
+BLOCKS_SRC = """
 import functools
 
 DOUBLED = [n * 2 for n in range(3)]
@@ -676,7 +694,7 @@ async def coro():
         return {c for c in "xy"}
 
     return nested
-'''
+"""
 
 
 def test_block_at_maps_every_code_object_to_its_outermost_function() -> None:
@@ -720,7 +738,9 @@ def test_block_at_maps_every_code_object_to_its_outermost_function() -> None:
         found.append(co)
         todo.extend(c for c in co.co_consts if isinstance(c, types.CodeType))
     f = fingerprint_python(src.encode())
-    got = {(co.co_name, co.co_firstlineno): f.block_at(co.co_firstlineno, co.co_name) for co in found}
+    got = {
+        (co.co_name, co.co_firstlineno): f.block_at(co.co_firstlineno, co.co_name) for co in found
+    }
     assert set(got) <= set(expected)
     # comprehensions are inlined on 3.12+: every other code object must be there
     inlined = {"<listcomp>", "<dictcomp>", "<setcomp>"}
@@ -813,7 +833,7 @@ def test_fstring_edits_are_detected(old: str, new: str, block: str) -> None:
 
 
 def test_comment_next_to_an_fstring_is_not_a_change() -> None:
-    new = FSTRINGS.replace(" end\"\n", ' end"  # {x} is not code\n')
+    new = FSTRINGS.replace(' end"\n', ' end"  # {x} is not code\n')
     new = new.replace("def nested(x):\n", "def nested(x):\n    # f'{x}'\n")
     assert new != FSTRINGS
     assert not change(FSTRINGS, new).any

@@ -113,9 +113,9 @@ BREAK_SUB = ("return a - b", "return a - b - b")  # test_sub fails
 FIX_SUB = ("return a - b - b", "return a - b")
 
 
-def start(project: Project, ini: str = INI, **extra: str) -> Run:
+def start(project: Project, ini: str = INI) -> Run:
     """Write the project and make the baseline run (every test runs and passes)."""
-    project.write({"pytest.ini": ini, **FILES, **extra})
+    project.write({"pytest.ini": ini, **FILES})
     run = project.run("--testmon")
     assert run.ran == ALL
     assert run.ret == 0

@@ -784,6 +784,30 @@ class TestImportTimeEdits:
         check(project.run("--testmon"), must=["test_value"], may=["test_lone"],
               failed=["test_value"])
 
+    def test_dunder_all_added_to_a_star_imported_module(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "from pkg.impl import *\n",
+                "pkg/impl.py": """
+                    def value():
+                        return 1
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_pkg.py": """
+                    import pkg
+
+                    def test_value():
+                        assert pkg.value() == 1
+                """,
+            },
+            "test_value",
+        )
+        project.edit("pkg/impl.py", "def value", '__all__ = ["other"]\n\ndef value')
+        check(project.run("--testmon"), must=["test_value"], failed=["test_value"])
+
     PRECISION = {
         "pkg/__init__.py": "",
         "pkg/m.py": """
@@ -1059,32 +1083,52 @@ class TestFixturesAndConfiguration:
         check(run, must=below)
         assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
 
-    @pytest.mark.parametrize(
-        ("conftest", "below"),
-        [
-            ("conftest.py", ALL),
-            ("tests/conftest.py", ("test_top", "test_low", "test_low2")),
-            ("tests/sub/conftest.py", ("test_low", "test_low2")),
-        ],
-    )
-    def test_collection_hook_changed(
-        self, project: Project, conftest: str, below: tuple[str, ...]
-    ) -> None:
+    @pytest.mark.parametrize("conftest", ["conftest.py", "tests/conftest.py", "tests/sub/conftest.py"])
+    def test_collection_hook_changed(self, project: Project, conftest: str) -> None:
         files = appended(
             self.AUTOUSE,
             conftest,
-            "\ndef pytest_collection_modifyitems(config, items):\n"
-            "    for item in items:\n"
-            "        pass\n",
+            """
+            def pytest_collection_modifyitems(config, items):
+                for item in items:
+                    pass
+            """,
         )
         record(project, files, *self.ALL)
-        # A hook in a conftest.py sees the items of the whole session, but pytest
-        # hands it only to the tests under its directory (and the root conftest is
-        # global): the tests under the conftest must run, the others may.
+        # pytest calls a session-wide hook of every conftest.py (this one, or
+        # pytest_make_parametrize_id, pytest_configure ...) with every item, not only
+        # those under its directory: every test is affected.
         project.edit(conftest, "        pass\n", "        item.add_marker(pytest.mark.skip)\n")
         run = project.run("--testmon")
-        check(run, must=below, may=self.ALL)
-        assert all(run.outcomes[n] == "skipped" for n in run.nodeids), run.outcomes
+        check(run, must=self.ALL)
+        assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
+
+    def test_hook_in_a_plugin_module_changed(self, project: Project) -> None:
+        files = {
+            **self.AUTOUSE,
+            "conftest.py": """
+                import pytest
+
+                pytest_plugins = ["myplugin"]
+
+                @pytest.fixture
+                def top():
+                    return 1
+            """,
+            "myplugin.py": """
+                import pytest
+
+                def pytest_collection_modifyitems(config, items):
+                    for item in items:
+                        pass
+            """,
+        }
+        record(project, files, *self.ALL)
+        # a plugin's hooks act on the whole session
+        project.edit("myplugin.py", "        pass\n", "        item.add_marker(pytest.mark.skip)\n")
+        run = project.run("--testmon")
+        check(run, must=self.ALL)
+        assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
 
     def test_new_conftest_runs_the_tests_below_it_once(self, project: Project) -> None:
         record(project, self.AUTOUSE, *self.ALL)
@@ -1170,8 +1214,9 @@ class TestFixturesAndConfiguration:
     def test_generate_tests_in_conftest_with_data_from_a_module(self, project: Project) -> None:
         record(project, self.GENERATED, *self.GENERATED_TESTS)
         project.edit("data.py", "NUMBERS = [1, 2]", "NUMBERS = [1, 3]")
-        # test_num[1] keeps its value, but its parametrization was generated anew
-        check(project.run("--testmon"), must=["test_num[3]"], may=["test_num[1]"],
+        # The hook, which reads NUMBERS, ran for every test function under tests/ (it
+        # returns early for most): by function, all of them may run.
+        check(project.run("--testmon"), must=["test_num[3]"], may=self.GENERATED_TESTS,
               failed=["test_num[3]"])
 
     def test_generate_tests_hook_changed(self, project: Project) -> None:
@@ -1186,7 +1231,16 @@ class TestFixturesAndConfiguration:
     ) -> None:
         record(project, self.GENERATED, *self.GENERATED_TESTS)
         project.edit("data.py", "WORDS = ['a']", "WORDS = ['b']")
-        check(project.run("--testmon"), must=["test_word[b]"], failed=["test_word[b]"])
+        # the module's hook ran for test_local_plain too: by function, it may run
+        check(project.run("--testmon"), must=["test_word[b]"], may=["test_local_plain"],
+              failed=["test_word[b]"])
+
+    def test_generate_tests_hook_of_a_test_module_changed(self, project: Project) -> None:
+        record(project, self.GENERATED, *self.GENERATED_TESTS)
+        project.edit("tests/test_local.py", '"word", WORDS)', '"word", ["c"])')
+        # the hook of a test module generates that module's tests only
+        check(project.run("--testmon"), must=["test_word[c]"], may=["test_local_plain"],
+              failed=["test_word[c]"])
 
     def test_parametrize_ids_from_a_function(self, project: Project) -> None:
         files = {

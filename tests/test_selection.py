@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 import pytest
 
 from pytest_ripple.changes import Changes, detect, read_state
-from pytest_ripple.fingerprint import MODULE, WHOLE
+from pytest_ripple.fingerprint import MODULE, READ
 from pytest_ripple.selection import Plan, compute
 from pytest_ripple.store import FAILED, PASSED, Store
 from pytest_ripple.store import TestResult as Result
@@ -222,7 +222,7 @@ DEPS: dict[str, list[tuple[str, str]]] = {
     f"{T_SHAPES}::test_area": [(T_SHAPES, "test_area"), (SHAPES, "area")],
     f"{T_PARAM}::test_case[1]": [(T_PARAM, "test_case")],
     f"{T_PARAM}::test_case[2]": [(T_PARAM, "test_case")],
-    f"{T_PARAM}::test_json": [(T_PARAM, "test_json"), ("data/cases.json", WHOLE)],
+    f"{T_PARAM}::test_json": [(T_PARAM, "test_json"), ("data/cases.json", READ)],
     f"{T_DEEP}::test_deep": [(T_DEEP, "test_deep"), (OPS, "add")],
     f"{T_DEEP}::test_deep_word": [(T_DEEP, "test_deep_word"), ("tests/conftest.py", "word")],
 }
@@ -270,10 +270,7 @@ class Recorded:
             self.save_states(sorted(FILES) if paths is None else paths)
             self.store.save_tests(
                 self.env if env is None else env,
-                [
-                    Result(n, d, FAILED if n in failed else PASSED, 0.01)
-                    for n, d in deps.items()
-                ],
+                [Result(n, d, FAILED if n in failed else PASSED, 0.01) for n, d in deps.items()],
             )
 
     def edit(self, rel: str, old: str, new: str) -> None:
@@ -291,10 +288,24 @@ class Recorded:
     def changes(self) -> Changes:
         return detect(self.root, self.store.files())
 
-    def plan(self, *, env: int | None = None, **kw: str | None) -> Plan:
+    def plan(
+        self,
+        *,
+        env: int | None = None,
+        everything: str | None = None,
+        env_everything: str | None = None,
+    ) -> Plan:
         files = self.store.files()
         changes = detect(self.root, files)
-        return compute(self.store, changes, files, self.env if env is None else env, **kw)
+        env_id = self.env if env is None else env
+        return compute(
+            self.store,
+            changes,
+            files,
+            env_id,
+            everything=everything,
+            env_everything=env_everything,
+        )
 
     def apply(self, plan: Plan) -> None:
         """What a recording run writes before any test finishes: the new file states
@@ -468,9 +479,7 @@ def test_decorator_argument_edit_affects_the_module_users(project: Recorded) -> 
 
 
 def test_decorator_body_edit_affects_the_decorated_functions_users(project: Recorded) -> None:
-    project.edit(
-        "calc/deco.py", "    return fn", "    fn.traced = True\n    return fn"
-    )
+    project.edit("calc/deco.py", "    return fn", "    fn.traced = True\n    return fn")
     assert_affected(project.plan(), {f"{T_OPS}::test_sub": ["calc/deco.py", "traced"]})
 
 
@@ -559,6 +568,26 @@ def test_deleted_module_with_executed_functions(project: Recorded) -> None:
 def test_data_file_edit_affects_its_readers(project: Recorded) -> None:
     project.edit("data/cases.json", '"n": 1', '"n": 2')
     assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json changed"]})
+
+
+def test_data_file_read_at_import_time_affects_the_users_of_the_module(
+    project: Recorded,
+) -> None:
+    with project.store.db.transaction():
+        project.store.save_import_reads([("data/cases.json", "calc/consts.py")])
+    project.edit("data/cases.json", '"n": 1', '"n": 2')
+    on_import = ["data/cases.json", "calc/consts.py"]
+    assert_affected(
+        project.plan(),
+        {
+            f"{T_PARAM}::test_json": ["data/cases.json changed"],
+            f"{T_OPS}::test_scale": on_import,
+            f"{T_OPS}::test_scale_as": on_import,
+            f"{T_OPS}::test_scale_default": on_import,
+            f"{T_PARAM}::test_case[1]": on_import,
+            f"{T_PARAM}::test_case[2]": on_import,
+        },
+    )
 
 
 def test_data_file_removed(project: Recorded) -> None:
@@ -671,8 +700,12 @@ def test_module_level_dependency_is_affected_by_import_time_edits(tmp_path: Path
     rec = Recorded(tmp_path)
     try:
         rec.write(FILES)
-        deps = {"tests/test_late.py::test_late": [("tests/test_late.py", "test_late"),
-                                                  ("calc/deco.py", MODULE)]}
+        deps = {
+            "tests/test_late.py::test_late": [
+                ("tests/test_late.py", "test_late"),
+                ("calc/deco.py", MODULE),
+            ]
+        }
         rec.record(deps, paths=["tests/test_ops.py", "calc/deco.py"])
         rec.edit("calc/deco.py", "def traced(fn):", "print('imported')\n\n\ndef traced(fn):")
         assert_affected(rec.plan(), {"tests/test_late.py::test_late": ["calc/deco.py"]})

@@ -18,11 +18,18 @@ def python_tag() -> str:
     return f"{impl}{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def site_signature() -> str:
+def site_signature(rootdir: Path) -> str:
     """Changes when a distribution is installed, removed or upgraded: the mtimes of the
-    directories on sys.path (an install adds or renames a ``.dist-info`` in one)."""
+    directories on sys.path (an install adds or renames a ``.dist-info`` in one).
+    Directories inside the project are left out: our own data file's journal changes
+    the rootdir's mtime on every run."""
+    root = os.path.normcase(str(rootdir.resolve()))
     parts = []
     for entry in sys.path:
+        full = os.path.normcase(os.path.abspath(entry or "."))
+        inside = full == root or full.startswith(root + os.sep)
+        if inside and "site-packages" not in full and "dist-packages" not in full:
+            continue  # project source, not installed code (a .venv inside stays)
         try:
             st = os.stat(entry or ".")
         except OSError:

@@ -15,6 +15,7 @@ import ast
 import hashlib
 import io
 import json
+import keyword
 import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 # Bump when the digest of unchanged source would come out different.
-FP_VERSION = 1
+FP_VERSION = 2
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -55,6 +56,8 @@ class _Tokens:
         self.text: list[str] = []
         fstring_start: tuple[int, int] | None = None
         depth = 0
+        brackets: list[list[Any]] = []  # per open bracket: [trailing comma is formatting, commas]
+        prev: tokenize.TokenInfo | None = None
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             kind = tok.type
             name = tokenize.tok_name.get(kind, "")
@@ -68,9 +71,20 @@ class _Tokens:
                     depth -= 1
                     if depth == 0 and fstring_start is not None:
                         self._add(fstring_start, self._slice(fstring_start, tok.end))
+                        prev = tok
                 continue
             if kind in _SKIP:
                 continue
+            before, prev = prev, tok
+            if kind == tokenize.OP and tok.string in "([{":
+                brackets.append([_comma_is_formatting(tok.string, before), 0])
+            elif kind == tokenize.OP and tok.string == "," and brackets:
+                brackets[-1][1] += 1
+            elif kind == tokenize.OP and tok.string in ")]}" and brackets:
+                free, commas = brackets.pop()
+                if self.text and self.text[-1] == "," and (free or commas > 1):
+                    self.pos.pop()  # a trailing comma a formatter adds or removes
+                    self.text.pop()
             if kind == tokenize.STRING:
                 value = tok.string
                 try:
@@ -122,6 +136,25 @@ class _Tokens:
 
     def node(self, *nodes: Any) -> str:
         return digest("|".join(self.span(self.start(n), self.end(n)) for n in nodes).encode())
+
+
+def _comma_is_formatting(opener: str, before: tokenize.TokenInfo | None) -> bool:
+    """Whether a single trailing comma before this bracket closes is formatting only:
+    ``f(a,)`` is ``f(a)`` and ``[a,]`` is ``[a]``, but ``(a,)`` is a tuple and ``x[a,]``
+    indexes with one."""
+    if opener == "{":
+        return True
+    after_value = before is not None and (
+        before.string in (")", "]")
+        or before.type == tokenize.STRING
+        or tokenize.tok_name.get(before.type) == "FSTRING_END"
+        or (
+            before.type == tokenize.NAME
+            and not keyword.iskeyword(before.string)
+            and before.string not in keyword.softkwlist
+        )
+    )
+    return after_value if opener == "(" else not after_value
 
 
 _SKIP = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})

@@ -156,6 +156,9 @@ class RipplePlugin:
     # -- configure: open the store, decide -------------------------------------------
     def _open_store(self) -> Store | None:
         path = self.settings.datafile
+        if not self.settings.record and not path.exists():
+            self.messages.append(f"testmon: no data yet in {path}: every test is new")
+            return None  # a dry run creates nothing
         if path.is_dir():
             self.messages.append(
                 f"testmon: {path} is a directory, not a data file; running every test "
@@ -228,7 +231,7 @@ class RipplePlugin:
         env_id, signature, packages = store.env(self.settings.env, python)
         env_reason = None
         package_reasons: dict[str, str] = {}
-        new_sig = environment.site_signature()
+        new_sig = environment.site_signature(self.rootdir)
         if env_id == 0 or new_sig != signature:
             new_packages = environment.installed_packages(self.rootdir)
             if env_id and new_packages != packages:
@@ -450,6 +453,8 @@ class RipplePlugin:
             return
         if any("::" in arg for arg in self.config.args):
             return
+        if self.config.getoption("lf", False):
+            return  # pytest's --lf collects only the failed tests of a file with failures
         seen_files = {n.split("::", 1)[0] for n in collected}
         present = set(collected)
         for path, nodeids in self.plan.test_files().items():
@@ -577,7 +582,11 @@ class RipplePlugin:
         plan = self.plan
         python = environment.python_tag()
         if self._env_write is not None or self.env_id == 0:
-            py, sig, packages = self._env_write or (python, environment.site_signature(), {})
+            py, sig, packages = self._env_write or (
+                python,
+                environment.site_signature(self.rootdir),
+                {},
+            )
             self.env_id = store.save_env(self.settings.env, py, sig, packages)
         if self._config_digest is not None:
             store.db.con.execute(

@@ -1,0 +1,346 @@
+"""Unit tests of the tracing engines (tracer.py, sysmon.py, pytracer.py)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import CodeType, FrameType
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from pytest_ripple.pytracer import SetTraceTracer
+from pytest_ripple.tracer import Tracer, choose_tracer
+
+HAS_SYSMON = sys.version_info >= (3, 12)
+ENGINES = ["sys.settrace", *(["sys.monitoring"] if HAS_SYSMON else [])]
+needs_sysmon = pytest.mark.skipif(not HAS_SYSMON, reason="sys.monitoring is new in Python 3.12")
+
+
+def work_a() -> int:
+    return 1
+
+
+def work_b() -> int:
+    return 2
+
+
+def before() -> int:
+    return 3
+
+
+def after() -> int:
+    return 4
+
+
+def only_inner() -> int:
+    return 5
+
+
+def both() -> int:
+    return 6
+
+
+def in_thread(out: list[int]) -> None:
+    out.append(work_b())
+
+
+def gen() -> Iterator[int]:
+    yield 1
+    yield 2
+
+
+class Widget:
+    def method(self) -> int:
+        return sum(gen())
+
+
+def names(codes: set[CodeType]) -> set[str]:
+    return {c.co_name for c in codes}
+
+
+def _thread_gettrace() -> Any:
+    get: Callable[[], Any] | None = getattr(threading, "gettrace", None)
+    return get() if get is not None else None
+
+
+def _monitoring_state() -> list[tuple[str | None, int]]:
+    mon: Any = getattr(sys, "monitoring", None)
+    if mon is None:
+        return []
+    return [
+        (mon.get_tool(i), mon.get_events(i) if mon.get_tool(i) is not None else 0) for i in range(6)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def restore_tracing() -> Iterator[None]:
+    """Give the interpreter's tracing hooks back whatever a test does, then say if it
+    was left changed (sys.settrace, threading.settrace, sys.monitoring tool ids)."""
+    trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
+    yield
+    left = {
+        "sys.settrace": sys.gettrace() is not trace,
+        "threading.settrace": _thread_gettrace() is not thread_trace,
+        "sys.monitoring": _monitoring_state() != tools,
+    }
+    sys.settrace(trace)
+    threading.settrace(thread_trace)
+    mon: Any = getattr(sys, "monitoring", None)
+    if mon is not None:
+        for i, (name, _) in enumerate(tools):
+            if name is None and mon.get_tool(i) is not None:
+                mon.set_events(i, 0)
+                mon.free_tool_id(i)
+    changed = [k for k, v in left.items() if v]
+    if changed:
+        pytest.fail(f"the test left tracing state changed: {', '.join(changed)}")
+
+
+def make(engine: str) -> Tracer:
+    if engine == "sys.settrace":
+        return SetTraceTracer()
+    from pytest_ripple.sysmon import SysMonTracer, free_tool_id
+
+    tool_id = free_tool_id()
+    assert tool_id is not None
+    return SysMonTracer(tool_id)
+
+
+@pytest.fixture(params=ENGINES)
+def tracer(request: pytest.FixtureRequest) -> Iterator[Tracer]:
+    t = make(request.param)
+    assert t.name == request.param
+    try:
+        yield t
+    finally:
+        t.close()
+
+
+def test_the_chosen_engine() -> None:
+    chosen, reason = choose_tracer()
+    try:
+        if HAS_SYSMON:
+            assert chosen.name == "sys.monitoring"
+            assert "tool id" in reason
+        else:
+            assert chosen.name == "sys.settrace"
+            assert "3.12" in reason
+    finally:
+        chosen.close()
+
+
+@needs_sysmon
+def test_settrace_when_every_tool_id_is_taken() -> None:
+    mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+    taken = [i for i in (2, 3, 4) if mon.get_tool(i) is None]
+    for i in taken:
+        mon.use_tool_id(i, "someone else")
+    try:
+        chosen, reason = choose_tracer()
+        chosen.close()
+    finally:
+        for i in taken:
+            mon.free_tool_id(i)
+    assert chosen.name == "sys.settrace"
+    assert "taken" in reason
+
+
+def test_records_the_functions_called_inside_a_context(tracer: Tracer) -> None:
+    work_b()
+    tracer.push()
+    work_a()
+    Widget().method()
+    codes, intact = tracer.pop()
+    work_b()
+    assert intact
+    assert {work_a.__code__, Widget.method.__code__, gen.__code__} <= codes
+    assert work_b.__code__ not in codes
+    assert {"work_a", "method", "gen"} <= names(codes)
+
+
+def test_every_context_records_again(tracer: Tracer) -> None:
+    # sys.monitoring disables an event after its first report: the next context re-arms
+    found = []
+    for _ in range(3):
+        tracer.push()
+        work_a()
+        codes, intact = tracer.pop()
+        found.append(work_a.__code__ in codes and intact)
+        before()  # between contexts
+    assert found == [True, True, True]
+    tracer.push()
+    codes, _ = tracer.pop()
+    assert not {work_a.__code__, before.__code__} & codes
+
+
+def test_nested_contexts_have_their_own_codes(tracer: Tracer) -> None:
+    tracer.push()
+    before()
+    tracer.push()
+    only_inner()
+    before()  # ran in the outer context too: it belongs to the inner one as well
+    inner, inner_intact = tracer.pop()
+    after()
+    outer, outer_intact = tracer.pop()
+    assert inner_intact and outer_intact
+    assert {only_inner.__code__, before.__code__} <= inner
+    assert after.__code__ not in inner
+    assert {before.__code__, after.__code__} <= outer
+    assert only_inner.__code__ not in outer
+
+
+def test_code_run_again_after_an_inner_context_belongs_to_the_outer(tracer: Tracer) -> None:
+    # e.g. a session fixture set up inside a test's setup calls a helper the test
+    # calls again afterwards
+    tracer.push()
+    tracer.push()
+    both()
+    inner, _ = tracer.pop()
+    both()
+    outer, _ = tracer.pop()
+    assert both.__code__ in inner
+    assert both.__code__ in outer
+
+
+def test_three_levels(tracer: Tracer) -> None:
+    tracer.push()
+    work_a()
+    tracer.push()
+    tracer.push()
+    only_inner()
+    innermost, _ = tracer.pop()
+    middle, _ = tracer.pop()
+    after()
+    outer, _ = tracer.pop()
+    assert only_inner.__code__ in innermost
+    assert only_inner.__code__ not in middle | outer
+    assert {work_a.__code__, after.__code__} <= outer
+
+
+def test_code_run_in_a_thread_started_inside_a_context(tracer: Tracer) -> None:
+    out: list[int] = []
+    tracer.push()
+    t = threading.Thread(target=in_thread, args=(out,))
+    t.start()
+    t.join()
+    codes, intact = tracer.pop()
+    assert out == [2]
+    assert intact
+    assert {in_thread.__code__, work_b.__code__} <= codes
+
+
+def test_pop_without_push(tracer: Tracer) -> None:
+    assert tracer.pop() == (set(), False)
+
+
+def test_close_gives_tracing_back(tracer: Tracer) -> None:
+    trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
+    tracer.push()
+    work_a()
+    tracer.pop()
+    assert sys.gettrace() is trace
+    tracer.push()
+    tracer.push()  # closed while contexts are open, as after an interrupted run
+    work_a()
+    tracer.close()
+    assert sys.gettrace() is trace
+    assert _thread_gettrace() is thread_trace
+    assert _monitoring_state() == tools
+
+
+def test_a_tracer_can_start_again_after_close(tracer: Tracer) -> None:
+    tracer.push()
+    tracer.pop()
+    tracer.close()
+    tracer.push()
+    work_a()
+    codes, intact = tracer.pop()
+    assert intact and work_a.__code__ in codes
+
+
+@needs_sysmon
+def test_sysmon_frees_its_tool_id_on_close() -> None:
+    from pytest_ripple.sysmon import TOOL_NAME, SysMonTracer, free_tool_id
+
+    mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+    tool_id = free_tool_id()
+    assert tool_id is not None
+    tracer = SysMonTracer(tool_id)
+    tracer.push()
+    assert mon.get_tool(tool_id) == TOOL_NAME
+    assert mon.get_events(tool_id) == mon.events.PY_START
+    tracer.pop()
+    assert mon.get_events(tool_id) == 0  # nothing to record between tests
+    tracer.close()
+    assert mon.get_tool(tool_id) is None
+    # the id is really free: another tool can take it, and no callback of ours is left
+    mon.use_tool_id(tool_id, "next")
+    try:
+        assert mon.register_callback(tool_id, mon.events.PY_START, None) is None
+    finally:
+        mon.free_tool_id(tool_id)
+
+
+@needs_sysmon
+def test_sysmon_context_taken_over_is_not_intact() -> None:
+    from pytest_ripple.sysmon import SysMonTracer, free_tool_id
+
+    mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+    tool_id = free_tool_id()
+    assert tool_id is not None
+    tracer = SysMonTracer(tool_id)
+    try:
+        tracer.push()
+        mon.set_events(tool_id, 0)  # someone turned our events off
+        _, intact = tracer.pop()
+        assert not intact
+        tracer.push()
+        work_a()
+        codes, intact = tracer.pop()
+        assert intact and work_a.__code__ in codes
+    finally:
+        tracer.close()
+
+
+def test_settrace_context_taken_over_is_not_intact() -> None:
+    tracer = SetTraceTracer()
+    trace = sys.gettrace()
+    try:
+        tracer.push()
+        sys.settrace(None)  # a debugger took over (pdb sets its own function)
+        _, intact = tracer.pop()
+        assert not intact
+        sys.settrace(trace)
+        tracer.push()
+        work_a()
+        codes, intact = tracer.pop()
+        assert intact and work_a.__code__ in codes
+    finally:
+        tracer.close()
+        sys.settrace(trace)
+
+
+def test_settrace_calls_a_trace_function_already_in_place() -> None:
+    # coverage.py or a debugger installed first: it keeps seeing every call
+    seen: list[str] = []
+
+    def prev(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+        return None
+
+    outer = sys.gettrace()
+    sys.settrace(prev)
+    tracer = SetTraceTracer()
+    try:
+        tracer.push()
+        work_a()
+        codes, intact = tracer.pop()
+        assert sys.gettrace() is prev
+    finally:
+        tracer.close()
+        sys.settrace(outer)
+    assert intact
+    assert work_a.__code__ in codes
+    assert "work_a" in seen
