@@ -91,6 +91,7 @@ def restore_tracing() -> Iterator[None]:
         for i, (name, _) in enumerate(tools):
             if name is None and mon.get_tool(i) is not None:
                 mon.set_events(i, 0)
+                mon.register_callback(i, mon.events.PY_START, None)
                 mon.free_tool_id(i)
     changed = [k for k, v in left.items() if v]
     if changed:

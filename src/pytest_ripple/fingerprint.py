@@ -4,8 +4,9 @@ A Python file is cut into *blocks* (each outermost function or method, hashed wh
 decorators, signature, docstring and body) and *bindings* (each name a module or class
 body binds at import time, with the digest of the statement that binds it and the names
 that statement reads). Statements that do more than bind names (calls, loops, ``try``,
-star imports) are *effects*. Comments and formatting never reach a digest: we hash a
-dump of the AST that leaves out positions. A file that does not parse, or is not
+star imports) are *effects*. Comments and formatting never reach a digest: we hash
+the tokens, without comments, line layout, indentation width, quote style, trailing
+commas a formatter adds, or the line a one-line body sits on. A file that does not parse, or is not
 Python, is one whole-file block.
 """
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 # Bump when the digest of unchanged source would come out different.
-FP_VERSION = 2
+FP_VERSION = 3
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -58,9 +59,31 @@ class _Tokens:
         depth = 0
         brackets: list[list[Any]] = []  # per open bracket: [trailing comma is formatting, commas]
         prev: tokenize.TokenInfo | None = None
+        # A body on its header's line (``if x: y``) reads as the same body on its own
+        # lines (``if x:`` NEWLINE INDENT ``y`` NEWLINE DEDENT): formatters move it.
+        first: str | None = None  # first token of the logical line
+        lambdas = inline = 0
+        header_done = False
+        colon_end: tuple[int, int] | None = None
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             kind = tok.type
             name = tokenize.tok_name.get(kind, "")
+            if depth == 0 and kind not in _SKIP:
+                if colon_end is not None:
+                    if kind != tokenize.NEWLINE:
+                        self._add(colon_end, ";")
+                        self._add(colon_end, "{")
+                        inline += 1
+                    colon_end = None
+                if first is None and kind not in (tokenize.INDENT, tokenize.DEDENT):
+                    first = tok.string
+                if kind == tokenize.NAME and tok.string == "lambda" and not brackets:
+                    lambdas += 1
+                elif tok.string == ":" and kind == tokenize.OP and not brackets:
+                    if lambdas:
+                        lambdas -= 1
+                    elif first in _COMPOUND and not header_done:
+                        colon_end, header_done = tok.end, True
             if name == "FSTRING_START":
                 if depth == 0:
                     fstring_start = tok.start
@@ -92,8 +115,12 @@ class _Tokens:
                 except (ValueError, SyntaxError, MemoryError, RecursionError):
                     pass  # an f-string before 3.12: its source text
                 self._add(tok.start, value)
-            elif kind in (tokenize.NEWLINE,) or tok.string == ";":
+            elif kind == tokenize.NEWLINE or tok.string == ";":
                 self._add(tok.start, ";")
+                if kind == tokenize.NEWLINE:
+                    for _ in range(inline):
+                        self._add(tok.start, "}")
+                    first, lambdas, inline, header_done = None, 0, 0, False
             elif kind == tokenize.INDENT:
                 self._add(tok.start, "{")
             elif kind == tokenize.DEDENT:
@@ -157,6 +184,25 @@ def _comma_is_formatting(opener: str, before: tokenize.TokenInfo | None) -> bool
     return after_value if opener == "(" else not after_value
 
 
+# Statements whose header ends with a colon and may carry their body on the same line.
+_COMPOUND = frozenset(
+    {
+        "if",
+        "elif",
+        "else",
+        "for",
+        "while",
+        "try",
+        "except",
+        "finally",
+        "with",
+        "def",
+        "class",
+        "async",
+        "match",
+        "case",
+    }
+)
 _SKIP = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
 
 
@@ -301,7 +347,7 @@ class Fingerprint:
                 effects=[Effect(s, d, frozenset(u), frozenset(b)) for s, d, u, b in doc["e"]],
                 module=doc["m"],
             )
-        except (ValueError, KeyError, TypeError, zlib.error):
+        except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
 
 
@@ -335,9 +381,11 @@ def fingerprint_python(data: bytes) -> Fingerprint:
 
 def _is_main_guard(stmt: ast.stmt) -> bool:
     """``if __name__ == "__main__":`` never runs under pytest."""
-    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
-        return False
+    if not isinstance(stmt, ast.If) or stmt.orelse or not isinstance(stmt.test, ast.Compare):
+        return False  # an else branch runs under pytest
     t = stmt.test
+    if len(t.ops) != 1 or not isinstance(t.ops[0], ast.Eq):
+        return False  # `!=` runs under pytest
     sides = [t.left, *t.comparators]
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
         isinstance(s, ast.Constant) and s.value == "__main__" for s in sides

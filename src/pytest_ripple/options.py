@@ -135,8 +135,10 @@ def resolve(config: pytest.Config) -> Settings | None:
             "--testmon-noselect turns selection off and --testmon-nocollect turns "
             "recording off, which leaves nothing to do: use --no-testmon instead"
         )
-    env = opt.testmon_env or config.getini("testmon_env") or "default"
-    if not _ENV_NAME.match(env):
+    env = opt.testmon_env
+    if env is None:
+        env = config.getini("testmon_env") or "default"
+    if not _ENV_NAME.fullmatch(env):
         raise pytest.UsageError(
             f"--testmon-env {env!r}: an environment name is 1 to 100 characters, starts "
             "with a letter or digit and uses only letters, digits and . _ + : = @ -"

@@ -16,27 +16,41 @@ BUSY_TIMEOUT_S = 60.0
 class SqliteDb:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._con: sqlite3.Connection | None = None
-        self._pid = 0
-        self._thread = 0
+        self._local = threading.local()  # one connection per thread
+        self._pid = os.getpid()
+        self._opened: list[sqlite3.Connection] = []  # to close them all
+
+    @property
+    def _con(self) -> sqlite3.Connection | None:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        return con
 
     @property
     def con(self) -> sqlite3.Connection:
         # A connection must not cross a fork or a thread (coverage.py does the same).
-        if self._con is None or self._pid != os.getpid() or self._thread != threading.get_ident():
+        if self._pid != os.getpid():
+            self._local = threading.local()
+            self._pid = os.getpid()
+        con = self._con
+        if con is None:
             con = sqlite3.connect(
                 str(self.path),
                 timeout=BUSY_TIMEOUT_S,
                 isolation_level=None,
                 check_same_thread=False,
             )
-            # WAL: readers never block the writer; synchronous=NORMAL in WAL mode keeps
-            # the file consistent after a crash (the last commits may be lost, never torn).
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA foreign_keys=OFF")
-            self._con, self._pid, self._thread = con, os.getpid(), threading.get_ident()
-        return self._con
+            try:
+                # WAL: readers never block the writer; synchronous=NORMAL in WAL mode keeps
+                # the file consistent after a crash (the last commits may be lost, never torn).
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=NORMAL")
+                con.execute("PRAGMA foreign_keys=OFF")
+            except BaseException:
+                con.close()  # not a database: do not leave it to the GC (3.13 warns)
+                raise
+            self._local.con = con
+            self._opened.append(con)
+        return con
 
     @contextlib.contextmanager
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Iterator[sqlite3.Cursor]:
@@ -71,7 +85,9 @@ class SqliteDb:
         con.execute("COMMIT")
 
     def close(self) -> None:
-        if self._con is not None and self._pid == os.getpid():
-            with contextlib.suppress(sqlite3.Error):
-                self._con.close()
-        self._con = None
+        if self._pid == os.getpid():
+            for con in self._opened:
+                with contextlib.suppress(sqlite3.Error):
+                    con.close()
+        self._opened = []
+        self._local = threading.local()

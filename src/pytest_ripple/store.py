@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import sys
 from array import array
@@ -80,6 +81,7 @@ CREATE TABLE IF NOT EXISTS test (
 """
 
 PASSED, FAILED, SKIPPED = 0, 1, 2
+_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
 
 
 class DataFileError(Exception):
@@ -163,6 +165,12 @@ class Store:
                 raise DataFileError(
                     f"its schema version is {meta.get('schema_version')}, this version of "
                     f"pytest-ripple uses {SCHEMA_VERSION}"
+                )
+            missing = _TABLES - tables
+            if missing:
+                raise DataFileError(
+                    f"it lacks the table(s) {', '.join(sorted(missing))} (written by another "
+                    "build of pytest-ripple with the same schema version?)"
                 )
             self.db.all("SELECT env_id, nodeid FROM test LIMIT 1")  # reads a page: damage shows
         except sqlite3.DatabaseError as exc:

@@ -82,6 +82,8 @@ class SysMonTracer:
         self._depth -= 1
         if self._depth:
             self._codes.update(self._saved.pop())
+            # code the inner context ran is disabled: it must report again to the outer
+            self._mon.restart_events()
         elif intact:
             # between tests pytest's own machinery runs: nothing to record
             self._mon.set_events(self.tool_id, 0)
