@@ -11,9 +11,10 @@ may run as well as those that must, and a comment says why.
 from __future__ import annotations
 
 import textwrap
-from typing import Iterable
+from typing import ClassVar, Iterable
 
 import pytest
+
 from conftest import Project, Run
 
 
@@ -85,6 +86,38 @@ class TestTestmonMisses:
         project.edit("pkg/b.py", "X = 1", "X = 2")
         check(project.run("--testmon"), must=["test_x"], failed=["test_x"])
 
+    def test_constant_imported_by_name_under_xdist(self, project: Project) -> None:
+        project.write(
+            {
+                "pytest.ini": "[pytest]\npythonpath = .\n",  # for the workers
+                "pkg/__init__.py": "",
+                "pkg/b.py": "X = 1\nY = 1\n",
+                "pkg/a.py": """
+                    from pkg.b import X, Y
+
+                    def uses_x():
+                        return X
+
+                    def uses_y():
+                        return Y
+                """,
+                "tests/test_a.py": """
+                    from pkg.a import uses_x, uses_y
+
+                    def test_x():
+                        assert uses_x() == 1
+
+                    def test_y():
+                        assert uses_y() == 1
+                """,
+            }
+        )
+        # the modules are imported in the workers: they must still be recorded
+        assert project.run("--testmon", "-n", "2").ran == ["test_x", "test_y"]
+        assert project.run("--testmon", "-n", "2").ran == []
+        project.edit("pkg/b.py", "X = 1", "X = 2")
+        check(project.run("--testmon", "-n", "2"), must=["test_x"], failed=["test_x"])
+
     def test_constant_read_as_module_attribute(self, project: Project) -> None:
         record(
             project,
@@ -140,8 +173,7 @@ class TestTestmonMisses:
         project.edit("data.py", "CASES = [1, 2]", "CASES = [1, 3]")
         # test_p[1] is the same test with the same value: it may run, because the
         # decorator of test_p read a name that changed (the model is per function).
-        check(project.run("--testmon"), must=["test_p[3]"], may=["test_p[1]"],
-              failed=["test_p[3]"])
+        check(project.run("--testmon"), must=["test_p[3]"], may=["test_p[1]"], failed=["test_p[3]"])
 
     def test_data_file_read_at_import_time(self, project: Project) -> None:
         record(
@@ -178,8 +210,9 @@ class TestTestmonMisses:
         project.write({"pkg/settings.json": '{"limit": 4}'})
         # The whole module depends on the file it read at import time: test_other may
         # run (the read is an effect of module code, not bound to one name).
-        check(project.run("--testmon"), must=["test_limit"], may=["test_other"],
-              failed=["test_limit"])
+        check(
+            project.run("--testmon"), must=["test_limit"], may=["test_other"], failed=["test_limit"]
+        )
 
     def test_data_file_read_by_a_test(self, project: Project) -> None:
         record(
@@ -202,7 +235,7 @@ class TestTestmonMisses:
         project.write({"tests/expected.txt": "bye\n"})
         check(project.run("--testmon"), must=["test_read"], failed=["test_read"])
 
-    SESSION_FIXTURE = {
+    SESSION_FIXTURE: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/db.py": """
             def connect():
@@ -287,6 +320,50 @@ class TestTestmonMisses:
         project.edit("pkg/res.py", "return 1", "return 2")
         check(project.run("--testmon"), must=["test_1", "test_2"], failed=["test_1", "test_2"])
 
+    def test_setup_method_and_setup_function(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/res.py": """
+                    def make():
+                        return 1
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_xunit.py": """
+                    from pkg.res import make, other
+
+                    STATE = {}
+
+                    def setup_function(function):
+                        STATE["value"] = make()
+
+                    def test_fn():
+                        assert STATE["value"] == 1
+
+                    class TestM:
+                        def setup_method(self, method):
+                            self.value = make()
+
+                        def test_m(self):
+                            assert self.value == 1
+                """,
+                "tests/test_free.py": """
+                    from pkg.res import other
+
+                    def test_free():
+                        assert other() == 1
+                """,
+            },
+            "test_fn",
+            "test_m",
+            "test_free",
+        )
+        project.edit("pkg/res.py", "return 1", "return 2")
+        check(project.run("--testmon"), must=["test_fn", "test_m"], failed=["test_fn", "test_m"])
+
     def test_setup_module(self, project: Project) -> None:
         record(
             project,
@@ -327,7 +404,7 @@ class TestTestmonMisses:
         project.edit("pkg/res.py", "return 1", "return 2")
         check(project.run("--testmon"), must=["test_1", "test_2"], failed=["test_1", "test_2"])
 
-    SUBSET = {
+    SUBSET: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/fa.py": "def f():\n    return 1\n",
         "pkg/fb.py": "def g():\n    return 1\n",
@@ -439,7 +516,7 @@ class TestImportTimeEdits:
         project.edit("pkg/base.py", "BASE = 2", "BASE = 3")
         check(project.run("--testmon"), must=["test_price"], failed=["test_price"])
 
-    SHAPES = {
+    SHAPES: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/shapes.py": """
             class Shape:
@@ -479,8 +556,12 @@ class TestImportTimeEdits:
         record(project, self.SHAPES, *self.SHAPE_TESTS)
         project.edit("pkg/shapes.py", "sides = 4", "sides = 5")
         # test_square_speaks uses Square too, whose body changed: by class, it may run.
-        check(project.run("--testmon"), must=["test_square"], may=["test_square_speaks"],
-              failed=["test_square"])
+        check(
+            project.run("--testmon"),
+            must=["test_square"],
+            may=["test_square_speaks"],
+            failed=["test_square"],
+        )
 
     def test_base_class(self, project: Project) -> None:
         record(project, self.SHAPES, *self.SHAPE_TESTS)
@@ -497,8 +578,12 @@ class TestImportTimeEdits:
             "    sides = 4\n\n    def speak(self):\n        return 'square'\n",
         )
         # test_square uses Square, whose body changed: by class, it may run.
-        check(project.run("--testmon"), must=["test_square_speaks"], may=["test_square"],
-              failed=["test_square_speaks"])
+        check(
+            project.run("--testmon"),
+            must=["test_square_speaks"],
+            may=["test_square"],
+            failed=["test_square_speaks"],
+        )
 
     def test_decorator_swapped(self, project: Project) -> None:
         files = {
@@ -546,8 +631,9 @@ class TestImportTimeEdits:
         project.edit("pkg/values.py", "@twice", "@once")
         # A decorator can register the function anywhere: a decorated definition is an
         # import-time effect of its module, so the other users of pkg/values.py may run.
-        check(project.run("--testmon"), must=["test_value"], may=["test_plain"],
-              failed=["test_value"])
+        check(
+            project.run("--testmon"), must=["test_value"], may=["test_plain"], failed=["test_value"]
+        )
 
     def test_decorator_body_that_runs_at_import_only(self, project: Project) -> None:
         files = {
@@ -682,7 +768,8 @@ class TestImportTimeEdits:
             "test_other",
         )
         project.edit(
-            "pkg/m.py", "from pkg.util import helper\n",
+            "pkg/m.py",
+            "from pkg.util import helper\n",
             "from pkg.util import helper\n\ndef helper():\n    return 2\n",
         )
         check(project.run("--testmon"), must=["test_run"], failed=["test_run"])
@@ -781,8 +868,170 @@ class TestImportTimeEdits:
         project.edit("pkg/impl.py", '__all__ = ["value", "other"]', '__all__ = ["other"]')
         # A star import is an effect of pkg/__init__.py: every user of the package may
         # run, test_lone included (it imports pkg.lone, so pkg/__init__.py ran for it).
-        check(project.run("--testmon"), must=["test_value"], may=["test_lone"],
-              failed=["test_value"])
+        check(
+            project.run("--testmon"), must=["test_value"], may=["test_lone"], failed=["test_value"]
+        )
+
+    def test_dataclass_field_default(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/models.py": """
+                    from dataclasses import dataclass
+
+                    @dataclass
+                    class Point:
+                        x: int = 0
+                        y: int = 0
+
+                    def origin():
+                        return Point()
+
+                    def unrelated():
+                        return 1
+                """,
+                "pkg/other.py": "def other():\n    return 1\n",
+                "tests/test_models.py": """
+                    from pkg.models import origin
+
+                    def test_origin():
+                        assert origin().x == 0
+                """,
+                "tests/test_other.py": """
+                    from pkg.other import other
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_origin",
+            "test_other",
+        )
+        project.edit("pkg/models.py", "x: int = 0", "x: int = 5")
+        check(project.run("--testmon"), must=["test_origin"], failed=["test_origin"])
+
+    def test_enum_member_value(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/colors.py": """
+                    import enum
+
+                    class Color(enum.Enum):
+                        RED = 1
+                        BLUE = 2
+
+                    def code(color):
+                        return color.value
+                """,
+                "pkg/other.py": "def other():\n    return 1\n",
+                "tests/test_colors.py": """
+                    from pkg.colors import Color, code
+
+                    def test_red():
+                        assert code(Color.RED) == 1
+                """,
+                "tests/test_other.py": """
+                    from pkg.other import other
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_red",
+            "test_other",
+        )
+        project.edit("pkg/colors.py", "RED = 1", "RED = 3")
+        check(project.run("--testmon"), must=["test_red"], failed=["test_red"])
+
+    def test_registration_call_at_import_time(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/registry.py": """
+                    HANDLERS = {}
+
+                    def register(kind, fn):
+                        HANDLERS[kind] = fn
+
+                    def handle(kind, x):
+                        return HANDLERS[kind](x)
+                """,
+                "pkg/formats.py": """
+                    from pkg.registry import register
+
+                    def as_text(x):
+                        return str(x)
+
+                    def as_list(x):
+                        return [x]
+
+                    register("application/text", as_text)
+                """,
+                "pkg/other.py": "def other():\n    return 1\n",
+                "tests/test_formats.py": """
+                    import pkg.formats
+                    from pkg.registry import handle
+
+                    def test_text():
+                        assert handle("application/text", 1) == "1"
+                """,
+                "tests/test_other.py": """
+                    from pkg.other import other
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_text",
+            "test_other",
+        )
+        project.edit(
+            "pkg/formats.py",
+            'register("application/text", as_text)',
+            'register("application/text", as_list)',
+        )
+        check(project.run("--testmon"), must=["test_text"], failed=["test_text"])
+
+    def test_conditional_definition_at_import_time(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/compat.py": """
+                    import sys
+
+                    if sys.version_info >= (3,):
+                        def label():
+                            return "py3"
+                    else:
+                        def label():
+                            return "py2"
+
+                    def other():
+                        return 1
+                """,
+                "tests/test_compat.py": """
+                    from pkg.compat import label, other
+
+                    def test_label():
+                        assert label() == "py3"
+
+                    def test_other():
+                        assert other() == 1
+                """,
+            },
+            "test_label",
+            "test_other",
+        )
+        project.edit("pkg/compat.py", "(3,)", "(99,)")
+        # the `if` is an import-time effect of pkg/compat.py: test_other may run
+        check(
+            project.run("--testmon"), must=["test_label"], may=["test_other"], failed=["test_label"]
+        )
 
     def test_dunder_all_added_to_a_star_imported_module(self, project: Project) -> None:
         record(
@@ -808,7 +1057,7 @@ class TestImportTimeEdits:
         project.edit("pkg/impl.py", "def value", '__all__ = ["other"]\n\ndef value')
         check(project.run("--testmon"), must=["test_value"], failed=["test_value"])
 
-    PRECISION = {
+    PRECISION: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/m.py": """
             import os
@@ -846,8 +1095,9 @@ class TestImportTimeEdits:
     def test_new_unused_constant_and_method_run_nothing(self, project: Project) -> None:
         record(project, self.PRECISION, "test_f", "test_g")
         project.edit("pkg/m.py", "LIMIT = 3\n", "LIMIT = 3\nUNUSED = 4\n")
-        project.edit("pkg/m.py", "    attr = 1\n", "    attr = 1\n\n    def h(self):\n"
-                     "        return 0\n")
+        project.edit(
+            "pkg/m.py", "    attr = 1\n", "    attr = 1\n\n    def h(self):\n        return 0\n"
+        )
         # K's body changed (a new method): users of K may run; f's users may not.
         check(project.run("--testmon"), must=[], may=["test_g"])
 
@@ -862,7 +1112,7 @@ class TestImportTimeEdits:
         record(project, self.PRECISION, "test_f", "test_g")
         project.edit("pkg/m.py", "LIMIT = 3", "LIMIT   =   3")
         project.edit("pkg/m.py", "\n\nclass K:", "\n\n\n\nclass K:")
-        project.edit("tests/test_m.py", 'assert f() == 3', "assert f( ) == 3")
+        project.edit("tests/test_m.py", "assert f() == 3", "assert f( ) == 3")
         assert project.run("--testmon").ran == []
 
     def test_unused_constant_edit_runs_nothing(self, project: Project) -> None:
@@ -945,8 +1195,12 @@ class TestFixturesAndConfiguration:
     def test_fixture_body_changed(self, project: Project, scope: str) -> None:
         record(project, self.scoped_project(scope), *self.USERS, "test_b_free")
         project.edit("tests/conftest.py", "value = make()", "value = make() + 1")
-        check(project.run("--testmon"), must=self.USERS, may=self.finalizer_runs_in(scope),
-              failed=self.USERS)
+        check(
+            project.run("--testmon"),
+            must=self.USERS,
+            may=self.finalizer_runs_in(scope),
+            failed=self.USERS,
+        )
 
     @pytest.mark.parametrize("scope", SCOPES)
     def test_fixture_teardown_changed(self, project: Project, scope: str) -> None:
@@ -973,7 +1227,35 @@ class TestFixturesAndConfiguration:
         must = [*self.USERS, "test_c"]
         check(project.run("--testmon"), must=must, failed=must)
 
-    AUTOUSE = {
+    def test_fixture_params_from_another_module(self, project: Project) -> None:
+        files = {
+            "data.py": "BACKENDS = ['mem', 'disk']\nOTHER = 1\n",
+            "tests/conftest.py": """
+                import pytest
+                from data import BACKENDS
+
+                @pytest.fixture(params=BACKENDS)
+                def backend(request):
+                    return request.param
+            """,
+            "tests/test_backend.py": """
+                def test_backend(backend):
+                    assert backend in ("mem", "disk")
+
+                def test_plain():
+                    pass
+            """,
+        }
+        record(project, files, "test_backend[mem]", "test_backend[disk]", "test_plain")
+        project.edit("data.py", "['mem', 'disk']", "['mem', 'sql']")
+        check(
+            project.run("--testmon"),
+            must=["test_backend[sql]"],
+            may=["test_backend[mem]"],
+            failed=["test_backend[sql]"],
+        )
+
+    AUTOUSE: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/state.py": """
             FLAGS = []
@@ -1083,7 +1365,9 @@ class TestFixturesAndConfiguration:
         check(run, must=below)
         assert set(run.outcomes.values()) == {"skipped"}, run.outcomes
 
-    @pytest.mark.parametrize("conftest", ["conftest.py", "tests/conftest.py", "tests/sub/conftest.py"])
+    @pytest.mark.parametrize(
+        "conftest", ["conftest.py", "tests/conftest.py", "tests/sub/conftest.py"]
+    )
     def test_collection_hook_changed(self, project: Project, conftest: str) -> None:
         files = appended(
             self.AUTOUSE,
@@ -1132,16 +1416,24 @@ class TestFixturesAndConfiguration:
 
     def test_new_conftest_runs_the_tests_below_it_once(self, project: Project) -> None:
         record(project, self.AUTOUSE, *self.ALL)
-        project.write({"other/conftest.py": """
+        project.write(
+            {
+                "other/conftest.py": """
             def pytest_runtest_setup(item):
                 raise RuntimeError("no")
-        """})
+        """
+            }
+        )
         run = project.run("--testmon")
         check(run, must=["test_other"], failed=["test_other"])
-        project.write({"other/conftest.py": """
+        project.write(
+            {
+                "other/conftest.py": """
             def pytest_runtest_setup(item):
                 pass
-        """})
+        """
+            }
+        )
         check(project.run("--testmon"), must=["test_other"])
         assert project.run("--testmon").ran == []
 
@@ -1149,8 +1441,11 @@ class TestFixturesAndConfiguration:
         record(project, self.AUTOUSE, *self.ALL)
         # tests/sub/conftest.py now binds FLAGS too; pkg.state.flag reads its own FLAGS,
         # which did not change: nothing can be affected.
-        project.edit("tests/sub/conftest.py", "import pytest\n",
-                     "import pytest\nfrom pkg.state import FLAGS\n")
+        project.edit(
+            "tests/sub/conftest.py",
+            "import pytest\n",
+            "import pytest\nfrom pkg.state import FLAGS\n",
+        )
         assert project.run("--testmon").ran == []
 
     def test_fixture_overridden_in_a_lower_conftest(self, project: Project) -> None:
@@ -1163,21 +1458,24 @@ class TestFixturesAndConfiguration:
         # The override reaches only the tests under tests/sub/: test_top keeps the
         # `mid` of tests/conftest.py. A decorated definition in a conftest.py can act on
         # every test under it, so test_low2 may run.
-        check(project.run("--testmon"), must=["test_low"], may=["test_low2"],
-              failed=["test_low"])
+        check(project.run("--testmon"), must=["test_low"], may=["test_low2"], failed=["test_low"])
 
     def test_new_conftest_overrides_a_fixture(self, project: Project) -> None:
         record(project, self.AUTOUSE, *self.ALL)
-        project.write({"other/conftest.py": """
+        project.write(
+            {
+                "other/conftest.py": """
             import pytest
 
             @pytest.fixture(autouse=True)
             def _fail():
                 raise RuntimeError("no")
-        """})
+        """
+            }
+        )
         check(project.run("--testmon"), must=["test_other"], failed=["test_other"])
 
-    GENERATED = {
+    GENERATED: ClassVar[dict[str, str]] = {
         "data.py": "NUMBERS = [1, 2]\nWORDS = ['a']\n",
         "tests/conftest.py": """
             from data import NUMBERS
@@ -1208,7 +1506,11 @@ class TestFixturesAndConfiguration:
         """,
     }
     GENERATED_TESTS = (
-        "test_num[1]", "test_num[2]", "test_plain", "test_word[a]", "test_local_plain",
+        "test_num[1]",
+        "test_num[2]",
+        "test_plain",
+        "test_word[a]",
+        "test_local_plain",
     )
 
     def test_generate_tests_in_conftest_with_data_from_a_module(self, project: Project) -> None:
@@ -1216,15 +1518,23 @@ class TestFixturesAndConfiguration:
         project.edit("data.py", "NUMBERS = [1, 2]", "NUMBERS = [1, 3]")
         # The hook, which reads NUMBERS, ran for every test function under tests/ (it
         # returns early for most): by function, all of them may run.
-        check(project.run("--testmon"), must=["test_num[3]"], may=self.GENERATED_TESTS,
-              failed=["test_num[3]"])
+        check(
+            project.run("--testmon"),
+            must=["test_num[3]"],
+            may=self.GENERATED_TESTS,
+            failed=["test_num[3]"],
+        )
 
     def test_generate_tests_hook_changed(self, project: Project) -> None:
         record(project, self.GENERATED, *self.GENERATED_TESTS)
         project.edit("tests/conftest.py", '"number", NUMBERS)', '"number", [5])')
         # a hook in tests/conftest.py changed: every test under tests/ may run
-        check(project.run("--testmon"), must=["test_num[5]"], may=self.GENERATED_TESTS,
-              failed=["test_num[5]"])
+        check(
+            project.run("--testmon"),
+            must=["test_num[5]"],
+            may=self.GENERATED_TESTS,
+            failed=["test_num[5]"],
+        )
 
     def test_generate_tests_in_a_test_module_with_data_from_a_module(
         self, project: Project
@@ -1232,15 +1542,23 @@ class TestFixturesAndConfiguration:
         record(project, self.GENERATED, *self.GENERATED_TESTS)
         project.edit("data.py", "WORDS = ['a']", "WORDS = ['b']")
         # the module's hook ran for test_local_plain too: by function, it may run
-        check(project.run("--testmon"), must=["test_word[b]"], may=["test_local_plain"],
-              failed=["test_word[b]"])
+        check(
+            project.run("--testmon"),
+            must=["test_word[b]"],
+            may=["test_local_plain"],
+            failed=["test_word[b]"],
+        )
 
     def test_generate_tests_hook_of_a_test_module_changed(self, project: Project) -> None:
         record(project, self.GENERATED, *self.GENERATED_TESTS)
         project.edit("tests/test_local.py", '"word", WORDS)', '"word", ["c"])')
         # the hook of a test module generates that module's tests only
-        check(project.run("--testmon"), must=["test_word[c]"], may=["test_local_plain"],
-              failed=["test_word[c]"])
+        check(
+            project.run("--testmon"),
+            must=["test_word[c]"],
+            may=["test_local_plain"],
+            failed=["test_word[c]"],
+        )
 
     def test_parametrize_ids_from_a_function(self, project: Project) -> None:
         files = {
@@ -1265,12 +1583,18 @@ class TestFixturesAndConfiguration:
         }
         record(project, files, "test_case[1]", "test_case[2]", "test_unrelated")
         project.edit("cases.py", "return [1, 2]", "return [1, 2, 4]")
-        check(project.run("--testmon"), must=["test_case[4]"],
-              may=["test_case[1]", "test_case[2]"], failed=["test_case[4]"])
+        check(
+            project.run("--testmon"),
+            must=["test_case[4]"],
+            may=["test_case[1]", "test_case[2]"],
+            failed=["test_case[4]"],
+        )
 
-    CONFIGS = {
-        "pytest.ini": ("[pytest]\nmarkers =\n    slow: slow\n", "[pytest]\nmarkers =\n"
-                       "    slow: slow\naddopts = -p no:warnings\n"),
+    CONFIGS: ClassVar[dict[str, tuple[str, str]]] = {
+        "pytest.ini": (
+            "[pytest]\nmarkers =\n    slow: slow\n",
+            "[pytest]\nmarkers =\n    slow: slow\naddopts = -p no:warnings\n",
+        ),
         "pyproject.toml": (
             '[project]\nname = "x"\n\n[tool.pytest.ini_options]\nmarkers = ["slow: slow"]\n',
             '[project]\nname = "x"\n\n[tool.pytest.ini_options]\nmarkers = ["slow: slow"]\n'
@@ -1287,7 +1611,7 @@ class TestFixturesAndConfiguration:
             "addopts = -p no:warnings\n",
         ),
     }
-    CONFIG_PROJECT = {
+    CONFIG_PROJECT: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/m.py": "def f():\n    return 1\n",
         "tests/test_a.py": """
@@ -1306,9 +1630,7 @@ class TestFixturesAndConfiguration:
     }
 
     @pytest.mark.parametrize("name", sorted(CONFIGS))
-    def test_pytest_configuration_change_runs_everything(
-        self, project: Project, name: str
-    ) -> None:
+    def test_pytest_configuration_change_runs_everything(self, project: Project, name: str) -> None:
         before, after = self.CONFIGS[name]
         record(project, {**self.CONFIG_PROJECT, name: before}, "test_a", "test_b")
         project.write({name: after})
@@ -1326,8 +1648,13 @@ class TestFixturesAndConfiguration:
     def test_other_tool_section_runs_nothing(self, project: Project, name: str) -> None:
         before, _ = self.CONFIGS[name]
         record(project, {**self.CONFIG_PROJECT, name: before}, "test_a", "test_b")
-        project.write({name: before.replace("name = ", "name = y").replace("py\n", "py3\n")
-                       if name != "pyproject.toml" else before.replace('"x"', '"y"')})
+        project.write(
+            {
+                name: before.replace("name = ", "name = y").replace("py\n", "py3\n")
+                if name != "pyproject.toml"
+                else before.replace('"x"', '"y"')
+            }
+        )
         assert project.run("--testmon").ran == []
 
     def test_pytest_configuration_change_that_fails_a_test(self, project: Project) -> None:
@@ -1344,8 +1671,9 @@ class TestFixturesAndConfiguration:
         }
         record(project, files, "test_a", "test_b", "test_xpass")
         project.edit("pytest.ini", "[pytest]\n", "[pytest]\nxfail_strict = true\n")
-        check(project.run("--testmon"), must=["test_a", "test_b", "test_xpass"],
-              failed=["test_xpass"])
+        check(
+            project.run("--testmon"), must=["test_a", "test_b", "test_xpass"], failed=["test_xpass"]
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -1355,7 +1683,7 @@ class TestDynamicCode:
     """Code reached without a static import: loaded by name, executed from source, or
     run in another thread."""
 
-    PLUGINS = {
+    PLUGINS: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/loader.py": """
             import importlib
@@ -1413,8 +1741,12 @@ class TestDynamicCode:
         project.edit("pkg/plugins/alpha.py", "LEVEL = 1", "LEVEL = 5")
         # test_beta reads a LEVEL too, of another module: matched by name, it may run.
         # test_alpha and test_alpha_dunder ran alpha's module code (import time).
-        check(project.run("--testmon"), must=["test_alpha_level"],
-              may=["test_alpha", "test_alpha_dunder"], failed=["test_alpha_level"])
+        check(
+            project.run("--testmon"),
+            must=["test_alpha_level"],
+            may=["test_alpha", "test_alpha_dunder"],
+            failed=["test_alpha_level"],
+        )
 
     def test_dynamically_imported_module_deleted(self, project: Project) -> None:
         record(project, self.PLUGINS, *self.PLUGIN_TESTS)
@@ -1424,7 +1756,7 @@ class TestDynamicCode:
         # matched by name, it may run.
         check(project.run("--testmon"), must=must, may=["test_beta"], failed=must)
 
-    EXEC = {
+    EXEC: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/runner.py": """
             import runpy
@@ -1488,7 +1820,7 @@ class TestDynamicCode:
         project.edit("scripts/job_b.py", "RESULT = 2 + 2", "RESULT = 2 + 2  # four")
         check(project.run("--testmon"), must=[], may=["test_text"])
 
-    THREADS = {
+    THREADS: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/work.py": """
             def compute():
@@ -1577,7 +1909,7 @@ class TestDynamicCode:
 class TestRenamesAndDeletions:
     """Files and tests that appear, move or disappear between runs."""
 
-    BASE = {
+    BASE: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/m.py": """
             def f():
@@ -1717,7 +2049,7 @@ class TestRenamesAndDeletions:
         project.remove("tests/data.txt")
         check(project.run("--testmon"), must=["test_data"], failed=["test_data"])
 
-    PARAM = {
+    PARAM: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/m.py": "def f(n):\n    return n\n",
         "tests/test_p.py": """
@@ -1754,8 +2086,11 @@ class TestRenamesAndDeletions:
 
     def test_renamed_test_function(self, project: Project) -> None:
         record(project, self.PARAM, *self.PARAM_TESTS)
-        project.edit("tests/test_p.py", "def test_other():\n    pass",
-                     "def test_another():\n    assert False")
+        project.edit(
+            "tests/test_p.py",
+            "def test_other():\n    pass",
+            "def test_another():\n    assert False",
+        )
         check(project.run("--testmon"), must=["test_another"], failed=["test_another"])
         # failed last time: runs again; the old name is forgotten
         run = project.run("--testmon")

@@ -504,10 +504,11 @@ def test_fixture_made_autouse_affects_every_test_under_its_directory(project: Re
     assert all("tests/conftest.py" in why for why in plan.affected.values())
 
 
-def test_conftest_hook_edit_affects_every_test_under_its_directory(project: Recorded) -> None:
+def test_conftest_session_hook_edit_affects_every_test(project: Recorded) -> None:
+    """pytest_collection_modifyitems of a sub-conftest sees every item of the session."""
     project.edit("tests/sub/conftest.py", "item.name", "item.nodeid")
     why = ["tests/sub/conftest.py"]
-    assert_affected(project.plan(), {n: why for n in UNDER_SUB})
+    assert_affected(project.plan(), {n: why for n in ALL})
 
 
 def test_conftest_hook_added_affects_every_test_under_its_directory(project: Recorded) -> None:
@@ -521,12 +522,12 @@ def test_conftest_hook_added_affects_every_test_under_its_directory(project: Rec
     assert_affected(project.plan(), {n: why for n in UNDER_SUB})
 
 
-def test_conftest_hook_removed_affects_every_test_under_its_directory(project: Recorded) -> None:
+def test_conftest_session_hook_removed_affects_every_test(project: Recorded) -> None:
     (project.root / "tests/sub/conftest.py").write_text("X = 1\n")
     p = project.root / "tests/sub/conftest.py"
     st = p.stat()
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-    assert_affected(project.plan(), {n: ["tests/sub/conftest.py"] for n in UNDER_SUB})
+    assert_affected(project.plan(), {n: ["tests/sub/conftest.py"] for n in ALL})
 
 
 def test_root_conftest_hook_edit_affects_every_test(project: Recorded) -> None:

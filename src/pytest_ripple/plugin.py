@@ -131,6 +131,7 @@ class RipplePlugin:
         self.engine_reason = ""
         if settings.record and not self.is_controller:
             tracer, self.engine_reason = choose_tracer()
+            tracer.arm()  # before collection imports the project
             self.engine = tracer.name
             ignore = set()
             data_rel = self._rel(settings.datafile)

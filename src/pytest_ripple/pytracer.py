@@ -26,6 +26,24 @@ class SetTraceTracer:
         self._prev_thread: Any = None
         self._trace: TraceFn | None = None
         self._intact = True
+        self._active = False
+        self._threads_armed = False
+
+    def arm(self) -> None:
+        """Threads started from now on (by a test module's import, a fixture, a test)
+        carry a trace function that records while a test runs. settrace cannot reach a
+        thread that is already running, so this is done before collection, not per
+        test."""
+        if not self._threads_armed:
+            self._prev_thread = getattr(threading, "gettrace", lambda: None)()
+            threading.settrace(self._thread_trace)
+            self._threads_armed = True
+
+    def _thread_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if self._active:
+            self._codes.add(frame.f_code)
+        prev = self._prev_thread
+        return prev(frame, event, arg) if prev is not None else None
 
     def _make(self, prev: TraceFn | None) -> TraceFn:
         add = self._codes.add
@@ -48,10 +66,10 @@ class SetTraceTracer:
             self._intact = True
             self._codes.clear()
             self._prev = sys.gettrace()  # type: ignore[assignment]
-            self._prev_thread = getattr(threading, "gettrace", lambda: None)()
             self._trace = self._make(self._prev)
             sys.settrace(self._trace)
-            threading.settrace(self._trace)
+            self.arm()  # if not yet, or again after a close()
+            self._active = True
         else:
             self._saved.append(set(self._codes))
             self._codes.clear()
@@ -69,10 +87,13 @@ class SetTraceTracer:
         else:
             if intact:
                 sys.settrace(self._prev)
-            threading.settrace(self._prev_thread)
+            self._active = False
             self._trace = None
         return codes, intact
 
     def close(self) -> None:
         while self._depth:
             self.pop()
+        if self._threads_armed:
+            threading.settrace(self._prev_thread)
+            self._threads_armed = False

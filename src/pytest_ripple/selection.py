@@ -38,6 +38,36 @@ from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 PYTEST_NAMES = frozenset(
     {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
 )
+# Hooks pytest calls through ``node.ihook``: a conftest.py gets them only for the nodes
+# under its directory. Every other hook of a conftest.py (pytest_collection_modifyitems,
+# pytest_make_parametrize_id, pytest_configure ...) and every hook of a plugin module
+# sees the whole session.
+PER_NODE_HOOKS = frozenset(
+    {
+        "pytest_runtest_protocol",
+        "pytest_runtest_logstart",
+        "pytest_runtest_logfinish",
+        "pytest_runtest_setup",
+        "pytest_runtest_call",
+        "pytest_runtest_teardown",
+        "pytest_runtest_makereport",
+        "pytest_runtest_logreport",
+        "pytest_pyfunc_call",
+        "pytest_fixture_setup",
+        "pytest_fixture_post_finalizer",
+        "pytest_generate_tests",
+        "pytest_pycollect_makeitem",
+        "pytest_pycollect_makemodule",
+        "pytest_collect_file",
+        "pytest_collect_directory",
+        "pytest_ignore_collect",
+        "pytest_itemcollected",
+        "pytest_collectstart",
+        "pytest_make_collect_report",
+        "pytest_collectreport",
+        "pytest_assertrepr_compare",
+    }
+)
 
 
 @dataclass
@@ -63,6 +93,15 @@ def test_path(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+def conftest_dir(path: str) -> str | None:
+    """The directory prefix a conftest.py's names reach (None: not a conftest.py)."""
+    p = PurePosixPath(path)
+    if p.name != "conftest.py":
+        return None
+    parent = str(p.parent)
+    return "" if parent == "." else parent + "/"
+
+
 class _Impact:
     """Accumulates what a set of file changes reaches, with the first reason for each.
 
@@ -82,6 +121,11 @@ class _Impact:
         self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
         self.fps: dict[str, Fingerprint] = {}
         self.readers: dict[str, set[str]] = {}  # data file -> modules that read it on import
+        self.test_files: set[str] = set()  # files with known tests
+        # names bound differently only in conftest.py files -> the directories (``""``,
+        # ``tests/sub/``) whose code can read them: a conftest's globals and fixtures
+        # reach nothing outside its directory unless a module imports the conftest
+        self.under: dict[str, set[str]] = {}
 
     def hit(self, path: str, block: str, why: str) -> None:
         row = self.files.get(path)
@@ -102,10 +146,24 @@ class _Impact:
             for dep in self.deps.get(row.id, {}).values():
                 self.dep_why.setdefault(dep, why)
 
-    def taint(self, name: str, why: str) -> None:
-        if name not in self.values:
-            self.values[name] = why
-            self.queue.append((name, True))
+    def taint(self, name: str, why: str, under: str | None = None) -> None:
+        local = self.under.get(name)
+        if name in self.values and local is None:
+            return  # already tainted everywhere
+        if under is None:
+            self.under.pop(name, None)
+        elif local is not None:
+            if under in local:
+                return
+            local.add(under)
+        else:
+            self.under[name] = {under}
+        self.values.setdefault(name, why)
+        self.queue.append((name, True))
+
+    def reaches(self, name: str, path: str) -> bool:
+        local = self.under.get(name)
+        return local is None or any(path.startswith(p) for p in local)
 
     def called(self, name: str, why: str) -> None:
         if name not in self.calls and name not in self.values:
@@ -127,14 +185,15 @@ class _Impact:
         """Import-time code of a module may now bind other values to any of its names
         (imports excepted: they bind the same modules as before)."""
         self.hit_file(path, why)
+        under = conftest_dir(path)
         for fp in (old, new):
             if fp is not None and fp.parsed:
                 for (_, name), b in fp.bindings.items():
                     if b.kind != IMPORT:
-                        self.taint(name, why)
+                        self.taint(name, why, under)
                 for eff in fp.effects:
                     for name in eff.binds:
-                        self.taint(name, why)
+                        self.taint(name, why, under)
 
     def scope_rule(self, path: str, why: str) -> None:
         """Every test in a test file, or under a conftest.py's directory."""
@@ -177,7 +236,7 @@ def _file_change(
         b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
         label = f"{scope}.{name}" if scope else name
         bwhy = f"{path}: {label} changed"
-        imp.taint(name, bwhy)
+        imp.taint(name, bwhy, None if scope else conftest_dir(path))
         if scope:
             imp.taint_class(path, scope, bwhy)
         if b.kind == DEF:
@@ -186,6 +245,16 @@ def _file_change(
             scope_wide = True
         if (name in PYTEST_NAMES or "autouse" in b.deps) and not scope:
             imp.scope_rule(path, bwhy)
+        if name == "__all__" and not scope:
+            # `from path import *` elsewhere now binds other names: those that entered
+            # or left __all__ (its identifier strings are its deps), or, when __all__
+            # appears or disappears, every public name of the module
+            before, after = old.bindings.get(("", name)), new.bindings.get(("", name))
+            if before is None or after is None:
+                imp.whole_module(path, old, new, bwhy)
+            else:
+                for exported in before.deps ^ after.deps:
+                    imp.taint(exported, bwhy)
     if ch.effects:
         # what a changed statement with effects touched (``registry.add(f)``, ``os.environ[k] = v``)
         old_effects = {e.digest for e in old.effects}
@@ -201,7 +270,14 @@ def _file_change(
     hooks = [b for b in ch.blocks if b.rsplit(".", 1)[-1].startswith("pytest_")]
     hooks += [name for scope, name in ch.bindings if not scope and name.startswith("pytest_")]
     if hooks:  # added, removed or changed: pytest calls hooks by name
-        imp.scope_rule(path, f"{path}: hook {hooks[0]} changed")
+        names = {h.split("#")[0].rsplit(".", 1)[-1] for h in hooks}
+        hwhy = f"{path}: hook {hooks[0]} changed"
+        if is_conftest and names <= PER_NODE_HOOKS:
+            imp.scope_rule(path, hwhy)
+        elif names == {"pytest_generate_tests"} and path in imp.test_files:
+            imp.scope_rule(path, hwhy)  # a test module's own hook: its tests only
+        else:  # a plugin module's hooks, a conftest's session-wide hooks: every test
+            imp.scope_rule("conftest.py", hwhy)
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
         imp.called(short, f"{path}::{block} changed")
@@ -210,14 +286,16 @@ def _file_change(
 def _propagate(imp: _Impact) -> None:
     """Follow names through the import-time statements that read them."""
     readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
-    effect_readers: dict[str, list[frozenset[str]]] = defaultdict(list)
+    effect_readers: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
     for path, fp in imp.fps.items():
         for (scope, name), b in fp.bindings.items():
             for dep in b.deps:
                 readers[dep].append((path, scope, name, b))
         for eff in fp.effects:
             for used in eff.uses:
-                effect_readers[used].append(eff.binds)
+                effect_readers[used].append((path, eff.binds))
+    if "conftest" in readers or "conftest" in effect_readers:
+        imp.under.clear()  # some module imports a conftest: its names go anywhere
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
@@ -225,23 +303,26 @@ def _propagate(imp: _Impact) -> None:
             if b.kind == IMPORT and not is_value:
                 imp.called(bound, why)  # an alias of a changed function: still a call
                 continue
+            if is_value and not imp.reaches(name, path):
+                continue
             label = f"{scope}.{bound}" if scope else bound
             if b.kind == DEF:
                 imp.hit(path, label, why)
-            if bound not in imp.values:
-                imp.taint(bound, why)
-                if scope:
-                    imp.taint_class(path, scope, why)
-        for binds in effect_readers.get(name, ()):
+            imp.taint(bound, why, None if scope else conftest_dir(path))
+            if scope:
+                imp.taint_class(path, scope, why)
+        for path, binds in effect_readers.get(name, ()):
+            if is_value and not imp.reaches(name, path):
+                continue
             for bound_name in binds:
-                imp.taint(bound_name, why)
+                imp.taint(bound_name, why, conftest_dir(path))
     # blocks whose code reads a name bound differently now
     if not imp.values:
         return
     tainted = set(imp.values)
     for path, fp in imp.fps.items():
         for block, (_, reads) in fp.blocks.items():
-            common = tainted.intersection(reads)
+            common = [n for n in tainted.intersection(reads) if imp.reaches(n, path)]
             if common:
                 imp.hit(path, block, imp.values[min(common)])
 
@@ -268,6 +349,7 @@ def compute(
     if changes.changed or pkg_rows:
         ids = [r.id for r, _, _ in changes.changed.values()] + [r.id for r in pkg_rows]
         imp = _Impact(files)
+        imp.test_files = {test_path(nodeid) for nodeid in known}
         imp.readers = store.import_readers(changes.changed)
         ids += [files[m].id for ms in imp.readers.values() for m in ms if m in files]
         imp.deps = store.deps_of_files(ids)

@@ -89,6 +89,9 @@ class SysMonTracer:
             self._mon.set_events(self.tool_id, 0)
         return codes, intact
 
+    def arm(self) -> None:
+        """sys.monitoring sees every thread: nothing to prepare."""
+
     def close(self) -> None:
         mon = self._mon
         if self._registered and mon.get_tool(self.tool_id) == TOOL_NAME:

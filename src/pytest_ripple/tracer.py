@@ -19,6 +19,10 @@ class Tracer(Protocol):
         """End the innermost context: the code objects it ran, and whether tracking
         stayed in place the whole time (a debugger can take it over)."""
 
+    def arm(self) -> None:
+        """Called once before project code is imported: get ready to see threads that
+        code starts (a thread started at import time runs code during tests)."""
+
     def close(self) -> None:
         """Give the interpreter's tracing hooks back."""
 

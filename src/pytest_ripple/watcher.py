@@ -69,7 +69,7 @@ class ReadWatcher:
         if rel.endswith((".py", ".pyc", ".pyw")) and (
             not isinstance(mode, str)
             or "b" in mode
-            or sys._getframe(2).f_code.co_filename.startswith("<frozen importlib")
+            or _loads_code(sys._getframe(2).f_code.co_filename)
         ):
             return  # imports, tracebacks, assertion rewriting: code is tracked as code
         if os.path.isdir(name):
@@ -86,6 +86,18 @@ class ReadWatcher:
             return
         if event == "os.fork" or _runs_python(args):
             self._stack[-1].untracked = "it starts a Python subprocess, which is not tracked"
+
+
+_CODE_LOADERS = frozenset({"runpy.py", "pkgutil.py", "zipimport.py"})
+
+
+def _loads_code(filename: str) -> bool:
+    """Opened by the import system, zipimport or runpy (frozen since 3.11): the file is
+    run as code, which is tracked block by block, not read as data."""
+    return filename.startswith("<frozen ") or (
+        os.path.basename(filename) in _CODE_LOADERS
+        and os.path.dirname(filename) == os.path.dirname(os.__file__)
+    )
 
 
 def _runs_python(args: tuple[Any, ...]) -> bool:
