@@ -7,6 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis  # noqa: F401  # loaded once here: its pytest plugin would re-import it per in-process run
 import pytest
 
 

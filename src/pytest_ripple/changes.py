@@ -71,10 +71,23 @@ def _glob_state(root: Path, rel: str) -> FileState:
     """One digest over the names and bytes of every match, so adding, removing or
     editing a matching file all count."""
     parts = []
-    for match in sorted(root.glob(rel[len(GLOB) :])):
+    pattern, base = rel[len(GLOB) :], root
+    if os.path.isabs(pattern):  # Path.glob takes relative patterns only
+        anchor = Path(pattern).anchor
+        pattern, base = pattern[len(anchor) :], Path(anchor)
+    try:
+        matches = sorted(base.glob(pattern))
+    except (ValueError, NotImplementedError, OSError) as exc:
+        matches = []
+        parts.append(f"{pattern}:{exc}")
+    for match in matches:
         if match.is_file():
             try:
-                parts.append(f"{match.relative_to(root).as_posix()}:{digest(match.read_bytes())}")
+                name = match.relative_to(root).as_posix()
+            except ValueError:  # outside the rootdir
+                name = match.as_posix()
+            try:
+                parts.append(f"{name}:{digest(match.read_bytes())}")
             except OSError:
                 parts.append(f"{match}:unreadable")
     fp = Fingerprint(content=digest("\n".join(parts).encode()))

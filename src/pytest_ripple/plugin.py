@@ -7,6 +7,7 @@ report, and read the controller's decision from a file it names in ``workerinput
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import sys
@@ -21,10 +22,19 @@ import pytest
 
 from pytest_ripple import environment, selection
 from pytest_ripple.changes import PACKAGE, Changes, FileState, detect, trusted_mtime
-from pytest_ripple.fingerprint import READ
+from pytest_ripple.fingerprint import CLASS, MODULE, READ
 from pytest_ripple.options import Settings, add_options, resolve
 from pytest_ripple.recorder import Recorder, Resolver, Trace
-from pytest_ripple.store import FAILED, PASSED, SKIPPED, DataFileError, Store, TestResult
+from pytest_ripple.store import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    DataFileError,
+    DataFileUnavailable,
+    FileRow,
+    Store,
+    TestResult,
+)
 from pytest_ripple.tracer import choose_tracer
 from pytest_ripple.watcher import ReadWatcher
 
@@ -145,6 +155,9 @@ class RipplePlugin:
         self._import_reads: set[tuple[str, str]] = set()
         self._modules_seen: set[str] = set()
         self._worker_modules: set[str] = set()
+        # tests collected in this run (on xdist: by the workers), and those with a result
+        self._collected: set[str] = set()
+        self._finished: set[str] = set()
         # recording (main process only)
         self._phases: dict[str, list[Any]] = {}
         self._results: list[TestResult] = []
@@ -178,6 +191,13 @@ class RipplePlugin:
         try:
             store.open()
             return store
+        except DataFileUnavailable as exc:
+            store.close()
+            self.messages.append(
+                f"testmon: warning: cannot open {path} ({exc}); running every test and "
+                "writing nothing"
+            )
+            return None
         except DataFileError as exc:
             store.close()
             if not self.settings.record:
@@ -199,7 +219,7 @@ class RipplePlugin:
             try:
                 store.open()
                 return store
-            except (DataFileError, OSError) as exc2:
+            except (DataFileError, DataFileUnavailable, OSError) as exc2:
                 self.messages.append(f"testmon: cannot rebuild {path} ({exc2})")
                 return None
         except OSError as exc:
@@ -287,9 +307,38 @@ class RipplePlugin:
             for path, nodeids in by_file.items():
                 if path in changed_paths or path not in files:
                     continue
-                if all(n in self.deselect for n in nodeids):
+                if all(n in self.deselect for n in nodeids) and self._knows_every_test(
+                    files.get(path), nodeids
+                ):
                     self.skip_files.add(path)
                     self._known_in_file[path] = nodeids
+
+    def _knows_every_test(self, row: FileRow | None, nodeids: list[str]) -> bool:
+        """Whether these known tests are all the tests the file defines (pytest's naming
+        rules over its stored fingerprint). A run that ran some of them only (a node id,
+        -k, an interruption) leaves the others unknown: such a file must be imported."""
+        fp = row.fingerprint() if row is not None else None
+        if fp is None:
+            return False
+        known = {n.split("::", 1)[1].split("[", 1)[0] for n in nodeids if "::" in n}
+        funcs = self.config.getini("python_functions")
+        classes = self.config.getini("python_classes")
+        for (scope, name), binding in fp.bindings.items():
+            if scope == "" and binding.kind == CLASS and _matches(name, classes):
+                if binding.deps:  # bases or decorators: tests may come from elsewhere
+                    return False
+                continue
+            if not _matches(name, funcs):
+                continue
+            path = scope.split(".") if scope else []
+            if (
+                all(_matches(part, classes) for part in path)
+                and "::".join([*path, name]) not in known
+            ):
+                return False
+        return not any(
+            _matches(n, funcs) or _matches(n, classes) for e in fp.effects for n in e.binds
+        )
 
     def _pytest_lastfailed(self) -> Iterable[str]:
         cache = getattr(self.config, "cache", None)
@@ -357,6 +406,8 @@ class RipplePlugin:
             return []
         total = self.collected_count
         lines = [self._status_line(total, self.selected_count)]
+        if config.option.verbose < 0:  # -q hides the report header, and our warnings in it
+            lines = [*self.messages, *lines]
         if config.option.verbose > 0 and self.settings.select:
             for item in items:
                 lines.append(f"  {item.nodeid}: {self.reason(item.nodeid)}")
@@ -424,6 +475,7 @@ class RipplePlugin:
         collected = [item.nodeid for item in items] + [item.nodeid for item in standins]
         result = yield
         self.collected_count = len(collected)
+        self._collected.update(collected)
         if not self.is_worker:
             self._note_dropped(collected)
         if not self.settings.select:
@@ -500,7 +552,11 @@ class RipplePlugin:
             return (yield)
         finally:
             if self.recorder is not None:
-                item.stash[_trace_key] = self.recorder.pop()
+                trace = self.recorder.pop()
+                earlier = item.stash.get(_trace_key, None)
+                if earlier is not None:  # run again (pytest-rerunfailures): every attempt counts
+                    trace.merge(earlier)
+                item.stash[_trace_key] = trace
 
     def _full_trace(self, item: pytest.Item) -> Trace:
         """The test's own trace, plus what its wider fixtures and its parametrization
@@ -530,6 +586,9 @@ class RipplePlugin:
             for mark in item.iter_markers(DEPENDS_MARKER):
                 globs += [str(a) for a in mark.args]
             deps.update((f"glob:{g}", READ) for g in globs)
+            doctest = self._doctest_dep(item)
+            if doctest is not None:
+                deps.add(doctest)
             pending = None
             if item.get_closest_marker(ALWAYS_MARKER) is not None:
                 pending = f"marked {ALWAYS_MARKER}: runs every time"
@@ -537,9 +596,31 @@ class RipplePlugin:
                 pending = f"runs every time: {trace.untracked}"
             elif not trace.intact:
                 pending = "tracking was taken over during the test (a debugger?)"
+            elif self.config.getoption("trace", False):
+                pending = "ran under --trace: the debugger decided what ran"
             report.ripple_deps = sorted(deps)  # type: ignore[attr-defined]
             report.ripple_pending = pending  # type: ignore[attr-defined]
         return report
+
+    def _doctest_dep(self, item: pytest.Item) -> tuple[str, str] | None:
+        """A doctest runs code compiled from its docstring (or text file), which no
+        tracer maps to a block: it depends on the function holding that docstring, on
+        the module's import-time code for a module's or a class's docstring, or on the
+        whole text file."""
+        dtest = getattr(item, "dtest", None)
+        filename = getattr(dtest, "filename", None)
+        if dtest is None or not filename:
+            return None
+        rel = self.resolver.relative(filename)
+        if rel is None:
+            return None
+        lineno = getattr(dtest, "lineno", None)  # 0-based line of the def
+        if not rel.endswith(".py"):
+            return rel, READ
+        state = self.resolver.state(rel)
+        if lineno and state.fp is not None:
+            return rel, state.fp.block_at(lineno + 1, dtest.name.rsplit(".", 1)[-1])
+        return rel, MODULE
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -547,6 +628,7 @@ class RipplePlugin:
         output = getattr(node, "workeroutput", None) or {}
         self._import_reads.update(tuple(pair) for pair in output.get("ripple_import_reads", []))
         self._worker_modules.update(output.get("ripple_modules", []))
+        self._collected.update(output.get("ripple_collected", []))
 
     # -- recording (main process) ----------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -564,6 +646,7 @@ class RipplePlugin:
         deps = getattr(report, "ripple_deps", None)
         if deps is None:
             return  # not tracked: it stays selected
+        self._finished.add(report.nodeid)
         self._results.append(
             TestResult(
                 nodeid=report.nodeid,
@@ -576,6 +659,24 @@ class RipplePlugin:
         now = time.monotonic()
         if len(self._results) >= FLUSH_EVERY_N or now - self._last_flush > FLUSH_EVERY_S:
             self.flush()
+
+    def _note_unrun_new_tests(self) -> None:
+        """New tests that were collected but did not finish (filtered out by -k, a path
+        or -m, or never reached after -x, a KeyboardInterrupt, a debugger's quit) are
+        stored as pending: their file may be stored as seen, so without a row they
+        would never be selected."""
+        known = self.plan.known if self.plan is not None else {}
+        for nodeid in sorted(self._collected - self._finished):
+            if nodeid not in known:
+                self._results.append(
+                    TestResult(
+                        nodeid=nodeid,
+                        deps=[],
+                        outcome=PASSED,
+                        duration=0.0,
+                        pending="new test, not run yet",
+                    )
+                )
 
     def _write_plan(self, store: Store) -> None:
         """Once per run, in the first write: new file states and tests that are now
@@ -697,12 +798,14 @@ class RipplePlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.is_worker and self.settings.record:
+            self._note_unrun_new_tests()
             self.flush()
         if self.is_worker and self.recorder is not None:
             out = getattr(self.config, "workeroutput", None)
             if out is not None:
                 out["ripple_import_reads"] = sorted(self.recorder.watcher.import_reads)
                 out["ripple_modules"] = sorted(self._loaded_modules())
+                out["ripple_collected"] = sorted(self._collected)
         if (
             exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
             and self.settings.select
@@ -722,6 +825,14 @@ class RipplePlugin:
                 os.remove(self._plan_file)
             except OSError:
                 pass
+
+
+def _matches(name: str, options: Iterable[str]) -> bool:
+    """pytest's python_functions / python_classes rule: a prefix or a glob."""
+    return any(
+        name.startswith(o) or (any(c in o for c in "*?[") and fnmatch.fnmatch(name, o))
+        for o in options
+    )
 
 
 def _uses_xdist(config: pytest.Config) -> bool:

@@ -14,6 +14,14 @@ from typing import Any, Callable, Optional
 
 TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
 
+_watching: list[SetTraceTracer] = []  # the tracer of the session running now, if any
+_hooked: list[bool] = []  # audit hooks cannot be removed: one per import of this module
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "sys.settrace" and _watching:
+        _watching[-1]._replaced()
+
 
 class SetTraceTracer:
     name = "sys.settrace"
@@ -28,6 +36,8 @@ class SetTraceTracer:
         self._intact = True
         self._active = False
         self._threads_armed = False
+        self._own = False  # we are calling sys.settrace ourselves
+        self._thread = threading.get_ident()
 
     def arm(self) -> None:
         """Threads started from now on (by a test module's import, a fixture, a test)
@@ -45,6 +55,26 @@ class SetTraceTracer:
         prev = self._prev_thread
         return prev(frame, event, arg) if prev is not None else None
 
+    def _replaced(self) -> None:
+        """Someone calls sys.settrace while a test runs (the event comes before the
+        change). If ours is not the one in place, another was, for a while: what ran
+        under it was not recorded. (If ours is in place and gets replaced for good,
+        pop() sees it; doctest sets ours again, which is harmless.)"""
+        if (
+            self._active
+            and not self._own
+            and threading.get_ident() == self._thread
+            and sys.gettrace() is not self._trace
+        ):
+            self._intact = False
+
+    def _settrace(self, fn: TraceFn | None) -> None:
+        self._own = True
+        try:
+            sys.settrace(fn)
+        finally:
+            self._own = False
+
     def _make(self, prev: TraceFn | None) -> TraceFn:
         add = self._codes.add
         if prev is None:
@@ -55,9 +85,18 @@ class SetTraceTracer:
 
             return trace
 
+        gettrace = sys.gettrace
+
         def chained(frame: FrameType, event: str, arg: Any) -> Any:
             add(frame.f_code)
-            return prev(frame, event, arg)
+            self._own = True  # coverage.py's C tracer re-installs itself in here
+            try:
+                local = prev(frame, event, arg)
+                if gettrace() is prev:  # it did: take our place in front of it again
+                    sys.settrace(chained)
+            finally:
+                self._own = False
+            return local
 
         return chained
 
@@ -67,7 +106,12 @@ class SetTraceTracer:
             self._codes.clear()
             self._prev = sys.gettrace()  # type: ignore[assignment]
             self._trace = self._make(self._prev)
-            sys.settrace(self._trace)
+            self._thread = threading.get_ident()
+            self._settrace(self._trace)
+            if not _hooked:
+                sys.addaudithook(_audit)
+                _hooked.append(True)
+            _watching.append(self)
             self.arm()  # if not yet, or again after a close()
             self._active = True
         else:
@@ -78,17 +122,20 @@ class SetTraceTracer:
     def pop(self) -> tuple[set[CodeType], bool]:
         if self._depth == 0:
             return set(), False
-        intact = self._intact = self._intact and sys.gettrace() is self._trace
+        installed = sys.gettrace() is self._trace
+        intact = self._intact = self._intact and installed
         codes = set(self._codes)
         self._codes.clear()
         self._depth -= 1
         if self._depth:
             self._codes.update(self._saved.pop())
         else:
-            if intact:
-                sys.settrace(self._prev)
             self._active = False
+            if installed:  # ours is back in place (perhaps after a swap): hand back
+                self._settrace(self._prev)
             self._trace = None
+            if self in _watching:
+                _watching.remove(self)
         return codes, intact
 
     def close(self) -> None:

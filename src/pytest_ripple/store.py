@@ -85,7 +85,25 @@ _TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
 
 
 class DataFileError(Exception):
-    """The data file cannot be used as it is."""
+    """The data file cannot be used as it is (damaged, foreign): rebuild it."""
+
+
+class DataFileUnavailable(Exception):
+    """The data file cannot be opened or created now (read-only, full disk, I/O error,
+    locked): it may be fine, so it must not be rebuilt."""
+
+
+# SQLite errors about the file system, not the file: PERM, BUSY, LOCKED, NOMEM, READONLY,
+# IOERR, FULL, CANTOPEN. Any other (CORRUPT, NOTADB, a foreign schema's ERROR) is the file.
+_UNAVAILABLE_CODES = frozenset({3, 5, 6, 7, 8, 10, 13, 14})
+_UNAVAILABLE_TEXTS = ("unable to open", "disk I/O error", "disk is full", "readonly", "locked")
+
+
+def _is_unavailable(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if isinstance(code, int):
+        return code & 0xFF in _UNAVAILABLE_CODES
+    return any(text in str(exc) for text in _UNAVAILABLE_TEXTS)
 
 
 @dataclass
@@ -174,6 +192,8 @@ class Store:
                 )
             self.db.all("SELECT env_id, nodeid FROM test LIMIT 1")  # reads a page: damage shows
         except sqlite3.DatabaseError as exc:
+            if _is_unavailable(exc):
+                raise DataFileUnavailable(str(exc)) from exc
             raise DataFileError(f"it is damaged ({exc})") from exc
 
     def _set_meta(self) -> None:

@@ -21,6 +21,9 @@ _SPAWN_EVENTS = frozenset(
     {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.fork"}
 )
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR
+# State test tools keep for themselves: pytest's cache, hypothesis's example database
+# (a fixed test deletes the examples it replays: they are not the project's input).
+_TOOL_STATE = (".pytest_cache/", ".hypothesis/")
 
 
 @dataclass
@@ -64,7 +67,7 @@ class ReadWatcher:
         except (TypeError, ValueError):
             return
         rel = relative_to_root(self._root, name)
-        if rel is None or rel in self._ignore or rel.startswith(".pytest_cache/"):
+        if rel is None or rel in self._ignore or rel.startswith(_TOOL_STATE):
             return
         if rel.endswith((".py", ".pyc", ".pyw")) and (
             not isinstance(mode, str)
