@@ -5,9 +5,11 @@ It is downloaded at run time into ``benchmarks/_work`` (never committed), unpack
 as a pristine copy, and copied into a working tree that edits are applied to.
 
 Three virtualenvs per interpreter, all with the same pytest: ``plain`` (the full runs
-that tell which outcomes an edit changed), ``ripple`` (this checkout, editable) and
-``testmon`` (pytest-testmon 2.2.0). The projects' own code is never installed: it is
-imported from the working tree, so both plugins see it as project code.
+that tell which outcomes an edit changed), ``ripple`` (a snapshot of this checkout,
+reinstalled whenever its source changed, so an edit made while the check runs does not
+change the plugin under test half-way) and ``testmon`` (pytest-testmon 2.2.0). The
+projects' own code is never installed: it is imported from the working tree, so both
+plugins see it as project code.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ProjectSpec:
     ini: str | None = None  # a pytest.ini to write when the project has no pytest config
     pytest_args: tuple[str, ...] = ()  # for every run (both plugins and the full runs)
     deps: tuple[str, ...] = ()  # what its tests import besides pytest
+    default: bool = True  # checked when no --project is given
 
     @property
     def dirname(self) -> str:
@@ -75,6 +78,8 @@ PROJECTS: dict[str, ProjectSpec] = {
             ini="[pytest]\ntestpaths = tests\n",
             # 10 s of prime sieving, a third of the suite's time, on every full run
             pytest_args=("--deselect", "tests/test_recipes.py::PrimeFunctionTests::test_primes"),
+            # tracked runs of its 20,000 subtests take a minute on 3.11: opt-in only
+            default=False,
         ),
     )
 }
@@ -84,8 +89,9 @@ _CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setu
 
 def pyenv_python(version: str) -> Path:
     """The pyenv interpreter for "3.11" or "3.12" (the newest patch release installed)."""
-    root = Path(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
-                               check=True).stdout.strip())
+    root = Path(
+        subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+    )
     found = sorted(
         (p for p in (root / "versions").glob(f"{version}.*") if (p / "bin" / "python").exists()),
         key=lambda p: tuple(int(x) for x in p.name.split(".") if x.isdigit()),
@@ -99,12 +105,44 @@ def _all_deps() -> list[str]:
     return sorted({dep for spec in PROJECTS.values() for dep in spec.deps})
 
 
+_SNAPSHOT = ("pyproject.toml", "README.md", "LICENSE", "src")
+
+
+def ripple_digest() -> str:
+    """A digest of what builds pytest-ripple: its source and packaging files."""
+    h = hashlib.sha256()
+    for name in _SNAPSHOT:
+        root = REPO / name
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(REPO).as_posix().encode() + b"\0")
+                h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _ripple_snapshot(digest: str) -> Path:
+    """A copy of the checkout's source to install from (never the live tree)."""
+    target = WORK / "snapshots" / f"pytest-ripple-{digest}"
+    if not (target / "pyproject.toml").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        for name in _SNAPSHOT:
+            source = REPO / name
+            if source.is_dir():
+                ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+                shutil.copytree(source, target / name, ignore=ignore)
+            elif source.exists():
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target / name)
+    return target
+
+
 def _venv_requirements(flavor: str) -> list[str]:
     reqs = [PYTEST, TIMEOUT_PLUGIN, *_all_deps()]
     if flavor == "testmon":
         reqs.append(TESTMON)
     elif flavor == "ripple":
-        reqs += ["-e", str(REPO)]
+        reqs.append(str(_ripple_snapshot(ripple_digest())))
     return reqs
 
 
@@ -119,7 +157,7 @@ def ensure_venv(version: str, flavor: str) -> Path:
         return python
     shutil.rmtree(venv, ignore_errors=True)
     _quiet(["uv", "venv", "-q", "--python", str(pyenv_python(version)), str(venv)])
-    _quiet(["uv", "pip", "install", "-q", "--python", str(python), *reqs])
+    _quiet(["uv", "pip", "install", "-q", "--no-cache", "--python", str(python), *reqs])
     stamp.write_text(want)
     return python
 
@@ -139,8 +177,21 @@ def pristine(spec: ProjectSpec) -> Path:
     sdists.mkdir(parents=True, exist_ok=True)
     archive = _find_sdist(sdists, spec)
     if archive is None:
-        _quiet([str(pyenv_python(PYTHONS[-1])), "-m", "pip", "download", "-q", "--no-deps",
-                "--no-binary", ":all:", "-d", str(sdists), spec.requirement])
+        _quiet(
+            [
+                str(pyenv_python(PYTHONS[-1])),
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(sdists),
+                spec.requirement,
+            ]
+        )
         archive = _find_sdist(sdists, spec)
     if archive is None:
         raise SystemExit(f"pip download of {spec.requirement} gave no sdist in {sdists}")
@@ -211,8 +262,9 @@ def source_files(spec: ProjectSpec, tree: Path) -> list[str]:
     out: list[str] = []
     for package in spec.packages:
         for dirpath, dirnames, filenames in os.walk(tree / package):
-            dirnames[:] = sorted(d for d in dirnames if d not in spec.exclude
-                                 and d != "__pycache__")
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in spec.exclude and d != "__pycache__"
+            )
             for name in sorted(filenames):
                 if name.endswith(".py") and not name.startswith("test_"):
                     out.append((Path(dirpath) / name).relative_to(tree).as_posix())

@@ -43,6 +43,7 @@ from benchmarks._mutation_projects import (
     ProjectSpec,
     config_file,
     ensure_venv,
+    ripple_digest,
     source_files,
     working_tree,
 )
@@ -196,8 +197,15 @@ def sites_unused_def(mod: Module) -> Iterator[Edit]:
         yield _insert("unused-def", mod, line, text, f"new unused function before line {line}")
     end = len(mod.lines) + 1
     tail = "\n\n" + text.rstrip("\n") + "\n"
-    yield Edit("unused-def", mod.path, end, "new unused function at the end", (end, 0),
-               (end, 0), tail if mod.source.endswith("\n") else "\n" + tail)
+    yield Edit(
+        "unused-def",
+        mod.path,
+        end,
+        "new unused function at the end",
+        (end, 0),
+        (end, 0),
+        tail if mod.source.endswith("\n") else "\n" + tail,
+    )
 
 
 def sites_compare(mod: Module) -> Iterator[Edit]:
@@ -311,8 +319,7 @@ FINDERS: dict[str, Callable[[Module], Iterator[Edit]]] = {
 
 def pick_edits(spec: ProjectSpec, tree: Path, per_kind: int, seed: int) -> list[Edit]:
     """``per_kind`` edits of every kind: a seeded shuffle of all sites, first that parse."""
-    modules = [Module(p, (tree / p).read_text(encoding="utf-8"))
-               for p in source_files(spec, tree)]
+    modules = [Module(p, (tree / p).read_text(encoding="utf-8")) for p in source_files(spec, tree)]
     picked: list[Edit] = []
     for kind in KINDS:
         sites = sorted(
@@ -355,9 +362,12 @@ class Runner:
         logs.mkdir(parents=True, exist_ok=True)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PYTEST_", "TESTMON_", "COVERAGE_"))
-               and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONSTARTUP")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTEST_", "TESTMON_", "COVERAGE_"))
+            and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONSTARTUP")
+        }
         env["PYTHONPATH"] = str((self.tree / self.spec.pythonpath).resolve())
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # a stale .pyc must never run an old edit
         env["PYTHONHASHSEED"] = "0"
@@ -371,10 +381,21 @@ class Runner:
         junit = self.logs / f"{tag}.xml"
         junit.unlink(missing_ok=True)
         cmd = [
-            str(python), "-m", "pytest", "-c", str(self.config), "--rootdir", str(self.tree),
-            "-p", "no:randomly", "--continue-on-collection-errors",
-            "-q", f"--timeout={PER_TEST_TIMEOUT_S}", f"--junitxml={junit}",
-            *self.spec.pytest_args, *args,
+            str(python),
+            "-m",
+            "pytest",
+            "-c",
+            str(self.config),
+            "--rootdir",
+            str(self.tree),
+            "-p",
+            "no:randomly",
+            "--continue-on-collection-errors",
+            "-q",
+            f"--timeout={PER_TEST_TIMEOUT_S}",
+            f"--junitxml={junit}",
+            *self.spec.pytest_args,
+            *args,
         ]
         started = time.monotonic()
         with open(self.logs / f"{tag}.log", "w") as log:
@@ -387,15 +408,24 @@ class Runner:
         return RunResult(outcomes, errors, crashed, rc, seconds)
 
 
-def _run_limited(cmd: list[str], cwd: Path, env: dict[str, str], log: io.TextIOBase,
-                 timeout_s: float) -> int:
+def _run_limited(
+    cmd: list[str], cwd: Path, env: dict[str, str], log: io.TextIOBase, timeout_s: float
+) -> int:
     """The exit code, or -1 on a time-out (the whole process group is ended)."""
+
     def limit() -> None:
         os.setsid()
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, preexec_fn=limit)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=limit,
+    )
     try:
         return proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -472,6 +502,10 @@ class ProjectResult:
     baseline_seconds: dict[str, float]
     noop_selected: dict[str, int]
     edits: list[EditResult] = field(default_factory=list)
+    ripple: str = ""  # the pytest-ripple measured: commit and source digest
+    seed: int = 0
+    per_kind: int = 0
+    finished: str = ""
 
 
 class Checker:
@@ -481,6 +515,7 @@ class Checker:
         self.tools = list(tools)
         self.tree = working_tree(spec, version)
         self.pythons = {f: ensure_venv(version, f) for f in ("plain", *self.tools)}
+        self.ripple = ripple_version() if "ripple" in self.tools else ""  # as installed
         self.logs = WORK / "logs" / f"{spec.dirname}-py{version}"
         shutil.rmtree(self.logs, ignore_errors=True)
         self.runner = Runner(spec, self.tree, self.logs, timeout_s=600)
@@ -490,13 +525,16 @@ class Checker:
     def prepare(self) -> ProjectResult:
         pristine = self.runner.run(self.pythons["plain"], [], "pristine-full")
         if pristine.crashed or not pristine.outcomes:
-            raise SystemExit(f"{self.spec.name}: the pristine suite did not run "
-                             f"(see {self.logs / 'pristine-full.log'})")
+            raise SystemExit(
+                f"{self.spec.name}: the pristine suite did not run "
+                f"(see {self.logs / 'pristine-full.log'})"
+            )
         self.pristine = pristine
         self.runner.timeout_s = max(120.0, 20 * pristine.seconds)
         failing = sorted(k for k, v in pristine.outcomes.items() if v in ("failed", "error"))
-        result = ProjectResult(self.spec.name, self.version, len(pristine.outcomes), failing,
-                               {}, {})
+        result = ProjectResult(
+            self.spec.name, self.version, len(pristine.outcomes), failing, {}, {}
+        )
         for tool in self.tools:
             self._clear_data()
             base = self.runner.run(self.pythons[tool], ["--testmon"], f"baseline-{tool}")
@@ -517,9 +555,15 @@ class Checker:
             target.write_text(edit.apply(original), encoding="utf-8")
             full = self.runner.run(self.pythons["plain"], [], f"{index:03d}-full")
             changed, vanished = changed_tests(self.pristine, full)
-            result = EditResult(edit.kind, edit.path, edit.line, edit.what,
-                                [f"{k}: {a} -> {b}" for k, (a, b) in sorted(changed.items())],
-                                vanished, round(full.seconds, 2))
+            result = EditResult(
+                edit.kind,
+                edit.path,
+                edit.line,
+                edit.what,
+                [f"{k}: {a} -> {b}" for k, (a, b) in sorted(changed.items())],
+                vanished,
+                round(full.seconds, 2),
+            )
             for tool in self.tools:
                 self._restore_data(tool)
                 run = self.runner.run(self.pythons[tool], ["--testmon"], f"{index:03d}-{tool}")
@@ -573,9 +617,7 @@ def pristine_path(spec: ProjectSpec, rel: str) -> Path:
     return WORK / "pristine" / spec.dirname / rel
 
 
-def changed_tests(
-    pristine: RunResult, full: RunResult
-) -> tuple[dict[str, tuple[str, str]], int]:
+def changed_tests(pristine: RunResult, full: RunResult) -> tuple[dict[str, tuple[str, str]], int]:
     """Tests whose outcome the edit changed ({test: (before, after)}), and how many
     tests vanished without a collection error."""
     if full.crashed:
@@ -599,14 +641,26 @@ def changed_tests(
 
 # -- reporting --------------------------------------------------------------------------
 def edit_line(i: int, n: int, r: EditResult) -> str:
-    parts = [f"[{i}/{n}] {r.kind:<10} {r.path}:{r.line} {r.what}",
-             f"    changed {len(r.changed)}"]
+    parts = [f"[{i}/{n}] {r.kind:<10} {r.path}:{r.line} {r.what}", f"    changed {len(r.changed)}"]
     for tool, t in r.tools.items():
         flag = " (run broke: all counted as run)" if t.crashed else ""
         parts[-1] += f" | {tool}: selected {t.selected}, missed {len(t.missed)}{flag}"
     for tool, t in r.tools.items():
-        parts += [f"    MISSED by {tool}: {m}" for m in t.missed]
+        if t.missed:
+            parts.append(f"    MISSED by {tool}: {describe_missed(r, t.missed)}")
     return "\n".join(parts)
+
+
+SHOWN_MISSES = 3
+
+
+def describe_missed(r: EditResult, missed: Sequence[str]) -> str:
+    """``N tests (how their outcome changed): the first few``."""
+    after = {c.split(": ", 1)[0]: c.rsplit(" -> ", 1)[1] for c in r.changed}
+    kinds = sorted(set(after.get(m, "?") for m in missed))
+    shown = ", ".join(missed[:SHOWN_MISSES])
+    more = f" and {len(missed) - SHOWN_MISSES} more" if len(missed) > SHOWN_MISSES else ""
+    return f"{len(missed)} tests (now {' / '.join(kinds)}): {shown}{more}"
 
 
 def summary_rows(res: ProjectResult) -> list[dict[str, object]]:
@@ -616,19 +670,21 @@ def summary_rows(res: ProjectResult) -> list[dict[str, object]]:
         edits = [e for e in res.edits if tool in e.tools]
         shares = [e.tools[tool].selected / res.suite for e in edits]
         quiet = [e.tools[tool].selected for e in edits if e.kind in ("comment", "unused-def")]
-        rows.append({
-            "project": res.project,
-            "python": res.python,
-            "tool": tool,
-            "suite": res.suite,
-            "edits": len(edits),
-            "edits changing outcomes": sum(1 for e in edits if e.changed),
-            "missed": sum(len(e.tools[tool].missed) for e in edits),
-            "edits with a miss": sum(1 for e in edits if e.tools[tool].missed),
-            "mean share selected": f"{100 * sum(shares) / max(1, len(shares)):.1f}%",
-            "selected on comment/unused edits": sum(quiet),
-            "no-change run selected": res.noop_selected.get(tool, ""),
-        })
+        rows.append(
+            {
+                "project": res.project,
+                "python": res.python,
+                "tool": tool,
+                "suite": res.suite,
+                "edits": len(edits),
+                "edits changing outcomes": sum(1 for e in edits if e.changed),
+                "missed": sum(len(e.tools[tool].missed) for e in edits),
+                "edits with a miss": sum(1 for e in edits if e.tools[tool].missed),
+                "mean share selected": f"{100 * sum(shares) / max(1, len(shares)):.1f}%",
+                "selected on comment/unused edits": sum(quiet),
+                "no-change run selected": res.noop_selected.get(tool, ""),
+            }
+        )
     return rows
 
 
@@ -641,8 +697,17 @@ def markdown_table(rows: list[dict[str, object]]) -> str:
     return "\n".join(out)
 
 
-def results_path(spec: ProjectSpec, version: str) -> Path:
-    return WORK / "results" / f"{spec.dirname}-py{version}.json"
+def results_path(spec: ProjectSpec, version: str, tools: Sequence[str]) -> Path:
+    return WORK / "results" / f"{spec.dirname}-py{version}-{'+'.join(tools)}.json"
+
+
+def ripple_version() -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(WORK.parent.parent.parent), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+    )
+    return f"{proc.stdout.strip() or 'unknown'} (source {ripple_digest()})"
 
 
 def load_results() -> list[ProjectResult]:
@@ -657,52 +722,96 @@ def load_results() -> list[ProjectResult]:
     return out
 
 
+def newest_rows(results: Sequence[ProjectResult]) -> list[dict[str, object]]:
+    """Summary rows, one per project, interpreter and tool: the newest result."""
+    rows: dict[tuple[object, ...], tuple[str, dict[str, object]]] = {}
+    for res in results:
+        for row in summary_rows(res):
+            key = (row["project"], row["python"], row["tool"])
+            if key not in rows or rows[key][0] <= res.finished:
+                rows[key] = (res.finished, row)
+    return [row for _, row in sorted(rows.values(), key=lambda r: _row_key(r[1]))]
+
+
+def _row_key(row: dict[str, object]) -> tuple[str, ...]:
+    return (str(row["project"]), str(row["python"]), str(row["tool"]))
+
+
 def misses_report(results: Sequence[ProjectResult]) -> str:
+    """One line per edit and tool that missed tests."""
     lines = []
     for res in results:
         for e in res.edits:
-            for tool, t in e.tools.items():
-                for m in t.missed:
-                    lines.append(f"- {tool}, {res.project}, py{res.python}: {e.kind} "
-                                 f"{e.path}:{e.line} ({e.what}) missed `{m}`")
+            for tool, t in sorted(e.tools.items()):
+                if t.missed:
+                    lines.append(
+                        f"- {tool}, {res.project}, py{res.python}: {e.kind} "
+                        f"{e.path}:{e.line} ({e.what}) missed {describe_missed(e, t.missed)}"
+                    )
     return "\n".join(lines) or "(no missed tests)"
 
 
 # -- main -------------------------------------------------------------------------------
-def run_project(spec: ProjectSpec, version: str, tools: Sequence[str], per_kind: int,
-                seed: int) -> ProjectResult:
+def run_project(
+    spec: ProjectSpec, version: str, tools: Sequence[str], per_kind: int, seed: int
+) -> ProjectResult:
     started = time.monotonic()
     checker = Checker(spec, version, tools)
     result = checker.prepare()
+    result.ripple, result.seed, result.per_kind = checker.ripple, seed, per_kind
     edits = pick_edits(spec, checker.tree, per_kind, seed)
-    print(f"== {spec.requirement} on Python {version}: {result.suite} tests, "
-          f"{len(result.pristine_failing)} failing on the pristine tree, {len(edits)} edits; "
-          f"no-change run selected {result.noop_selected}", flush=True)
+    print(
+        f"== {spec.requirement} on Python {version}: {result.suite} tests, "
+        f"{len(result.pristine_failing)} failing on the pristine tree, {len(edits)} edits; "
+        f"no-change run selected {result.noop_selected}",
+        flush=True,
+    )
     for i, edit in enumerate(edits, 1):
         r = checker.check(edit, i)
         result.edits.append(r)
         print(edit_line(i, len(edits), r), flush=True)
-    path = results_path(spec, version)
+    result.finished = time.strftime("%Y-%m-%d %H:%M:%S")
+    path = results_path(spec, version, tools)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(result), indent=1))
-    print(f"   {spec.name} py{version} done in {time.monotonic() - started:.0f} s "
-          f"({path.relative_to(WORK.parent.parent.parent)})", flush=True)
+    print(
+        f"   {spec.name} py{version} done in {time.monotonic() - started:.0f} s "
+        f"({path.relative_to(WORK.parent.parent.parent)})",
+        flush=True,
+    )
     return result
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.mutation", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--project", action="append", choices=sorted(PROJECTS),
-                   help="a project to check (repeatable; default: all)")
-    p.add_argument("--python", action="append", choices=PYTHONS,
-                   help="interpreter version (repeatable; default: all)")
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.mutation",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--project",
+        action="append",
+        choices=sorted(PROJECTS),
+        help="a project to check (repeatable; default: all but more-itertools)",
+    )
+    p.add_argument(
+        "--python",
+        action="append",
+        choices=PYTHONS,
+        help="interpreter version (repeatable; default: all)",
+    )
     p.add_argument("--tool", choices=("ripple", "testmon", "both"), default="ripple")
-    p.add_argument("--max-edits", type=int, default=5, metavar="N",
-                   help="edits of each kind per project (default 5)")
+    p.add_argument(
+        "--max-edits",
+        type=int,
+        default=5,
+        metavar="N",
+        help="edits of each kind per project (default 5)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--summary", action="store_true",
-                   help="print the tables of the stored results and exit")
+    p.add_argument(
+        "--summary", action="store_true", help="print the tables of the stored results and exit"
+    )
     return p.parse_args(argv)
 
 
@@ -714,11 +823,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         tools = TOOLS if args.tool == "both" else (args.tool,)
         results = [
             run_project(PROJECTS[name], version, tools, args.max_edits, args.seed)
-            for name in args.project or sorted(PROJECTS)
+            for name in args.project or sorted(n for n, p in PROJECTS.items() if p.default)
             for version in args.python or PYTHONS
         ]
     print()
-    print(markdown_table([row for res in results for row in summary_rows(res)]))
+    print(markdown_table(newest_rows(results)))
     print()
     print(misses_report(results))
     ours = (e.tools.get("ripple") for r in results for e in r.edits)
