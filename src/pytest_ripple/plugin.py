@@ -788,6 +788,7 @@ class RipplePlugin:
                 f"testmon: could not write {store.path} ({exc}); "
                 "the tests of this run stay selected"
             )
+            store.close()
             self.store = None
 
     def _report_late(self, line: str) -> None:

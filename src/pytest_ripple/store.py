@@ -10,13 +10,14 @@ import json
 import re
 import sqlite3
 import sys
+import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from pytest_ripple.fingerprint import Fingerprint
-from pytest_ripple.sqlitedb import SqliteDb
+from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
 # History: 1 = first release (pytest-ripple 0.1).
 SCHEMA_VERSION = 1
@@ -99,6 +100,13 @@ _UNAVAILABLE_CODES = frozenset({3, 5, 6, 7, 8, 10, 13, 14})
 _UNAVAILABLE_TEXTS = ("unable to open", "disk I/O error", "disk is full", "readonly", "locked")
 
 
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (5, 6)  # BUSY, LOCKED
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _is_unavailable(exc: sqlite3.DatabaseError) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
     if isinstance(code, int):
@@ -163,7 +171,23 @@ class Store:
 
     # -- opening ---------------------------------------------------------------
     def open(self) -> None:
-        """Open or create; raise DataFileError when the file is damaged or foreign."""
+        """Open or create; raise DataFileError when the file is damaged or foreign.
+        Another process creating the file (or switching it to WAL) holds a lock that
+        SQLite's busy handler does not wait for: retry for a while before giving up."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._open()
+                return
+            except DataFileUnavailable as exc:
+                cause = exc.__cause__
+                busy = isinstance(cause, sqlite3.DatabaseError) and _is_busy(cause)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                self.db.close()
+                time.sleep(0.05)
+
+    def _open(self) -> None:
         try:
             tables = {
                 r[0] for r in self.db.all("SELECT name FROM sqlite_master WHERE type='table'")
