@@ -672,7 +672,13 @@ class TestImportTimeEdits:
         }
         record(project, files, "test_lookup", "test_unrelated")
         project.edit("pkg/registry.py", "REGISTRY[fn.__name__] = fn", "REGISTRY['x'] = fn")
-        check(project.run("--testmon"), must=["test_lookup"], failed=["test_lookup"])
+        # register ran at import: the state it built may be read by any test
+        check(
+            project.run("--testmon"),
+            must=["test_lookup"],
+            may=["test_unrelated"],
+            failed=["test_lookup"],
+        )
 
     def test_default_argument_from_a_constant(self, project: Project) -> None:
         record(
@@ -737,7 +743,13 @@ class TestImportTimeEdits:
             "test_unrelated",
         )
         project.edit("pkg/defaults.py", "return [1, 2]", "return [1, 2, 3]")
-        check(project.run("--testmon"), must=["test_count"], failed=["test_count"])
+        # default_items ran at import: what it built may be read by any test
+        check(
+            project.run("--testmon"),
+            must=["test_count"],
+            may=["test_unrelated"],
+            failed=["test_count"],
+        )
 
     def test_new_function_shadows_an_import(self, project: Project) -> None:
         record(
@@ -1119,6 +1131,176 @@ class TestImportTimeEdits:
         record(project, self.PRECISION, "test_f", "test_g")
         project.edit("pkg/m.py", "SPARE = 1", "SPARE = 2")
         assert project.run("--testmon").ran == []
+
+
+class TestImportTimeCalls:
+    """Functions that run while a module is imported (a registry filled at import, a
+    decorator, parametrize data built through helpers) change state that tests read
+    without running those functions; and an import that now fails must show in every
+    test file that imports the module, including files none of whose tests is
+    affected (pytest-testmon 2.2.0 and name rules alone miss both)."""
+
+    REGISTRY: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": """
+            from pkg import sigs
+
+            sigs.create_registry()
+        """,
+        "pkg/sigs.py": """
+            registry = {}
+
+            def count(x):
+                return x + 1
+
+            def expand(x):
+                return count(x)
+
+            def create_registry():
+                registry["a"] = expand(1)
+
+            def lookup(key):
+                return registry[key]
+        """,
+        "pkg/other.py": """
+            def other():
+                return 1
+        """,
+        "tests/test_sigs.py": """
+            import pkg
+            from pkg.sigs import lookup
+
+            def test_lookup():
+                assert lookup("a") == 2
+        """,
+        "tests/test_other.py": """
+            import pkg
+            from pkg.other import other
+
+            def test_other():
+                assert other() == 1
+        """,
+    }
+
+    @pytest.mark.parametrize("importer", ["test-files", "conftest"])
+    def test_function_run_at_import_fills_a_registry(self, project: Project, importer: str) -> None:
+        """toolz: ``create_signature_registry()`` runs at import and calls helpers; a
+        test reads the registry but never runs them. Also when the root conftest.py
+        does the first import (before any test file is collected)."""
+        files = dict(self.REGISTRY)
+        if importer == "conftest":
+            files["conftest.py"] = "import pkg\n"
+        record(project, files, "test_lookup", "test_other")
+        project.edit("pkg/sigs.py", "return x + 1", "return x + 2")
+        # every test may see state built at import: all run, test_lookup fails
+        assert "count changed, and pkg/sigs.py::count runs at import time" in (
+            project.run("--testmon", "--collect-only", "-v").out
+        )
+        run = project.run("--testmon")
+        check(run, must=["test_lookup"], may=["test_other"], failed=["test_lookup"])
+        project.edit("pkg/sigs.py", "return x + 2", "return x + 1")
+        check(project.run("--testmon"), must=["test_lookup"], may=["test_other"])
+        # a function that does not run at import keeps function-level precision
+        project.edit("pkg/other.py", "return 1", "return 0 + 1")
+        check(project.run("--testmon"), must=["test_other"])
+
+    def test_parametrize_data_built_through_helpers(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/data.py": """
+                    def raw():
+                        return [1, 2]
+
+                    def build():
+                        return [v for v in raw()]
+                """,
+                "tests/test_p.py": """
+                    import pytest
+                    from pkg.data import build
+
+                    CASES = build()
+
+                    @pytest.mark.parametrize("x", CASES)
+                    def test_p(x):
+                        assert x > 0
+                """,
+                "tests/test_q.py": """
+                    def test_q():
+                        assert True
+                """,
+            },
+            "test_p[1]",
+            "test_p[2]",
+            "test_q",
+        )
+        project.edit("pkg/data.py", "return [1, 2]", "return [1, -2]")
+        run = project.run("--testmon")
+        check(run, must=["test_p[1]", "test_p[-2]"], may=["test_q"], failed=["test_p[-2]"])
+
+    IMPORT_ERROR: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": """
+            from pkg.core import LIMIT
+
+            CHECK = LIMIT.bit_length()
+        """,
+        "pkg/core.py": """
+            LIMIT = 3
+
+            def f():
+                return 1
+
+            def g():
+                return 2
+        """,
+        "tests/test_f.py": """
+            import pkg
+            from pkg.core import f
+
+            def test_f():
+                assert f() == 1
+        """,
+        "tests/test_g.py": """
+            import pkg
+            from pkg.core import g
+
+            def test_g():
+                assert g() == 2
+        """,
+    }
+
+    def test_import_error_shows_in_every_test_file(self, project: Project) -> None:
+        """No test reads LIMIT or CHECK, so no test is affected by name; but importing
+        pkg now raises, and every test file imports pkg: each must report it."""
+        record(project, self.IMPORT_ERROR, "test_f", "test_g")
+        project.edit("pkg/core.py", "LIMIT = 3", 'LIMIT = "3"')
+        run = project.run("--testmon")
+        assert run.ret != 0, run.out
+        for test_file in ("tests/test_f.py", "tests/test_g.py"):
+            assert f"ERROR {test_file}" in run.out, run.out
+        project.edit("pkg/core.py", 'LIMIT = "3"', "LIMIT = 4")
+        run = project.run("--testmon")
+        assert run.ret == 0, run.out
+        check(run, must=[])
+
+    def test_only_import_time_edits_import_every_test_file(self, project: Project) -> None:
+        """A body-only change of a function that does not run at import leaves the
+        test files of unaffected tests unimported; an import-time change imports them
+        all (and runs none of their tests when the import works)."""
+        files = dict(self.IMPORT_ERROR)
+        files["tests/test_g.py"] = (
+            textwrap.dedent(files["tests/test_g.py"])
+            + 'with open("imported.log", "a") as log:\n    log.write("test_g.py\\n")\n'
+        )
+        record(project, files, "test_f", "test_g")
+        log = project.path / "imported.log"
+        log.unlink()
+        project.edit("pkg/core.py", "return 1", "return 0 + 1")
+        check(project.run("--testmon"), must=["test_f"])
+        assert not log.exists()
+        project.edit("pkg/core.py", "LIMIT = 3", "LIMIT = 4")
+        check(project.run("--testmon"), must=[])
+        assert log.read_text() == "test_g.py\n"
 
 
 # --------------------------------------------------------------------------------------
@@ -1586,7 +1768,8 @@ class TestFixturesAndConfiguration:
         check(
             project.run("--testmon"),
             must=["test_case[4]"],
-            may=["test_case[1]", "test_case[2]"],
+            # make_cases ran at collection: every test can see what it built
+            may=["test_case[1]", "test_case[2]", "test_unrelated"],
             failed=["test_case[4]"],
         )
 

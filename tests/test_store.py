@@ -156,7 +156,7 @@ def test_a_foreign_sqlite_file_is_a_data_file_error(tmp_path: Path, schema: str)
     assert "depset" not in tables
 
 
-TABLES = ["meta", "env", "file", "dep", "depset", "import_read", "test"]
+TABLES = ["meta", "env", "file", "dep", "depset", "import_read", "import_run", "test"]
 
 
 @pytest.mark.parametrize("table", TABLES)

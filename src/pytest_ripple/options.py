@@ -107,9 +107,7 @@ class Settings:
         return "record only"
 
 
-def resolve(config: pytest.Config) -> Settings | None:
-    """None when the plugin is off; UsageError when options contradict each other."""
-    opt = config.option
+def _is_on(opt: object) -> bool:
     on = (
         any(
             getattr(opt, name, False)
@@ -123,7 +121,23 @@ def resolve(config: pytest.Config) -> Settings | None:
         )
         or getattr(opt, "testmon_env", None) is not None
     )
-    if getattr(opt, "no_testmon", False) or not on:
+    return on and not getattr(opt, "no_testmon", False)
+
+
+def will_record(opt: object) -> bool:
+    """From the options parsed early (before conftest.py files are imported): whether
+    this run may record, so tracking must start now."""
+    return (
+        _is_on(opt)
+        and not getattr(opt, "testmon_nocollect", False)
+        and not getattr(opt, "collectonly", False)
+    )
+
+
+def resolve(config: pytest.Config) -> Settings | None:
+    """None when the plugin is off; UsageError when options contradict each other."""
+    opt = config.option
+    if not _is_on(opt):
         return None
     if opt.testmon_nocache and opt.testmon_nocollect:
         raise pytest.UsageError(

@@ -22,8 +22,8 @@ import pytest
 
 from pytest_ripple import environment, selection
 from pytest_ripple.changes import PACKAGE, Changes, FileState, detect, trusted_mtime
-from pytest_ripple.fingerprint import CLASS, MODULE, READ
-from pytest_ripple.options import Settings, add_options, resolve
+from pytest_ripple.fingerprint import CLASS, MODULE, READ, WHOLE
+from pytest_ripple.options import Settings, add_options, resolve, will_record
 from pytest_ripple.recorder import Recorder, Resolver, Trace
 from pytest_ripple.store import (
     FAILED,
@@ -35,11 +35,12 @@ from pytest_ripple.store import (
     Store,
     TestResult,
 )
-from pytest_ripple.tracer import choose_tracer
+from pytest_ripple.tracer import Tracer, choose_tracer
 from pytest_ripple.watcher import ReadWatcher
 
 PLUGIN_NAME = "ripple-session"
 _trace_key = pytest.StashKey[Trace]()
+_early_key = pytest.StashKey[tuple[Tracer, str]]()
 ALWAYS_MARKER = "testmon_always"
 DEPENDS_MARKER = "testmon_depends"
 # Write finished tests at least this often, so an interrupted run keeps them.
@@ -67,10 +68,25 @@ def _testmon_installed(pluginmanager: pytest.PytestPluginManager) -> bool:
     return True
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Start tracking before the first conftest.py is imported. Code that runs at
+    import time (filling a registry, a cache, parametrize data) runs once per process:
+    it is seen now or never."""
+    if will_record(early_config.known_args_namespace):
+        tracer, reason = choose_tracer()
+        tracer.arm()
+        tracer.push()
+        early_config.stash[_early_key] = (tracer, reason)
+        # also when configuration fails or never happens (pytester's parseconfig)
+        early_config.add_cleanup(lambda: _drop_early_tracer(early_config))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     settings = resolve(config)
     if settings is None:
+        _drop_early_tracer(config)
         return
     config.addinivalue_line(
         "markers",
@@ -91,6 +107,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if isinstance(plugin, RipplePlugin):
         plugin.close()
         config.pluginmanager.unregister(plugin, PLUGIN_NAME)
+    _drop_early_tracer(config)
+
+
+def _drop_early_tracer(config: pytest.Config) -> None:
+    early = config.stash.get(_early_key, None)
+    if early is not None:
+        del config.stash[_early_key]
+        early[0].close()
 
 
 class _KnownTest(pytest.Item):
@@ -139,9 +163,19 @@ class RipplePlugin:
         self.recorder: Recorder | None = None
         self.engine = ""
         self.engine_reason = ""
+        # the import context: from the first conftest.py to the end of collection
+        self._importing = False
+        self.import_run: set[tuple[str, str]] = set()
         if settings.record and not self.is_controller:
-            tracer, self.engine_reason = choose_tracer()
-            tracer.arm()  # before collection imports the project
+            early = config.stash.get(_early_key, None)
+            if early is not None:
+                del config.stash[_early_key]
+                tracer, self.engine_reason = early
+            else:
+                tracer, self.engine_reason = choose_tracer()
+                tracer.arm()  # before collection imports the project
+                tracer.push()
+            self._importing = True
             self.engine = tracer.name
             ignore = set()
             data_rel = self._rel(settings.datafile)
@@ -163,6 +197,7 @@ class RipplePlugin:
         self._results: list[TestResult] = []
         self._last_flush = time.monotonic()
         self._plan_written = False
+        self._import_run_saved: set[tuple[str, str]] = set()
         self._drop: set[str] = set()
         self._plan_file: str | None = None
         self._conftest_cache: dict[str, list[str]] = {}
@@ -305,6 +340,8 @@ class RipplePlugin:
             by_file = plan.test_files()
             changed_paths = set(changes.changed)
             for path, nodeids in by_file.items():
+                if plan.import_changed is not None:
+                    break  # import every test file: an import error must show
                 if path in changed_paths or path not in files:
                     continue
                 if all(n in self.deselect for n in nodeids) and self._knows_every_test(
@@ -449,6 +486,20 @@ class RipplePlugin:
         if self.known_conftests is None:
             return []
         return [c for c in self._conftests_above(rel_file) if c not in self.known_conftests]
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._end_import_context()
+
+    def _end_import_context(self) -> None:
+        """What ran while conftest files and test modules were imported and tests
+        collected: the functions among it are import-time code of the project."""
+        if not self._importing or self.recorder is None:
+            return
+        self._importing = False
+        codes, _ = self.recorder.tracer.pop()
+        for path, block in self.resolver.resolve(codes):
+            if block not in (MODULE, READ, WHOLE) and ":" not in path:
+                self.import_run.add((path, block))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(
@@ -629,6 +680,7 @@ class RipplePlugin:
         self._import_reads.update(tuple(pair) for pair in output.get("ripple_import_reads", []))
         self._worker_modules.update(output.get("ripple_modules", []))
         self._collected.update(output.get("ripple_collected", []))
+        self.import_run.update(tuple(pair) for pair in output.get("ripple_import_run", []))
 
     # -- recording (main process) ----------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -774,13 +826,23 @@ class RipplePlugin:
         if self.recorder is not None:
             self._import_reads |= self.recorder.watcher.import_reads
             self.recorder.watcher.import_reads.clear()
-        if self._plan_written and not results and not self._import_reads:
+        if (
+            self._plan_written
+            and not results
+            and not self._import_reads
+            and self.import_run <= self._import_run_saved
+        ):
             return
         try:
             with store.db.transaction():
                 if not self._plan_written:
                     self._write_plan(store)
                 self._save_states(store, results)
+                new_run = self.import_run - self._import_run_saved
+                if new_run:
+                    replace = self.settings.fresh and not self._import_run_saved
+                    store.save_import_run(new_run, replace=replace)
+                    self._import_run_saved |= new_run
                 store.save_tests(self.env_id, results)
         except Exception as exc:
             self.messages.append(f"testmon: could not write {store.path} ({exc})")
@@ -807,6 +869,7 @@ class RipplePlugin:
                 out["ripple_import_reads"] = sorted(self.recorder.watcher.import_reads)
                 out["ripple_modules"] = sorted(self._loaded_modules())
                 out["ripple_collected"] = sorted(self._collected)
+                out["ripple_import_run"] = sorted(self.import_run)
         if (
             exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
             and self.settings.select
@@ -815,6 +878,7 @@ class RipplePlugin:
             session.exitstatus = pytest.ExitCode.OK
 
     def close(self) -> None:
+        self._end_import_context()
         if self.recorder is not None:
             self.recorder.close()
             self.recorder = None

@@ -77,6 +77,9 @@ class Plan:
     affected: dict[str, str]  # nodeid -> why, for tests known in this environment
     changes: Changes
     pending: list[tuple[int, str, str]] = field(default_factory=list)  # to write
+    # why importing a module may now fail or bind other values: every test file must
+    # be imported (its import error is the user's signal), none stands in unimported
+    import_changed: str | None = None
     _by_file: dict[str, list[str]] | None = None
 
     def test_files(self) -> dict[str, list[str]]:
@@ -126,8 +129,20 @@ class _Impact:
         # ``tests/sub/``) whose code can read them: a conftest's globals and fixtures
         # reach nothing outside its directory unless a module imports the conftest
         self.under: dict[str, set[str]] = {}
+        self.import_run: dict[str, set[str]] = {}  # file -> functions run at import time
+        self.at_import: dict[tuple[str, str], str] = {}  # affected ones among them -> why
+        self.import_changed: str | None = None
+
+    def _ran_at_import(self, path: str, block: str | None, why: str) -> None:
+        run = self.import_run.get(path)
+        if not run:
+            return
+        for name in run:
+            if block is None or name == block or name.startswith(block + "#"):
+                self.at_import.setdefault((path, name), why)
 
     def hit(self, path: str, block: str, why: str) -> None:
+        self._ran_at_import(path, block, why)
         row = self.files.get(path)
         if row is None:
             return
@@ -141,6 +156,7 @@ class _Impact:
                 self.dep_why.setdefault(dep, why)
 
     def hit_file(self, path: str, why: str) -> None:
+        self._ran_at_import(path, None, why)
         row = self.files.get(path)
         if row is not None:
             for dep in self.deps.get(row.id, {}).values():
@@ -222,7 +238,24 @@ def _file_change(
         # read while `module` was imported: its import-time code now binds other values
         mrow = imp.files.get(module)
         mfp = mrow.fingerprint() if mrow is not None else None
-        imp.whole_module(module, mfp, mfp, f"{path} changed (read when {module} is imported)")
+        mwhy = f"{path} changed (read when {module} is imported)"
+        imp.whole_module(module, mfp, mfp, mwhy)
+        imp.import_changed = imp.import_changed or mwhy
+    if (
+        not is_conftest
+        and path not in imp.test_files
+        and (
+            ch.whole
+            or old is None
+            or new is None
+            or ch.bindings
+            or ch.effects
+            or MODULE in ch.blocks
+        )
+    ):
+        # a module's import-time code changed: importing it (and every module that
+        # imports it) may now fail, which only importing the test files can show
+        imp.import_changed = imp.import_changed or f"{path}: import-time code changed"
     if ch.whole or old is None or new is None:
         imp.whole_module(path, old, new, why)
         imp.hit(path, WHOLE, why)
@@ -350,6 +383,7 @@ def compute(
         ids = [r.id for r, _, _ in changes.changed.values()] + [r.id for r in pkg_rows]
         imp = _Impact(files)
         imp.test_files = {test_path(nodeid) for nodeid in known}
+        imp.import_run = store.import_run()
         imp.readers = store.import_readers(changes.changed)
         ids += [files[m].id for ms in imp.readers.values() for m in ms if m in files]
         imp.deps = store.deps_of_files(ids)
@@ -370,6 +404,21 @@ def compute(
             all_ids = [r.id for r in files.values()]
             imp.deps = store.deps_of_files(all_ids)
             _propagate(imp)
+        for (path, block), why in sorted(imp.at_import.items()):
+            # state built at import by an affected function (a registry, a cache,
+            # parametrize data) is read by tests that never ran it: every test that
+            # can see that state, and every test file must be imported again
+            at_why = f"{why}, and {path}::{block} runs at import time"
+            if path in imp.test_files:
+                imp.scopes.setdefault(path, at_why)
+            elif conftest_dir(path) is not None:
+                imp.scope_rule(path, at_why)
+            else:
+                imp.scopes.setdefault("", at_why)
+                imp.import_changed = imp.import_changed or at_why
+        plan.import_changed = imp.import_changed
+        if pkg_rows:
+            plan.import_changed = plan.import_changed or "installed packages changed"
         if imp.dep_why:
             hits: dict[int, str] = {}
             for depset_id, dep_ids in store.depsets():
@@ -397,6 +446,7 @@ def compute(
         for env, nodeid in store.all_tests():
             marks.setdefault((env, nodeid), everything)
     if env_everything:
+        plan.import_changed = plan.import_changed or env_everything
         for nodeid in known:
             marks.setdefault((env_id, nodeid), env_everything)
 

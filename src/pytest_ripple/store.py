@@ -20,7 +20,7 @@ from pytest_ripple.fingerprint import Fingerprint
 from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
 # History: 1 = first release (pytest-ripple 0.1).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP = "pytest-ripple"
 
 SCHEMA = """
@@ -67,6 +67,15 @@ CREATE TABLE IF NOT EXISTS import_read (
     file TEXT NOT NULL,
     module TEXT NOT NULL,
     PRIMARY KEY (file, module)
+) WITHOUT ROWID;
+
+-- functions that ran while modules were imported or tests collected: (file, block).
+-- A change to one changes state that tests read without running it (a registry, a
+-- cache, parametrize data)
+CREATE TABLE IF NOT EXISTS import_run (
+    file TEXT NOT NULL,
+    block TEXT NOT NULL,
+    PRIMARY KEY (file, block)
 ) WITHOUT ROWID;
 
 -- the last result of each test in each environment
@@ -193,10 +202,22 @@ class Store:
                 r[0] for r in self.db.all("SELECT name FROM sqlite_master WHERE type='table'")
             }
             if not tables:
-                # executescript commits on its own; IF NOT EXISTS makes a race harmless
-                self.db.con.executescript(SCHEMA)
-                with self.db.transaction():
-                    self._set_meta()
+                # tables and meta in one transaction: a run starting at the same time
+                # never sees tables without meta (a foreign file, to be rebuilt);
+                # IF NOT EXISTS / OR REPLACE make the second creator's script harmless
+                con = self.db.con
+                try:
+                    con.executescript(
+                        "BEGIN IMMEDIATE;\n"
+                        + SCHEMA
+                        + "INSERT OR REPLACE INTO meta (key, value) VALUES "
+                        + f"('app', '{APP}'), ('schema_version', '{SCHEMA_VERSION}');\n"
+                        + "COMMIT;\n"
+                    )
+                except sqlite3.Error:
+                    if con.in_transaction:
+                        con.execute("ROLLBACK")
+                    raise
                 return
             if "meta" not in tables:
                 raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
@@ -219,12 +240,6 @@ class Store:
             if _is_unavailable(exc):
                 raise DataFileUnavailable(str(exc)) from exc
             raise DataFileError(f"it is damaged ({exc})") from exc
-
-    def _set_meta(self) -> None:
-        self.db.many(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-            [("app", APP), ("schema_version", str(SCHEMA_VERSION))],
-        )
 
     def close(self) -> None:
         self.db.close()
@@ -389,6 +404,21 @@ class Store:
             "INSERT OR IGNORE INTO import_read (file, module) VALUES (?, ?)",
             [tuple(p) for p in pairs],
         )
+
+    def save_import_run(self, pairs: Iterable[tuple[str, str]], *, replace: bool) -> None:
+        if replace:
+            self.db.con.execute("DELETE FROM import_run")
+        self.db.many(
+            "INSERT OR IGNORE INTO import_run (file, block) VALUES (?, ?)",
+            [tuple(p) for p in pairs],
+        )
+
+    def import_run(self) -> dict[str, set[str]]:
+        """{file: its functions that ran at import or collection time}."""
+        out: dict[str, set[str]] = {}
+        for file, block in self.db.all("SELECT file, block FROM import_run"):
+            out.setdefault(file, set()).add(block)
+        return out
 
     def import_readers(self, paths: Iterable[str]) -> dict[str, set[str]]:
         """{data file: modules whose import read it} for these files."""
