@@ -1086,20 +1086,22 @@ class TestPlugins:
 
 
 class TestOtherEnvironments:
-    def test_pytest_asyncio_and_pytest_randomly(
+    def test_pytest_asyncio_randomly_and_sugar(
         self,
         project: Project,
         shell: Shell,
         tmp_path_factory: pytest.TempPathFactory,
     ) -> None:
-        """In a venv with pytest-asyncio and pytest-randomly (random order, a new seed
-        each run): async tests and async fixtures are selected by the coroutines they
-        ran, also code run in a worker thread by asyncio.to_thread."""
+        """In a venv with pytest-asyncio, pytest-randomly (random order, a new seed
+        each run) and pytest-sugar (its own terminal reporter): async tests and async
+        fixtures are selected by the coroutines they ran, also code run in a worker
+        thread by asyncio.to_thread."""
         python = make_venv(
             tmp_path_factory.mktemp("venv") / "aio",
             "pytest",
             "pytest-asyncio",
             "pytest-randomly",
+            "pytest-sugar",
             "-e",
             str(ROOT),
         )
@@ -1151,6 +1153,8 @@ class TestOtherEnvironments:
             cmd = [str(python), "-m", "pytest", "-p", "ran_log", "--testmon"]
             result = shell.run([*cmd, f"--randomly-seed={seed}"])
             assert f"--randomly-seed={seed}" in result.out
+            assert "sugar-" in result.out  # its reporter is the one in use
+            assert "testmon: " in result.out  # our header line, under it
             result.assert_clean()
             return result
 

@@ -568,13 +568,35 @@ class RipplePlugin:
     # -- tracking --------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
-        if self.recorder is None:
+        if self.recorder is None or not self._generates_with_project_code(metafunc):
             return (yield)
         self.recorder.push()
         try:
             return (yield)
         finally:
             self.generate_traces[metafunc.definition.nodeid].merge(self.recorder.pop())
+
+    def _generates_with_project_code(self, metafunc: pytest.Metafunc) -> bool:
+        """Whether generating this function's tests may run project code: a
+        parametrize mark (its ids= callables), a parametrized fixture, or a
+        pytest_generate_tests of the project. Most test functions have none, and a
+        context per function costs a re-arm of the tracer."""
+        if metafunc.definition.get_closest_marker("parametrize") is not None:
+            return True
+        if getattr(metafunc.module, "pytest_generate_tests", None) is not None:
+            return True
+        if getattr(metafunc.cls, "pytest_generate_tests", None) is not None:
+            return True
+        fixturedefs = getattr(metafunc, "_arg2fixturedefs", None)
+        if not isinstance(fixturedefs, dict):
+            return True  # another pytest: cannot tell, so track
+        if any(getattr(d, "params", None) is not None for ds in fixturedefs.values() for d in ds):
+            return True
+        for impl in self.config.pluginmanager.hook.pytest_generate_tests.get_hookimpls():
+            filename = getattr(impl.plugin, "__file__", None)
+            if isinstance(filename, str) and self.resolver.relative(filename) is not None:
+                return True
+        return False
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -27,6 +27,7 @@ class Resolver:
         self._root = os.path.normcase(str(rootdir.resolve())).rstrip(os.sep) + os.sep
         self._files: dict[str, FileState | None] = {}  # co_filename -> state
         self._codes: dict[tuple[str, int, str], Dep | None] = {}
+        self._by_id: dict[int, tuple[CodeType, Dep | None]] = {}
         self.states: dict[str, FileState] = {}  # rel path -> state read this run
         self._packages: dict[str, str | None] = {}  # co_filename -> "pkg:<top-level>"
 
@@ -54,24 +55,32 @@ class Resolver:
 
     def resolve(self, codes: Iterable[CodeType]) -> set[Dep]:
         out: set[Dep] = set()
-        cache = self._codes
+        # by identity: every test runs pytest's own ~200 code objects again, and a
+        # code object's hash is not cached; the entry keeps the code alive, so its
+        # id is never reused for another
+        by_id = self._by_id
         for code in codes:
-            key = (code.co_filename, code.co_firstlineno, code.co_name)
-            if key in cache:
-                dep = cache[key]
-            else:
-                state = self._file(code.co_filename)
-                dep = None
-                if state is not None and state.fp is not None:
-                    dep = (state.path, state.fp.block_at(code.co_firstlineno, code.co_name))
-                cache[key] = dep
-            if dep is not None:
-                out.add(dep)
-            else:
-                pkg = self._package(code.co_filename)
-                if pkg is not None:
-                    out.add((pkg, READ))
+            entry = by_id.get(id(code))
+            if entry is None or entry[0] is not code:
+                entry = by_id[id(code)] = (code, self._resolve_one(code))
+            if entry[1] is not None:
+                out.add(entry[1])
         return out
+
+    def _resolve_one(self, code: CodeType) -> Dep | None:
+        key = (code.co_filename, code.co_firstlineno, code.co_name)
+        if key in self._codes:
+            dep = self._codes[key]
+        else:
+            state = self._file(code.co_filename)
+            dep = None
+            if state is not None and state.fp is not None:
+                dep = (state.path, state.fp.block_at(code.co_firstlineno, code.co_name))
+            self._codes[key] = dep
+        if dep is not None:
+            return dep
+        pkg = self._package(code.co_filename)
+        return (pkg, READ) if pkg is not None else None
 
     def _package(self, filename: str) -> str | None:
         """``pkg:<top-level name>`` for code installed in a site-packages directory:

@@ -52,7 +52,8 @@ class SysMonTracer:
             mon.use_tool_id(self.tool_id, TOOL_NAME)
             mon.register_callback(self.tool_id, mon.events.PY_START, self._callback)
             self._registered = True
-        mon.set_events(self.tool_id, mon.events.PY_START)
+        if mon.get_events(self.tool_id) != mon.events.PY_START:
+            mon.set_events(self.tool_id, mon.events.PY_START)
 
     def _still_ours(self) -> bool:
         mon = self._mon
@@ -84,9 +85,9 @@ class SysMonTracer:
             self._codes.update(self._saved.pop())
             # code the inner context ran is disabled: it must report again to the outer
             self._mon.restart_events()
-        elif intact:
-            # between tests pytest's own machinery runs: nothing to record
-            self._mon.set_events(self.tool_id, 0)
+        # Events stay on between tests: what pytest runs there reports once and is
+        # dropped at the next push. Every set_events() re-instruments all code that
+        # runs next, which costs more than those few reports.
         return codes, intact
 
     def arm(self) -> None:
