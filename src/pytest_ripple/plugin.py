@@ -130,11 +130,22 @@ class _KnownTest(pytest.Item):
 
 class _KnownModule(pytest.File):
     known: Sequence[str] = ()
+    tracer: Tracer | None = None
 
     def collect(self) -> Iterable[pytest.Item]:
-        for nodeid in self.known:
-            name = nodeid.split("::", 1)[1] if "::" in nodeid else nodeid
-            yield _KnownTest.from_parent(self, name=name, nodeid=nodeid)
+        # no project code runs here: on the sys.settrace engine, tracing pytest's
+        # item construction would double the cost of a run that changed nothing
+        items = []
+        if self.tracer is not None:
+            self.tracer.suspend()
+        try:
+            for nodeid in self.known:
+                name = nodeid.split("::", 1)[1] if "::" in nodeid else nodeid
+                items.append(_KnownTest.from_parent(self, name=name, nodeid=nodeid))
+        finally:
+            if self.tracer is not None:
+                self.tracer.resume()
+        return items
 
 
 class RipplePlugin:
@@ -514,6 +525,7 @@ class RipplePlugin:
             return None
         module = _KnownModule.from_parent(parent, path=module_path)
         module.known = self._known_in_file.get(rel, [])
+        module.tracer = self.recorder.tracer if self.recorder is not None else None
         return module
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -90,6 +90,12 @@ class SysMonTracer:
         # runs next, which costs more than those few reports.
         return codes, intact
 
+    def suspend(self) -> None:
+        """Nothing to gain: each code object reports once per context anyway."""
+
+    def resume(self) -> None:
+        pass
+
     def arm(self) -> None:
         """sys.monitoring sees every thread: nothing to prepare."""
 
