@@ -74,10 +74,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     import time (filling a registry, a cache, parametrize data) runs once per process:
     it is seen now or never."""
     if will_record(early_config.known_args_namespace):
-        tracer, reason = choose_tracer()
-        tracer.arm()
-        tracer.push()
-        early_config.stash[_early_key] = (tracer, reason)
+        early_config.stash[_early_key] = _start_tracer()
         # also when configuration fails or never happens (pytester's parseconfig)
         early_config.add_cleanup(lambda: _drop_early_tracer(early_config))
 
@@ -110,10 +107,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     _drop_early_tracer(config)
 
 
-def _drop_early_tracer(config: pytest.Config) -> None:
+def _start_tracer() -> tuple[Tracer, str]:
+    """The engine, ready for threads and recording the import context."""
+    tracer, reason = choose_tracer()
+    tracer.arm()
+    tracer.push()
+    return tracer, reason
+
+
+def _take_early_tracer(config: pytest.Config) -> tuple[Tracer, str] | None:
     early = config.stash.get(_early_key, None)
     if early is not None:
         del config.stash[_early_key]
+    return early
+
+
+def _drop_early_tracer(config: pytest.Config) -> None:
+    early = _take_early_tracer(config)
+    if early is not None:
         early[0].close()
 
 
@@ -178,14 +189,7 @@ class RipplePlugin:
         self._importing = False
         self.import_run: set[tuple[str, str]] = set()
         if settings.record and not self.is_controller:
-            early = config.stash.get(_early_key, None)
-            if early is not None:
-                del config.stash[_early_key]
-                tracer, self.engine_reason = early
-            else:
-                tracer, self.engine_reason = choose_tracer()
-                tracer.arm()  # before collection imports the project
-                tracer.push()
+            tracer, self.engine_reason = _take_early_tracer(config) or _start_tracer()
             self._importing = True
             self.engine = tracer.name
             ignore = set()
@@ -209,6 +213,7 @@ class RipplePlugin:
         self._last_flush = time.monotonic()
         self._plan_written = False
         self._import_run_saved: set[tuple[str, str]] = set()
+        self._generate_hooks = (-1, True)  # (hook implementations seen, one is ours)
         self._drop: set[str] = set()
         self._plan_file: str | None = None
         self._conftest_cache: dict[str, list[str]] = {}
@@ -604,11 +609,17 @@ class RipplePlugin:
             return True  # another pytest: cannot tell, so track
         if any(getattr(d, "params", None) is not None for ds in fixturedefs.values() for d in ds):
             return True
-        for impl in self.config.pluginmanager.hook.pytest_generate_tests.get_hookimpls():
-            filename = getattr(impl.plugin, "__file__", None)
-            if isinstance(filename, str) and self.resolver.relative(filename) is not None:
-                return True
-        return False
+        return self._project_generate_hook()
+
+    def _project_generate_hook(self) -> bool:
+        """Whether a project file (a conftest.py) implements pytest_generate_tests;
+        looked at again only when conftest files were registered since."""
+        impls = self.config.pluginmanager.hook.pytest_generate_tests.get_hookimpls()
+        if len(impls) != self._generate_hooks[0]:
+            files = [getattr(impl.plugin, "__file__", None) for impl in impls]
+            found = any(isinstance(f, str) and self.resolver.relative(f) is not None for f in files)
+            self._generate_hooks = (len(impls), found)
+        return self._generate_hooks[1]
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -109,18 +109,19 @@ _UNAVAILABLE_CODES = frozenset({3, 5, 6, 7, 8, 10, 13, 14})
 _UNAVAILABLE_TEXTS = ("unable to open", "disk I/O error", "disk is full", "readonly", "locked")
 
 
-def _is_busy(exc: sqlite3.DatabaseError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF in (5, 6)  # BUSY, LOCKED
-    return "locked" in str(exc) or "busy" in str(exc)
+_BUSY_CODES = frozenset({5, 6})  # BUSY, LOCKED
+_BUSY_TEXTS = ("locked", "busy")
 
 
-def _is_unavailable(exc: sqlite3.DatabaseError) -> bool:
+def _is_unavailable(
+    exc: sqlite3.DatabaseError,
+    codes: frozenset[int] = _UNAVAILABLE_CODES,
+    texts: tuple[str, ...] = _UNAVAILABLE_TEXTS,
+) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
     if isinstance(code, int):
-        return code & 0xFF in _UNAVAILABLE_CODES
-    return any(text in str(exc) for text in _UNAVAILABLE_TEXTS)
+        return code & 0xFF in codes
+    return any(text in str(exc) for text in texts)
 
 
 @dataclass
@@ -190,7 +191,9 @@ class Store:
                 return
             except DataFileUnavailable as exc:
                 cause = exc.__cause__
-                busy = isinstance(cause, sqlite3.DatabaseError) and _is_busy(cause)
+                busy = isinstance(cause, sqlite3.DatabaseError) and _is_unavailable(
+                    cause, _BUSY_CODES, _BUSY_TEXTS
+                )
                 if not busy or time.monotonic() > deadline:
                     raise
                 self.db.close()
