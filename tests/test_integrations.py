@@ -175,7 +175,7 @@ TROUBLE = (
     "database is locked",
     "INTERNALERROR",
     "testmon: could not",
-    "testmon: warning",
+    "RippleWarning",
     "cannot be used",
 )
 

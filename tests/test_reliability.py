@@ -83,10 +83,10 @@ import time
 
 import pytest
 
-import pytest_ripple.plugin
+import pytest_ripple.recording
 from pytest_ripple.store import Store
 
-pytest_ripple.plugin.FLUSH_EVERY_N = 1  # write after every test
+pytest_ripple.recording.FLUSH_EVERY_N = 1  # write after every test
 
 _save_tests = Store.save_tests
 
@@ -540,7 +540,7 @@ class TestDamagedData:
         assert run.ran == ["test_add", "test_mul"]  # nothing is trusted: all run
         if warns:
             run.result.stdout.fnmatch_lines(
-                [f"testmon: warning: {path} cannot be used: *. It is rebuilt from this run;*"]
+                [f"*RippleWarning: testmon: {path} cannot be used: *. It is rebuilt from this run*"]
             )
         assert assert_sound(path) == {"test_calc.py::test_add", "test_calc.py::test_mul"}
         assert project.run("--testmon").ran == []

@@ -309,16 +309,9 @@ class Recorded:
 
     def apply(self, plan: Plan) -> None:
         """What a recording run writes before any test finishes: the new file states
-        and the tests that are now pending."""
+        and the tests that are now pending (the store call the run makes)."""
         with self.store.db.transaction():
-            for path, (_, state, _) in plan.changes.changed.items():
-                if state.fp is None:
-                    self.store.forget_file(path)
-                else:
-                    self.save_states([path])
-            for state in plan.changes.touched:
-                self.store.touch_file(state.path, state.mtime_ns, state.size)
-            self.store.mark_pending(plan.pending)
+            self.store.save_changes(plan.changes, plan.pending)
 
 
 @pytest.fixture

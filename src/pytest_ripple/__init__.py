@@ -5,9 +5,20 @@ A pytest plugin, enabled with ``pytest --testmon`` (pytest-testmon's command lin
 
 from __future__ import annotations
 
+from pytest_ripple.errors import DataFileError, DataFileUnavailable, RippleError, RippleWarning
 from pytest_ripple.fingerprint import Fingerprint, diff, fingerprint_python
-from pytest_ripple.store import DataFileError, Store
+from pytest_ripple.store import Store
 
 __version__ = "0.1.0"
 
-__all__ = ["DataFileError", "Fingerprint", "Store", "__version__", "diff", "fingerprint_python"]
+__all__ = [
+    "DataFileError",
+    "DataFileUnavailable",
+    "Fingerprint",
+    "RippleError",
+    "RippleWarning",
+    "Store",
+    "__version__",
+    "diff",
+    "fingerprint_python",
+]

@@ -4,10 +4,10 @@ re-fingerprint those whose content moved."""
 from __future__ import annotations
 
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_ripple.fingerprint import (
     FileChange,
@@ -17,7 +17,9 @@ from pytest_ripple.fingerprint import (
     fingerprint_python,
     whole_file,
 )
-from pytest_ripple.store import FileRow
+
+if TYPE_CHECKING:  # the store saves FileState objects: no import cycle at run time
+    from pytest_ripple.store import FileRow
 
 PY_SUFFIXES = (".py", ".pyw")
 
@@ -125,22 +127,3 @@ def detect(root: Path, files: dict[str, FileRow]) -> Changes:
             old = Fingerprint(content=row.content)  # a data file: whole-file compare
         out.changed[rel] = (row, state, diff(old, state.fp))
     return out
-
-
-def relative_to_root(root: str, filename: str) -> str | None:
-    """The path of a file relative to the rootdir (``root`` ends with a separator), or
-    None when it is not project code: outside the rootdir, or installed in a
-    site-packages inside it (a ``.venv``). Nothing else is excluded by guesswork: a
-    file we do not track is a change we cannot see."""
-    if not filename or filename[0] == "<":
-        return None
-    full = os.path.normcase(os.path.abspath(filename))
-    if not full.startswith(root):
-        return None
-    rel = full[len(root) :]
-    if _INSTALLED.search(rel):
-        return None
-    return rel.replace(os.sep, "/") if os.sep != "/" else rel
-
-
-_INSTALLED = re.compile(r"(^|[\\/])(site-packages|dist-packages|__pycache__)[\\/]")

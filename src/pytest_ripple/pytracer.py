@@ -12,24 +12,18 @@ import threading
 from types import CodeType, FrameType
 from typing import Any, Callable, Optional
 
+from pytest_ripple import audit
+from pytest_ripple.contexts import CodeStack
+
 TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
-
-_watching: list[SetTraceTracer] = []  # the tracer of the session running now, if any
-_hooked: list[bool] = []  # audit hooks cannot be removed: one per import of this module
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if event == "sys.settrace" and _watching:
-        _watching[-1]._replaced()
 
 
 class SetTraceTracer:
     name = "sys.settrace"
 
     def __init__(self) -> None:
-        self._codes: set[CodeType] = set()
-        self._saved: list[set[CodeType]] = []
-        self._depth = 0
+        self._stack = CodeStack()
+        self._codes = self._stack.codes
         self._prev: TraceFn | None = None
         self._prev_thread: Any = None
         self._trace: TraceFn | None = None
@@ -68,7 +62,7 @@ class SetTraceTracer:
         prev = self._prev_thread
         return prev(frame, event, arg) if prev is not None else None
 
-    def _replaced(self) -> None:
+    def _replaced(self, event: str, args: tuple[Any, ...]) -> None:
         """Someone calls sys.settrace while a test runs (the event comes before the
         change). If ours is not the one in place, another was, for a while: what ran
         under it was not recorded. (If ours is in place and gets replaced for good,
@@ -114,45 +108,32 @@ class SetTraceTracer:
         return chained
 
     def push(self) -> None:
-        if self._depth == 0:
+        if self._stack.enter():
             self._intact = True
-            self._codes.clear()
             self._prev = sys.gettrace()  # type: ignore[assignment]
             self._trace = self._make(self._prev)
             self._thread = threading.get_ident()
             self._settrace(self._trace)
-            if not _hooked:
-                sys.addaudithook(_audit)
-                _hooked.append(True)
-            _watching.append(self)
+            audit.subscribe(("sys.settrace",), self._replaced)
             self.arm()  # if not yet, or again after a close()
             self._active = True
-        else:
-            self._saved.append(set(self._codes))
-            self._codes.clear()
-        self._depth += 1
 
     def pop(self) -> tuple[set[CodeType], bool]:
-        if self._depth == 0:
+        if self._stack.depth == 0:
             return set(), False
         installed = sys.gettrace() is self._trace
         intact = self._intact = self._intact and installed
-        codes = set(self._codes)
-        self._codes.clear()
-        self._depth -= 1
-        if self._depth:
-            self._codes.update(self._saved.pop())
-        else:
+        codes = self._stack.leave()
+        if not self._stack.depth:
             self._active = False
             if installed:  # ours is back in place (perhaps after a swap): hand back
                 self._settrace(self._prev)
             self._trace = None
-            if self in _watching:
-                _watching.remove(self)
+            audit.unsubscribe(self._replaced)
         return codes, intact
 
     def close(self) -> None:
-        while self._depth:
+        while self._stack.depth:
             self.pop()
         if self._threads_armed:
             threading.settrace(self._prev_thread)

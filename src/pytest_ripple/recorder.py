@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
 from typing import Iterable
 
-from pytest_ripple.changes import PACKAGE, FileState, read_state, relative_to_root
+from pytest_ripple.changes import PACKAGE, FileState, read_state
 from pytest_ripple.fingerprint import READ
+from pytest_ripple.paths import relative_to_root, root_prefix
 from pytest_ripple.tracer import Tracer
 from pytest_ripple.watcher import ReadWatcher
 
@@ -24,7 +24,7 @@ class Resolver:
 
     def __init__(self, rootdir: Path) -> None:
         self.rootdir = rootdir
-        self._root = os.path.normcase(str(rootdir.resolve())).rstrip(os.sep) + os.sep
+        self._root = root_prefix(rootdir)
         self._files: dict[str, FileState | None] = {}  # co_filename -> state
         self._codes: dict[tuple[str, int, str], Dep | None] = {}
         self._by_id: dict[int, tuple[CodeType, Dep | None]] = {}

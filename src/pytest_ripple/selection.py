@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from pytest_ripple.changes import PACKAGE, Changes
 from pytest_ripple.fingerprint import (
@@ -32,6 +31,7 @@ from pytest_ripple.fingerprint import (
     FileChange,
     Fingerprint,
 )
+from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
 # Names pytest itself reads from modules and classes: changing them changes what runs.
@@ -90,19 +90,6 @@ class Plan:
                 out[test_path(nodeid)].append(nodeid)
             self._by_file = dict(out)
         return self._by_file
-
-
-def test_path(nodeid: str) -> str:
-    return nodeid.split("::", 1)[0]
-
-
-def conftest_dir(path: str) -> str | None:
-    """The directory prefix a conftest.py's names reach (None: not a conftest.py)."""
-    p = PurePosixPath(path)
-    if p.name != "conftest.py":
-        return None
-    parent = str(p.parent)
-    return "" if parent == "." else parent + "/"
 
 
 class _Impact:
@@ -213,12 +200,8 @@ class _Impact:
 
     def scope_rule(self, path: str, why: str) -> None:
         """Every test in a test file, or under a conftest.py's directory."""
-        p = PurePosixPath(path)
-        if p.name == "conftest.py":
-            parent = str(p.parent)
-            self.scopes.setdefault("" if parent == "." else parent + "/", why)
-        else:
-            self.scopes.setdefault(path, why)
+        under = conftest_dir(path)
+        self.scopes.setdefault(path if under is None else under, why)
 
 
 def _is_effectful(name: str, b: Binding) -> bool:
@@ -231,28 +214,11 @@ def _file_change(
     imp: _Impact, path: str, row: FileRow, new: Fingerprint | None, ch: FileChange
 ) -> None:
     old = row.fingerprint()
-    is_conftest = PurePosixPath(path).name == "conftest.py"
+    is_conftest = conftest_dir(path) is not None
     why = f"{path} was removed" if new is None else f"{path} changed"
     imp.hit(path, READ, why)
-    for module in imp.readers.get(path, ()):
-        # read while `module` was imported: its import-time code now binds other values
-        mrow = imp.files.get(module)
-        mfp = mrow.fingerprint() if mrow is not None else None
-        mwhy = f"{path} changed (read when {module} is imported)"
-        imp.whole_module(module, mfp, mfp, mwhy)
-        imp.import_changed = imp.import_changed or mwhy
-    if (
-        not is_conftest
-        and path not in imp.test_files
-        and (
-            ch.whole
-            or old is None
-            or new is None
-            or ch.bindings
-            or ch.effects
-            or MODULE in ch.blocks
-        )
-    ):
+    _read_at_import(imp, path)
+    if not is_conftest and path not in imp.test_files and _import_time_changed(old, new, ch):
         # a module's import-time code changed: importing it (and every module that
         # imports it) may now fail, which only importing the test files can show
         imp.import_changed = imp.import_changed or f"{path}: import-time code changed"
@@ -264,7 +230,42 @@ def _file_change(
         return
     for block in ch.blocks:
         imp.hit(path, block, f"{path}::{block} changed" if block != MODULE else why)
-    scope_wide = ch.effects
+    scope_wide = _bindings_changed(imp, path, old, new, ch) or ch.effects
+    if ch.effects:
+        _effects_changed(imp, path, old, new)
+    if scope_wide:
+        imp.whole_module(path, old, new, f"{path}: import-time code changed")
+        if is_conftest:
+            imp.scope_rule(path, f"{path}: import-time code changed")
+    _hooks_changed(imp, path, ch)
+    for block in ch.body_only:
+        short = block.split("#")[0].rsplit(".", 1)[-1]
+        imp.called(short, f"{path}::{block} changed")
+
+
+def _import_time_changed(old: Fingerprint | None, new: Fingerprint | None, ch: FileChange) -> bool:
+    return bool(
+        ch.whole or old is None or new is None or ch.bindings or ch.effects or MODULE in ch.blocks
+    )
+
+
+def _read_at_import(imp: _Impact, path: str) -> None:
+    """A data file read while modules were imported: their import-time code now binds
+    other values."""
+    for module in imp.readers.get(path, ()):
+        mrow = imp.files.get(module)
+        mfp = mrow.fingerprint() if mrow is not None else None
+        mwhy = f"{path} changed (read when {module} is imported)"
+        imp.whole_module(module, mfp, mfp, mwhy)
+        imp.import_changed = imp.import_changed or mwhy
+
+
+def _bindings_changed(
+    imp: _Impact, path: str, old: Fingerprint, new: Fingerprint, ch: FileChange
+) -> bool:
+    """Taint the names bound differently; True when one of them acts beyond its name
+    (a registration), so the whole module counts as changed."""
+    scope_wide = False
     for scope, name in ch.bindings:
         b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
         label = f"{scope}.{name}" if scope else name
@@ -288,32 +289,34 @@ def _file_change(
             else:
                 for exported in before.deps ^ after.deps:
                     imp.taint(exported, bwhy)
-    if ch.effects:
-        # what a changed statement with effects touched (``registry.add(f)``, ``os.environ[k] = v``)
-        old_effects = {e.digest for e in old.effects}
-        new_effects = {e.digest for e in new.effects}
-        for eff in old.effects + new.effects:
-            if (eff.digest in old_effects) != (eff.digest in new_effects):
-                for name in eff.uses | eff.binds:
-                    imp.taint(name, f"{path}: import-time code changed")
-    if scope_wide:
-        imp.whole_module(path, old, new, f"{path}: import-time code changed")
-        if is_conftest:
-            imp.scope_rule(path, f"{path}: import-time code changed")
+    return scope_wide
+
+
+def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> None:
+    """What a changed statement with effects touched (``registry.add(f)``,
+    ``os.environ[k] = v``)."""
+    old_effects = {e.digest for e in old.effects}
+    new_effects = {e.digest for e in new.effects}
+    for eff in old.effects + new.effects:
+        if (eff.digest in old_effects) != (eff.digest in new_effects):
+            for name in eff.uses | eff.binds:
+                imp.taint(name, f"{path}: import-time code changed")
+
+
+def _hooks_changed(imp: _Impact, path: str, ch: FileChange) -> None:
+    """Hooks added, removed or changed: pytest calls hooks by name."""
     hooks = [b for b in ch.blocks if b.rsplit(".", 1)[-1].startswith("pytest_")]
     hooks += [name for scope, name in ch.bindings if not scope and name.startswith("pytest_")]
-    if hooks:  # added, removed or changed: pytest calls hooks by name
-        names = {h.split("#")[0].rsplit(".", 1)[-1] for h in hooks}
-        hwhy = f"{path}: hook {hooks[0]} changed"
-        if is_conftest and names <= PER_NODE_HOOKS:
-            imp.scope_rule(path, hwhy)
-        elif names == {"pytest_generate_tests"} and path in imp.test_files:
-            imp.scope_rule(path, hwhy)  # a test module's own hook: its tests only
-        else:  # a plugin module's hooks, a conftest's session-wide hooks: every test
-            imp.scope_rule("conftest.py", hwhy)
-    for block in ch.body_only:
-        short = block.split("#")[0].rsplit(".", 1)[-1]
-        imp.called(short, f"{path}::{block} changed")
+    if not hooks:
+        return
+    names = {h.split("#")[0].rsplit(".", 1)[-1] for h in hooks}
+    hwhy = f"{path}: hook {hooks[0]} changed"
+    if conftest_dir(path) is not None and names <= PER_NODE_HOOKS:
+        imp.scope_rule(path, hwhy)
+    elif names == {"pytest_generate_tests"} and path in imp.test_files:
+        imp.scope_rule(path, hwhy)  # a test module's own hook: its tests only
+    else:  # a plugin module's hooks, a conftest's session-wide hooks: every test
+        imp.scope_rule("conftest.py", hwhy)
 
 
 def _propagate(imp: _Impact) -> None:
@@ -377,71 +380,15 @@ def compute(
     known = store.tests(env_id) if env_id else {}
     plan = Plan(env_id=env_id, known=known, affected={}, changes=changes)
     marks: dict[tuple[int, str], str] = {}
-
-    pkg_rows = [files[PACKAGE + top] for top in packages or () if PACKAGE + top in files]
+    packages = packages or {}
+    pkg_rows = [files[PACKAGE + top] for top in packages if PACKAGE + top in files]
     if changes.changed or pkg_rows:
-        ids = [r.id for r, _, _ in changes.changed.values()] + [r.id for r in pkg_rows]
-        imp = _Impact(files)
-        imp.test_files = {test_path(nodeid) for nodeid in known}
-        imp.import_run = store.import_run()
-        imp.readers = store.import_readers(changes.changed)
-        ids += [files[m].id for ms in imp.readers.values() for m in ms if m in files]
-        imp.deps = store.deps_of_files(ids)
-        for path, (_, state, _) in changes.changed.items():
-            if state.fp is not None:
-                imp.fps[path] = state.fp
-        for path, (file_row, state, ch) in changes.changed.items():
-            _file_change(imp, path, file_row, state.fp, ch)
-        for top, why in (packages or {}).items():
-            imp.hit(PACKAGE + top, READ, why)
-        if imp.queue:
-            # taint can reach any module: bring in every Python file's fingerprint
-            for path, file_row in files.items():
-                if path not in imp.fps and file_row.fp_blob:
-                    fp = file_row.fingerprint()
-                    if fp is not None:
-                        imp.fps[path] = fp
-            all_ids = [r.id for r in files.values()]
-            imp.deps = store.deps_of_files(all_ids)
-            _propagate(imp)
-        for (path, block), why in sorted(imp.at_import.items()):
-            # state built at import by an affected function (a registry, a cache,
-            # parametrize data) is read by tests that never ran it: every test that
-            # can see that state, and every test file must be imported again
-            at_why = f"{why}, and {path}::{block} runs at import time"
-            if path in imp.test_files:
-                imp.scopes.setdefault(path, at_why)
-            elif conftest_dir(path) is not None:
-                imp.scope_rule(path, at_why)
-            else:
-                imp.scopes.setdefault("", at_why)
-                imp.import_changed = imp.import_changed or at_why
+        imp = _impact(store, changes, files, known, packages)
         plan.import_changed = imp.import_changed
         if pkg_rows:
             plan.import_changed = plan.import_changed or "installed packages changed"
-        if imp.dep_why:
-            hits: dict[int, str] = {}
-            for depset_id, dep_ids in store.depsets():
-                for dep in dep_ids:
-                    dep_why = imp.dep_why.get(dep)
-                    if dep_why is not None:
-                        hits[depset_id] = dep_why
-                        break
-            by_depset = hits
-            for env, nodeid, depset_id in store.tests_by_depsets(by_depset):
-                marks.setdefault((env, nodeid), by_depset[depset_id])
-        if imp.scopes:
-            for env, nodeid in store.all_tests():
-                path = test_path(nodeid)
-                for prefix, why in imp.scopes.items():
-                    if (
-                        path == prefix
-                        or (prefix.endswith("/") and path.startswith(prefix))
-                        or prefix == ""
-                    ):
-                        marks.setdefault((env, nodeid), why)
-                        break
-
+        _mark_by_deps(store, imp, marks)
+        _mark_by_scope(store, imp, marks)
     if everything:
         for env, nodeid in store.all_tests():
             marks.setdefault((env, nodeid), everything)
@@ -449,7 +396,6 @@ def compute(
         plan.import_changed = plan.import_changed or env_everything
         for nodeid in known:
             marks.setdefault((env_id, nodeid), env_everything)
-
     plan.pending = [(env, nodeid, why) for (env, nodeid), why in marks.items()]
     for nodeid, row in known.items():
         reason = marks.get((env_id, nodeid)) or row.pending
@@ -458,3 +404,82 @@ def compute(
         if reason is not None:
             plan.affected[nodeid] = reason
     return plan
+
+
+def _impact(
+    store: Store,
+    changes: Changes,
+    files: dict[str, FileRow],
+    known: dict[str, TestRow],
+    packages: dict[str, str],
+) -> _Impact:
+    """What the changed files and upgraded packages reach."""
+    imp = _Impact(files)
+    imp.test_files = {test_path(nodeid) for nodeid in known}
+    imp.import_run = store.import_run()
+    imp.readers = store.import_readers(changes.changed)
+    ids = [r.id for r, _, _ in changes.changed.values()]
+    ids += [files[PACKAGE + top].id for top in packages if PACKAGE + top in files]
+    ids += [files[m].id for ms in imp.readers.values() for m in ms if m in files]
+    imp.deps = store.deps_of_files(ids)
+    for path, (_, state, _) in changes.changed.items():
+        if state.fp is not None:
+            imp.fps[path] = state.fp
+    for path, (file_row, state, ch) in changes.changed.items():
+        _file_change(imp, path, file_row, state.fp, ch)
+    for top, why in packages.items():
+        imp.hit(PACKAGE + top, READ, why)
+    if imp.queue:
+        # taint can reach any module: bring in every Python file's fingerprint
+        for path, file_row in files.items():
+            if path not in imp.fps and file_row.fp_blob:
+                fp = file_row.fingerprint()
+                if fp is not None:
+                    imp.fps[path] = fp
+        imp.deps = store.deps_of_files([r.id for r in files.values()])
+        _propagate(imp)
+    _ran_at_import_rule(imp)
+    return imp
+
+
+def _ran_at_import_rule(imp: _Impact) -> None:
+    """State built at import by an affected function (a registry, a cache, parametrize
+    data) is read by tests that never ran it: every test that can see that state, and
+    every test file must be imported again."""
+    for (path, block), why in sorted(imp.at_import.items()):
+        at_why = f"{why}, and {path}::{block} runs at import time"
+        if path in imp.test_files:
+            imp.scopes.setdefault(path, at_why)
+        elif conftest_dir(path) is not None:
+            imp.scope_rule(path, at_why)
+        else:
+            imp.scopes.setdefault("", at_why)
+            imp.import_changed = imp.import_changed or at_why
+
+
+def _mark_by_deps(store: Store, imp: _Impact, marks: dict[tuple[int, str], str]) -> None:
+    """Tests, in every environment, whose dependency set holds an affected block."""
+    if not imp.dep_why:
+        return
+    hits: dict[int, str] = {}
+    for depset_id, dep_ids in store.depsets():
+        for dep in dep_ids:
+            dep_why = imp.dep_why.get(dep)
+            if dep_why is not None:
+                hits[depset_id] = dep_why
+                break
+    for env, nodeid, depset_id in store.tests_by_depsets(hits):
+        marks.setdefault((env, nodeid), hits[depset_id])
+
+
+def _mark_by_scope(store: Store, imp: _Impact, marks: dict[tuple[int, str], str]) -> None:
+    """Every test of a file or a directory (a conftest, pytestmark, a test module's
+    import-time code)."""
+    if not imp.scopes:
+        return
+    for env, nodeid in store.all_tests():
+        path = test_path(nodeid)
+        for prefix, why in imp.scopes.items():
+            if in_scope(path, prefix):
+                marks.setdefault((env, nodeid), why)
+                break

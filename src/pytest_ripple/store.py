@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from pytest_ripple.changes import Changes, FileState, trusted_mtime
+from pytest_ripple.errors import DataFileError, DataFileUnavailable
 from pytest_ripple.fingerprint import Fingerprint
 from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
@@ -94,15 +96,6 @@ PASSED, FAILED, SKIPPED = 0, 1, 2
 _TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
 
 
-class DataFileError(Exception):
-    """The data file cannot be used as it is (damaged, foreign): rebuild it."""
-
-
-class DataFileUnavailable(Exception):
-    """The data file cannot be opened or created now (read-only, full disk, I/O error,
-    locked): it may be fine, so it must not be rebuilt."""
-
-
 # SQLite errors about the file system, not the file: PERM, BUSY, LOCKED, NOMEM, READONLY,
 # IOERR, FULL, CANTOPEN. Any other (CORRUPT, NOTADB, a foreign schema's ERROR) is the file.
 _UNAVAILABLE_CODES = frozenset({3, 5, 6, 7, 8, 10, 13, 14})
@@ -172,6 +165,52 @@ def unpack_ids(blob: bytes) -> array[int]:
     return arr
 
 
+def _create_or_check(db: SqliteDb) -> None:
+    """Create the tables of an empty file, or check that an existing one is ours, of
+    this schema version, and readable."""
+    try:
+        tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            # tables and meta in one transaction: a run starting at the same time
+            # never sees tables without meta (a foreign file, to be rebuilt);
+            # IF NOT EXISTS / OR REPLACE make the second creator's script harmless
+            con = db.con
+            try:
+                con.executescript(
+                    "BEGIN IMMEDIATE;\n"
+                    + SCHEMA
+                    + "INSERT OR REPLACE INTO meta (key, value) VALUES "
+                    + f"('app', '{APP}'), ('schema_version', '{SCHEMA_VERSION}');\n"
+                    + "COMMIT;\n"
+                )
+            except sqlite3.Error:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            return
+        if "meta" not in tables:
+            raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
+        meta = dict(db.all("SELECT key, value FROM meta"))
+        if meta.get("app") != APP:
+            raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise DataFileError(
+                f"its schema version is {meta.get('schema_version')}, this version of "
+                f"pytest-ripple uses {SCHEMA_VERSION}"
+            )
+        missing = _TABLES - tables
+        if missing:
+            raise DataFileError(
+                f"it lacks the table(s) {', '.join(sorted(missing))} (written by another "
+                "build of pytest-ripple with the same schema version?)"
+            )
+        db.all("SELECT env_id, nodeid FROM test LIMIT 1")  # reads a page: damage shows
+    except sqlite3.DatabaseError as exc:
+        if _is_unavailable(exc):
+            raise DataFileUnavailable(str(exc)) from exc
+        raise DataFileError(f"it is damaged ({exc})") from exc
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -200,49 +239,7 @@ class Store:
                 time.sleep(0.05)
 
     def _open(self) -> None:
-        try:
-            tables = {
-                r[0] for r in self.db.all("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if not tables:
-                # tables and meta in one transaction: a run starting at the same time
-                # never sees tables without meta (a foreign file, to be rebuilt);
-                # IF NOT EXISTS / OR REPLACE make the second creator's script harmless
-                con = self.db.con
-                try:
-                    con.executescript(
-                        "BEGIN IMMEDIATE;\n"
-                        + SCHEMA
-                        + "INSERT OR REPLACE INTO meta (key, value) VALUES "
-                        + f"('app', '{APP}'), ('schema_version', '{SCHEMA_VERSION}');\n"
-                        + "COMMIT;\n"
-                    )
-                except sqlite3.Error:
-                    if con.in_transaction:
-                        con.execute("ROLLBACK")
-                    raise
-                return
-            if "meta" not in tables:
-                raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
-            meta = dict(self.db.all("SELECT key, value FROM meta"))
-            if meta.get("app") != APP:
-                raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
-            if meta.get("schema_version") != str(SCHEMA_VERSION):
-                raise DataFileError(
-                    f"its schema version is {meta.get('schema_version')}, this version of "
-                    f"pytest-ripple uses {SCHEMA_VERSION}"
-                )
-            missing = _TABLES - tables
-            if missing:
-                raise DataFileError(
-                    f"it lacks the table(s) {', '.join(sorted(missing))} (written by another "
-                    "build of pytest-ripple with the same schema version?)"
-                )
-            self.db.all("SELECT env_id, nodeid FROM test LIMIT 1")  # reads a page: damage shows
-        except sqlite3.DatabaseError as exc:
-            if _is_unavailable(exc):
-                raise DataFileUnavailable(str(exc)) from exc
-            raise DataFileError(f"it is damaged ({exc})") from exc
+        _create_or_check(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -287,6 +284,41 @@ class Store:
             (path, mtime_ns, size, content, fp.dumps() if fp is not None else None),
         )
         return int(self.db.one("SELECT id FROM file WHERE path=?", (path,))[0])
+
+    def save_state(self, state: FileState) -> None:
+        """A file as read in this run (its mtime only if old enough to trust); a file
+        that is gone is forgotten."""
+        fp = state.fp
+        if fp is None:
+            self.forget_file(state.path)
+            return
+        self.save_file(
+            state.path,
+            trusted_mtime(state.mtime_ns),
+            state.size,
+            fp.content,
+            fp if fp.parsed else None,
+        )
+
+    def save_changes(self, changes: Changes, pending: Iterable[tuple[int, str, str]]) -> None:
+        """What a run found changed, and the tests that are pending because of it, in
+        the caller's transaction: an interruption never loses a selection."""
+        for _, state, _ in changes.changed.values():
+            self.save_state(state)
+        for state in changes.touched:
+            self.touch_file(state.path, trusted_mtime(state.mtime_ns), state.size)
+        self.mark_pending(pending)
+
+    # -- meta ------------------------------------------------------------------------
+    def config_digest(self) -> str | None:
+        """The digest of the pytest configuration the data was recorded under."""
+        row = self.db.one("SELECT value FROM meta WHERE key='pytest_config'")
+        return None if row is None else str(row[0])
+
+    def save_config_digest(self, digest: str) -> None:
+        self.db.con.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('pytest_config', ?)", (digest,)
+        )
 
     def touch_file(self, path: str, mtime_ns: int, size: int) -> None:
         self.db.con.execute(

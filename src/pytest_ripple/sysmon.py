@@ -11,6 +11,8 @@ import sys
 from types import CodeType
 from typing import Any
 
+from pytest_ripple.contexts import CodeStack
+
 TOOL_NAME = "pytest-ripple"
 # Ids 0-2 and 5 are named for debuggers, coverage, profilers and optimizers.
 _PREFERRED_IDS = (4, 3, 2)
@@ -32,12 +34,10 @@ class SysMonTracer:
     def __init__(self, tool_id: int) -> None:
         self._mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
         self.tool_id = tool_id
-        self._codes: set[CodeType] = set()
-        self._saved: list[set[CodeType]] = []
-        self._depth = 0
+        self._stack = CodeStack()
         self._intact = True
         self._registered = False
-        add = self._codes.add
+        add = self._stack.codes.add
         disable = self._mon.DISABLE
 
         def on_start(code: CodeType, offset: int) -> Any:
@@ -63,26 +63,18 @@ class SysMonTracer:
         )
 
     def push(self) -> None:
-        if self._depth == 0:
+        if self._stack.enter():
             self._intact = True
-            self._codes.clear()
             self._install()
-        else:
-            self._saved.append(set(self._codes))
-            self._codes.clear()
-        self._depth += 1
         # Code that already reported (and was disabled) must report again here.
         self._mon.restart_events()
 
     def pop(self) -> tuple[set[CodeType], bool]:
-        if self._depth == 0:
+        if self._stack.depth == 0:
             return set(), False
         intact = self._intact = self._intact and self._still_ours()
-        codes = set(self._codes)
-        self._codes.clear()
-        self._depth -= 1
-        if self._depth:
-            self._codes.update(self._saved.pop())
+        codes = self._stack.leave()
+        if self._stack.depth:
             # code the inner context ran is disabled: it must report again to the outer
             self._mon.restart_events()
         # Events stay on between tests: what pytest runs there reports once and is
@@ -106,6 +98,4 @@ class SysMonTracer:
             mon.register_callback(self.tool_id, mon.events.PY_START, None)
             mon.free_tool_id(self.tool_id)
         self._registered = False
-        self._depth = 0
-        self._saved.clear()
-        self._codes.clear()
+        self._stack.reset()

@@ -13,9 +13,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, ClassVar
+from typing import Any
 
-from pytest_ripple.changes import relative_to_root
+from pytest_ripple import audit
+from pytest_ripple.paths import relative_to_root, root_prefix
 
 _SPAWN_EVENTS = frozenset(
     {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.fork"}
@@ -36,11 +37,12 @@ class Reads:
 
 class ReadWatcher:
     def __init__(self, rootdir: Path, ignore: set[str]) -> None:
-        self._root = os.path.normcase(str(rootdir.resolve())).rstrip(os.sep) + os.sep
+        self._root = root_prefix(rootdir)
         self._ignore = ignore  # our own data file and the like, relative to the rootdir
         self._stack: list[Reads] = []
         self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
-        _Dispatch.install(self)
+        audit.subscribe(("open",), self.on_open)
+        audit.subscribe(_SPAWN_EVENTS, self.on_spawn)
 
     def push(self) -> None:
         self._stack.append(Reads())
@@ -49,11 +51,12 @@ class ReadWatcher:
         return self._stack.pop() if self._stack else Reads()
 
     def close(self) -> None:
-        _Dispatch.uninstall(self)
+        audit.unsubscribe(self.on_open)
+        audit.unsubscribe(self.on_spawn)
         self._stack.clear()
 
     # -- events --------------------------------------------------------------------
-    def on_open(self, args: tuple[Any, ...]) -> None:
+    def on_open(self, event: str, args: tuple[Any, ...]) -> None:
         path, mode, flags = (*args, None, None, None)[:3]
         if path is None or isinstance(path, int):
             return
@@ -124,40 +127,3 @@ def _importing_module(root: str, frame: FrameType | None) -> str | None:
                 return rel
         frame = frame.f_back
     return None
-
-
-class _Dispatch:
-    """Audit hooks cannot be removed, so one hook per process forwards events to the
-    watcher of the session running now (pytester runs many sessions in one process)."""
-
-    current: ClassVar[ReadWatcher | None] = None
-    # sessions inside sessions (pytester): the innermost gets the events
-    outer: ClassVar[list[ReadWatcher]] = []
-    installed: ClassVar[bool] = False
-
-    @classmethod
-    def install(cls, watcher: ReadWatcher) -> None:
-        if cls.current is not None:
-            cls.outer.append(cls.current)
-        cls.current = watcher
-        if not cls.installed:
-            sys.addaudithook(_hook)
-            cls.installed = True
-
-    @classmethod
-    def uninstall(cls, watcher: ReadWatcher) -> None:
-        if cls.current is watcher:
-            cls.current = cls.outer.pop() if cls.outer else None
-        elif watcher in cls.outer:
-            cls.outer.remove(watcher)
-
-
-def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if event == "open":
-        watcher = _Dispatch.current
-        if watcher is not None:
-            watcher.on_open(args)
-    elif event in _SPAWN_EVENTS:
-        watcher = _Dispatch.current
-        if watcher is not None:
-            watcher.on_spawn(event, args)

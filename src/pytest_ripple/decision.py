@@ -1,0 +1,196 @@
+"""The decision of one run, made in one place: which tests are affected and why, which
+to deselect, which test files need not be imported. A pure step over what the store
+holds and what is on disk; the roles in :mod:`selecting` apply it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Sequence
+
+from pytest_ripple import environment, selection
+from pytest_ripple.changes import Changes, detect
+from pytest_ripple.fingerprint import CLASS
+from pytest_ripple.paths import matches_name
+from pytest_ripple.store import FileRow, Store
+
+
+@dataclass
+class EnvState:
+    """The environment as this run found it, to be written with the first results."""
+
+    python: str
+    signature: str
+    packages: dict[str, str]
+
+
+@dataclass
+class Decision:
+    plan: selection.Plan | None = None  # None: no data (or, on an xdist worker, not here)
+    affected: dict[str, str] = field(default_factory=dict)  # nodeid -> why
+    deselect: set[str] = field(default_factory=set)
+    skip: dict[str, list[str]] = field(default_factory=dict)  # file not imported -> its tests
+    known_conftests: set[str] | None = None  # None: nothing known, nothing is new
+    env_id: int = 0
+    env_write: EnvState | None = None
+    config_digest: str | None = None  # to write: the stored one differs or is missing
+    notes: list[str] = field(default_factory=list)  # header lines
+
+    @property
+    def known(self) -> dict[str, Any]:
+        return self.plan.known if self.plan is not None else {}
+
+    def reason(self, nodeid: str) -> str:
+        if nodeid in self.affected:
+            return self.affected[nodeid]
+        if self.plan is not None and nodeid not in self.plan.known:
+            return "new test"
+        return "selected"
+
+    # -- the xdist hand-off --------------------------------------------------------
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "deselect": sorted(self.deselect),
+            "skip": self.skip,
+            "affected": self.affected,
+            "conftests": sorted(self.known_conftests or ()),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Decision:
+        return cls(
+            deselect=set(doc["deselect"]),
+            skip=dict(doc["skip"]),
+            affected=dict(doc["affected"]),
+            known_conftests=set(doc["conftests"]),
+        )
+
+
+@dataclass
+class Inputs:
+    """What the decision needs from pytest's configuration."""
+
+    rootdir: Path
+    env_name: str
+    select: bool
+    inipath: Path | None
+    lastfailed: Iterable[str] = ()
+    python_functions: Sequence[str] = ("test",)
+    python_classes: Sequence[str] = ("Test",)
+
+
+def decide(store: Store, inputs: Inputs) -> Decision:
+    env = _check_environment(store, inputs)
+    decision = Decision(env_id=env.env_id, env_write=env.write, notes=env.notes)
+    config_digest = environment.pytest_config_digest(inputs.inipath)
+    stored_digest = store.config_digest()
+    everything = None
+    if stored_digest is not None and stored_digest != config_digest:
+        everything = "pytest configuration changed"
+    if stored_digest != config_digest:
+        decision.config_digest = config_digest
+    files = store.files()
+    changes = detect(inputs.rootdir, files) if files else Changes()
+    plan = selection.compute(
+        store,
+        changes,
+        files,
+        env.env_id,
+        everything=everything,
+        env_everything=env.everything,
+        packages=env.packages,
+    )
+    decision.plan = plan
+    decision.known_conftests = {p for p in files if PurePosixPath(p).name == "conftest.py"}
+    decision.affected = dict(plan.affected)
+    for nodeid in inputs.lastfailed:
+        if nodeid in plan.known and nodeid not in decision.affected:
+            decision.affected[nodeid] = "failed last time (pytest cache)"
+    if inputs.select:
+        decision.deselect = {n for n in plan.known if n not in decision.affected}
+        decision.skip = _files_not_to_import(plan, decision.deselect, files, inputs)
+    return decision
+
+
+@dataclass
+class _EnvCheck:
+    env_id: int
+    write: EnvState | None = None
+    everything: str | None = None  # a reason that affects every test of the environment
+    packages: dict[str, str] = field(default_factory=dict)  # top-level name -> why
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_environment(store: Store, inputs: Inputs) -> _EnvCheck:
+    """Installed distributions against those recorded: an upgrade affects the tests
+    that ran the distribution's code; an install or removal, every test."""
+    python = environment.python_tag()
+    env_id, signature, packages = store.env(inputs.env_name, python)
+    check = _EnvCheck(env_id)
+    new_sig = environment.site_signature(inputs.rootdir)
+    if env_id and new_sig == signature:
+        return check
+    new_packages = environment.installed_packages(inputs.rootdir)
+    check.write = EnvState(python, new_sig, new_packages)
+    if not env_id or new_packages == packages:
+        return check
+    moved = environment.package_changes(packages, new_packages)
+    shown = ", ".join(moved[:3]) + (f" and {len(moved) - 3} more" if len(moved) > 3 else "")
+    check.notes.append(f"testmon: installed packages changed: {shown}")
+    upgraded = {n for n in new_packages if packages.get(n, new_packages[n]) != new_packages[n]}
+    tops = environment.top_level_names(upgraded)
+    for dist in sorted(upgraded):
+        for top in tops.get(dist, ()):
+            check.packages.setdefault(top, f"{dist} {packages[dist]} -> {new_packages[dist]}")
+    # installed or removed, or nothing importable known: code that tried the import
+    # (try/except ImportError) may now take another path
+    if set(new_packages) != set(packages) or any(not tops.get(d) for d in upgraded):
+        check.everything = f"installed packages changed: {shown}"
+    return check
+
+
+def _files_not_to_import(
+    plan: selection.Plan, deselect: set[str], files: dict[str, FileRow], inputs: Inputs
+) -> dict[str, list[str]]:
+    """Test files none of whose tests is affected, whose bytes did not change, and
+    whose known tests are all the tests they define."""
+    if plan.import_changed is not None:
+        return {}  # import every test file: an import error must show
+    skip: dict[str, list[str]] = {}
+    changed_paths = set(plan.changes.changed)
+    for path, nodeids in plan.test_files().items():
+        if path in changed_paths or path not in files:
+            continue
+        if all(n in deselect for n in nodeids) and knows_every_test(
+            files.get(path), nodeids, inputs.python_functions, inputs.python_classes
+        ):
+            skip[path] = nodeids
+    return skip
+
+
+def knows_every_test(
+    row: FileRow | None, nodeids: list[str], funcs: Sequence[str], classes: Sequence[str]
+) -> bool:
+    """Whether these known tests are all the tests the file defines (pytest's naming
+    rules over its stored fingerprint). A run that ran some of them only (a node id,
+    -k, an interruption) leaves the others unknown: such a file must be imported."""
+    fp = row.fingerprint() if row is not None else None
+    if fp is None:
+        return False
+    known = {n.split("::", 1)[1].split("[", 1)[0] for n in nodeids if "::" in n}
+    for (scope, name), binding in fp.bindings.items():
+        if scope == "" and binding.kind == CLASS and matches_name(name, classes):
+            if binding.deps:  # bases or decorators: tests may come from elsewhere
+                return False
+            continue
+        if not matches_name(name, funcs):
+            continue
+        path = scope.split(".") if scope else []
+        if (
+            all(matches_name(part, classes) for part in path)
+            and "::".join([*path, name]) not in known
+        ):
+            return False
+    return not any(
+        matches_name(n, funcs) or matches_name(n, classes) for e in fp.effects for n in e.binds
+    )

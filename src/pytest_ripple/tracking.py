@@ -1,0 +1,223 @@
+"""The tracking role (a run without xdist, or an xdist worker; never the controller):
+a context per test and per wide fixture, the import context from the first conftest.py
+to the end of collection, and each test's dependencies put on its teardown report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Generator
+
+import pytest
+
+from pytest_ripple.fingerprint import MODULE, READ, WHOLE
+from pytest_ripple.paths import relative_path
+from pytest_ripple.recorder import Dep, Recorder, Trace
+from pytest_ripple.state import RunState
+from pytest_ripple.tracer import Tracer, choose_tracer
+from pytest_ripple.watcher import ReadWatcher
+
+ALWAYS_MARKER = "testmon_always"
+DEPENDS_MARKER = "testmon_depends"
+_trace_key = pytest.StashKey[Trace]()
+
+
+def start_tracer() -> tuple[Tracer, str]:
+    """The engine, ready for threads and recording the import context."""
+    tracer, reason = choose_tracer()
+    tracer.arm()
+    tracer.push()
+    return tracer, reason
+
+
+class Tracker:
+    def __init__(self, run: RunState, early: tuple[Tracer, str] | None) -> None:
+        self.run = run
+        tracer, run.engine_reason = early or start_tracer()
+        run.engine = tracer.name
+        ignore: set[str] = set()
+        data_rel = relative_path(run.rootdir, run.settings.datafile)
+        if data_rel is not None:
+            ignore = {data_rel + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+        self.recorder: Recorder | None = Recorder(tracer, ReadWatcher(run.rootdir, ignore))
+        self._importing = True  # the import context, pushed by start_tracer()
+        self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
+        self.generate_traces: dict[str, Trace] = defaultdict(Trace)
+        self.depends_globs: list[str] = list(run.config.getini("testmon_depends") or [])
+        self._generate_hooks = (-1, True)  # (hook implementations seen, one is ours)
+
+    @property
+    def tracer(self) -> Tracer | None:
+        return self.recorder.tracer if self.recorder is not None else None
+
+    # -- the import context ------------------------------------------------------------
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.end_import_context()
+
+    def end_import_context(self) -> None:
+        """What ran while conftest files and test modules were imported and tests
+        collected: the functions among it are import-time code of the project."""
+        if not self._importing or self.recorder is None:
+            return
+        self._importing = False
+        codes, _ = self.recorder.tracer.pop()
+        for path, block in self.run.resolver.resolve(codes):
+            if block not in (MODULE, READ, WHOLE) and ":" not in path:
+                self.run.import_run.add((path, block))
+
+    def import_reads(self) -> set[tuple[str, str]]:
+        """Files read at import time since the last call, with the module reading them."""
+        if self.recorder is None:
+            return set()
+        reads = set(self.recorder.watcher.import_reads)
+        self.recorder.watcher.import_reads.clear()
+        return reads
+
+    # -- contexts ---------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
+        if self.recorder is None or not self._generates_with_project_code(metafunc):
+            return (yield)
+        self.recorder.push()
+        try:
+            return (yield)
+        finally:
+            self.generate_traces[metafunc.definition.nodeid].merge(self.recorder.pop())
+
+    def _generates_with_project_code(self, metafunc: pytest.Metafunc) -> bool:
+        """Whether generating this function's tests may run project code: a
+        parametrize mark (its ids= callables), a parametrized fixture, or a
+        pytest_generate_tests of the project. Most test functions have none, and a
+        context per function costs a re-arm of the tracer."""
+        if metafunc.definition.get_closest_marker("parametrize") is not None:
+            return True
+        if getattr(metafunc.module, "pytest_generate_tests", None) is not None:
+            return True
+        if getattr(metafunc.cls, "pytest_generate_tests", None) is not None:
+            return True
+        fixturedefs = getattr(metafunc, "_arg2fixturedefs", None)
+        if not isinstance(fixturedefs, dict):
+            return True  # another pytest: cannot tell, so track
+        if any(getattr(d, "params", None) is not None for ds in fixturedefs.values() for d in ds):
+            return True
+        return self._project_generate_hook()
+
+    def _project_generate_hook(self) -> bool:
+        """Whether a project file (a conftest.py) implements pytest_generate_tests;
+        looked at again only when conftest files were registered since."""
+        impls = self.run.config.pluginmanager.hook.pytest_generate_tests.get_hookimpls()
+        if len(impls) != self._generate_hooks[0]:
+            files = [getattr(impl.plugin, "__file__", None) for impl in impls]
+            resolver = self.run.resolver
+            found = any(isinstance(f, str) and resolver.relative(f) is not None for f in files)
+            self._generate_hooks = (len(impls), found)
+        return self._generate_hooks[1]
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        if self.recorder is not None:
+            self.recorder.push()
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Generator[Any, None, Any]:
+        # A fixture wider than a function runs once but serves many tests: its code
+        # belongs to every test that uses it (testmon gives it to the first only).
+        if self.recorder is None or fixturedef.scope == "function":
+            return (yield)
+        self.recorder.push()
+        try:
+            return (yield)
+        finally:
+            key = (fixturedef.argname, fixturedef.baseid)
+            self.fixture_traces[key].merge(self.recorder.pop())
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, None, None]:
+        try:
+            return (yield)
+        finally:
+            if self.recorder is not None:
+                trace = self.recorder.pop()
+                earlier = item.stash.get(_trace_key, None)
+                if earlier is not None:  # run again (pytest-rerunfailures): every attempt counts
+                    trace.merge(earlier)
+                item.stash[_trace_key] = trace
+
+    # -- what a test depends on ---------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "teardown" and self.recorder is not None and _trace_key in item.stash:
+            trace = self._full_trace(item)
+            report.ripple_deps = sorted(self._deps(item, trace))  # type: ignore[attr-defined]
+            report.ripple_pending = self._pending(item, trace)  # type: ignore[attr-defined]
+        return report
+
+    def _full_trace(self, item: pytest.Item) -> Trace:
+        """The test's own trace, plus what its wider fixtures and its parametrization
+        ran when they were set up (perhaps for another test)."""
+        trace = Trace()
+        trace.merge(item.stash[_trace_key])
+        nodeid = item.nodeid
+        for name in getattr(item, "fixturenames", ()):
+            for (argname, baseid), ftrace in self.fixture_traces.items():
+                if argname == name and (not baseid or nodeid.startswith(baseid)):
+                    trace.merge(ftrace)
+        gen = self.generate_traces.get(nodeid.split("[", 1)[0])
+        if gen is not None:
+            trace.merge(gen)
+        return trace
+
+    def _deps(self, item: pytest.Item, trace: Trace) -> set[Dep]:
+        deps = self.run.resolver.resolve(trace.codes)
+        deps.update((path, READ) for path in trace.files)
+        globs = list(self.depends_globs)
+        for mark in item.iter_markers(DEPENDS_MARKER):
+            globs += [str(a) for a in mark.args]
+        deps.update((f"glob:{g}", READ) for g in globs)
+        doctest = self._doctest_dep(item)
+        if doctest is not None:
+            deps.add(doctest)
+        return deps
+
+    def _pending(self, item: pytest.Item, trace: Trace) -> str | None:
+        """Why the test must run next time whatever changes, if it must."""
+        if item.get_closest_marker(ALWAYS_MARKER) is not None:
+            return f"marked {ALWAYS_MARKER}: runs every time"
+        if trace.untracked:
+            return f"runs every time: {trace.untracked}"
+        if not trace.intact:
+            return "tracking was taken over during the test (a debugger?)"
+        if self.run.config.getoption("trace", False):
+            return "ran under --trace: the debugger decided what ran"
+        return None
+
+    def _doctest_dep(self, item: pytest.Item) -> Dep | None:
+        """A doctest runs code compiled from its docstring (or text file), which no
+        tracer maps to a block: it depends on the function holding that docstring, on
+        the module's import-time code for a module's or a class's docstring, or on the
+        whole text file."""
+        dtest = getattr(item, "dtest", None)
+        filename = getattr(dtest, "filename", None)
+        if dtest is None or not filename:
+            return None
+        rel = self.run.resolver.relative(filename)
+        if rel is None:
+            return None
+        lineno = getattr(dtest, "lineno", None)  # 0-based line of the def
+        if not rel.endswith(".py"):
+            return rel, READ
+        state = self.run.resolver.state(rel)
+        if lineno and state.fp is not None:
+            return rel, state.fp.block_at(lineno + 1, dtest.name.rsplit(".", 1)[-1])
+        return rel, MODULE
+
+    def close(self) -> None:
+        self.end_import_context()
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
