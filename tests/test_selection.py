@@ -536,21 +536,19 @@ def test_pytestmark_edit_affects_the_whole_test_file(project: Recorded) -> None:
     assert_affected(project.plan(), {n: [T_OPS, "pytestmark"] for n in ops_tests})
 
 
-def test_deleted_module_affects_its_users(project: Recorded) -> None:
+# Test files whose imports reach a module (calc/ops.py imports calc/consts.py).
+IMPORT_OPS = {n for n in ALL if n.startswith((T_OPS, T_DEEP))}
+IMPORT_CONSTS = IMPORT_OPS | {n for n in ALL if n.startswith(T_PARAM)}
+
+
+def test_deleted_module_affects_every_test_whose_imports_reach_it(project: Recorded) -> None:
+    """Importing calc/ops.py now fails: every test of a file that imports it, directly
+    or not, fails in a plain run."""
     project.remove("calc/consts.py")
     plan = project.plan()
     assert plan.changes.changed["calc/consts.py"][1].fp is None
-    why = ["calc/consts.py was removed"]
-    assert_affected(
-        plan,
-        {
-            f"{T_OPS}::test_scale": why,
-            f"{T_OPS}::test_scale_as": why,
-            f"{T_OPS}::test_scale_default": why,
-            f"{T_PARAM}::test_case[1]": why,
-            f"{T_PARAM}::test_case[2]": why,
-        },
-    )
+    assert_affected(plan, {n: ["calc/consts.py was removed"] for n in IMPORT_CONSTS})
+    assert set(plan.import_scopes) == {T_OPS, T_DEEP, T_PARAM}
 
 
 def test_deleted_module_with_executed_functions(project: Recorded) -> None:
@@ -564,24 +562,16 @@ def test_data_file_edit_affects_its_readers(project: Recorded) -> None:
     assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json changed"]})
 
 
-def test_data_file_read_at_import_time_affects_the_users_of_the_module(
+def test_data_file_read_at_import_time_affects_the_tests_whose_imports_reach_the_module(
     project: Recorded,
 ) -> None:
     with project.store.db.transaction():
         project.store.save_import_reads([("data/cases.json", "calc/consts.py")])
     project.edit("data/cases.json", '"n": 1', '"n": 2')
     on_import = ["data/cases.json", "calc/consts.py"]
-    assert_affected(
-        project.plan(),
-        {
-            f"{T_PARAM}::test_json": ["data/cases.json changed"],
-            f"{T_OPS}::test_scale": on_import,
-            f"{T_OPS}::test_scale_as": on_import,
-            f"{T_OPS}::test_scale_default": on_import,
-            f"{T_PARAM}::test_case[1]": on_import,
-            f"{T_PARAM}::test_case[2]": on_import,
-        },
-    )
+    expected = {n: on_import for n in IMPORT_CONSTS}
+    expected[f"{T_PARAM}::test_json"] = ["data/cases.json changed"]
+    assert_affected(project.plan(), expected)
 
 
 def test_data_file_removed(project: Recorded) -> None:
@@ -589,11 +579,11 @@ def test_data_file_removed(project: Recorded) -> None:
     assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json was removed"]})
 
 
-def test_file_that_stops_parsing_affects_every_user(project: Recorded) -> None:
+def test_file_that_stops_parsing_affects_every_test_whose_imports_reach_it(
+    project: Recorded,
+) -> None:
     project.edit(OPS, "def mul(a, b):", "def mul(a, b:")
-    why = [OPS]
-    users = {n for n, deps in DEPS.items() if any(p == OPS for p, _ in deps)}
-    assert_affected(project.plan(), {n: why for n in users})
+    assert_affected(project.plan(), {n: [OPS] for n in IMPORT_OPS})
 
 
 def test_failed_tests_stay_affected(tmp_path: Path) -> None:

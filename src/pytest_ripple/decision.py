@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 from pytest_ripple import environment, selection
 from pytest_ripple.changes import Changes, detect
 from pytest_ripple.fingerprint import CLASS
-from pytest_ripple.paths import matches_name
+from pytest_ripple.paths import in_scope, matches_name
 from pytest_ripple.store import FileRow, Store
 
 
@@ -154,12 +154,13 @@ def _files_not_to_import(
 ) -> dict[str, list[str]]:
     """Test files none of whose tests is affected, whose bytes did not change, and
     whose known tests are all the tests they define."""
-    if plan.import_changed is not None:
-        return {}  # import every test file: an import error must show
     skip: dict[str, list[str]] = {}
     changed_paths = set(plan.changes.changed)
+    scopes = plan.import_scopes  # an import error must show in these
     for path, nodeids in plan.test_files().items():
         if path in changed_paths or path not in files:
+            continue
+        if any(in_scope(path, prefix) for prefix in scopes):
             continue
         if all(n in deselect for n in nodeids) and knows_every_test(
             files.get(path), nodeids, inputs.python_functions, inputs.python_classes

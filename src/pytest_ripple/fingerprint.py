@@ -23,8 +23,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-# Bump when the digest of unchanged source would come out different.
-FP_VERSION = 3
+# Bump when the digest of unchanged source would come out different, or fields change.
+FP_VERSION = 4
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -286,6 +286,12 @@ class Fingerprint:
     bindings: dict[tuple[str, str], Binding] = field(default_factory=dict)
     effects: list[Effect] = field(default_factory=list)
     module: str = ""  # digest of all import-time code
+    # modules the file's import-time code imports (module and class bodies), as
+    # dotted names; relative imports keep their leading dots. ``from a import b`` gives
+    # ``a`` and ``a.b`` (b may be a submodule). The static edges of the import graph.
+    imports: frozenset[str] = frozenset()
+    # modules imported inside functions, by block: they run when the block runs
+    lazy: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -325,6 +331,8 @@ class Fingerprint:
             ],
             "e": [[e.scope, e.digest, sorted(e.uses), sorted(e.binds)] for e in self.effects],
             "m": self.module,
+            "i": sorted(self.imports),
+            "l": {k: sorted(v) for k, v in self.lazy.items()},
         }
         return zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
 
@@ -346,6 +354,8 @@ class Fingerprint:
                 },
                 effects=[Effect(s, d, frozenset(u), frozenset(b)) for s, d, u, b in doc["e"]],
                 module=doc["m"],
+                imports=frozenset(doc["i"]),
+                lazy={k: frozenset(v) for k, v in doc["l"].items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -372,11 +382,59 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     ):
         return Fingerprint(content=fp.content)
     fp.parsed = True
+    fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)
     fp.module = digest("\n".join(parts).encode())
     return fp
+
+
+def imported_modules(
+    tree: ast.AST, lazy: dict[str, frozenset[str]], spans: list[tuple[int, int, str]]
+) -> set[str]:
+    """The modules import statements name at import time; those inside functions go
+    to ``lazy`` under the block (from ``spans``) that holds them."""
+    out: set[str] = set()
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            names = _imports_in(node)
+            if names and not isinstance(node, ast.Lambda):
+                block = _block_of(spans, node.lineno)
+                if block is not None:
+                    lazy[block] = lazy.get(block, frozenset()) | names
+                    continue
+            out |= names  # a lambda at module level: count it with the module
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= _imports_in(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _block_of(spans: list[tuple[int, int, str]], line: int) -> str | None:
+    for start, end, name in spans:
+        if start <= line <= end:
+            return name
+    return None
+
+
+def _imports_in(tree: ast.AST) -> frozenset[str]:
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            if node.module:
+                out.add(base)
+            for alias in node.names:
+                if alias.name != "*":
+                    sep = "" if base.endswith(".") else "."
+                    out.add(f"{base}{sep}{alias.name}")
+    return frozenset(out)
 
 
 def _is_main_guard(stmt: ast.stmt) -> bool:

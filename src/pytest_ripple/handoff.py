@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_ripple.decision import Decision
 from pytest_ripple.recording import loaded_modules
 from pytest_ripple.state import RunState
+
+if TYPE_CHECKING:
+    from pytest_ripple.tracking import Tracker
 
 _DECISION_KEY = "ripple_plan"
 
@@ -48,6 +51,8 @@ class ControllerHandoff:
         run.worker_modules.update(output.get("ripple_modules", []))
         run.collected.update(output.get("ripple_collected", []))
         run.import_run.update(tuple(pair) for pair in output.get("ripple_import_run", []))
+        for module, deps in output.get("ripple_module_records", {}).items():
+            run.module_records[module] = {(p, b) for p, b in deps}
 
     def close(self) -> None:
         if self._file is not None:
@@ -59,9 +64,9 @@ class ControllerHandoff:
 
 
 class WorkerHandoff:
-    def __init__(self, run: RunState, import_reads: Callable[[], set[tuple[str, str]]]) -> None:
+    def __init__(self, run: RunState, tracker: Tracker | None) -> None:
         self.run = run
-        self._take_import_reads = import_reads
+        self.tracker = tracker  # None when this run records nothing
 
     def load(self) -> Decision:
         """The controller's decision; none (every test runs) if it cannot be read."""
@@ -78,10 +83,13 @@ class WorkerHandoff:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         out = getattr(self.run.config, "workeroutput", None)
-        if out is None:
+        if out is None or self.tracker is None:
             return
         run = self.run
-        out["ripple_import_reads"] = sorted(self._take_import_reads())
+        out["ripple_import_reads"] = sorted(self.tracker.import_reads())
+        out["ripple_module_records"] = {
+            module: sorted(deps) for module, deps in self.tracker.module_records().items()
+        }
         out["ripple_modules"] = sorted(loaded_modules(run, set()))
         out["ripple_collected"] = sorted(run.collected)
         out["ripple_import_run"] = sorted(run.import_run)

@@ -14,7 +14,7 @@ The data flow: options -> decision (changes, selection) -> tracking -> store -> 
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -24,10 +24,9 @@ from pytest_ripple.recording import Writer
 from pytest_ripple.report import StatusReporter
 from pytest_ripple.selecting import Selector, decide_from_store
 from pytest_ripple.state import RunState
-from pytest_ripple.tracer import Tracer
-from pytest_ripple.tracking import ALWAYS_MARKER, DEPENDS_MARKER, Tracker, start_tracer
+from pytest_ripple.tracking import ALWAYS_MARKER, DEPENDS_MARKER, Started, Tracker, start_tracking
 
-_early_key = pytest.StashKey[tuple[Tracer, str]]()
+_early_key = pytest.StashKey[Started]()
 _roles_key = pytest.StashKey[list[tuple[str, Any]]]()
 
 
@@ -57,12 +56,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     import time (filling a registry, a cache, parametrize data) runs once per process:
     it is seen now or never."""
     if will_record(early_config.known_args_namespace):
-        early_config.stash[_early_key] = start_tracer()
+        early_config.stash[_early_key] = start_tracking(early_config.rootpath)
         # also when configuration fails or never happens (pytester's parseconfig)
         early_config.add_cleanup(lambda: _drop_early_tracer(early_config))
 
 
-def _take_early_tracer(config: pytest.Config) -> tuple[Tracer, str] | None:
+def _take_early_tracer(config: pytest.Config) -> Started | None:
     early = config.stash.get(_early_key, None)
     if early is not None:
         del config.stash[_early_key]
@@ -72,7 +71,7 @@ def _take_early_tracer(config: pytest.Config) -> tuple[Tracer, str] | None:
 def _drop_early_tracer(config: pytest.Config) -> None:
     early = _take_early_tracer(config)
     if early is not None:
-        early[0].close()
+        early.close()
 
 
 @pytest.hookimpl(trylast=True)
@@ -112,7 +111,7 @@ def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
         tracker = Tracker(run, _take_early_tracer(config))
         selector.tracer = tracker.tracer
         roles.append(("ripple-tracker", tracker))
-        roles.append(("ripple-writer", Writer(run, tracker.import_reads)))
+        roles.append(("ripple-writer", Writer(run, tracker.import_reads, tracker.module_records)))
     return roles
 
 
@@ -122,17 +121,15 @@ def _controller_roles(run: RunState) -> list[tuple[str, Any]]:
     roles.append(("ripple-report", StatusReporter(run, selector, controller=True)))
     roles.append(("ripple-handoff", ControllerHandoff(run)))
     if run.settings.record:
-        roles.append(("ripple-writer", Writer(run, set)))
+        roles.append(("ripple-writer", Writer(run, set, run.take_module_records)))
     return roles
 
 
 def _worker_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
-    take_reads: Callable[[], set[tuple[str, str]]] = set
     tracker = None
     if run.settings.record:
         tracker = Tracker(run, _take_early_tracer(config))
-        take_reads = tracker.import_reads
-    handoff = WorkerHandoff(run, take_reads)
+    handoff = WorkerHandoff(run, tracker)
     selector = Selector(run, handoff.load)
     roles: list[tuple[str, Any]] = [("ripple-selector", selector), ("ripple-handoff", handoff)]
     if tracker is not None:

@@ -79,10 +79,10 @@ class Resolver:
             self._codes[key] = dep
         if dep is not None:
             return dep
-        pkg = self._package(code.co_filename)
+        pkg = self.package(code.co_filename)
         return (pkg, READ) if pkg is not None else None
 
-    def _package(self, filename: str) -> str | None:
+    def package(self, filename: str) -> str | None:
         """``pkg:<top-level name>`` for code installed in a site-packages directory:
         an upgrade of that distribution affects the tests that ran its code."""
         if filename in self._packages:
@@ -104,10 +104,12 @@ class Trace:
     files: set[str] = field(default_factory=set)
     intact: bool = True
     untracked: str | None = None
+    modules: set[str] = field(default_factory=set)  # project modules whose body ran here
 
     def merge(self, other: Trace) -> None:
         self.codes |= other.codes
         self.files |= other.files
+        self.modules |= other.modules
         self.intact = self.intact and other.intact
         self.untracked = self.untracked or other.untracked
 
@@ -118,15 +120,23 @@ class Recorder:
     def __init__(self, tracer: Tracer, watcher: ReadWatcher) -> None:
         self.tracer = tracer
         self.watcher = watcher
+        # per open context (the first: outside any), the project modules imported in it
+        self._modules: list[set[str]] = [set()]
 
     def push(self) -> None:
         self.watcher.push()
         self.tracer.push()
+        self._modules.append(set())
 
     def pop(self) -> Trace:
         codes, intact = self.tracer.pop()
         reads = self.watcher.pop()
-        return Trace(codes, reads.files, intact, reads.untracked)
+        modules = self._modules.pop() if len(self._modules) > 1 else set()
+        return Trace(codes, reads.files, intact, reads.untracked, modules)
+
+    def note_module(self, rel: str) -> None:
+        """A project module's body ran in the innermost open context."""
+        self._modules[-1].add(rel)
 
     def close(self) -> None:
         self.tracer.close()

@@ -24,9 +24,16 @@ FLUSH_EVERY_N = 200
 
 
 class Writer:
-    def __init__(self, run: RunState, import_reads: Callable[[], set[tuple[str, str]]]) -> None:
+    def __init__(
+        self,
+        run: RunState,
+        import_reads: Callable[[], set[tuple[str, str]]],
+        module_records: Callable[[], dict[str, set[tuple[str, str]]]],
+    ) -> None:
         self.run = run
-        self._take_import_reads = import_reads  # from this process's tracker, if any
+        # from this process's tracker, or (xdist controller) from the workers
+        self._take_import_reads = import_reads
+        self._take_module_records = module_records
         self._phases: dict[str, list[Any]] = {}
         self._results: list[TestResult] = []
         self._finished: set[str] = set()
@@ -107,9 +114,11 @@ class Writer:
         results, self._results = self._results, []
         self._last_flush = time.monotonic()
         run.import_reads |= self._take_import_reads()
+        modules = self._take_module_records()
         if (
             self._decision_written
             and not results
+            and not modules
             and not run.import_reads
             and run.import_run <= self._import_run_saved
         ):
@@ -118,7 +127,8 @@ class Writer:
             with store.db.transaction():
                 if not self._decision_written:
                     self._write_decision(store)
-                self._save_states(store, results)
+                self._save_states(store, results, modules)
+                store.save_module_imports(run.decision.env_id, modules)
                 new_run = run.import_run - self._import_run_saved
                 if new_run:
                     replace = run.settings.fresh and not self._import_run_saved
@@ -159,7 +169,9 @@ class Writer:
             store.drop_tests(decision.env_id, self._drop)
         self._decision_written = True
 
-    def _save_states(self, store: Store, results: list[TestResult]) -> None:
+    def _save_states(
+        self, store: Store, results: list[TestResult], modules: dict[str, set[tuple[str, str]]]
+    ) -> None:
         """Save the files these results depend on, as read in this run."""
         run = self.run
         reads, run.import_reads = run.import_reads, set()
@@ -167,6 +179,7 @@ class Writer:
             store.save_import_reads(reads)
         stored = {p: r.content for p, r in store.files().items()}
         paths = {p for res in results for p, _ in res.deps} | {f for pair in reads for f in pair}
+        paths |= set(modules) | {p for deps in modules.values() for p, _ in deps}
         # conftest files count even when no test ran code in them (hooks, pytest_plugins)
         for res in results:
             paths.update(run.conftests.above(test_path(res.nodeid)))

@@ -31,6 +31,7 @@ from pytest_ripple.fingerprint import (
     FileChange,
     Fingerprint,
 )
+from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
@@ -77,9 +78,9 @@ class Plan:
     affected: dict[str, str]  # nodeid -> why, for tests known in this environment
     changes: Changes
     pending: list[tuple[int, str, str]] = field(default_factory=list)  # to write
-    # why importing a module may now fail or bind other values: every test file must
-    # be imported (its import error is the user's signal), none stands in unimported
-    import_changed: str | None = None
+    # test files (or "" for all) whose imports reach a module whose import-time code
+    # changed: they must be imported (an import error is the user's signal)
+    import_scopes: dict[str, str] = field(default_factory=dict)
     _by_file: dict[str, list[str]] | None = None
 
     def test_files(self) -> dict[str, list[str]]:
@@ -118,7 +119,14 @@ class _Impact:
         self.under: dict[str, set[str]] = {}
         self.import_run: dict[str, set[str]] = {}  # file -> functions run at import time
         self.at_import: dict[tuple[str, str], str] = {}  # affected ones among them -> why
-        self.import_changed: str | None = None
+        # modules whose import now does something else (an effect, a function it runs,
+        # a file it reads): every test whose import closure reaches them
+        self.import_hits: dict[str, str] = {}
+        # modules whose import-time code changed at all: importing them may now fail
+        self.import_any: dict[str, str] = {}
+        self.import_scopes: dict[str, str] = {}
+        self.reached: dict[str, str] = {}  # files whose imports reach an import hit
+        self.reached_ids: dict[int, str] = {}  # their file ids
 
     def _ran_at_import(self, path: str, block: str | None, why: str) -> None:
         run = self.import_run.get(path)
@@ -148,6 +156,9 @@ class _Impact:
         if row is not None:
             for dep in self.deps.get(row.id, {}).values():
                 self.dep_why.setdefault(dep, why)
+
+    def import_hit(self, path: str, why: str) -> None:
+        self.import_hits.setdefault(path, why)
 
     def taint(self, name: str, why: str, under: str | None = None) -> None:
         local = self.under.get(name)
@@ -221,10 +232,11 @@ def _file_change(
     if not is_conftest and path not in imp.test_files and _import_time_changed(old, new, ch):
         # a module's import-time code changed: importing it (and every module that
         # imports it) may now fail, which only importing the test files can show
-        imp.import_changed = imp.import_changed or f"{path}: import-time code changed"
+        imp.import_any.setdefault(path, f"{path}: import-time code changed")
     if ch.whole or old is None or new is None:
         imp.whole_module(path, old, new, why)
         imp.hit(path, WHOLE, why)
+        imp.import_hit(path, why)
         if is_conftest:
             imp.scope_rule(path, why)
         return
@@ -234,9 +246,12 @@ def _file_change(
     if ch.effects:
         _effects_changed(imp, path, old, new)
     if scope_wide:
-        imp.whole_module(path, old, new, f"{path}: import-time code changed")
+        # what the module's import does changed: the tests whose imports reach it
+        swhy = f"{path}: import-time code changed"
+        imp.hit_file(path, swhy)
+        imp.import_hit(path, swhy)
         if is_conftest:
-            imp.scope_rule(path, f"{path}: import-time code changed")
+            imp.scope_rule(path, swhy)
     _hooks_changed(imp, path, ch)
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
@@ -257,7 +272,8 @@ def _read_at_import(imp: _Impact, path: str) -> None:
         mfp = mrow.fingerprint() if mrow is not None else None
         mwhy = f"{path} changed (read when {module} is imported)"
         imp.whole_module(module, mfp, mfp, mwhy)
-        imp.import_changed = imp.import_changed or mwhy
+        imp.import_hit(module, mwhy)
+        imp.import_any.setdefault(module, mwhy)
 
 
 def _bindings_changed(
@@ -344,12 +360,17 @@ def _propagate(imp: _Impact) -> None:
             label = f"{scope}.{bound}" if scope else bound
             if b.kind == DEF:
                 imp.hit(path, label, why)
+            # a registration reads it (a fixture is found by its name: taint does it)
+            if is_value and _is_effectful(bound, b) and "fixture" not in b.deps:
+                imp.import_hit(path, f"{why}, read when {path} is imported")
             imp.taint(bound, why, None if scope else conftest_dir(path))
             if scope:
                 imp.taint_class(path, scope, why)
         for path, binds in effect_readers.get(name, ()):
             if is_value and not imp.reaches(name, path):
                 continue
+            if is_value:  # ``configure(settings.MODE)``: the import does something else
+                imp.import_hit(path, f"{why}, read when {path} is imported")
             for bound_name in binds:
                 imp.taint(bound_name, why, conftest_dir(path))
     # blocks whose code reads a name bound differently now
@@ -384,16 +405,16 @@ def compute(
     pkg_rows = [files[PACKAGE + top] for top in packages if PACKAGE + top in files]
     if changes.changed or pkg_rows:
         imp = _impact(store, changes, files, known, packages)
-        plan.import_changed = imp.import_changed
+        plan.import_scopes = imp.import_scopes
         if pkg_rows:
-            plan.import_changed = plan.import_changed or "installed packages changed"
+            plan.import_scopes.setdefault("", "installed packages changed")
         _mark_by_deps(store, imp, marks)
         _mark_by_scope(store, imp, marks)
     if everything:
         for env, nodeid in store.all_tests():
             marks.setdefault((env, nodeid), everything)
     if env_everything:
-        plan.import_changed = plan.import_changed or env_everything
+        plan.import_scopes.setdefault("", env_everything)
         for nodeid in known:
             marks.setdefault((env_id, nodeid), env_everything)
     plan.pending = [(env, nodeid, why) for (env, nodeid), why in marks.items()]
@@ -430,16 +451,75 @@ def _impact(
     for top, why in packages.items():
         imp.hit(PACKAGE + top, READ, why)
     if imp.queue:
-        # taint can reach any module: bring in every Python file's fingerprint
-        for path, file_row in files.items():
-            if path not in imp.fps and file_row.fp_blob:
-                fp = file_row.fingerprint()
-                if fp is not None:
-                    imp.fps[path] = fp
-        imp.deps = store.deps_of_files([r.id for r in files.values()])
+        _load_all(imp, store, files)
         _propagate(imp)
     _ran_at_import_rule(imp)
+    _module_imports(imp, store, files)
     return imp
+
+
+def _load_all(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
+    """Every Python file's fingerprint and every dep: taint or the import graph can
+    reach any module."""
+    for path, file_row in files.items():
+        if path not in imp.fps and file_row.fp_blob:
+            fp = file_row.fingerprint()
+            if fp is not None:
+                imp.fps[path] = fp
+    imp.deps = store.deps_of_files([r.id for r in files.values()])
+
+
+def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
+    """Modules whose import ran something affected, and the modules whose imports
+    reach them (the import graph): the tests that ran code of any of those, or whose
+    test file or conftest.py is one of them, see other import-time state now."""
+    records = store.module_imports()
+    by_id = {row.id: path for path, row in files.items()}
+    dep_file: dict[int, tuple[str, str]] = {}
+    for (file_id, name), dep in store.dep_ids().items():
+        path = by_id.get(file_id)
+        if path is not None:
+            dep_file[dep] = (path, name)
+    dynamic: dict[str, set[str]] = defaultdict(set)
+    for file_id, arrays in records.items():
+        module = by_id.get(file_id)
+        if module is None:
+            continue
+        for arr in arrays:
+            for dep in arr:
+                path, name = dep_file.get(dep, ("", ""))
+                if name == MODULE:
+                    dynamic[module].add(path)
+                elif dep in imp.dep_why:
+                    imp.import_hit(module, f"{imp.dep_why[dep]}, run when {module} is imported")
+    if not imp.import_hits and not imp.import_any:
+        return
+    _load_all(imp, store, files)
+    index = ModuleIndex(files)
+    static = {path: fp.imports for path, fp in imp.fps.items()}
+    reached = importers(imp.import_hits, static, dynamic, index)
+    imp.reached = reached
+    for path, fp in imp.fps.items():  # functions that import such a module when they run
+        for block, names in fp.lazy.items():
+            for name in names:
+                found = index.resolve(path, name) & reached.keys()
+                if found:
+                    target = min(found)
+                    imp.hit(path, block, f"{reached[target]}, and {path}::{block} imports it")
+                    break
+    for path, why in reached.items():
+        row = files.get(path)
+        if row is not None:
+            imp.reached_ids[row.id] = why
+        if conftest_dir(path) is not None:
+            imp.scope_rule(path, why)
+        elif path in imp.test_files:
+            imp.scopes.setdefault(path, why)
+    # an import that may now fail: the test files whose imports reach it
+    seeds = {**imp.import_any, **imp.import_hits}
+    for path, why in importers(seeds, static, dynamic, index).items():
+        if path in imp.test_files:
+            imp.import_scopes.setdefault(path, why)
 
 
 def _ran_at_import_rule(imp: _Impact) -> None:
@@ -454,19 +534,26 @@ def _ran_at_import_rule(imp: _Impact) -> None:
             imp.scope_rule(path, at_why)
         else:
             imp.scopes.setdefault("", at_why)
-            imp.import_changed = imp.import_changed or at_why
+            imp.import_scopes.setdefault("", at_why)
 
 
 def _mark_by_deps(store: Store, imp: _Impact, marks: dict[tuple[int, str], str]) -> None:
     """Tests, in every environment, whose dependency set holds an affected block."""
-    if not imp.dep_why:
+    if not imp.dep_why and not imp.reached_ids:
         return
+    # a dep of a file whose imports reach an import hit counts as affected too
+    dep_why = dict(imp.dep_why)
+    if imp.reached_ids:
+        for (file_id, _), dep in store.dep_ids().items():
+            why = imp.reached_ids.get(file_id)
+            if why is not None:
+                dep_why.setdefault(dep, why)
     hits: dict[int, str] = {}
     for depset_id, dep_ids in store.depsets():
         for dep in dep_ids:
-            dep_why = imp.dep_why.get(dep)
-            if dep_why is not None:
-                hits[depset_id] = dep_why
+            why = dep_why.get(dep)
+            if why is not None:
+                hits[depset_id] = why
                 break
     for env, nodeid, depset_id in store.tests_by_depsets(hits):
         marks.setdefault((env, nodeid), hits[depset_id])

@@ -33,6 +33,8 @@ class RunState:
     import_run: set[tuple[str, str]] = field(default_factory=set)  # (file, function)
     import_reads: set[tuple[str, str]] = field(default_factory=set)  # (data file, module)
     worker_modules: set[str] = field(default_factory=set)
+    # what each module's import ran, from the workers: {module: [(file, block)]}
+    module_records: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, config: pytest.Config, settings: Settings) -> RunState:
@@ -42,6 +44,10 @@ class RunState:
     def warn(self, message: str) -> None:
         """A warning pytest shows in its summary, subject to -W and filterwarnings."""
         self.config.issue_config_time_warning(RippleWarning(message), stacklevel=2)
+
+    def take_module_records(self) -> dict[str, set[tuple[str, str]]]:
+        records, self.module_records = self.module_records, {}
+        return records
 
     def close_store(self) -> None:
         if self.store is not None:

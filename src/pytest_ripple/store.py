@@ -14,15 +14,16 @@ import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from pytest_ripple.changes import Changes, FileState, trusted_mtime
 from pytest_ripple.errors import DataFileError, DataFileUnavailable
 from pytest_ripple.fingerprint import Fingerprint
 from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
-# History: 1 = first release (pytest-ripple 0.1).
-SCHEMA_VERSION = 2
+# History: 1 = first release (pytest-ripple 0.1); 2 = import_run;
+# 3 = module_import (what each project module's import ran: import-time contexts).
+SCHEMA_VERSION = 3
 APP = "pytest-ripple"
 
 SCHEMA = """
@@ -78,6 +79,17 @@ CREATE TABLE IF NOT EXISTS import_run (
     file TEXT NOT NULL,
     block TEXT NOT NULL,
     PRIMARY KEY (file, block)
+) WITHOUT ROWID;
+
+-- what importing a project module ran and read, per environment: functions and
+-- class bodies (file, block), files (file, <read>), installed packages (pkg:name,
+-- <read>), and the project modules imported inside it (file, <module>): the dynamic
+-- edges of the import graph. Replaced each time the module is imported again.
+CREATE TABLE IF NOT EXISTS module_import (
+    env_id INTEGER NOT NULL,
+    file_id INTEGER NOT NULL,
+    depset_id INTEGER NOT NULL,
+    PRIMARY KEY (env_id, file_id)
 ) WITHOUT ROWID;
 
 -- the last result of each test in each environment
@@ -413,26 +425,54 @@ class Store:
             ((reason, env, nodeid) for env, nodeid, reason in rows),
         )
 
+    def _depset_of(self, deps: Iterable[tuple[str, str]], file_ids: dict[str, int]) -> int:
+        dep_ids = []
+        for path, block in deps:
+            file_id = file_ids.get(path)
+            if file_id is None:
+                row = self.db.one("SELECT id FROM file WHERE path=?", (path,))
+                if row is None:
+                    continue  # the caller saves files first; a vanished one is skipped
+                file_id = file_ids[path] = int(row[0])
+            dep_ids.append(self.intern_dep(file_id, block))
+        return self.intern_depset(dep_ids)
+
     def save_tests(self, env_id: int, results: Iterable[TestResult]) -> None:
         rows = []
+        file_ids: dict[str, int] = {}
         for res in results:
-            dep_ids = []
-            file_ids: dict[str, int] = {}
-            for path, block in res.deps:
-                file_id = file_ids.get(path)
-                if file_id is None:
-                    row = self.db.one("SELECT id FROM file WHERE path=?", (path,))
-                    if row is None:
-                        continue  # the caller saves files first; a vanished one is skipped
-                    file_id = file_ids[path] = int(row[0])
-                dep_ids.append(self.intern_dep(file_id, block))
-            depset_id = self.intern_depset(dep_ids)
+            depset_id = self._depset_of(res.deps, file_ids)
             rows.append((env_id, res.nodeid, depset_id, res.outcome, res.duration, res.pending))
         self.db.many(
             "INSERT OR REPLACE INTO test (env_id, nodeid, depset_id, outcome, duration, pending) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+    def save_module_imports(
+        self, env_id: int, records: Mapping[str, Iterable[tuple[str, str]]]
+    ) -> None:
+        """What importing each of these modules ran and read (see ``module_import``)."""
+        file_ids: dict[str, int] = {}
+        rows = []
+        for path, deps in records.items():
+            row = self.db.one("SELECT id FROM file WHERE path=?", (path,))
+            if row is not None:
+                rows.append((env_id, int(row[0]), self._depset_of(deps, file_ids)))
+        self.db.many(
+            "INSERT OR REPLACE INTO module_import (env_id, file_id, depset_id) VALUES (?, ?, ?)",
+            rows,
+        )
+
+    def module_imports(self) -> dict[int, list[array[int]]]:
+        """{module file id: the dep ids its import ran, once per environment}."""
+        out: dict[int, list[array[int]]] = {}
+        with self.db.execute(
+            "SELECT m.file_id, d.deps FROM module_import m JOIN depset d ON d.id = m.depset_id"
+        ) as cur:
+            for file_id, blob in cur:
+                out.setdefault(file_id, []).append(unpack_ids(blob))
+        return out
 
     def save_import_reads(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.db.many(
@@ -469,11 +509,12 @@ class Store:
 
     def clear_env(self, env_id: int) -> None:
         self.db.con.execute("DELETE FROM test WHERE env_id=?", (env_id,))
+        self.db.con.execute("DELETE FROM module_import WHERE env_id=?", (env_id,))
 
     def prune(self) -> None:
-        """Drop depsets no test uses any more (after a rebuild)."""
+        """Drop depsets no test and no module import uses any more (after a rebuild)."""
         self.db.con.execute(
             "DELETE FROM depset WHERE id NOT IN (SELECT DISTINCT depset_id FROM test "
-            "WHERE depset_id IS NOT NULL)"
+            "WHERE depset_id IS NOT NULL) AND id NOT IN (SELECT depset_id FROM module_import)"
         )
         self._depset_ids.clear()

@@ -4,13 +4,18 @@ to the end of collection, and each test's dependencies put on its teardown repor
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any, Generator
 
 import pytest
 
 from pytest_ripple.fingerprint import MODULE, READ, WHOLE
-from pytest_ripple.paths import relative_path
+from pytest_ripple.modules import ModuleImports
+from pytest_ripple.paths import relative_path, relative_to_root, root_prefix
 from pytest_ripple.recorder import Dep, Recorder, Trace
 from pytest_ripple.state import RunState
 from pytest_ripple.tracer import Tracer, choose_tracer
@@ -21,25 +26,44 @@ DEPENDS_MARKER = "testmon_depends"
 _trace_key = pytest.StashKey[Trace]()
 
 
-def start_tracer() -> tuple[Tracer, str]:
-    """The engine, ready for threads and recording the import context."""
+@dataclass
+class Started:
+    """Tracking as started before the first conftest.py is imported."""
+
+    recorder: Recorder
+    imports: ModuleImports
+    reason: str  # why this engine
+
+    def close(self) -> None:
+        self.imports.close()
+        self.recorder.close()
+
+
+def start_tracking(rootdir: Path) -> Started:
+    """The engine, ready for threads, recording the import context (everything that
+    runs until collection ends), with a context per project module import inside it."""
     tracer, reason = choose_tracer()
     tracer.arm()
     tracer.push()
-    return tracer, reason
+    recorder = Recorder(tracer, ReadWatcher(rootdir, set()))
+    relative = partial(relative_to_root, root_prefix(rootdir))
+    return Started(recorder, ModuleImports(recorder, relative), reason)
 
 
 class Tracker:
-    def __init__(self, run: RunState, early: tuple[Tracer, str] | None) -> None:
+    def __init__(self, run: RunState, started: Started | None) -> None:
         self.run = run
-        tracer, run.engine_reason = early or start_tracer()
-        run.engine = tracer.name
-        ignore: set[str] = set()
+        started = started or start_tracking(run.rootdir)
+        run.engine_reason = started.reason
+        run.engine = started.recorder.tracer.name
         data_rel = relative_path(run.rootdir, run.settings.datafile)
         if data_rel is not None:
-            ignore = {data_rel + suffix for suffix in ("", "-wal", "-shm", "-journal")}
-        self.recorder: Recorder | None = Recorder(tracer, ReadWatcher(run.rootdir, ignore))
-        self._importing = True  # the import context, pushed by start_tracer()
+            started.recorder.watcher.ignore = {
+                data_rel + suffix for suffix in ("", "-wal", "-shm", "-journal")
+            }
+        self.recorder: Recorder | None = started.recorder
+        self.imports: ModuleImports | None = started.imports
+        self._importing = True  # the import context, pushed by start_tracking()
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
         self.depends_globs: list[str] = list(run.config.getini("testmon_depends") or [])
@@ -63,6 +87,32 @@ class Tracker:
         for path, block in self.run.resolver.resolve(codes):
             if block not in (MODULE, READ, WHOLE) and ":" not in path:
                 self.run.import_run.add((path, block))
+
+    def module_records(self) -> dict[str, set[Dep]]:
+        """What each project module imported since the last call ran at its import."""
+        if self.imports is None:
+            return {}
+        records = {rel: self._module_deps(rel, t) for rel, t in self.imports.records.items()}
+        self.imports.records.clear()
+        return records
+
+    def _module_deps(self, rel: str, trace: Trace) -> set[Dep]:
+        resolver = self.run.resolver
+        deps = {dep for dep in resolver.resolve(trace.codes) if dep[1] != MODULE}
+        # its own source is read to be compiled (pytest's assertion rewriter reads it
+        # inside exec_module): its blocks count, not its bytes
+        deps.update((path, READ) for path in trace.files if path != rel)
+        deps.update((path, MODULE) for path in trace.modules)
+        # installed packages it imports that were imported before (no code ran now)
+        fp = resolver.state(rel).fp
+        for name in fp.imports if fp is not None else ():
+            module = sys.modules.get(name.split(".")[0]) if name[:1] != "." else None
+            filename = getattr(module, "__file__", None)
+            if isinstance(filename, str):
+                pkg = resolver.package(filename)
+                if pkg is not None:
+                    deps.add((pkg, READ))
+        return deps
 
     def import_reads(self) -> set[tuple[str, str]]:
         """Files read at import time since the last call, with the module reading them."""
@@ -175,6 +225,7 @@ class Tracker:
     def _deps(self, item: pytest.Item, trace: Trace) -> set[Dep]:
         deps = self.run.resolver.resolve(trace.codes)
         deps.update((path, READ) for path in trace.files)
+        deps.update((path, MODULE) for path in trace.modules)
         globs = list(self.depends_globs)
         for mark in item.iter_markers(DEPENDS_MARKER):
             globs += [str(a) for a in mark.args]
@@ -218,6 +269,9 @@ class Tracker:
 
     def close(self) -> None:
         self.end_import_context()
+        if self.imports is not None:
+            self.imports.close()
+            self.imports = None
         if self.recorder is not None:
             self.recorder.close()
             self.recorder = None

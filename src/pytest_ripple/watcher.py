@@ -38,7 +38,7 @@ class Reads:
 class ReadWatcher:
     def __init__(self, rootdir: Path, ignore: set[str]) -> None:
         self._root = root_prefix(rootdir)
-        self._ignore = ignore  # our own data file and the like, relative to the rootdir
+        self.ignore = ignore  # our own data file and the like, relative to the rootdir
         self._stack: list[Reads] = []
         self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
         audit.subscribe(("open",), self.on_open)
@@ -70,7 +70,7 @@ class ReadWatcher:
         except (TypeError, ValueError):
             return
         rel = relative_to_root(self._root, name)
-        if rel is None or rel in self._ignore or rel.startswith(_TOOL_STATE):
+        if rel is None or rel in self.ignore or rel.startswith(_TOOL_STATE):
             return
         if rel.endswith((".py", ".pyc", ".pyw")) and (
             not isinstance(mode, str)

@@ -1,0 +1,95 @@
+"""The import graph of project modules: which file's import runs which other file's.
+
+Static edges come from the import statements in each file's fingerprint (resolved to
+project files by dotted-name suffix, which over-approximates: an edge too many costs a
+re-run, one too few a missed test), plus the implicit edge from a module to the
+``__init__.py`` of its packages. Dynamic edges are the module bodies seen running
+inside another module's body.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Iterable, Mapping
+
+
+class ModuleIndex:
+    """Project Python files by every dotted name they could be imported as."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.files = {p for p in paths if p.endswith(".py")}
+        self.by_name: dict[str, set[str]] = defaultdict(set)
+        for path in self.files:
+            parts = _module_parts(path)
+            for i in range(len(parts)):
+                self.by_name[".".join(parts[i:])].add(path)
+
+    def resolve(self, importer: str, name: str) -> set[str]:
+        """The project files ``import name`` in ``importer`` may run: the module and
+        the packages above it."""
+        if name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            base = importer.split("/")[:-1]
+            if level > 1:
+                base = base[: max(0, len(base) - (level - 1))]
+            rest = [p for p in name[level:].split(".") if p]
+            out: set[str] = set()
+            parts = base + rest
+            for i in range(len(base) + 1, len(parts) + 1):
+                stem = "/".join(parts[:i])
+                out.update(c for c in (f"{stem}.py", f"{stem}/__init__.py") if c in self.files)
+            return out
+        found: set[str] = set()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            found |= self.by_name.get(".".join(parts[:i]), set())
+        return found
+
+    def packages_of(self, path: str) -> set[str]:
+        """The ``__init__.py`` files of the packages a module is in."""
+        parts = path.split("/")[:-1]
+        out = set()
+        while parts:
+            init = "/".join(parts) + "/__init__.py"
+            if init in self.files and init != path:
+                out.add(init)
+            parts = parts[:-1]
+        return out
+
+
+def _module_parts(path: str) -> list[str]:
+    parts = path[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return parts
+
+
+def importers(
+    seeds: Mapping[str, str],
+    static: Mapping[str, Iterable[str]],
+    dynamic: Mapping[str, Iterable[str]],
+    index: ModuleIndex,
+) -> dict[str, str]:
+    """Every file whose import closure reaches a seed, with the seed's reason.
+    ``static``: {file: dotted names it imports}; ``dynamic``: {file: files whose
+    bodies ran inside its body}."""
+    reverse: dict[str, set[str]] = defaultdict(set)
+    for path, names in static.items():
+        for name in names:
+            for target in index.resolve(path, name):
+                reverse[target].add(path)
+        for init in index.packages_of(path):
+            reverse[init].add(path)
+    for path, targets in dynamic.items():
+        for target in targets:
+            reverse[target].add(path)
+    out = dict(seeds)
+    todo = deque(seeds)
+    while todo:
+        target = todo.popleft()
+        why = out[target]
+        for importer in reverse.get(target, ()):
+            if importer not in out:
+                out[importer] = why
+                todo.append(importer)
+    return out
