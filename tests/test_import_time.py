@@ -89,9 +89,7 @@ class TestEffectsAtImport:
         project.edit("conf.py", '"INFO"', '"DEBUG"')
         check(project.run("--testmon"), must=["test_level"], failed=["test_level"])
 
-    def test_test_module_sets_the_environment_from_another_module(
-        self, project: Project
-    ) -> None:
+    def test_test_module_sets_the_environment_from_another_module(self, project: Project) -> None:
         files = {
             "conf.py": """
                 VALUE = "1"
