@@ -8,6 +8,11 @@ or imported). End to end: record, edit, re-run, assert exactly which tests ran.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import pytest
+
 from conftest import Project
 from test_safety import check, record
 
@@ -446,3 +451,66 @@ class TestImportsWhileTestsRun:
         record(project, files, "test_free", "test_reimport")
         project.edit("fresh.py", "return 0", "return 1")
         check(project.run("--testmon"), must=["test_reimport"], failed=["test_reimport"])
+
+
+class TestInstalledPackages:
+    @staticmethod
+    def install(site: Path, version: str, table: str) -> None:
+        """tinylib ``version`` in a site-packages directory: an upgrade renames its
+        .dist-info, as pip does, which moves the directory's mtime."""
+        for old in site.glob("tinylib-*.dist-info"):
+            for f in old.iterdir():
+                f.unlink()
+            old.rmdir()
+        (site / "tinylib").mkdir(exist_ok=True)
+        (site / "tinylib" / "__init__.py").write_text(f"TABLE = {table}\n")
+        info = site / f"tinylib-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: tinylib\nVersion: {version}\n"
+        )
+        (info / "top_level.txt").write_text("tinylib\n")
+
+    def test_upgrade_of_a_package_whose_values_a_test_only_reads(
+        self,
+        project: Project,
+        tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """No function of tinylib runs in any test: the tests only read TABLE, which
+        tinylib sets at import. The second test file imports it after the first did,
+        so no code of tinylib runs while it is imported either."""
+        site = tmp_path_factory.mktemp("venv") / "site-packages"
+        site.mkdir()
+        self.install(site, "1.0", "[1]")
+        monkeypatch.syspath_prepend(str(site))
+        files = {
+            "test_first.py": """
+                from tinylib import TABLE
+
+
+                def test_first():
+                    assert TABLE == [1]
+            """,
+            "test_second.py": """
+                from tinylib import TABLE
+
+
+                def test_second():
+                    assert TABLE == [1]
+            """,
+            "test_free.py": """
+                def test_free():
+                    assert True
+            """,
+        }
+        record(project, files, "test_first", "test_free", "test_second")
+        time.sleep(0.01)  # a new mtime for the directory
+        self.install(site, "2.0", "[2]")
+        run = project.run("--testmon")
+        assert "tinylib 1.0 -> 2.0" in run.out
+        check(
+            run,
+            must=["test_first", "test_second"],
+            failed=["test_first", "test_second"],
+        )

@@ -311,7 +311,9 @@ class Recorded:
         """What a recording run writes before any test finishes: the new file states
         and the tests that are now pending (the store call the run makes)."""
         with self.store.db.transaction():
-            self.store.save_changes(plan.changes, plan.pending)
+            self.store.save_changes(
+                plan.changes, plan.pending, plan.stale, (plan.env_id, plan.stale_resolved)
+            )
 
 
 @pytest.fixture
@@ -655,24 +657,48 @@ def test_package_change_affects_every_test_of_this_env_only(project: Recorded) -
     assert project.plan(env=other).affected == {}
 
 
-def test_a_change_marks_the_tests_of_other_envs_pending(project: Recorded) -> None:
+def test_a_change_marks_the_tests_of_other_envs_stale(project: Recorded) -> None:
     with project.store.db.transaction():
         other = project.store.save_env("postgres", PY, "", {})
     project.record({f"{T_OPS}::test_mul": DEPS[f"{T_OPS}::test_mul"]}, env=other)
     project.edit(OPS, "return a * b", "return b * a")
     plan = project.plan()
     assert set(plan.affected) == {f"{T_OPS}::test_mul"}
-    assert (other, f"{T_OPS}::test_mul") in {(e, n) for e, n, _ in plan.pending}
+    assert {e for e, _, _ in plan.pending} == {project.env}
+    assert (other, f"{T_OPS}::test_mul") in {(e, n) for e, n, _, _, _ in plan.stale}
     project.apply(plan)
     assert set(project.plan(env=other).affected) == {f"{T_OPS}::test_mul"}
+
+
+def test_a_change_another_env_saw_and_reverted_selects_nothing(project: Recorded) -> None:
+    """An edit and its revert, both seen by runs of this environment only: the other
+    environment's tests were recorded with the file as it is again."""
+    with project.store.db.transaction():
+        other = project.store.save_env("py311", PY, "", {})
+    project.record({f"{T_OPS}::test_mul": DEPS[f"{T_OPS}::test_mul"]}, env=other)
+    project.edit(OPS, "return a * b", "return b * a")
+    project.apply(project.plan())
+    project.edit(OPS, "return b * a", "return a * b")
+    project.apply(project.plan())
+    plan = project.plan(env=other)
+    assert plan.affected == {}
+    project.apply(plan)  # the resolved marks are dropped
+    assert project.store.stale(other) == []
+    # an edit that stays: the other environment runs the test, then forgets the mark
+    project.edit(OPS, "return a * b", "return a * b * 1")
+    project.apply(project.plan())
+    assert set(project.plan(env=other).affected) == {f"{T_OPS}::test_mul"}
+    project.record({f"{T_OPS}::test_mul": DEPS[f"{T_OPS}::test_mul"]}, env=other)
+    assert project.store.stale(other) == []
+    assert project.plan(env=other).affected == {}
 
 
 def test_unknown_env_knows_no_tests(project: Recorded) -> None:
     project.edit(OPS, "return a + b", "return b + a")
     plan = project.plan(env=0)
     assert plan.known == {} and plan.affected == {}
-    # the tests of the known environment are still marked
-    assert {n for _, n, _ in plan.pending} == {
+    # the tests of the known environment are still marked, for it to judge
+    assert {n for _, n, _, _, _ in plan.stale} == {
         f"{T_OPS}::test_add",
         f"{T_OPS}::test_numbers",
         f"{T_DEEP}::test_deep",

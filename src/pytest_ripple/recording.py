@@ -160,8 +160,10 @@ class Writer:
                 )
         if decision.config_digest is not None:
             store.save_config_digest(decision.config_digest)
-        if decision.plan is not None:
-            store.save_changes(decision.plan.changes, decision.plan.pending)
+        plan = decision.plan
+        if plan is not None:
+            resolved = (decision.env_id, plan.stale_resolved)
+            store.save_changes(plan.changes, plan.pending, plan.stale, resolved)
         if settings.fresh:
             store.clear_env(decision.env_id)
         self.run.import_reads |= self._take_import_reads()

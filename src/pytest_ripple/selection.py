@@ -78,6 +78,11 @@ class Plan:
     affected: dict[str, str]  # nodeid -> why, for tests known in this environment
     changes: Changes
     pending: list[tuple[int, str, str]] = field(default_factory=list)  # to write
+    # tests of other environments a change reaches, with what each changed file was:
+    # (env_id, nodeid, file_id, content, why). Each environment judges them against
+    # its own run: a change another interpreter saw and reverted selects nothing there
+    stale: list[tuple[int, str, int, str, str]] = field(default_factory=list)
+    stale_resolved: list[tuple[str, int]] = field(default_factory=list)  # this env's, to drop
     # test files (or "" for all) whose imports reach a module whose import-time code
     # changed: they must be imported (an import error is the user's signal)
     import_scopes: dict[str, str] = field(default_factory=dict)
@@ -410,6 +415,11 @@ def compute(
             plan.import_scopes.setdefault("", "installed packages changed")
         _mark_by_deps(store, imp, marks)
         _mark_by_scope(store, imp, marks)
+    changed_rows = [(row.id, row.content) for row, _, _ in changes.changed.values()]
+    for (env, nodeid), why in marks.items():
+        if env != env_id:
+            plan.stale += [(env, nodeid, fid, content, why) for fid, content in changed_rows]
+    marks = {key: why for key, why in marks.items() if key[0] == env_id}
     if everything:
         for env, nodeid in store.all_tests():
             marks.setdefault((env, nodeid), everything)
@@ -418,13 +428,34 @@ def compute(
         for nodeid in known:
             marks.setdefault((env_id, nodeid), env_everything)
     plan.pending = [(env, nodeid, why) for (env, nodeid), why in marks.items()]
+    stale = _stale_here(store, env_id, files, changes, plan) if env_id else {}
     for nodeid, row in known.items():
-        reason = marks.get((env_id, nodeid)) or row.pending
+        reason = marks.get((env_id, nodeid)) or row.pending or stale.get(nodeid)
         if reason is None and row.outcome == FAILED:
             reason = "failed last time"
         if reason is not None:
             plan.affected[nodeid] = reason
     return plan
+
+
+def _stale_here(
+    store: Store, env_id: int, files: dict[str, FileRow], changes: Changes, plan: Plan
+) -> dict[str, str]:
+    """This environment's tests that another environment's run found affected: still
+    affected while a file they were recorded with differs now."""
+    rows = store.stale(env_id)
+    if not rows:
+        return {}
+    now = {row.id: row.content for row in files.values()}
+    for row, state, _ in changes.changed.values():
+        now[row.id] = state.fp.content if state.fp is not None else ""
+    out: dict[str, str] = {}
+    for nodeid, file_id, content, why in rows:
+        if now.get(file_id, "") != content:
+            out.setdefault(nodeid, f"{why} (seen by a run in another environment)")
+        else:
+            plan.stale_resolved.append((nodeid, file_id))
+    return out
 
 
 def _impact(

@@ -22,7 +22,8 @@ from pytest_ripple.fingerprint import Fingerprint
 from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
 # History: 1 = first release (pytest-ripple 0.1); 2 = import_run;
-# 3 = module_import (what each project module's import ran: import-time contexts).
+# 3 = module_import (what each project module's import ran: import-time contexts),
+# stale (changes seen by another environment's run).
 SCHEMA_VERSION = 3
 APP = "pytest-ripple"
 
@@ -90,6 +91,17 @@ CREATE TABLE IF NOT EXISTS module_import (
     file_id INTEGER NOT NULL,
     depset_id INTEGER NOT NULL,
     PRIMARY KEY (env_id, file_id)
+) WITHOUT ROWID;
+
+-- tests of an environment that a run in another one found affected, with the content
+-- each changed file had before: affected while the file differs from that
+CREATE TABLE IF NOT EXISTS stale (
+    env_id INTEGER NOT NULL,
+    nodeid TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    why TEXT NOT NULL,
+    PRIMARY KEY (env_id, nodeid, file_id)
 ) WITHOUT ROWID;
 
 -- the last result of each test in each environment
@@ -312,14 +324,38 @@ class Store:
             fp if fp.parsed else None,
         )
 
-    def save_changes(self, changes: Changes, pending: Iterable[tuple[int, str, str]]) -> None:
-        """What a run found changed, and the tests that are pending because of it, in
-        the caller's transaction: an interruption never loses a selection."""
+    def save_changes(
+        self,
+        changes: Changes,
+        pending: Iterable[tuple[int, str, str]],
+        stale: Iterable[tuple[int, str, int, str, str]] = (),
+        resolved: tuple[int, Iterable[tuple[str, int]]] = (0, ()),
+    ) -> None:
+        """What a run found changed, and the tests that are pending because of it (here
+        and, as ``stale``, in other environments), in the caller's transaction: an
+        interruption never loses a selection. ``resolved``: (env_id, [(nodeid,
+        file_id)]) stale rows whose file is back to what the test was recorded with."""
         for _, state, _ in changes.changed.values():
             self.save_state(state)
         for state in changes.touched:
             self.touch_file(state.path, trusted_mtime(state.mtime_ns), state.size)
         self.mark_pending(pending)
+        self.db.many(
+            "INSERT OR IGNORE INTO stale (env_id, nodeid, file_id, content, why) "
+            "VALUES (?, ?, ?, ?, ?)",
+            stale,
+        )
+        env_id, pairs = resolved
+        self.db.many(
+            "DELETE FROM stale WHERE env_id=? AND nodeid=? AND file_id=?",
+            ((env_id, nodeid, file_id) for nodeid, file_id in pairs),
+        )
+
+    def stale(self, env_id: int) -> list[tuple[str, int, str, str]]:
+        """(nodeid, file_id, content, why) of this environment's stale tests."""
+        return self.db.all(
+            "SELECT nodeid, file_id, content, why FROM stale WHERE env_id=?", (env_id,)
+        )
 
     # -- meta ------------------------------------------------------------------------
     def config_digest(self) -> str | None:
@@ -448,6 +484,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
+        self.db.many("DELETE FROM stale WHERE env_id=? AND nodeid=?", ((r[0], r[1]) for r in rows))
 
     def save_module_imports(
         self, env_id: int, records: Mapping[str, Iterable[tuple[str, str]]]
@@ -505,11 +542,14 @@ class Store:
         return out
 
     def drop_tests(self, env_id: int, nodeids: Iterable[str]) -> None:
-        self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", ((env_id, n) for n in nodeids))
+        pairs = [(env_id, n) for n in nodeids]
+        self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", pairs)
+        self.db.many("DELETE FROM stale WHERE env_id=? AND nodeid=?", pairs)
 
     def clear_env(self, env_id: int) -> None:
         self.db.con.execute("DELETE FROM test WHERE env_id=?", (env_id,))
         self.db.con.execute("DELETE FROM module_import WHERE env_id=?", (env_id,))
+        self.db.con.execute("DELETE FROM stale WHERE env_id=?", (env_id,))
 
     def prune(self) -> None:
         """Drop depsets no test and no module import uses any more (after a rebuild)."""
