@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 DEFAULT_DATAFILE = ".testmondata"
+ALWAYS_MARKER = "testmon_always"
+DEPENDS_MARKER = "testmon_depends"
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:=@-]{0,99}$")
 
 

@@ -14,19 +14,25 @@ The data flow: options -> decision (changes, selection) -> tracking -> store -> 
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_ripple.handoff import ControllerHandoff, WorkerHandoff, uses_xdist
-from pytest_ripple.options import add_options, resolve, will_record
-from pytest_ripple.recording import Writer
-from pytest_ripple.report import StatusReporter
-from pytest_ripple.selecting import Selector, decide_from_store
-from pytest_ripple.state import RunState
-from pytest_ripple.tracking import ALWAYS_MARKER, DEPENDS_MARKER, Started, Tracker, start_tracking
+from pytest_ripple.options import (
+    ALWAYS_MARKER,
+    DEPENDS_MARKER,
+    add_options,
+    resolve,
+    will_record,
+)
 
-_early_key = pytest.StashKey[Started]()
+# The roles load only when the plugin is on: pytest imports this module at every
+# start-up, and a run without --testmon must not pay for SQLite, ast and the tracers.
+if TYPE_CHECKING:
+    from pytest_ripple.state import RunState
+    from pytest_ripple.tracking import Started
+
+_early_key = pytest.StashKey["Started"]()
 _roles_key = pytest.StashKey[list[tuple[str, Any]]]()
 
 
@@ -56,6 +62,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     import time (filling a registry, a cache, parametrize data) runs once per process:
     it is seen now or never."""
     if will_record(early_config.known_args_namespace):
+        from pytest_ripple.tracking import start_tracking
+
         early_config.stash[_early_key] = start_tracking(early_config.rootpath)
         # also when configuration fails or never happens (pytester's parseconfig)
         early_config.add_cleanup(lambda: _drop_early_tracer(early_config))
@@ -90,6 +98,9 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{DEPENDS_MARKER}(*globs): files (globs relative to the rootdir) this test "
         "depends on although it does not visibly read them",
     )
+    from pytest_ripple.handoff import uses_xdist
+    from pytest_ripple.state import RunState
+
     run = RunState.create(config, settings)
     if hasattr(config, "workerinput"):
         roles = _worker_roles(run, config)
@@ -104,6 +115,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
+    from pytest_ripple.recording import Writer
+    from pytest_ripple.report import StatusReporter
+    from pytest_ripple.selecting import Selector, decide_from_store
+    from pytest_ripple.tracking import Tracker
+
     selector = Selector(run, lambda: decide_from_store(run))
     roles: list[tuple[str, Any]] = [("ripple-selector", selector)]
     roles.append(("ripple-report", StatusReporter(run, selector, controller=False)))
@@ -116,6 +132,11 @@ def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
 
 
 def _controller_roles(run: RunState) -> list[tuple[str, Any]]:
+    from pytest_ripple.handoff import ControllerHandoff
+    from pytest_ripple.recording import Writer
+    from pytest_ripple.report import StatusReporter
+    from pytest_ripple.selecting import Selector, decide_from_store
+
     selector = Selector(run, lambda: decide_from_store(run))
     roles: list[tuple[str, Any]] = [("ripple-selector", selector)]
     roles.append(("ripple-report", StatusReporter(run, selector, controller=True)))
@@ -126,6 +147,10 @@ def _controller_roles(run: RunState) -> list[tuple[str, Any]]:
 
 
 def _worker_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
+    from pytest_ripple.handoff import WorkerHandoff
+    from pytest_ripple.selecting import Selector
+    from pytest_ripple.tracking import Tracker
+
     tracker = None
     if run.settings.record:
         tracker = Tracker(run, _take_early_tracer(config))

@@ -398,10 +398,13 @@ class Store:
         key = (file_id, name)
         dep_id = ids.get(key)
         if dep_id is None:
-            cur = self.db.con.execute(
-                "INSERT INTO dep (file_id, name) VALUES (?, ?)", (file_id, name)
+            # another run writing the same file may have added it since we read the
+            # table: INSERT OR IGNORE, then read the id
+            self.db.con.execute(
+                "INSERT OR IGNORE INTO dep (file_id, name) VALUES (?, ?)", (file_id, name)
             )
-            dep_id = int(cur.lastrowid or 0)
+            row = self.db.one("SELECT id FROM dep WHERE file_id=? AND name=?", key)
+            dep_id = int(row[0])
             ids[key] = dep_id
         return dep_id
 
@@ -411,14 +414,10 @@ class Store:
         found = self._depset_ids.get(key)
         if found is not None:
             return found
-        row = self.db.one("SELECT id FROM depset WHERE digest=?", (key,))
-        if row is None:
-            cur = self.db.con.execute(
-                "INSERT INTO depset (digest, deps) VALUES (?, ?)", (key, blob)
-            )
-            found = int(cur.lastrowid or 0)
-        else:
-            found = int(row[0])
+        self.db.con.execute(
+            "INSERT OR IGNORE INTO depset (digest, deps) VALUES (?, ?)", (key, blob)
+        )
+        found = int(self.db.one("SELECT id FROM depset WHERE digest=?", (key,))[0])
         self._depset_ids[key] = found
         return found
 

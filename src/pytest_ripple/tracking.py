@@ -15,14 +15,13 @@ import pytest
 
 from pytest_ripple.fingerprint import MODULE, READ, WHOLE
 from pytest_ripple.modules import ModuleImports
+from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
 from pytest_ripple.paths import relative_path, relative_to_root, root_prefix
 from pytest_ripple.recorder import Dep, Recorder, Trace
 from pytest_ripple.state import RunState
 from pytest_ripple.tracer import Tracer, choose_tracer
 from pytest_ripple.watcher import ReadWatcher
 
-ALWAYS_MARKER = "testmon_always"
-DEPENDS_MARKER = "testmon_depends"
 _trace_key = pytest.StashKey[Trace]()
 
 
