@@ -25,6 +25,7 @@ from typing import Union
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import digests
 from pytest_ripple.fingerprint import MODULE, Fingerprint, diff, fingerprint_python
 
 SETTINGS = settings(
@@ -324,17 +325,6 @@ def render(m: Module, rnd: random.Random | None = None) -> bytes:
     src = Render(rnd).module(m)
     compile(src, "<generated>", "exec")  # always valid Python
     return src
-
-
-def digests(fp: Fingerprint) -> tuple[object, ...]:
-    """Everything of a fingerprint that selection compares, besides the content digest."""
-    assert fp.parsed
-    return (
-        {name: dg for name, (dg, _) in fp.blocks.items()},
-        {key: (b.kind, b.digest, b.deps) for key, b in fp.bindings.items()},
-        sorted(e.digest for e in fp.effects),
-        fp.module,
-    )
 
 
 # -- single token changes -------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import ClassVar, Iterable
 
 import pytest
 
-from conftest import Project, Run
+from helpers import Project, Run
 
 
 def check(
