@@ -271,6 +271,7 @@ def make_venv(where: Path, *requirements: str) -> Path:
 # -- pytest-xdist --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 class TestXdist:
     def test_same_selection_as_without_xdist_and_workers_record(
         self, project: Project, shell: Shell
@@ -357,6 +358,7 @@ def contexts(data_file: Path) -> set[str]:
     return {c.split("|", 1)[0] for c in data.measured_contexts() if c}
 
 
+@pytest.mark.slow
 class TestCoverage:
     @pytest.mark.parametrize("core", ["default", pytest.param("sysmon", marks=needs_sysmon)])
     def test_pytest_cov(self, project: Project, shell: Shell, core: str) -> None:
@@ -432,6 +434,7 @@ class TestCoverage:
 
 
 class TestDebuggers:
+    @pytest.mark.slow
     def test_pdb_quit_on_a_failure_keeps_the_rest_selected(
         self, project: Project, shell: Shell
     ) -> None:
@@ -454,6 +457,7 @@ class TestDebuggers:
         assert project.run("--testmon").ran == ["test_sub"]
         assert project.run("--testmon").ran == []
 
+    @pytest.mark.slow
     def test_trace(self, project: Project, shell: Shell) -> None:
         """`pytest --testmon --trace` with stdin closed: pdb stops at each test's first
         line, reads end-of-file and quits that test's debugging, so the test's body never
@@ -883,6 +887,7 @@ WAIT_TESTS = """
 
 
 class TestPlugins:
+    @pytest.mark.slow
     def test_pytest_timeout(
         self, project: Project, shell: Shell, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -962,6 +967,7 @@ class TestPlugins:
         assert run.ran == ["test_always_fails", "test_flaky"]
         assert run.failed == ["test_always_fails", "test_flaky"]
 
+    @pytest.mark.slow
     def test_hypothesis(self, project: Project, shell: Shell) -> None:
         """hypothesis @given tests (in a process of their own: hypothesis keeps its example
         database relative to the directory it was imported in): selected by the code
@@ -1004,6 +1010,7 @@ class TestPlugins:
 # -- Temporary environments: pytest-asyncio + pytest-randomly; pytest-testmon ---------
 
 
+@pytest.mark.slow
 class TestOtherEnvironments:
     def test_pytest_asyncio_randomly_and_sugar(
         self,
@@ -1190,6 +1197,7 @@ def local(recipe: str) -> str:
 
 
 @posix_only
+@pytest.mark.slow
 class TestShellRecipes:
     @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
     def test_makefile_targets(self, project: Project, shell: Shell) -> None:

@@ -240,6 +240,7 @@ INTERRUPTIONS = [
 ]
 
 
+@pytest.mark.slow
 class TestInterruption:
     @pytest.mark.parametrize(("sig", "where", "stop_at", "unfinished"), INTERRUPTIONS)
     def test_after_an_edit(
@@ -355,6 +356,7 @@ def _concurrent_project(project: Project) -> None:
     )
 
 
+@pytest.mark.slow
 class TestConcurrency:
     def test_two_runs_create_one_data_file(self, project: Project, helpers: Path) -> None:
         """An IDE runs tests/test_a.py while a terminal runs tests/test_b.py, both on a

@@ -105,6 +105,7 @@ class TestTestmonMisses:
         project.edit("pkg/b.py", "X = 1", "X = 2")
         check(project.run("--testmon"), must=["test_x"], failed=["test_x"])
 
+    @pytest.mark.slow
     def test_constant_imported_by_name_under_xdist(self, project: Project) -> None:
         pythonpath = "[pytest]\npythonpath = .\n"  # for the workers
         project.write({"pytest.ini": pythonpath, **X_AND_Y})
