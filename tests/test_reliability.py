@@ -162,11 +162,7 @@ def wait_for(marker: Path, proc: subprocess.Popen[str], timeout: float = 60) -> 
 
 STEPS = {
     "pytest.ini": "[pytest]\n",
-    "app/__init__.py": "",
-    "app/calc.py": """
-        def add(a, b):
-            return a + b
-    """,
+    **APP,
     "tests/test_steps.py": """
         import os
         import pathlib
