@@ -1,70 +1,17 @@
-"""Shared fixtures: a scratch project driven through several pytest runs."""
+"""Fixtures for every test file: the scratch project, and two checks on what a test
+leaves behind or starts (tracing hooks; processes, which need the ``slow`` marker).
+Helpers to import are in ``helpers.py``."""
 
 from __future__ import annotations
 
+import os
 import sys
-import textwrap
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any, Iterator
 
 import hypothesis  # noqa: F401  # loaded once here: its pytest plugin would re-import it per in-process run
 import pytest
 
-
-@dataclass
-class Run:
-    """What one pytest run did."""
-
-    result: pytest.RunResult
-    ran: list[str]  # short names (last part of the node id) of tests that executed, sorted
-    nodeids: list[str]  # full node ids that executed, sorted
-    outcomes: dict[str, str]  # nodeid -> passed / failed / skipped
-
-    @property
-    def ret(self) -> int:
-        return int(self.result.ret)
-
-    @property
-    def out(self) -> str:
-        return self.result.stdout.str() + self.result.stderr.str()
-
-
-class Project:
-    """A scratch project in pytester's directory. ``run`` runs pytest in-process and
-    reports exactly which tests executed (from their setup reports)."""
-
-    def __init__(self, pytester: pytest.Pytester) -> None:
-        self.pytester = pytester
-        self.path: Path = pytester.path
-
-    def write(self, files: dict[str, str]) -> None:
-        for rel, text in files.items():
-            p = self.path / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(textwrap.dedent(text).lstrip("\n"))
-
-    def edit(self, rel: str, old: str, new: str) -> None:
-        p = self.path / rel
-        text = p.read_text()
-        assert old in text, f"{old!r} not in {rel}"
-        p.write_text(text.replace(old, new, 1))
-
-    def remove(self, rel: str) -> None:
-        (self.path / rel).unlink()
-
-    def run(self, *args: str) -> Run:
-        result = self.pytester.runpytest("-p", "no:randomly", *args)
-        outcomes: dict[str, str] = {}
-        for rep in result.reprec.getreports("pytest_runtest_logreport"):  # type: ignore[attr-defined]
-            if rep.when == "setup" or rep.nodeid not in outcomes:
-                outcomes.setdefault(rep.nodeid, rep.outcome)
-            if rep.failed:
-                outcomes[rep.nodeid] = "failed"
-            elif rep.when == "call":
-                outcomes[rep.nodeid] = rep.outcome
-        nodeids = sorted(outcomes)
-        ran = sorted(n.rsplit("::", 1)[-1] for n in nodeids)
-        return Run(result, ran, nodeids, outcomes)
+from helpers import Project
 
 
 @pytest.fixture
@@ -78,10 +25,70 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Proje
 
 
 @pytest.fixture(autouse=True)
-def _restore_tracing() -> object:
-    """Tests that start trackers must give the interpreter's hooks back."""
+def _restore_tracing() -> Iterator[None]:
+    """Tests that start trackers must give the interpreter's hooks back.
+
+    A trace function that was in place before the test and is gone after it was
+    switched off by the test's code (``sys.settrace(None)`` in a scratch test run
+    in-process, as TestDebuggers does on purpose). It wraps this whole suite: coverage.py,
+    or pytest-ripple's own sys.settrace engine under ``pytest --testmon`` on Python
+    < 3.12. That tracer sees the loss itself (pytest-ripple selects the test again next
+    time), so it is put back here and not reported. A trace function left installed is."""
     before = sys.gettrace()
     yield
-    if sys.gettrace() is not before:
+    after = sys.gettrace()
+    if after is not before:
         sys.settrace(before)
-        pytest.fail("a test left sys.settrace changed")
+        if after is not None:
+            pytest.fail("a test left sys.settrace changed")
+
+
+# -- the slow marker ------------------------------------------------------------------
+
+# Programs a quick test may start: small system tools, not Python.
+QUICK_PROGRAMS = frozenset({"chattr", "mount", "umount"})
+_PROCESS_EVENTS = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec"}
+)
+
+
+class _ProcessLog:
+    """An audit hook (it cannot be removed): the programs started while ``started`` is
+    a list, that is while a test without the ``slow`` marker runs."""
+
+    def __init__(self) -> None:
+        self.started: list[str] | None = None
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if event not in _PROCESS_EVENTS or self.started is None:
+            return
+        if event == "os.system":  # (command,): a shell runs it
+            program = "sh"
+        elif event == "os.spawn":  # (mode, path, args, env)
+            program = args[1]
+        else:  # subprocess.Popen (executable, args, cwd, env), os.posix_spawn, os.exec
+            program = args[0]
+        name = os.path.basename(os.fsdecode(program))
+        if name not in QUICK_PROGRAMS:
+            self.started.append(name)
+
+
+_process_log = _ProcessLog()
+sys.addaudithook(_process_log)
+
+
+@pytest.fixture(autouse=True)
+def _slow_if_it_starts_processes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that starts a process (a Python subprocess, a shell, pytest-xdist's
+    workers, a virtual environment) costs seconds: it must be marked ``slow``, so that
+    ``pytest -m "not slow"`` stays a quick inner loop."""
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    _process_log.started = []
+    try:
+        yield
+    finally:
+        started, _process_log.started = _process_log.started, None
+    if started:
+        pytest.fail(f"started {sorted(set(started))} without @pytest.mark.slow")

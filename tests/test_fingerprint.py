@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 
+from helpers import digests
 from pytest_ripple.fingerprint import (
     FP_VERSION,
     MODULE,
@@ -27,16 +28,6 @@ def fp(src: str) -> Fingerprint:
 
 def change(old: str, new: str) -> FileChange:
     return diff(fp(old), fp(new))
-
-
-def digests(f: Fingerprint) -> tuple[object, ...]:
-    """Everything of a fingerprint that selection compares, without the content digest."""
-    return (
-        {name: dg for name, (dg, _) in f.blocks.items()},
-        {key: (b.kind, b.digest) for key, b in f.bindings.items()},
-        sorted(e.digest for e in f.effects),
-        f.module,
-    )
 
 
 BASE = '''

@@ -20,12 +20,13 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass, replace
-from typing import Union
+from typing import Callable, Union
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_ripple.fingerprint import MODULE, Fingerprint, diff, fingerprint_python
+from helpers import digests
+from pytest_ripple.fingerprint import MODULE, FileChange, Fingerprint, diff, fingerprint_python
 
 SETTINGS = settings(
     max_examples=50,
@@ -326,17 +327,6 @@ def render(m: Module, rnd: random.Random | None = None) -> bytes:
     return src
 
 
-def digests(fp: Fingerprint) -> tuple[object, ...]:
-    """Everything of a fingerprint that selection compares, besides the content digest."""
-    assert fp.parsed
-    return (
-        {name: dg for name, (dg, _) in fp.blocks.items()},
-        {key: (b.kind, b.digest, b.deps) for key, b in fp.bindings.items()},
-        sorted(e.digest for e in fp.effects),
-        fp.module,
-    )
-
-
 # -- single token changes -------------------------------------------------------------
 
 
@@ -407,6 +397,21 @@ def swap(m: Module, i: int, f: Func) -> Module:
     return Module((*m.funcs[:i], f, *m.funcs[i + 1 :]))
 
 
+def one_function_edited(
+    module: Module, data: st.DataObject, edits: Callable[[Func, list[str]], list[Func]]
+) -> tuple[str, FileChange, tuple[str, str]]:
+    """Draw a function of ``module`` and one of ``edits`` of it; render the module
+    before and after, each in a formatting of its own. The function's name, the change
+    between the two fingerprints, and both sources (for a failure's message)."""
+    names = [f.name for f in module.funcs]
+    i = data.draw(st.integers(min_value=0, max_value=len(names) - 1), label="function")
+    changed = data.draw(st.sampled_from(edits(module.funcs[i], names)), label="edit")
+    old_src = render(module, data.draw(FORMATS))
+    new_src = render(swap(module, i, changed), data.draw(FORMATS))
+    ch = diff(fingerprint_python(old_src), fingerprint_python(new_src))
+    return names[i], ch, (old_src.decode(), new_src.decode())
+
+
 # -- properties -----------------------------------------------------------------------
 
 
@@ -434,15 +439,9 @@ def test_formatting_and_comments_never_change_a_fingerprint(
 def test_a_token_change_in_a_body_changes_that_block_only(
     module: Module, data: st.DataObject
 ) -> None:
-    names = [f.name for f in module.funcs]
-    i = data.draw(st.integers(min_value=0, max_value=len(names) - 1), label="function")
-    changed = data.draw(st.sampled_from(body_mutations(module.funcs[i], names)), label="edit")
-    old_src = render(module, data.draw(FORMATS))
-    new_src = render(swap(module, i, changed), data.draw(FORMATS))
-    ch = diff(fingerprint_python(old_src), fingerprint_python(new_src))
-    context = (old_src.decode(), new_src.decode())
-    assert ch.blocks == {names[i]}, context
-    assert ch.body_only == {names[i]}, context
+    name, ch, context = one_function_edited(module, data, body_mutations)
+    assert ch.blocks == {name}, context
+    assert ch.body_only == {name}, context
     assert ch.bindings == set(), context
     assert not ch.effects and not ch.module and not ch.whole, context
 
@@ -452,14 +451,8 @@ def test_a_token_change_in_a_body_changes_that_block_only(
 def test_a_token_change_in_a_signature_changes_that_function_only(
     module: Module, data: st.DataObject
 ) -> None:
-    names = [f.name for f in module.funcs]
-    i = data.draw(st.integers(min_value=0, max_value=len(names) - 1), label="function")
-    changed = data.draw(st.sampled_from(header_mutations(module.funcs[i], names)), label="edit")
-    old_src = render(module, data.draw(FORMATS))
-    new_src = render(swap(module, i, changed), data.draw(FORMATS))
-    ch = diff(fingerprint_python(old_src), fingerprint_python(new_src))
-    context = (old_src.decode(), new_src.decode())
-    assert ch.blocks - {MODULE} == {names[i]}, context
+    name, ch, context = one_function_edited(module, data, header_mutations)
+    assert ch.blocks - {MODULE} == {name}, context
     assert ch.body_only == set(), context
-    assert ch.bindings == {("", names[i])}, context
+    assert ch.bindings == {("", name)}, context
     assert not ch.effects and not ch.whole, context

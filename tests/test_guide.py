@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from conftest import Project, Run
+from helpers import ADD, APP, BREAK_SUB, DATAFILE, FIX_SUB, MUL, Project, Run, collected
 
 INI = """
     [pytest]
@@ -28,27 +28,7 @@ INI = """
 """
 
 FILES = {
-    "app/__init__.py": "",
-    "app/calc.py": """
-        def add(a, b):
-            return a + b
-
-
-        def mul(a, b):
-            return a * b
-
-
-        def sub(a, b):
-            return a - b
-    """,
-    "app/text.py": """
-        def upper(s):
-            return s.upper()
-
-
-        def greet(name):
-            return "hello " + name
-    """,
+    **APP,
     "tests/unit/test_calc.py": """
         import pytest
 
@@ -105,12 +85,8 @@ FILES = {
     """,
 }
 ALL = ["test_add", "test_flow", "test_greet", "test_mul", "test_report", "test_sub", "test_upper"]
-DATAFILE = ".testmondata"
-
 # Who uses what: add -> test_add, test_flow; mul -> test_mul; sub -> test_sub;
 # upper -> test_upper, test_flow, test_report; greet -> test_greet.
-BREAK_SUB = ("return a - b", "return a - b - b")  # test_sub fails
-FIX_SUB = ("return a - b - b", "return a - b")
 
 
 def start(project: Project, ini: str = INI) -> Run:
@@ -122,12 +98,6 @@ def start(project: Project, ini: str = INI) -> Run:
     return run
 
 
-def collected(run: Run) -> list[str]:
-    """Short names of the items a ``--collect-only`` run kept (what would run)."""
-    calls = run.result.reprec.getcalls("pytest_collection_finish")  # type: ignore[attr-defined]
-    return sorted(item.name for item in calls[-1].session.items)
-
-
 def call_order(run: Run) -> list[str]:
     reports = run.result.reprec.getreports("pytest_runtest_logreport")  # type: ignore[attr-defined]
     return [r.nodeid.rsplit("::", 1)[-1] for r in reports if r.when == "call"]
@@ -135,10 +105,6 @@ def call_order(run: Run) -> list[str]:
 
 def data(project: Project, name: str = DATAFILE) -> bytes:
     return (project.path / name).read_bytes()
-
-
-def failed(run: Run) -> list[str]:
-    return sorted(n.rsplit("::", 1)[-1] for n, o in run.outcomes.items() if o == "failed")
 
 
 # -- Basic Usage ---------------------------------------------------------------------
@@ -159,7 +125,7 @@ class TestBasicUsage:
     def test_subsequent_run_runs_only_affected(self, project: Project) -> None:
         """`uv run pytest --testmon` after a change: only affected tests, rest deselected."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         run = project.run("--testmon")
         assert run.ran == ["test_add", "test_flow"]
         assert run.ret == 0
@@ -193,7 +159,7 @@ class TestDevelopmentWorkflow:
         assert run.ret == 1
         run = project.run("--testmon")  # no edit in between
         assert run.ran == ["test_flow", "test_report", "test_upper"]
-        assert failed(run) == ["test_flow", "test_report", "test_upper"]
+        assert run.failed == ["test_flow", "test_report", "test_upper"]
         project.edit("app/text.py", "return s.lower()", "return s.upper()")
         run = project.run("--testmon", "-x")
         assert run.ran == ["test_flow", "test_report", "test_upper"]
@@ -259,7 +225,7 @@ class TestDevelopmentWorkflow:
         project.write({"pytest.ini": ini, **FILES})
         assert project.run().ran == ALL
         assert project.run().ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--no-testmon").ran == ALL
         assert project.run("--no-testmon", "--testmon").ran == ALL
         assert project.run().ran == ["test_mul"]
@@ -269,7 +235,7 @@ class TestDevelopmentWorkflow:
         """`uv run pytest --testmon-nocache` (without --testmon): ignores the stored data,
         runs every test, and the rebuilt data selects nothing afterwards."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         run = project.run("--testmon-nocache")
         assert run.ran == ALL
         assert run.ret == 0
@@ -281,13 +247,13 @@ class TestDevelopmentWorkflow:
         start(project)
         project.edit("app/calc.py", *BREAK_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
-        project.edit("app/calc.py", "return a * b", "return b * a")  # test_mul affected
+        project.edit("app/calc.py", *MUL)  # test_mul affected
         run = project.run("--lf", "--testmon")
         assert run.ran == ["test_sub"]
         assert run.ret == 1
         run = project.run("--testmon")
         assert run.ran == ["test_mul", "test_sub"]
-        assert failed(run) == ["test_sub"]
+        assert run.failed == ["test_sub"]
         project.edit("app/calc.py", *FIX_SUB)
         run = project.run("--lf", "--testmon")
         assert (run.ran, run.ret) == (["test_sub"], 0)
@@ -307,7 +273,7 @@ class TestDevelopmentWorkflow:
         start(project)
         project.edit("app/calc.py", *BREAK_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         run = project.run("--lf", "--testmon", "--ff")
         assert (run.ran, run.ret) == (["test_sub"], 1)
         assert project.run("--testmon").ran == ["test_mul", "test_sub"]
@@ -318,11 +284,11 @@ class TestDevelopmentWorkflow:
         start(project)
         project.edit("app/calc.py", *BREAK_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         run = project.run("--ff", "--testmon")
         assert run.ran == ["test_mul", "test_sub"]
         assert call_order(run) == ["test_sub", "test_mul"]
-        assert failed(run) == ["test_sub"]
+        assert run.failed == ["test_sub"]
 
 
 # -- Common Commands: Category-Specific Testing / Selective Test Execution ----------
@@ -333,7 +299,7 @@ class TestCategorySpecific:
         """`uv run pytest tests/unit/ --testmon`, then `tests/integration/ --testmon`:
         each runs its affected tests; nothing affected is lost in between."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         assert project.run("tests/unit/", "--testmon").ran == ["test_add"]
         run = project.run("tests/integration/", "--testmon")
         assert (run.ran, run.ret) == (["test_flow"], 0)
@@ -352,7 +318,7 @@ class TestCategorySpecific:
     def test_marker_expression_unit_and_not_slow(self, project: Project) -> None:
         """`uv run pytest -m "unit and not slow" --testmon`."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         project.edit("app/calc.py", "return a - b", "return -b + a")
         run = project.run("-m", "unit and not slow", "--testmon")
         assert (run.ran, run.ret) == (["test_add"], 0)
@@ -378,7 +344,7 @@ class TestCategorySpecific:
     def test_keyword_filter(self, project: Project) -> None:
         """`uv run pytest --testmon tests/ -k task_queue`: -k narrows the affected set."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         run = project.run("--testmon", "tests/", "-k", "calc")
         assert (run.ran, run.ret) == (["test_add"], 0)
         assert project.run("--testmon", "tests/", "-k", "calc").ran == []
@@ -388,8 +354,8 @@ class TestCategorySpecific:
         """`uv run pytest --testmon tests/unit/test_calc.py::test_mul`: a node id is a
         path too; it intersects."""
         start(project)
-        project.edit("app/calc.py", "return a * b", "return b * a")
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *MUL)
+        project.edit("app/calc.py", *ADD)
         assert project.run("--testmon", "tests/unit/test_calc.py::test_add").ran == ["test_add"]
         assert project.run("--testmon", "tests/unit/test_calc.py::test_mul").ran == ["test_mul"]
         assert project.run("--testmon").ran == ["test_flow"]
@@ -402,7 +368,7 @@ class TestDebugging:
     def test_pdb_with_passing_tests(self, project: Project) -> None:
         """`uv run pytest --testmon --pdb`: runs the affected tests and still records."""
         start(project)
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         run = project.run("--testmon", "--pdb")
         assert (run.ran, run.ret) == (["test_mul"], 0)
         assert project.run("--testmon").ran == []
@@ -429,7 +395,7 @@ class TestDebugging:
         start(project)
         project.edit("app/calc.py", *BREAK_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
-        project.edit("app/calc.py", "return a + b", "return b + a")  # add changed
+        project.edit("app/calc.py", *ADD)  # add changed
         project.write(
             {
                 "tests/unit/test_more.py": """
@@ -457,7 +423,7 @@ class TestDebugging:
         assert data(project) == before
         run = project.run("--testmon")
         assert run.ran == ["test_add", "test_flow", "test_more", "test_sub"]
-        assert failed(run) == ["test_sub"]
+        assert run.failed == ["test_sub"]
 
 
 # -- Reset and Rebuild ---------------------------------------------------------------
@@ -467,7 +433,7 @@ class TestResetAndRebuild:
     def test_rm_testmondata_then_testmon_rebuilds(self, project: Project) -> None:
         """`rm -rf .testmondata; uv run pytest --testmon`: all run, then none."""
         start(project)
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         (project.path / DATAFILE).unlink()
         assert project.run("--testmon").ran == ALL
         assert project.run("--testmon").ran == []
@@ -480,7 +446,7 @@ class TestResetAndRebuild:
         assert (run.ran, run.ret) == (ALL, 0)
         assert (project.path / DATAFILE).is_file()
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == ["test_mul"]
 
     def test_nocache_keeps_a_failing_test_selected(self, project: Project) -> None:
@@ -490,7 +456,7 @@ class TestResetAndRebuild:
         project.edit("app/calc.py", *BREAK_SUB)
         run = project.run("--testmon-nocache")
         assert run.ran == ALL
-        assert failed(run) == ["test_sub"]
+        assert run.failed == ["test_sub"]
         assert project.run("--testmon").ran == ["test_sub"]
 
 
@@ -503,7 +469,7 @@ class TestDoneWhen:
         start(project)
         project.edit("app/text.py", "return s.upper()", "return str.upper(s)")
         assert project.run("--testmon").ran == ["test_flow", "test_report", "test_upper"]
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         project.edit("app/text.py", 'return "hello " + name', 'return f"hello {name}"')
         run = project.run("--testmon")
         assert run.ran == ["test_greet", "test_mul"]
@@ -548,7 +514,7 @@ class TestDoneWhen:
         assert (run.ran, run.ret) == (["test_new_one", "test_new_two"], 0)
         run.result.assert_outcomes(passed=2, deselected=7)
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == ["test_mul", "test_new_one", "test_new_two"]
 
     def test_new_test_in_existing_file_runs_alone(self, project: Project) -> None:
@@ -566,7 +532,7 @@ class TestDoneWhen:
         for _ in range(3):
             run = project.run("--testmon")
             assert (run.ran, run.ret) == (["test_sub"], 1)
-            assert failed(run) == ["test_sub"]
+            assert run.failed == ["test_sub"]
         project.edit("app/calc.py", *FIX_SUB)
         run = project.run("--testmon")
         assert (run.ran, run.ret) == (["test_sub"], 0)
@@ -612,18 +578,18 @@ class TestDoneWhen:
         run = copy.run("--testmon")
         assert (run.ran, run.ret) == ([], 0)
         assert str(dst) in run.result.stdout.str()  # it really ran in the copy
-        copy.edit("app/calc.py", "return a + b", "return b + a")
+        copy.edit("app/calc.py", *ADD)
         assert copy.run("--testmon").ran == ["test_add", "test_flow"]
         assert copy.run("--testmon").ran == []
 
     def test_noselect_runs_all_and_records(self, project: Project) -> None:
         """`--testmon-noselect`: runs every test and records them."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         run = project.run("--testmon-noselect")
         assert (run.ran, run.ret) == (ALL, 0)
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon", "--testmon-noselect").ran == ALL
         assert project.run("--testmon").ran == []
 
@@ -631,7 +597,7 @@ class TestDoneWhen:
         """`--testmon-nocollect`: selects the affected tests, writes nothing, so the next
         run selects them again."""
         start(project)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         project.write({"tests/unit/test_new.py": "def test_new():\n    pass\n"})
         before = data(project)
         for args in (["--testmon-nocollect"], ["--testmon", "--testmon-nocollect"]):
@@ -648,7 +614,7 @@ class TestDoneWhen:
         assert project.run("--testmon", "--testmon-env", "postgres").ran == ALL
         assert project.run("--testmon", "--testmon-env", "postgres").ran == []
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon", "--testmon-env", "postgres").ran == ["test_mul"]
         assert project.run("--testmon", "--testmon-env", "postgres").ran == []
         assert project.run("--testmon").ran == ["test_mul"]
@@ -676,7 +642,7 @@ class TestDoneWhen:
         monkeypatch.delenv("TESTMON_DATAFILE")
         assert project.run("--testmon").ran == ALL  # .testmondata: a fresh file
         assert (project.path / DATAFILE).is_file()
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         monkeypatch.setenv("TESTMON_DATAFILE", str(shared))
         assert project.run("--testmon").ran == ["test_mul"]
         assert project.run("--testmon").ran == []
@@ -687,7 +653,7 @@ class TestDoneWhen:
         assert (project.path / "build/ripple.db").is_file()
         assert not (project.path / DATAFILE).exists()
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == ["test_mul"]
 
     def test_everything_deselected_exits_0(self, project: Project) -> None:
@@ -757,7 +723,7 @@ class TestDoneWhen:
         run = project.run("--testmon")
         assert (run.ran, run.ret) == ([], 0)
         assert imported() == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         run = project.run("--testmon")
         assert run.ran == ["test_mul"]
         run.result.assert_outcomes(passed=1, deselected=6)

@@ -25,25 +25,30 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import pytest
 
-from conftest import Project, Run
-
-try:
-    # hypothesis's pytest plugin imports hypothesis at the end of every run; pytester
-    # drops modules an in-process run imported, so each run would import it again (2 s).
-    import hypothesis  # noqa: F401
-except ImportError:
-    pass
+from helpers import (
+    ADD,
+    APP,
+    BREAK_SUB,
+    CLASSIFY,
+    FIX_SUB,
+    GREET,
+    MUL,
+    UPPER,
+    Executed,
+    Project,
+    collected,
+    defined_tests,
+    outcomes_of,
+)
 
 ROOT = Path(__file__).resolve().parents[1]  # this repository: installed into venvs
 REAL_HOME = os.path.expanduser("~")  # pytester points HOME at its directory later
@@ -53,33 +58,7 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="a POSIX shell recipe
 
 FILES = {
     "pytest.ini": "[pytest]\n",
-    "app/__init__.py": "",
-    "app/calc.py": """
-        def add(a, b):
-            return a + b
-
-
-        def mul(a, b):
-            return a * b
-
-
-        def sub(a, b):
-            return a - b
-
-
-        def classify(n):
-            if n < 0:
-                return "negative"
-            return "non-negative"
-    """,
-    "app/text.py": """
-        def upper(s):
-            return s.upper()
-
-
-        def greet(name):
-            return "hello " + name
-    """,
+    **APP,
     "tests/unit/test_calc.py": """
         from app.calc import add, classify, mul, sub
 
@@ -141,13 +120,6 @@ ALL = [
 # Who uses what: add -> test_add, test_flow; mul -> test_mul; sub -> test_sub;
 # classify -> test_neg, test_pos; upper -> test_upper, test_flow, test_report;
 # greet -> test_greet.
-ADD = ("return a + b", "return b + a")
-MUL = ("return a * b", "return b * a")
-UPPER = ("return s.upper()", "return str.upper(s)")
-GREET = ('return "hello " + name', 'return f"hello {name}"')
-CLASSIFY = ("if n < 0:", "if not n >= 0:")  # both branches still taken as before
-BREAK_SUB = ("return a - b", "return a - b - b")  # test_sub fails
-FIX_SUB = ("return a - b - b", "return a - b")
 
 # Reports every test phase of a run (on the xdist controller only) to $RAN_LOG.
 RAN_LOG_PLUGIN = """
@@ -180,43 +152,12 @@ TROUBLE = (
 )
 
 
-def outcomes_of(reports: Sequence[tuple[str, str, str]]) -> dict[str, str]:
-    """nodeid -> passed / failed / skipped, from (nodeid, when, outcome) in order; the
-    same rule as conftest's ``Project.run``."""
-    outcomes: dict[str, str] = {}
-    for nodeid, when, outcome in reports:
-        if when == "setup" or nodeid not in outcomes:
-            outcomes.setdefault(nodeid, outcome)
-        if outcome == "failed":
-            outcomes[nodeid] = "failed"
-        elif when == "call":
-            outcomes[nodeid] = outcome
-    return outcomes
-
-
-def short(nodeid: str) -> str:
-    return nodeid.rsplit("::", 1)[-1]
-
-
 @dataclass
-class ShellRun:
+class ShellRun(Executed):
     """What one command did: its exit status, output and the tests that executed."""
 
     ret: int
     out: str
-    outcomes: dict[str, str]
-
-    @property
-    def nodeids(self) -> list[str]:
-        return sorted(self.outcomes)
-
-    @property
-    def ran(self) -> list[str]:
-        return sorted(short(n) for n in self.outcomes)
-
-    @property
-    def failed(self) -> list[str]:
-        return sorted(short(n) for n, o in self.outcomes.items() if o == "failed")
 
     def assert_clean(self) -> None:
         for text in TROUBLE:
@@ -271,7 +212,7 @@ class Shell:
             for line in self.log.read_text(encoding="utf-8").splitlines():
                 nodeid, when, outcome = json.loads(line)
                 reports.append((nodeid, when, outcome))
-        return ShellRun(proc.returncode, proc.stdout, outcomes_of(reports))
+        return ShellRun(outcomes_of(reports), proc.returncode, proc.stdout)
 
     def pytest(self, *args: str, env: dict[str, str] | None = None) -> ShellRun:
         """``python -m pytest ARGS``, without hypothesis's plugin unless asked for (it
@@ -296,36 +237,14 @@ def start(project: Project, files: dict[str, str] | None = None) -> None:
     project.write({**FILES, **(files or {})})
     run = project.run("--testmon")
     assert run.ret == 0, run.out
-    assert run.ran == sorted(ALL + [short(n) for n in _tests_in(files or {})])
-
-
-def _tests_in(files: dict[str, str]) -> list[str]:
-    names = []
-    for rel, text in files.items():
-        if rel.endswith(".py") and Path(rel).name.startswith("test_"):
-            names += re.findall(r"^def (test_\w+)", textwrap.dedent(text), re.M)
-    return names
+    assert run.ran == sorted(ALL + defined_tests(files or {}))
 
 
 def would_run(project: Project, *args: str) -> list[str]:
     """Short names of what ``--testmon`` would run now (a dry run, in-process)."""
     run = project.run("--testmon", "--collect-only", *args)
     assert run.ret == 0, run.out
-    calls = run.result.reprec.getcalls("pytest_collection_finish")  # type: ignore[attr-defined]
-    return sorted(item.name for item in calls[-1].session.items)
-
-
-def run_inprocess(project: Project, *args: str, **kwargs: Any) -> Run:
-    """``project.run`` with keyword arguments for pytester (``no_reraise_ctrlc``)."""
-    result = project.pytester.runpytest("-p", "no:randomly", *args, **kwargs)
-    reports = result.reprec.getreports("pytest_runtest_logreport")  # type: ignore[attr-defined]
-    outcomes = outcomes_of([(r.nodeid, r.when, r.outcome) for r in reports])
-    nodeids = sorted(outcomes)
-    return Run(result, sorted(short(n) for n in nodeids), nodeids, outcomes)
-
-
-def failed(run: Run) -> list[str]:
-    return sorted(short(n) for n, o in run.outcomes.items() if o == "failed")
+    return collected(run)
 
 
 def make_venv(where: Path, *requirements: str) -> Path:
@@ -352,6 +271,7 @@ def make_venv(where: Path, *requirements: str) -> Path:
 # -- pytest-xdist --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 class TestXdist:
     def test_same_selection_as_without_xdist_and_workers_record(
         self, project: Project, shell: Shell
@@ -438,6 +358,7 @@ def contexts(data_file: Path) -> set[str]:
     return {c.split("|", 1)[0] for c in data.measured_contexts() if c}
 
 
+@pytest.mark.slow
 class TestCoverage:
     @pytest.mark.parametrize("core", ["default", pytest.param("sysmon", marks=needs_sysmon)])
     def test_pytest_cov(self, project: Project, shell: Shell, core: str) -> None:
@@ -513,6 +434,7 @@ class TestCoverage:
 
 
 class TestDebuggers:
+    @pytest.mark.slow
     def test_pdb_quit_on_a_failure_keeps_the_rest_selected(
         self, project: Project, shell: Shell
     ) -> None:
@@ -530,11 +452,12 @@ class TestDebuggers:
         run.assert_clean()
         run = project.run("--testmon")
         assert run.ran == ["test_greet", "test_neg", "test_pos", "test_sub", "test_upper"]
-        assert failed(run) == ["test_sub"]
+        assert run.failed == ["test_sub"]
         project.edit("app/calc.py", *FIX_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
         assert project.run("--testmon").ran == []
 
+    @pytest.mark.slow
     def test_trace(self, project: Project, shell: Shell) -> None:
         """`pytest --testmon --trace` with stdin closed: pdb stops at each test's first
         line, reads end-of-file and quits that test's debugging, so the test's body never
@@ -660,7 +583,7 @@ class TestStopping:
         assert (run.ran, run.ret) == (["test_sub"], 1)
         run = project.run("--testmon")
         assert run.ran == ["test_sub", "test_zz_new"]
-        assert failed(run) == ["test_sub"]
+        assert run.failed == ["test_sub"]
 
     def test_maxfail_keeps_the_rest_selected(self, project: Project) -> None:
         """`--maxfail=1`, then `--maxfail=2`: affected tests that did not run stay
@@ -670,7 +593,7 @@ class TestStopping:
         run = project.run("--testmon", "--maxfail=1")
         assert (run.ran, run.ret) == (["test_flow"], 1)
         run = project.run("--testmon", "--maxfail=2")
-        assert (run.ran, failed(run)) == (["test_flow", "test_report"],) * 2
+        assert (run.ran, run.failed) == (["test_flow", "test_report"],) * 2
         project.edit("app/text.py", "return s.lower()", "return s.upper()")
         run = project.run("--testmon", "--maxfail=1")
         assert (run.ran, run.ret) == (["test_flow", "test_report", "test_upper"], 0)
@@ -684,7 +607,7 @@ class TestStopping:
         start(project, {"tests/unit/test_stop.py": STOP_TESTS})
         project.edit("app/calc.py", *ADD)
         monkeypatch.setenv("STOP_HERE", "1")
-        run = run_inprocess(project, "--testmon", no_reraise_ctrlc=True)
+        run = project.run("--testmon", no_reraise_ctrlc=True)
         assert run.ret == pytest.ExitCode.INTERRUPTED
         assert run.ran == ["test_add", "test_before", "test_flow", "test_interrupt"]
         monkeypatch.delenv("STOP_HERE")
@@ -698,7 +621,7 @@ class TestStopping:
         file and in the files after it, run next time."""
         project.write({**FILES, "tests/unit/test_stop.py": STOP_TESTS})
         monkeypatch.setenv("STOP_HERE", "1")
-        run = run_inprocess(project, "--testmon", no_reraise_ctrlc=True)
+        run = project.run("--testmon", no_reraise_ctrlc=True)
         assert run.ret == pytest.ExitCode.INTERRUPTED
         done = ["test_add", "test_flow", "test_mul", "test_neg", "test_pos", "test_report"]
         assert run.ran == sorted([*done, "test_sub", "test_before", "test_interrupt"])
@@ -873,7 +796,7 @@ class TestKindsOfTests:
         project.edit("tests/test_usage.txt", "'A!'", "'A?'")
         run = project.run("--testmon")
         assert run.nodeids == [module, answer, text]
-        assert failed(run) == ["app.about", "app.fmt.answer", "test_usage.txt"]
+        assert run.failed == ["app.about", "app.fmt.answer", "test_usage.txt"]
 
     def test_parametrize_ids_with_odd_characters(self, project: Project) -> None:
         """Parametrized ids with spaces, unicode, brackets, "::", slashes, quotes and
@@ -964,6 +887,7 @@ WAIT_TESTS = """
 
 
 class TestPlugins:
+    @pytest.mark.slow
     def test_pytest_timeout(
         self, project: Project, shell: Shell, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -981,7 +905,7 @@ class TestPlugins:
         monkeypatch.setenv("HANG", "1")
         project.edit("app/calc.py", *ADD[::-1])
         run = project.run("--testmon", "--timeout=0.5", "tests/unit/test_wait.py::test_wait")
-        assert (run.ran, failed(run), run.ret) == (["test_wait"], ["test_wait"], 1)
+        assert (run.ran, run.failed, run.ret) == (["test_wait"], ["test_wait"], 1)
         assert "Timeout" in run.out
         monkeypatch.delenv("HANG")
         assert project.run("--testmon").ran == [
@@ -1034,15 +958,16 @@ class TestPlugins:
         project.write(files)
         run = project.run("--testmon", "--reruns", "1")
         assert run.ran == ["test_always_fails", "test_flaky", "test_steady"]
-        assert (failed(run), run.ret) == (["test_always_fails"], 1)
+        assert (run.failed, run.ret) == (["test_always_fails"], 1)
         assert run.result.parseoutcomes()["rerun"] == 2
         run = project.run("--testmon", "--reruns", "1")
-        assert (run.ran, failed(run)) == (["test_always_fails"], ["test_always_fails"])
+        assert (run.ran, run.failed) == (["test_always_fails"], ["test_always_fails"])
         project.edit("app/cache.py", 'CACHE["x"] = 1', 'CACHE["x"] = 2')  # now always fails
         run = project.run("--testmon", "--reruns", "1")
         assert run.ran == ["test_always_fails", "test_flaky"]
-        assert failed(run) == ["test_always_fails", "test_flaky"]
+        assert run.failed == ["test_always_fails", "test_flaky"]
 
+    @pytest.mark.slow
     def test_hypothesis(self, project: Project, shell: Shell) -> None:
         """hypothesis @given tests (in a process of their own: hypothesis keeps its example
         database relative to the directory it was imported in): selected by the code
@@ -1085,6 +1010,7 @@ class TestPlugins:
 # -- Temporary environments: pytest-asyncio + pytest-randomly; pytest-testmon ---------
 
 
+@pytest.mark.slow
 class TestOtherEnvironments:
     def test_pytest_asyncio_randomly_and_sugar(
         self,
@@ -1271,6 +1197,7 @@ def local(recipe: str) -> str:
 
 
 @posix_only
+@pytest.mark.slow
 class TestShellRecipes:
     @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
     def test_makefile_targets(self, project: Project, shell: Shell) -> None:

@@ -18,7 +18,8 @@ def settings(pytester: pytest.Pytester, *args: str) -> Settings | None:
     return resolve(pytester.parseconfig(*args))
 
 
-def usage_error(pytester: pytest.Pytester, *args: str) -> str:
+def resolve_error(pytester: pytest.Pytester, *args: str) -> str:
+    """The message of the UsageError ``resolve`` raises for these options."""
     config = pytester.parseconfig(*args)
     with pytest.raises(pytest.UsageError) as err:
         resolve(config)
@@ -65,13 +66,13 @@ def test_modes(
 
 
 def test_nocache_with_nocollect_is_a_usage_error_naming_both(pytester: pytest.Pytester) -> None:
-    msg = usage_error(pytester, "--testmon", "--testmon-nocache", "--testmon-nocollect")
+    msg = resolve_error(pytester, "--testmon", "--testmon-nocache", "--testmon-nocollect")
     assert "--testmon-nocache" in msg
     assert "--testmon-nocollect" in msg
 
 
 def test_noselect_with_nocollect_is_a_usage_error_naming_both(pytester: pytest.Pytester) -> None:
-    msg = usage_error(pytester, "--testmon-noselect", "--testmon-nocollect")
+    msg = resolve_error(pytester, "--testmon-noselect", "--testmon-nocollect")
     assert "--testmon-noselect" in msg
     assert "--testmon-nocollect" in msg
 
@@ -92,7 +93,7 @@ def test_noselect_with_nocollect_is_a_usage_error_naming_both(pytester: pytest.P
     ],
 )
 def test_bad_env_name_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
-    msg = usage_error(pytester, "--testmon", f"--testmon-env={value}")
+    msg = resolve_error(pytester, "--testmon", f"--testmon-env={value}")
     assert "--testmon-env" in msg
 
 
@@ -112,7 +113,7 @@ def test_env_from_ini_and_the_command_line_wins(pytester: pytest.Pytester) -> No
 
 def test_bad_env_name_in_ini_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\ntestmon_env = no spaces please\n")
-    assert "no spaces please" in usage_error(pytester, "--testmon")
+    assert "no spaces please" in resolve_error(pytester, "--testmon")
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 import zlib
 from pathlib import Path
@@ -29,11 +28,10 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from conftest import Project, Run
+from helpers import ADD, APP, CALC, DATAFILE, MUL, Project, calc_tests, defined_tests
 from pytest_ripple import sqlitedb
 from pytest_ripple.store import Store
 
-DATAFILE = ".testmondata"
 # hypothesis' pytest plugin imports all of hypothesis at the end of every run (about a
 # second per run here): the runs of this file do without it.
 NO_HYPOTHESIS = "-p no:hypothesispytest"
@@ -164,11 +162,7 @@ def wait_for(marker: Path, proc: subprocess.Popen[str], timeout: float = 60) -> 
 
 STEPS = {
     "pytest.ini": "[pytest]\n",
-    "app/__init__.py": "",
-    "app/calc.py": """
-        def add(a, b):
-            return a + b
-    """,
+    **APP,
     "tests/test_steps.py": """
         import os
         import pathlib
@@ -242,6 +236,7 @@ INTERRUPTIONS = [
 ]
 
 
+@pytest.mark.slow
 class TestInterruption:
     @pytest.mark.parametrize(("sig", "where", "stop_at", "unfinished"), INTERRUPTIONS)
     def test_after_an_edit(
@@ -257,7 +252,7 @@ class TestInterruption:
         a known point. Finished tests keep their results, the rest run next time."""
         project.write(STEPS)
         assert project.run("--testmon").ran == STEP_TESTS
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         interrupted_run(project, helpers, sig, where, stop_at)
         assert_sound(project.path / DATAFILE)
         run = project.run("--testmon")
@@ -315,18 +310,7 @@ def _many_tests(prefix: str, func: str, n: int = 15) -> str:
     return "\n".join(body)
 
 
-PAIR = {
-    "pytest.ini": "[pytest]\n",
-    "app/__init__.py": "",
-    "app/calc.py": """
-        def add(a, b):
-            return a + b
-
-
-        def mul(a, b):
-            return a * b
-    """,
-}
+PAIR = {"pytest.ini": "[pytest]\n", **APP}
 A_TESTS = [f"test_a{i}" for i in range(15)]
 B_TESTS = [f"test_b{i}" for i in range(15)]
 
@@ -368,6 +352,7 @@ def _concurrent_project(project: Project) -> None:
     )
 
 
+@pytest.mark.slow
 class TestConcurrency:
     def test_two_runs_create_one_data_file(self, project: Project, helpers: Path) -> None:
         """An IDE runs tests/test_a.py while a terminal runs tests/test_b.py, both on a
@@ -378,7 +363,7 @@ class TestConcurrency:
         recorded = assert_sound(project.path / DATAFILE)
         assert len(recorded) == 30  # no lost records
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == sorted(B_TESTS)
 
     def test_two_runs_of_the_whole_suite_after_an_edit(
@@ -389,7 +374,7 @@ class TestConcurrency:
         recorded when it decides (often all). Nothing is lost or runs again afterwards."""
         _concurrent_project(project)
         assert project.run("--testmon").ran == sorted(A_TESTS + B_TESTS)
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         outs = at_once(project, helpers, [], [])
         counts = []
         for out in outs:
@@ -401,38 +386,15 @@ class TestConcurrency:
         assert max(counts) == 15
         assert len(assert_sound(project.path / DATAFILE)) == 30
         assert project.run("--testmon").ran == []
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == sorted(B_TESTS)
 
 
 # -- damaged data ---------------------------------------------------------------------
 
-# The project pytest-testmon 2.2.0 ran to write TESTMON_2_2_0 below.
-CALC = {
-    "pytest.ini": "[pytest]\n",
-    "calc.py": """
-        def add(a, b):
-            return a + b
-
-
-        def mul(a, b):
-            return a * b
-    """,
-    "test_calc.py": """
-        from calc import add, mul
-
-
-        def test_add():
-            assert add(2, 3) == 5
-
-
-        def test_mul():
-            assert mul(2, 3) == 6
-    """,
-}
-
 # A real .testmondata of pytest-testmon 2.2.0 (data_version 14, coverage 7, Python
-# 3.11), from `pytest --testmon` on the CALC project; zlib-compressed, base64.
+# 3.11), from `pytest --testmon` on a project like CALC (with add and mul only);
+# zlib-compressed, base64.
 TESTMON_2_2_0 = (
     "eNrt3E9s21QcB/DnP0marK3HNhGgm2SpjCVqmsVJ0yyTpq7tvKlQ2q3rYDtMwbVfWmv50yVO1d5IVe5wAwmJAyfQ"
     "JBA7cmLSQFwmrghxGQJNTDsBEtqJZyfZ4sSJyr9pnb4fNYnt9/z8y+/lZXsvTS9emDctKufLlaJmySmyn/A8OS3L"
@@ -544,7 +506,7 @@ class TestDamagedData:
             )
         assert assert_sound(path) == {"test_calc.py::test_add", "test_calc.py::test_mul"}
         assert project.run("--testmon").ran == []
-        project.edit("calc.py", "return a * b", "return b * a")
+        project.edit("calc.py", *MUL)
         assert project.run("--testmon").ran == ["test_mul"]
 
     def test_the_warning_shows_with_quiet(self, project: Project) -> None:
@@ -717,7 +679,7 @@ class TestUnwritableData:
         """A baseline run, then an edit that affects test_mul only."""
         project.write(CALC)
         assert project.run("--testmon").ran == ["test_add", "test_mul"]
-        project.edit("calc.py", "return a * b", "return b * a")
+        project.edit("calc.py", *MUL)
 
     def assert_still_selected(self, project: Project) -> None:
         """Nothing of the failed run was written; nothing before it was lost."""
@@ -956,33 +918,13 @@ class TestBadOptions:
 
 # -- bad source -----------------------------------------------------------------------
 
+UPPER_PY = "def upper(s):\n    return s.upper()\n"
 SOURCE = {
     "pytest.ini": "[pytest]\n",
-    "app/__init__.py": "",
-    "app/calc.py": """
-        def add(a, b):
-            return a + b
-
-
-        def mul(a, b):
-            return a * b
-    """,
-    "app/text.py": """
-        def upper(s):
-            return s.upper()
-    """,
+    **APP,
+    "app/text.py": UPPER_PY,
     "data/config.txt": "limit=3\n",
-    "tests/test_calc.py": """
-        from app.calc import add, mul
-
-
-        def test_add():
-            assert add(2, 3) == 5
-
-
-        def test_mul():
-            assert mul(2, 3) == 6
-    """,
+    "tests/test_calc.py": calc_tests("app.calc"),
     # imports inside the tests: a broken module fails its tests, not the collection
     "tests/test_text.py": """
         from pathlib import Path
@@ -1000,7 +942,6 @@ SOURCE = {
     """,
 }
 SOURCE_TESTS = ["test_add", "test_config", "test_mul", "test_upper"]
-TEXT_PY = "def upper(s):\n    return s.upper()\n"
 
 
 def _source(project: Project, extra: dict[str, str] | None = None, *more: str) -> None:
@@ -1009,21 +950,7 @@ def _source(project: Project, extra: dict[str, str] | None = None, *more: str) -
     project.write({**SOURCE, **(extra or {})})
     run = project.run("--testmon")
     assert run.ret == 0, run.out
-    assert run.ran == sorted([*SOURCE_TESTS, *_tests_in(extra or {}), *more])
-
-
-def _tests_in(files: dict[str, str]) -> list[str]:
-    out = []
-    for rel, text in files.items():
-        if rel.endswith(".py") and Path(rel).name.startswith("test_"):
-            for line in textwrap.dedent(text).splitlines():
-                if line.startswith("def test_"):
-                    out.append(line[4 : line.index("(")])
-    return out
-
-
-def _failed(run: Run) -> list[str]:
-    return sorted(n.rsplit("::", 1)[-1] for n, o in run.outcomes.items() if o == "failed")
+    assert run.ran == sorted([*SOURCE_TESTS, *defined_tests(extra or {}), *more])
 
 
 BROKEN = [
@@ -1041,9 +968,9 @@ class TestBadSource:
         run = project.run("--testmon")
         assert "INTERNALERROR" not in run.out
         assert run.ran == ["test_upper"]
-        assert _failed(run) == ["test_upper"]
+        assert run.failed == ["test_upper"]
         assert project.run("--testmon").ran == ["test_upper"]  # failing: runs until fixed
-        (project.path / "app/text.py").write_text(TEXT_PY)
+        (project.path / "app/text.py").write_text(UPPER_PY)
         run = project.run("--testmon")
         assert run.ran == ["test_upper"]
         assert run.ret == 0
@@ -1069,7 +996,7 @@ class TestBadSource:
         it into blocks, so it is one whole-file block: any edit runs all its users."""
         _source(project)
         helper = b"\n\ndef lower(s):\n    return s.lower()  # caf\xe9\n"
-        (project.path / "app/text.py").write_bytes(TEXT_PY.encode() + helper)
+        (project.path / "app/text.py").write_bytes(UPPER_PY.encode() + helper)
         run = project.run("--testmon")
         assert run.ran == ["test_upper"]
         assert run.ret == 0
@@ -1107,7 +1034,7 @@ class TestBadSource:
         (project.path / "app/latin.py").write_bytes(latin.replace(b"caf\xe9", b"caf\xe8"))
         run = project.run("--testmon")
         assert run.ran == ["test_code", "test_name"]  # code changed back, name changed
-        assert _failed(run) == ["test_name"]
+        assert run.failed == ["test_name"]
 
     def test_binary_data_file_with_nul_and_invalid_utf_8(self, project: Project) -> None:
         tests = {
@@ -1167,8 +1094,8 @@ class TestBadSource:
         project.remove("app/text.py")
         run = project.run("--testmon")
         assert run.ran == ["test_upper"]
-        assert _failed(run) == ["test_upper"]
-        project.write({"app/text.py": TEXT_PY})
+        assert run.failed == ["test_upper"]
+        project.write({"app/text.py": UPPER_PY})
         run = project.run("--testmon")
         assert run.ran == ["test_upper"]
         assert run.ret == 0
@@ -1203,7 +1130,7 @@ class TestBadSource:
         run = project.run("--testmon")
         assert "INTERNALERROR" not in run.out
         assert run.ran == [test]
-        assert _failed(run) == [test]
+        assert run.failed == [test]
         shutil.rmtree(path)
         path.write_bytes(saved)
         run = project.run("--testmon")
@@ -1237,7 +1164,7 @@ class TestBadSource:
         (project.path / "app/shared.py").symlink_to(outside / "shared.py")
         (project.path / "tests/test_linked.py").symlink_to(outside / "test_linked.py")
         _source(project, tests, "test_linked")
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == ["test_alias", "test_mul"]
         (outside / "shared.py").write_text("def shared():\n    return 2 - 1\n")
         assert project.run("--testmon").ran == ["test_shared"]
@@ -1336,7 +1263,7 @@ class TestBadSource:
         assert list(elsewhere.iterdir()) == []  # the data file was written where it is
         assert project.run("--testmon").ran == []
         monkeypatch.chdir(project.path)
-        project.edit("app/calc.py", "return a * b", "return b * a")
+        project.edit("app/calc.py", *MUL)
         assert project.run("--testmon").ran == ["test_c_after", "test_mul"]
         monkeypatch.chdir(project.path)
         project.write({"data/config.txt": "limit=4\n"})
@@ -1372,7 +1299,7 @@ class TestBadSource:
         assert project.run("--testmon").ran == []
         project.edit("plugins/plug.py", "return 1", "return 2 - 1")
         assert project.run("--testmon").ran == ["test_extend"]
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         assert project.run("--testmon").ran == ["test_add", "test_later"]
 
     def test_a_test_that_forks(self, project: Project) -> None:
@@ -1401,5 +1328,5 @@ class TestBadSource:
         assert_sound(project.path / DATAFILE)
         # what a forked child runs is not tracked: the test runs every time
         assert project.run("--testmon").ran == ["test_fork"]
-        project.edit("app/calc.py", "return a + b", "return b + a")
+        project.edit("app/calc.py", *ADD)
         assert project.run("--testmon").ran == ["test_add", "test_fork", "test_plain"]

@@ -15,7 +15,7 @@ from typing import ClassVar, Iterable
 
 import pytest
 
-from conftest import Project, Run
+from helpers import Project, Run
 
 
 def check(
@@ -49,6 +49,51 @@ def record(project: Project, files: dict[str, str], *tests: str) -> None:
     assert project.run("--testmon").ran == []
 
 
+# pkg/b.py holds X and Y, pkg/a.py reads them: test_x uses X only, test_y Y only.
+X_AND_Y = {
+    "pkg/__init__.py": "",
+    "pkg/b.py": "X = 1\nY = 1\n",
+    "pkg/a.py": """
+        from pkg.b import X, Y
+
+        def uses_x():
+            return X
+
+        def uses_y():
+            return Y
+    """,
+    "tests/test_a.py": """
+        from pkg.a import uses_x, uses_y
+
+        def test_x():
+            assert uses_x() == 1
+
+        def test_y():
+            assert uses_y() == 1
+    """,
+}
+# Two functions: one a setup function or fixture calls, one another test calls.
+RES = {
+    "pkg/__init__.py": "",
+    "pkg/res.py": """
+        def make():
+            return 1
+
+        def other():
+            return 1
+    """,
+}
+# A test of other() only, beside tests that use make() (RES).
+FREE = {
+    "tests/test_free.py": """
+        from pkg.res import other
+
+        def test_free():
+            assert other() == 1
+    """,
+}
+
+
 # --------------------------------------------------------------------------------------
 # 1. The five cases pytest-testmon 2.2.0 misses (design brief)
 # --------------------------------------------------------------------------------------
@@ -56,62 +101,14 @@ class TestTestmonMisses:
     """Each of these deselected a test that then failed under pytest-testmon 2.2.0."""
 
     def test_constant_imported_by_name(self, project: Project) -> None:
-        record(
-            project,
-            {
-                "pkg/__init__.py": "",
-                "pkg/b.py": "X = 1\nY = 1\n",
-                "pkg/a.py": """
-                    from pkg.b import X, Y
-
-                    def uses_x():
-                        return X
-
-                    def uses_y():
-                        return Y
-                """,
-                "tests/test_a.py": """
-                    from pkg.a import uses_x, uses_y
-
-                    def test_x():
-                        assert uses_x() == 1
-
-                    def test_y():
-                        assert uses_y() == 1
-                """,
-            },
-            "test_x",
-            "test_y",
-        )
+        record(project, X_AND_Y, "test_x", "test_y")
         project.edit("pkg/b.py", "X = 1", "X = 2")
         check(project.run("--testmon"), must=["test_x"], failed=["test_x"])
 
+    @pytest.mark.slow
     def test_constant_imported_by_name_under_xdist(self, project: Project) -> None:
-        project.write(
-            {
-                "pytest.ini": "[pytest]\npythonpath = .\n",  # for the workers
-                "pkg/__init__.py": "",
-                "pkg/b.py": "X = 1\nY = 1\n",
-                "pkg/a.py": """
-                    from pkg.b import X, Y
-
-                    def uses_x():
-                        return X
-
-                    def uses_y():
-                        return Y
-                """,
-                "tests/test_a.py": """
-                    from pkg.a import uses_x, uses_y
-
-                    def test_x():
-                        assert uses_x() == 1
-
-                    def test_y():
-                        assert uses_y() == 1
-                """,
-            }
-        )
+        pythonpath = "[pytest]\npythonpath = .\n"  # for the workers
+        project.write({"pytest.ini": pythonpath, **X_AND_Y})
         # the modules are imported in the workers: they must still be recorded
         assert project.run("--testmon", "-n", "2").ran == ["test_x", "test_y"]
         assert project.run("--testmon", "-n", "2").ran == []
@@ -122,8 +119,7 @@ class TestTestmonMisses:
         record(
             project,
             {
-                "pkg/__init__.py": "",
-                "pkg/b.py": "X = 1\nY = 1\n",
+                **X_AND_Y,
                 "pkg/a.py": """
                     from pkg import b
 
@@ -132,15 +128,6 @@ class TestTestmonMisses:
 
                     def uses_y():
                         return b.Y
-                """,
-                "tests/test_a.py": """
-                    from pkg.a import uses_x, uses_y
-
-                    def test_x():
-                        assert uses_x() == 1
-
-                    def test_y():
-                        assert uses_y() == 1
                 """,
             },
             "test_x",
@@ -283,126 +270,80 @@ class TestTestmonMisses:
         project.edit("tests/conftest.py", "return connect()", "return {'rows': 5}")
         check(project.run("--testmon"), must=users, failed=users)
 
-    def test_setup_class(self, project: Project) -> None:
-        record(
-            project,
-            {
-                "pkg/__init__.py": "",
-                "pkg/res.py": """
-                    def make():
-                        return 1
-
-                    def other():
-                        return 1
-                """,
-                "tests/test_cls.py": """
-                    from pkg.res import make, other
-
-                    class TestA:
-                        @classmethod
-                        def setup_class(cls):
-                            cls.value = make()
-
-                        def test_1(self):
-                            assert self.value == 1
-
-                        def test_2(self):
-                            assert self.value == 1
-
-                    def test_free():
-                        assert other() == 1
-                """,
-            },
-            "test_1",
-            "test_2",
-            "test_free",
-        )
+    @staticmethod
+    def setup_code_changed(project: Project, tests: dict[str, str], *through: str) -> None:
+        """Record RES with ``tests``, whose setup code calls make() for the tests
+        ``through`` and whose test_free calls other(); then change make(): the tests
+        ``through`` must run, and fail."""
+        record(project, {**RES, **tests}, *through, "test_free")
         project.edit("pkg/res.py", "return 1", "return 2")
-        check(project.run("--testmon"), must=["test_1", "test_2"], failed=["test_1", "test_2"])
+        check(project.run("--testmon"), must=through, failed=through)
+
+    def test_setup_class(self, project: Project) -> None:
+        tests = {
+            "tests/test_cls.py": """
+                from pkg.res import make, other
+
+                class TestA:
+                    @classmethod
+                    def setup_class(cls):
+                        cls.value = make()
+
+                    def test_1(self):
+                        assert self.value == 1
+
+                    def test_2(self):
+                        assert self.value == 1
+
+                def test_free():
+                    assert other() == 1
+            """,
+        }
+        self.setup_code_changed(project, tests, "test_1", "test_2")
 
     def test_setup_method_and_setup_function(self, project: Project) -> None:
-        record(
-            project,
-            {
-                "pkg/__init__.py": "",
-                "pkg/res.py": """
-                    def make():
-                        return 1
+        tests = {
+            "tests/test_xunit.py": """
+                from pkg.res import make, other
 
-                    def other():
-                        return 1
-                """,
-                "tests/test_xunit.py": """
-                    from pkg.res import make, other
+                STATE = {}
 
-                    STATE = {}
+                def setup_function(function):
+                    STATE["value"] = make()
 
-                    def setup_function(function):
-                        STATE["value"] = make()
+                def test_fn():
+                    assert STATE["value"] == 1
 
-                    def test_fn():
-                        assert STATE["value"] == 1
+                class TestM:
+                    def setup_method(self, method):
+                        self.value = make()
 
-                    class TestM:
-                        def setup_method(self, method):
-                            self.value = make()
-
-                        def test_m(self):
-                            assert self.value == 1
-                """,
-                "tests/test_free.py": """
-                    from pkg.res import other
-
-                    def test_free():
-                        assert other() == 1
-                """,
-            },
-            "test_fn",
-            "test_m",
-            "test_free",
-        )
-        project.edit("pkg/res.py", "return 1", "return 2")
-        check(project.run("--testmon"), must=["test_fn", "test_m"], failed=["test_fn", "test_m"])
+                    def test_m(self):
+                        assert self.value == 1
+            """,
+            **FREE,
+        }
+        self.setup_code_changed(project, tests, "test_fn", "test_m")
 
     def test_setup_module(self, project: Project) -> None:
-        record(
-            project,
-            {
-                "pkg/__init__.py": "",
-                "pkg/res.py": """
-                    def make():
-                        return 1
+        tests = {
+            "tests/test_mod.py": """
+                from pkg import res
 
-                    def other():
-                        return 1
-                """,
-                "tests/test_mod.py": """
-                    from pkg import res
+                STATE = {}
 
-                    STATE = {}
+                def setup_module(module):
+                    STATE["value"] = res.make()
 
-                    def setup_module(module):
-                        STATE["value"] = res.make()
+                def test_1():
+                    assert STATE["value"] == 1
 
-                    def test_1():
-                        assert STATE["value"] == 1
-
-                    def test_2():
-                        assert STATE["value"] == 1
-                """,
-                "tests/test_free.py": """
-                    from pkg.res import other
-
-                    def test_free():
-                        assert other() == 1
-                """,
-            },
-            "test_1",
-            "test_2",
-            "test_free",
-        )
-        project.edit("pkg/res.py", "return 1", "return 2")
-        check(project.run("--testmon"), must=["test_1", "test_2"], failed=["test_1", "test_2"])
+                def test_2():
+                    assert STATE["value"] == 1
+            """,
+            **FREE,
+        }
+        self.setup_code_changed(project, tests, "test_1", "test_2")
 
     SUBSET: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
@@ -1317,14 +1258,7 @@ class TestFixturesAndConfiguration:
     def scoped_project(scope: str) -> dict[str, str]:
         # package scope belongs to the package whose conftest.py defines the fixture
         return {
-            "pkg/__init__.py": "",
-            "pkg/res.py": """
-                def make():
-                    return 1
-
-                def other():
-                    return 1
-            """,
+            **RES,
             "tests/__init__.py": "",
             "tests/conftest.py": f"""
                 import pytest
