@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Project
+from helpers import Project
 from test_safety import check, record
 
 SETTINGS = {
