@@ -22,6 +22,7 @@ import pytest
 
 from pytest_ripple import environment, selection
 from pytest_ripple.changes import PACKAGE, Changes, FileState, detect, trusted_mtime
+from pytest_ripple.children import Children
 from pytest_ripple.fingerprint import CLASS, MODULE, READ, WHOLE
 from pytest_ripple.options import Settings, add_options, resolve, will_record
 from pytest_ripple.recorder import Recorder, Resolver, Trace
@@ -196,7 +197,9 @@ class RipplePlugin:
             data_rel = self._rel(settings.datafile)
             if data_rel is not None:
                 ignore = {data_rel + suffix for suffix in ("", "-wal", "-shm", "-journal")}
-            self.recorder = Recorder(tracer, ReadWatcher(self.rootdir, ignore))
+            children = Children(self.rootdir, ignore)
+            children.start_session()  # if it cannot, Python children mark tests untracked
+            self.recorder = Recorder(tracer, ReadWatcher(self.rootdir, ignore), children)
         self.resolver = Resolver(self.rootdir)
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
@@ -677,6 +680,7 @@ class RipplePlugin:
         if call.when == "teardown" and self.recorder is not None and _trace_key in item.stash:
             trace = self._full_trace(item)
             deps = self.resolver.resolve(trace.codes)
+            deps |= self.resolver.resolve_keys(trace.child_codes)  # children.py
             deps.update((path, READ) for path in trace.files)
             globs = list(self.depends_globs)
             for mark in item.iter_markers(DEPENDS_MARKER):

@@ -10,6 +10,7 @@ from types import CodeType
 from typing import Iterable
 
 from pytest_ripple.changes import PACKAGE, FileState, read_state, relative_to_root
+from pytest_ripple.children import Children, CodeKey
 from pytest_ripple.fingerprint import READ
 from pytest_ripple.tracer import Tracer
 from pytest_ripple.watcher import ReadWatcher
@@ -68,18 +69,29 @@ class Resolver:
         return out
 
     def _resolve_one(self, code: CodeType) -> Dep | None:
-        key = (code.co_filename, code.co_firstlineno, code.co_name)
+        return self.resolve_key((code.co_filename, code.co_firstlineno, code.co_name))
+
+    def resolve_keys(self, keys: Iterable[CodeKey]) -> set[Dep]:
+        """Code that child processes ran, reported as (filename, first line, name)."""
+        out = set()
+        for key in keys:
+            dep = self.resolve_key(key)
+            if dep is not None:
+                out.add(dep)
+        return out
+
+    def resolve_key(self, key: CodeKey) -> Dep | None:
         if key in self._codes:
             dep = self._codes[key]
         else:
-            state = self._file(code.co_filename)
+            state = self._file(key[0])
             dep = None
             if state is not None and state.fp is not None:
-                dep = (state.path, state.fp.block_at(code.co_firstlineno, code.co_name))
+                dep = (state.path, state.fp.block_at(key[1], key[2]))
             self._codes[key] = dep
         if dep is not None:
             return dep
-        pkg = self._package(code.co_filename)
+        pkg = self._package(key[0])
         return (pkg, READ) if pkg is not None else None
 
     def _package(self, filename: str) -> str | None:
@@ -104,30 +116,53 @@ class Trace:
     files: set[str] = field(default_factory=set)
     intact: bool = True
     untracked: str | None = None
+    child_codes: set[CodeKey] = field(default_factory=set)  # what child processes ran
 
     def merge(self, other: Trace) -> None:
         self.codes |= other.codes
         self.files |= other.files
         self.intact = self.intact and other.intact
         self.untracked = self.untracked or other.untracked
+        self.child_codes |= other.child_codes
 
 
 class Recorder:
     """Drives the code tracer and the read watcher together, context by context."""
 
-    def __init__(self, tracer: Tracer, watcher: ReadWatcher) -> None:
+    def __init__(
+        self, tracer: Tracer, watcher: ReadWatcher, children: Children | None = None
+    ) -> None:
         self.tracer = tracer
         self.watcher = watcher
+        self.children = children
+        if children is not None:  # children.py: child processes report what they ran
+            watcher.spawn_hook = children.on_spawn
+            children.on_fork = self._close_in_fork
 
     def push(self) -> None:
         self.watcher.push()
+        if self.children is not None:
+            self.children.push()
         self.tracer.push()
 
     def pop(self) -> Trace:
         codes, intact = self.tracer.pop()
         reads = self.watcher.pop()
-        return Trace(codes, reads.files, intact, reads.untracked)
+        trace = Trace(codes, reads.files, intact, reads.untracked)
+        if self.children is not None:
+            kids = self.children.pop()
+            trace.child_codes = kids.code_keys
+            trace.files |= kids.files
+            trace.untracked = trace.untracked or kids.untracked
+        return trace
+
+    def _close_in_fork(self) -> None:
+        """In a child forked while a test runs: this tracking belongs to the parent."""
+        self.tracer.close()
+        self.watcher.close()
 
     def close(self) -> None:
         self.tracer.close()
         self.watcher.close()
+        if self.children is not None:
+            self.children.close()

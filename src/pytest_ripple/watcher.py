@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from pytest_ripple.changes import relative_to_root
 
@@ -40,6 +40,8 @@ class ReadWatcher:
         self._ignore = ignore  # our own data file and the like, relative to the rootdir
         self._stack: list[Reads] = []
         self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
+        # children.py: True when child processes report what they run themselves
+        self.spawn_hook: Callable[[str, tuple[Any, ...]], bool] | None = None
         _Dispatch.install(self)
 
     def push(self) -> None:
@@ -86,6 +88,8 @@ class ReadWatcher:
 
     def on_spawn(self, event: str, args: tuple[Any, ...]) -> None:
         if not self._stack or self._stack[-1].untracked:
+            return
+        if self.spawn_hook is not None and self.spawn_hook(event, args):
             return
         if event == "os.fork" or _runs_python(args):
             self._stack[-1].untracked = "it starts a Python subprocess, which is not tracked"
