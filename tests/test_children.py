@@ -94,14 +94,18 @@ def test_a_child_reports_code_reads_and_spawns_as_it_runs(tmp_path: Path) -> Non
     root = tmp_path / "proj"
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "__init__.py").write_text(
-        "def f():\n    return open('data.txt').read()\n\ndef unused():\n    pass\n"
+        "def f():\n    return open('data.txt').read()\n\ndef unused():\n    pass\n\n"
+        "def in_thread():\n    pass\n"
     )
     (root / "data.txt").write_text("x")
     directory, env = _session(tmp_path, root)
     env["PYTHONPATH"] = str(root)
     code = (
-        "import os, subprocess, sys, pkg\n"
+        "import os, subprocess, sys, threading, pkg\n"
         "pkg.f()\n"
+        "t = threading.Thread(target=pkg.in_thread)\n"
+        "t.start()\n"
+        "t.join()\n"
         "subprocess.run([sys.executable, '-S', '-c', 'pass'])\n"
         "os._exit(3)\n"
     )
@@ -125,6 +129,7 @@ def test_a_child_reports_code_reads_and_spawns_as_it_runs(tmp_path: Path) -> Non
     init = os.path.normcase(str(root / "pkg" / "__init__.py"))
     assert (init, 1, "f") in report.codes
     assert (init, 1, "<module>") in report.codes
+    assert (init, 7, "in_thread") in report.codes
     assert not any(name == "unused" for _, _, name in report.codes)
     assert not any(os.path.basename(f) == "subprocess.py" for f, _, _ in report.codes)
     assert report.reads == {os.path.normcase(str(root / "data.txt"))}

@@ -222,6 +222,9 @@ class Reporter:
         self.tool_id = -1
         self.replaced = [False]  # sys.settrace called by someone else, not yet seen chained
         self.own_settrace = False
+        self.exiting = False
+        self.chain: Callable[[Any], Callable[..., Any]] | None = None
+        self.threads_armed = False
 
     # -- files --------------------------------------------------------------------
     def open(self, how: str) -> bool:
@@ -315,6 +318,11 @@ class Reporter:
             self.emit(b"S\t%s\n" % escape(command))
 
     def on_settrace(self) -> None:
+        if self.exiting:
+            # exit handlers run (ours first: registered after coverage.py's .pth, and
+            # atexit is last in, first out): coverage's stop() then removes every trace
+            # function, after the program ran
+            return
         if not self.own_settrace and self.engine == "sys.settrace" and not self.replaced[0]:
             self.replaced[0] = True
             self.emit(b"T\t?\n")
@@ -357,8 +365,6 @@ class Reporter:
         self.engine = "sys.monitoring"
 
     def _install_settrace(self) -> None:
-        import threading
-
         seen = self.seen
         new = self.new_code
         replaced = self.replaced
@@ -367,6 +373,8 @@ class Reporter:
         def note(code: CodeType) -> None:
             seen[id(code)] = code
             new(code)
+            if code.co_name == "start" and code.co_filename.endswith("threading.py"):
+                self.arm_threads()  # Thread.start runs for the first time
 
         def chain(prev: Callable[..., Any] | None) -> Callable[..., Any]:
             if prev is None:
@@ -389,16 +397,36 @@ class Reporter:
                 if replaced[0]:
                     replaced[0] = False
                     emit(b"T\t-\n")
-                local = prev(frame, event, arg)
-                if gettrace() is prev:  # coverage.py's C tracer re-installs itself
-                    self._settrace(chained)
+                self.own_settrace = True  # coverage.py's C tracer re-installs itself
+                try:  # in here, at every call: that is no replacement
+                    local = prev(frame, event, arg)
+                    if gettrace() is prev:
+                        sys.settrace(chained)
+                finally:
+                    self.own_settrace = False
                 return local
 
             return chained
 
         self._settrace(chain(sys.gettrace()))
-        threading.settrace(chain(getattr(threading, "gettrace", lambda: None)()))
+        self.chain = chain
         self.engine = "sys.settrace"
+        import atexit
+
+        atexit.register(self._exit)
+
+    def arm_threads(self) -> None:
+        """Threads get our trace function from ``threading.settrace``, set when
+        ``Thread.start`` first runs (the new thread reads it when it starts): importing
+        threading at start-up costs 2-5 ms, and most children start no thread."""
+        if self.chain is not None and not self.threads_armed:
+            self.threads_armed = True
+            import threading
+
+            threading.settrace(self.chain(getattr(threading, "gettrace", lambda: None)()))
+
+    def _exit(self) -> None:
+        self.exiting = True
 
     def _settrace(self, fn: Callable[..., Any]) -> None:
         self.own_settrace = True
