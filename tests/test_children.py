@@ -252,6 +252,25 @@ def test_a_childs_own_python_children_must_report_too(session: Children) -> None
     assert trace.untracked is not None and "did not report" in trace.untracked
 
 
+def test_code_installed_in_another_environment_leaves_the_context_untracked(
+    session: Children, tmp_path: Path
+) -> None:
+    """A test that installs the project into a new virtual environment and runs it: the
+    child runs a copy, whose changes nothing here tracks."""
+    directory = _dir(session)
+    session.push()
+    key = child.parse_targets(os.environ[child.ENV])[0][0]
+    here = next(p for p in sys.path if p.endswith("site-packages"))
+    _write_report(directory, key, 601, [f"F\t0\t{here}/pytest/__init__.py", "C\t0\t1\tx"])
+    assert session.pop().untracked is None
+    session.push()
+    key = child.parse_targets(os.environ[child.ENV])[0][0]
+    other = tmp_path / "venv" / "lib" / "python3" / "site-packages" / "pkg" / "m.py"
+    _write_report(directory, key, 602, [f"F\t0\t{other}", "C\t0\t1\tf"])
+    untracked = session.pop().untracked
+    assert untracked is not None and "another environment" in untracked
+
+
 def test_multiprocessing_helpers_and_forks_are_not_counted_as_started(session: Children) -> None:
     directory = _dir(session)
     session.push()

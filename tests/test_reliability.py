@@ -66,7 +66,12 @@ def assert_sound(path: Path) -> set[str]:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a child pytest: ours, without pytest's or testmon's variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TESTMON_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        # PYTEST_RIPPLE_CHILDREN: the run reports to the outer test (children.py)
+        if k == "PYTEST_RIPPLE_CHILDREN" or not k.startswith(("PYTEST_", "TESTMON_"))
+    }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra)
     return env

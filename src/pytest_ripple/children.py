@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -202,6 +203,7 @@ class Children:
         self._racy = True
         self._key_file = False  # a forkserver exists: forked children read the key here
         self._rel: dict[str, str | None] = {}
+        self._foreign: dict[str, bool] = {}  # co_filename -> installed elsewhere
         self.on_fork: Callable[[], None] | None = None  # closes the parent's tracking
 
     @property
@@ -356,7 +358,13 @@ class Children:
             if role == "exec":
                 started += 1
             why = None
-            if report.bad:
+            foreign = next((f for f in report.files.values() if self._installed_elsewhere(f)), None)
+            if foreign is not None:
+                # another environment's copy (a test that installs the project into a
+                # new virtual environment): its changes are not the project's, nor
+                # those of the distributions installed here
+                why = f"a child process ran code installed in another environment ({foreign})"
+            elif report.bad:
                 why = f"the report of a child process is unreadable ({report.path})"
             elif report.replaced:
                 why = (
@@ -381,6 +389,20 @@ class Children:
             report.close()
         self._expected.pop(key, None)
         self._shared.discard(key)
+
+    def _installed_elsewhere(self, filename: str) -> bool:
+        found = self._foreign.get(filename)
+        if found is None:
+            found = False
+            if "site-packages" in filename or "dist-packages" in filename:
+                ours = tuple(
+                    os.path.normcase(os.path.abspath(p)).rstrip(os.sep) + os.sep
+                    for p in sys.path
+                    if p and ("site-packages" in p or "dist-packages" in p)
+                )
+                found = not filename.startswith(ours)
+            self._foreign[filename] = found
+        return found
 
     def _relative(self, path: str) -> str | None:
         if path in self._rel:
