@@ -19,7 +19,7 @@ import pytest
 
 from conftest import Project
 from pytest_ripple import child
-from pytest_ripple.children import Children, Report
+from pytest_ripple.children import Children, ChildTrace, Report
 
 pytestmark = pytest.mark.slow
 
@@ -173,9 +173,16 @@ def session(tmp_path: Path) -> object:
     before = os.environ.get(child.ENV)
     kids = Children(tmp_path, {".testmondata"})
     assert kids.start_session()
+    assert kids.on_spawn("os.posix_spawn", ("/bin/true", ["true"], {})) is False  # no context
     yield kids
     kids.close()
     assert os.environ.get(child.ENV) == before
+
+
+def _pop(kids: Children) -> ChildTrace:
+    trace = kids.pop()
+    assert trace is not None
+    return trace
 
 
 def _dir(kids: Children) -> str:
@@ -194,7 +201,26 @@ def test_contexts_name_themselves_in_the_environment(session: Children) -> None:
     session.pop()
     assert child.parse_targets(os.environ[child.ENV])[0][0] == first
     session.pop()
-    assert child.parse_targets(os.environ[child.ENV])[0][0] == child.OUTSIDE
+    # between tests the ended key stays (a putenv less per test): its late children
+    # are treated as those of "-"
+    assert child.parse_targets(os.environ[child.ENV])[0][0] == first
+    session.push()
+    assert child.parse_targets(os.environ[child.ENV])[0][0] not in (outside, first, inner)
+    session.pop()
+
+
+def test_nothing_to_do_until_a_process_starts(tmp_path: Path) -> None:
+    kids = Children(tmp_path, set())
+    assert kids.start_session()
+    try:
+        kids.push()
+        assert kids.pop() is None
+        kids.push()
+        assert kids.on_spawn("subprocess.Popen", (None, ["git", "status"], None, None))
+        trace = kids.pop()
+        assert trace is not None and trace.untracked is None
+    finally:
+        kids.close()
 
 
 def test_a_context_gets_its_childrens_code_and_reads(session: Children, tmp_path: Path) -> None:
@@ -221,7 +247,7 @@ def test_a_context_gets_its_childrens_code_and_reads(session: Children, tmp_path
         f.seek(0)
         f.truncate()
         f.write(data[:-1])
-    trace = session.pop()
+    trace = _pop(session)
     assert trace.code_keys == {(src, 3, "f"), (src, 1, "<module>")}
     assert trace.files == {"data/in.txt"}
     assert trace.untracked is None
@@ -236,7 +262,7 @@ def test_a_python_child_that_did_not_report_leaves_the_context_untracked(
     )
     assert handled
     assert session.on_spawn("subprocess.Popen", (None, ["git", "status"], None, None))
-    trace = session.pop()
+    trace = _pop(session)
     assert trace.untracked is not None
     assert "did not report" in trace.untracked and "-S -c pass" in trace.untracked
 
@@ -248,7 +274,7 @@ def test_a_childs_own_python_children_must_report_too(session: Children) -> None
     session.on_spawn("subprocess.Popen", (None, [sys.executable, "a.py"], None, None))
     _write_report(directory, key, 201, ["S\tpython b.py", "S\tpython c.py"])
     _write_report(directory, key, 202, [])  # b.py reported, c.py did not
-    trace = session.pop()
+    trace = _pop(session)
     assert trace.untracked is not None and "did not report" in trace.untracked
 
 
@@ -262,12 +288,12 @@ def test_code_installed_in_another_environment_leaves_the_context_untracked(
     key = child.parse_targets(os.environ[child.ENV])[0][0]
     here = next(p for p in sys.path if p.endswith("site-packages"))
     _write_report(directory, key, 601, [f"F\t0\t{here}/pytest/__init__.py", "C\t0\t1\tx"])
-    assert session.pop().untracked is None
+    assert _pop(session).untracked is None
     session.push()
     key = child.parse_targets(os.environ[child.ENV])[0][0]
     other = tmp_path / "venv" / "lib" / "python3" / "site-packages" / "pkg" / "m.py"
     _write_report(directory, key, 602, [f"F\t0\t{other}", "C\t0\t1\tf"])
-    untracked = session.pop().untracked
+    untracked = _pop(session).untracked
     assert untracked is not None and "another environment" in untracked
 
 
@@ -278,7 +304,7 @@ def test_multiprocessing_helpers_and_forks_are_not_counted_as_started(session: C
     session.on_spawn("subprocess.Popen", (None, [sys.executable, "a.py"], None, None))
     _write_report(directory, key, 301, [], how="fork")
     _write_report(directory, key, 302, [])
-    trace = session.pop()
+    trace = _pop(session)
     assert trace.untracked is None  # the exec'd one matches the spawn event
     report = Report("x", "1")
     report.how = "exec"
@@ -299,17 +325,17 @@ def test_a_child_outliving_its_test_serves_the_tests_after_it(session: Children)
     holder = os.open(path, os.O_RDONLY)
     fcntl.flock(holder, fcntl.LOCK_EX)  # as the live child does
     try:
-        assert session.pop().code_keys == {("/p/m.py", 1, "first")}
+        assert _pop(session).code_keys == {("/p/m.py", 1, "first")}
         with open(path, "a") as f:
             f.write("C\t0\t5\tsecond\n")
         session.push()
-        assert session.pop().code_keys == {("/p/m.py", 1, "first"), ("/p/m.py", 5, "second")}
+        assert _pop(session).code_keys == {("/p/m.py", 1, "first"), ("/p/m.py", 5, "second")}
     finally:
         os.close(holder)  # the child ends
     session.push()
-    assert session.pop().code_keys == {("/p/m.py", 1, "first"), ("/p/m.py", 5, "second")}
+    assert _pop(session).code_keys == {("/p/m.py", 1, "first"), ("/p/m.py", 5, "second")}
     session.push()
-    assert session.pop().code_keys == set()
+    assert _pop(session).code_keys == set()
 
 
 def test_a_forkserver_makes_the_parent_keep_the_key_file(session: Children) -> None:

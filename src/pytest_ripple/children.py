@@ -18,8 +18,9 @@ keys for the resolver, and whether everything was seen:
   also depends on everything its key's children reported. multiprocessing's forkserver
   and resource tracker run no project code after their start and are left out.
 
-Cost when no child is started: a ``putenv`` per context boundary and one ``stat`` of the
-directory (listed again only when its mtime moved, or may have moved unseen).
+Cost: a ``putenv`` per context boundary. Once a process was started (a spawn audit
+event, or multiprocessing's spawn or forkserver loaded), a ``stat`` of the directory at
+each context end, listed again only when its mtime moved (or may have moved unseen).
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ _RACY_NS = 100_000_000
 _FORKSERVER = "from multiprocessing.forkserver import main"
 _TRACKER = "from multiprocessing.resource_tracker import main"
 _SPAWNED = ("--multiprocessing-fork", "from multiprocessing.spawn import spawn_main")
+# Loaded when multiprocessing first starts a process this way: no audit event tells.
+_MP_STARTERS = (
+    "multiprocessing.popen_spawn_posix",
+    "multiprocessing.popen_forkserver",
+    "multiprocessing.popen_spawn_win32",
+)
 
 
 @dataclass
@@ -177,10 +184,12 @@ class Report:
             self.fd = -1
 
 
-@dataclass
 class _Context:
-    key: str
-    expected: list[str] = field(default_factory=list)  # Python programs it started
+    __slots__ = ("expected", "key")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.expected: list[str] = []  # Python programs it started
 
 
 class Children:
@@ -202,6 +211,7 @@ class Children:
         self._mtime = -1
         self._racy = True
         self._key_file = False  # a forkserver exists: forked children read the key here
+        self._spawned = False  # a process was started: look for reports from now on
         self._rel: dict[str, str | None] = {}
         self._foreign: dict[str, bool] = {}  # co_filename -> installed elsewhere
         self.on_fork: Callable[[], None] | None = None  # closes the parent's tracking
@@ -240,12 +250,26 @@ class Children:
         self._next += 1
         self._apply()
 
-    def pop(self) -> ChildTrace:
-        trace = ChildTrace()
+    def pop(self) -> ChildTrace | None:
+        """What the children of the context ending now ran (None: nothing to add)."""
         if self._dir is None or not self._stack:
-            return trace
+            return None
         ctx = self._stack.pop()
-        self._apply()
+        if self._stack or self._key_file:
+            self._apply()
+        # else the variable keeps the ended key until the next push (a putenv saved per
+        # test): a child started in between reports under it, and an ended key's
+        # reports are treated as those of "-", shared while their process lives
+        if not self._spawned:  # most sessions: nothing more to do, not even a stat
+            modules = sys.modules
+            if not (
+                _MP_STARTERS[0] in modules
+                or _MP_STARTERS[1] in modules
+                or _MP_STARTERS[2] in modules
+            ):
+                return None
+            self._spawned = True
+        trace = ChildTrace()
         self._scan()
         if ctx.expected:
             self._expected[ctx.key] = ctx.expected
@@ -259,8 +283,10 @@ class Children:
         return trace
 
     def on_spawn(self, event: str, args: tuple[Any, ...]) -> bool:
-        """A spawn audit event in this process while a context runs: True when children
-        handle it (so the watcher does not mark the test untracked)."""
+        """A spawn audit event in this process. True when it came while a context runs
+        and children handle it (the watcher then does not mark the test untracked)."""
+        for session in _Forks.sessions:  # sessions inside sessions hear of it too
+            session._spawned = True
         if self._dir is None or not self._stack or os.getpid() != self._pid:
             return False
         if event != "os.fork":  # a forked child reports through the fork handler

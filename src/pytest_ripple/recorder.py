@@ -149,8 +149,8 @@ class Recorder:
         codes, intact = self.tracer.pop()
         reads = self.watcher.pop()
         trace = Trace(codes, reads.files, intact, reads.untracked)
-        if self.children is not None:
-            kids = self.children.pop()
+        kids = self.children.pop() if self.children is not None else None
+        if kids is not None:
             trace.child_codes = kids.code_keys
             trace.files |= kids.files
             trace.untracked = trace.untracked or kids.untracked

@@ -87,9 +87,9 @@ class ReadWatcher:
                 self.import_reads.add((rel, module))
 
     def on_spawn(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self._stack or self._stack[-1].untracked:
-            return
         if self.spawn_hook is not None and self.spawn_hook(event, args):
+            return
+        if not self._stack or self._stack[-1].untracked:
             return
         if event == "os.fork" or _runs_python(args):
             self._stack[-1].untracked = "it starts a Python subprocess, which is not tracked"
