@@ -478,6 +478,17 @@ def cli(project: Project) -> Project:
                     assert run("-m", "pkg.outer") == "10"
 
 
+                def test_spawnv():  # POSIX: os.fork, then os.execve in the child
+                    args = [sys.executable, "-c", "from pkg.work import double; double(1)"]
+                    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+                    assert os.spawnve(os.P_WAIT, sys.executable, args, env) == 0
+
+
+                def test_system():  # through a shell
+                    cmd = f"cd scripts && PYTHONPATH=.. {sys.executable} tool.py 1 > /dev/null"
+                    assert os.system(cmd) == 0
+
+
                 def test_no_child():
                     assert True
             """,
@@ -491,6 +502,8 @@ def cli(project: Project) -> Project:
         "test_no_child",
         "test_reads_data",
         "test_script",
+        "test_spawnv",
+        "test_system",
     ]
     return project
 
@@ -500,9 +513,9 @@ def test_subprocess_children_select_the_tests_that_started_them(cli: Project) ->
     cli.edit("pkg/work.py", "return x // 2", "return int(x / 2)")  # run by no child
     assert cli.run("--testmon").ran == []
     cli.edit("pkg/work.py", "return x * 3", "return 3 * x")  # run by scripts/tool.py only
-    assert cli.run("--testmon").ran == ["test_script"]
+    assert cli.run("--testmon").ran == ["test_script", "test_system"]
     cli.edit("pkg/work.py", "return x * 2", "return 2 * x")  # python -m pkg, and its child's
-    assert cli.run("--testmon").ran == ["test_grandchild", "test_module"]
+    assert cli.run("--testmon").ran == ["test_grandchild", "test_module", "test_spawnv"]
     cli.edit("data/table.txt", "alpha", "beta")  # read by a child
     run = cli.run("--testmon")
     assert run.ran == ["test_reads_data"]
@@ -717,12 +730,13 @@ def test_multiprocessing_children_across_tests(project: Project) -> None:
 
 def test_xdist_workers_track_their_childrens_code(cli: Project) -> None:
     cli.edit("pkg/work.py", "return x * 3", "return 3 * x")
-    assert pytest_run(cli, "--testmon", "-n", "2") == ["test_script"]
+    assert pytest_run(cli, "--testmon", "-n", "2") == ["test_script", "test_system"]
     assert pytest_run(cli, "--testmon", "-n", "2") == []
     cli.edit("pkg/work.py", "return x * 2", "return 2 * x")
     assert pytest_run(cli, "--testmon", "-n", "2") == [
         "test_grandchild",
         "test_module",
+        "test_spawnv",
     ]
 
 
