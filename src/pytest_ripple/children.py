@@ -216,10 +216,6 @@ class Children:
         self._foreign: dict[str, bool] = {}  # co_filename -> installed elsewhere
         self.on_fork: Callable[[], None] | None = None  # closes the parent's tracking
 
-    @property
-    def active(self) -> bool:
-        return self._dir is not None
-
     def start_session(self) -> bool:
         """Make the report directory and set the variable. False (and today's rule:
         a test that starts a Python process runs every time) if that cannot be done."""
