@@ -83,14 +83,20 @@ def _session(tmp_path: Path, root: Path, key: str = "7") -> tuple[Path, dict[str
     directory = tmp_path / "reports"
     directory.mkdir()
     (directory / child.SESSION_FILE).write_text(f"{root}{os.sep}\n")
-    env = {**os.environ, child.ENV: child.format_targets([(key, str(directory))])}
-    return directory, env
+    return directory, {**os.environ, child.ENV: _before(key, str(directory))}
+
+
+def _before(key: str, directory: str) -> str:
+    """The variable naming this session in front of the one this process got (when
+    our own suite runs under --testmon, its children report to the running test)."""
+    outer = os.environ.get(child.ENV)
+    return child.format_targets([(key, directory)]) + (os.pathsep + outer if outer else "")
 
 
 def test_a_child_reports_code_reads_and_spawns_as_it_runs(tmp_path: Path) -> None:
-    """The report of a real interpreter start (the .pth file), killed by os._exit: its
-    header, the code it ran under the root, the file it read, the Python child it
-    started; nothing from outside the root."""
+    """The report of a real interpreter start (the .pth file), left by os._exit: its
+    header, the code it ran under the root (a thread's too), the file it read, the
+    Python child it started (which reports as well); nothing from outside the root."""
     root = tmp_path / "proj"
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "__init__.py").write_text(
@@ -106,17 +112,18 @@ def test_a_child_reports_code_reads_and_spawns_as_it_runs(tmp_path: Path) -> Non
         "t = threading.Thread(target=pkg.in_thread)\n"
         "t.start()\n"
         "t.join()\n"
-        "subprocess.run([sys.executable, '-S', '-c', 'pass'])\n"
+        "subprocess.run([sys.executable, '-c', 'pass'])\n"
         "os._exit(3)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env)
     assert proc.returncode == 3
-    names = [n for n in os.listdir(directory) if n != child.SESSION_FILE]
-    assert len(names) == 1, names
-    key, pid, ppid, n = names[0].split(".")
+    names = sorted(n for n in os.listdir(directory) if n != child.SESSION_FILE)
+    assert len(names) == 2, names  # the child's and its own child's
+    mine = [n for n in names if n.split(".")[2] == str(os.getpid())]
+    assert len(mine) == 1, names
+    key, pid, _, n = mine[0].split(".")
     assert (key, n) == ("7", "0")
-    assert int(ppid) == os.getpid()
-    report = Report(str(directory / names[0]), key)
+    report = Report(str(directory / mine[0]), key)
     report.read()
     assert not report.bad
     assert (report.how, report.pid, report.ppid, report.role) == (
@@ -132,25 +139,32 @@ def test_a_child_reports_code_reads_and_spawns_as_it_runs(tmp_path: Path) -> Non
     assert (init, 7, "in_thread") in report.codes
     assert not any(name == "unused" for _, _, name in report.codes)
     assert not any(os.path.basename(f) == "subprocess.py" for f, _, _ in report.codes)
-    assert report.reads == {os.path.normcase(str(root / "data.txt"))}
-    assert len(report.spawned) == 1 and "-S -c pass" in report.spawned[0]
+    ours = {r for r in report.reads if r.startswith(os.path.normcase(str(root)))}
+    assert ours == {os.path.normcase(str(root / "data.txt"))}
+    assert len(report.spawned) == 1 and report.spawned[0].endswith("-c pass")
     assert not report.alive()  # the process is gone: its lock with it
 
 
-def test_nothing_happens_without_the_variable(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != child.ENV}
-    out = subprocess.run(
-        [sys.executable, "-c", "import sys; print('pytest_ripple.child' in sys.modules)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert out.stdout.strip() == "False"
+def test_the_start_up_line_does_nothing_without_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The .pth line as site.py runs it (in-process: a child without the variable would
+    not report to the test running this one under --testmon)."""
+    installed = Path(child.__file__).parent.parent / "pytest-ripple.pth"
+    line = installed.read_text().strip()
+    assert line.startswith("import ") and "\n" not in line
+    calls: list[str] = []
+    monkeypatch.setattr(child, "start", lambda how="exec": calls.append(how) or True)
+    monkeypatch.delenv(child.ENV, raising=False)
+    exec(line, {})
+    assert calls == []
+    monkeypatch.setenv(child.ENV, "1+/nowhere")
+    exec(line, {})
+    assert calls == ["exec"]
 
 
 def test_a_report_whose_session_is_gone_is_not_written(tmp_path: Path) -> None:
-    env = {**os.environ, child.ENV: child.format_targets([("1", str(tmp_path / "gone"))])}
+    env = {**os.environ, child.ENV: _before("1", str(tmp_path / "gone"))}
     code = "import sys; print('pytest_ripple.child' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "True"
@@ -361,15 +375,15 @@ def test_a_session_inside_a_tracked_process_reports_to_both(tmp_path: Path) -> N
     assert outer.start_session()
     try:
         outer.push()
-        outer_key = child.parse_targets(os.environ[child.ENV])[0]
+        outers = child.parse_targets(os.environ[child.ENV])
         inner = Children(tmp_path, set())
         assert inner.start_session()
         inner.push()
         targets = child.parse_targets(os.environ[child.ENV])
-        assert len(targets) == 2 and targets[1] == outer_key
+        assert targets[1:] == outers and targets[0][1] != outers[0][1]
         inner.pop()
         inner.close()
-        assert child.parse_targets(os.environ[child.ENV]) == [outer_key]
+        assert child.parse_targets(os.environ[child.ENV]) == outers
         outer.pop()
     finally:
         outer.close()

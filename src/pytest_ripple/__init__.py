@@ -1,6 +1,10 @@
 """pytest-ripple: run only the tests a change can affect.
 
 A pytest plugin, enabled with ``pytest --testmon`` (pytest-testmon's command line).
+
+PYTEST_DONT_REWRITE: a tracked child process imports this package at start-up
+(``pytest-ripple.pth``); when that child runs pytest, pytest would otherwise warn that
+the plugin's package was imported before it could rewrite its asserts.
 """
 
 from __future__ import annotations

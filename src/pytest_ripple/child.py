@@ -303,6 +303,8 @@ class Reporter:
         full = os.path.normcase(os.path.abspath(name))
         if full in self.reads or not full.startswith(self.roots):
             return
+        if any(s in full for s in _SITE):
+            return  # installed (a .venv in the project): not project files for the parent
         if full.endswith((".py", ".pyc", ".pyw")) and (
             not isinstance(mode, str) or "b" in mode or _loads_code(_caller(3))
         ):
@@ -324,8 +326,10 @@ class Reporter:
             # function, after the program ran
             return
         if not self.own_settrace and self.engine == "sys.settrace" and not self.replaced[0]:
-            self.replaced[0] = True
+            # written before the flag is set: os.write lets other threads run, and one
+            # of them clears the flag (writing "T -") at its next call
             self.emit(b"T\t?\n")
+            self.replaced[0] = True
 
     # -- tracking -----------------------------------------------------------------
     def install(self, how: str) -> None:
