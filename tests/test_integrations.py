@@ -178,7 +178,9 @@ class Shell:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("COV_CORE_", "PYTEST_", "COVERAGE_", "TESTMON_"))
+            # PYTEST_RIPPLE_CHILDREN: the run reports to the outer test (children.py)
+            if k == "PYTEST_RIPPLE_CHILDREN"
+            or not k.startswith(("COV_CORE_", "PYTEST_", "COVERAGE_", "TESTMON_"))
         }
         env.update(
             PYTHONPATH=str(tools),

@@ -64,7 +64,12 @@ def assert_sound(path: Path) -> set[str]:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a child pytest: ours, without pytest's or testmon's variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TESTMON_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        # PYTEST_RIPPLE_CHILDREN: the run reports to the outer test (children.py)
+        if k == "PYTEST_RIPPLE_CHILDREN" or not k.startswith(("PYTEST_", "TESTMON_"))
+    }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra)
     return env
@@ -1307,13 +1312,13 @@ class TestBadSource:
             "tests/test_fork.py": """
                 import os
 
-                from app.calc import add
+                from app.calc import add, mul
 
 
                 def test_fork():
                     pid = os.fork()
-                    if pid == 0:
-                        os._exit(0)  # the child does nothing
+                    if pid == 0:  # the child leaves through os._exit: no atexit, no flush
+                        os._exit(0 if mul(2, 3) == 6 else 1)
                     _, status = os.waitpid(pid, 0)
                     assert status == 0
 
@@ -1326,7 +1331,9 @@ class TestBadSource:
             pytest.skip("os.fork is POSIX only")
         _source(project, tests)
         assert_sound(project.path / DATAFILE)
-        # what a forked child runs is not tracked: the test runs every time
-        assert project.run("--testmon").ran == ["test_fork"]
-        project.edit("app/calc.py", *ADD)
-        assert project.run("--testmon").ran == ["test_add", "test_fork", "test_plain"]
+        # the forked child reports what it ran (children.py): nothing runs again
+        assert project.run("--testmon").ran == []
+        project.edit("app/calc.py", "return a + b", "return b + a")
+        assert project.run("--testmon").ran == ["test_add", "test_plain"]
+        project.edit("app/calc.py", "return a * b", "return b * a")  # run by the child only
+        assert project.run("--testmon").ran == ["test_fork", "test_mul"]

@@ -9,6 +9,7 @@ from types import CodeType
 from typing import Iterable
 
 from pytest_ripple.changes import PACKAGE, FileState, read_state
+from pytest_ripple.children import Children, CodeKey
 from pytest_ripple.fingerprint import READ
 from pytest_ripple.paths import relative_to_root, root_prefix
 from pytest_ripple.tracer import Tracer
@@ -68,18 +69,29 @@ class Resolver:
         return out
 
     def _resolve_one(self, code: CodeType) -> Dep | None:
-        key = (code.co_filename, code.co_firstlineno, code.co_name)
+        return self.resolve_key((code.co_filename, code.co_firstlineno, code.co_name))
+
+    def resolve_keys(self, keys: Iterable[CodeKey]) -> set[Dep]:
+        """Code that child processes ran, reported as (filename, first line, name)."""
+        out = set()
+        for key in keys:
+            dep = self.resolve_key(key)
+            if dep is not None:
+                out.add(dep)
+        return out
+
+    def resolve_key(self, key: CodeKey) -> Dep | None:
         if key in self._codes:
             dep = self._codes[key]
         else:
-            state = self._file(code.co_filename)
+            state = self._file(key[0])
             dep = None
             if state is not None and state.fp is not None:
-                dep = (state.path, state.fp.block_at(code.co_firstlineno, code.co_name))
+                dep = (state.path, state.fp.block_at(key[1], key[2]))
             self._codes[key] = dep
         if dep is not None:
             return dep
-        pkg = self.package(code.co_filename)
+        pkg = self.package(key[0])
         return (pkg, READ) if pkg is not None else None
 
     def package(self, filename: str) -> str | None:
@@ -105,6 +117,7 @@ class Trace:
     intact: bool = True
     untracked: str | None = None
     modules: set[str] = field(default_factory=set)  # project modules whose body ran here
+    child_codes: set[CodeKey] = field(default_factory=set)  # what child processes ran
 
     def merge(self, other: Trace) -> None:
         self.codes |= other.codes
@@ -112,19 +125,28 @@ class Trace:
         self.modules |= other.modules
         self.intact = self.intact and other.intact
         self.untracked = self.untracked or other.untracked
+        self.child_codes |= other.child_codes
 
 
 class Recorder:
     """Drives the code tracer and the read watcher together, context by context."""
 
-    def __init__(self, tracer: Tracer, watcher: ReadWatcher) -> None:
+    def __init__(
+        self, tracer: Tracer, watcher: ReadWatcher, children: Children | None = None
+    ) -> None:
         self.tracer = tracer
         self.watcher = watcher
         # per open context (the first: outside any), the project modules imported in it
         self._modules: list[set[str]] = [set()]
+        self.children = children
+        if children is not None:  # children.py: child processes report what they ran
+            watcher.spawn_hook = children.on_spawn
+            children.on_fork = self._close_in_fork
 
     def push(self) -> None:
         self.watcher.push()
+        if self.children is not None:
+            self.children.push()
         self.tracer.push()
         self._modules.append(set())
 
@@ -132,12 +154,25 @@ class Recorder:
         codes, intact = self.tracer.pop()
         reads = self.watcher.pop()
         modules = self._modules.pop() if len(self._modules) > 1 else set()
-        return Trace(codes, reads.files, intact, reads.untracked, modules)
+        trace = Trace(codes, reads.files, intact, reads.untracked, modules)
+        kids = self.children.pop() if self.children is not None else None
+        if kids is not None:
+            trace.child_codes = kids.code_keys
+            trace.files |= kids.files
+            trace.untracked = trace.untracked or kids.untracked
+        return trace
 
     def note_module(self, rel: str) -> None:
         """A project module's body ran in the innermost open context."""
         self._modules[-1].add(rel)
 
+    def _close_in_fork(self) -> None:
+        """In a child forked while a test runs: this tracking belongs to the parent."""
+        self.tracer.close()
+        self.watcher.close()
+
     def close(self) -> None:
         self.tracer.close()
         self.watcher.close()
+        if self.children is not None:
+            self.children.close()

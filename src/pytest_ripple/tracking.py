@@ -13,6 +13,7 @@ from typing import Any, Generator
 
 import pytest
 
+from pytest_ripple.children import Children
 from pytest_ripple.fingerprint import MODULE, READ, WHOLE
 from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
@@ -44,7 +45,10 @@ def start_tracking(rootdir: Path) -> Started:
     tracer, reason = choose_tracer()
     tracer.arm()
     tracer.push()
-    recorder = Recorder(tracer, ReadWatcher(rootdir, set()))
+    ignore: set[str] = set()  # the data file's names, filled in when it is known
+    children = Children(rootdir, ignore)
+    children.start_session()  # if it cannot, Python children mark tests untracked
+    recorder = Recorder(tracer, ReadWatcher(rootdir, ignore), children)
     relative = partial(relative_to_root, root_prefix(rootdir))
     return Started(recorder, ModuleImports(recorder, relative), reason)
 
@@ -56,10 +60,10 @@ class Tracker:
         run.engine_reason = started.reason
         run.engine = started.recorder.tracer.name
         data_rel = relative_path(run.rootdir, run.settings.datafile)
-        if data_rel is not None:
-            started.recorder.watcher.ignore = {
+        if data_rel is not None:  # the set the watcher and the children share
+            started.recorder.watcher.ignore.update(
                 data_rel + suffix for suffix in ("", "-wal", "-shm", "-journal")
-            }
+            )
         self.recorder: Recorder | None = started.recorder
         self.imports: ModuleImports | None = started.imports
         self._importing = True  # the import context, pushed by start_tracking()
@@ -98,6 +102,7 @@ class Tracker:
     def _module_deps(self, rel: str, trace: Trace) -> set[Dep]:
         resolver = self.run.resolver
         deps = {dep for dep in resolver.resolve(trace.codes) if dep[1] != MODULE}
+        deps |= resolver.resolve_keys(trace.child_codes)
         # its own source is read to be compiled (pytest's assertion rewriter reads it
         # inside exec_module): its blocks count, not its bytes
         deps.update((path, READ) for path in trace.files if path != rel)
@@ -223,6 +228,7 @@ class Tracker:
 
     def _deps(self, item: pytest.Item, trace: Trace) -> set[Dep]:
         deps = self.run.resolver.resolve(trace.codes)
+        deps |= self.run.resolver.resolve_keys(trace.child_codes)  # child processes
         deps.update((path, READ) for path in trace.files)
         deps.update((path, MODULE) for path in trace.modules)
         globs = list(self.depends_globs)

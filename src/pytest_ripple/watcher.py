@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Callable
 
 from pytest_ripple import audit
 from pytest_ripple.paths import relative_to_root, root_prefix
@@ -41,6 +41,8 @@ class ReadWatcher:
         self.ignore = ignore  # our own data file and the like, relative to the rootdir
         self._stack: list[Reads] = []
         self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
+        # children.py: True when child processes report what they run themselves
+        self.spawn_hook: Callable[[str, tuple[Any, ...]], bool] | None = None
         audit.subscribe(("open",), self.on_open)
         audit.subscribe(_SPAWN_EVENTS, self.on_spawn)
 
@@ -88,6 +90,8 @@ class ReadWatcher:
                 self.import_reads.add((rel, module))
 
     def on_spawn(self, event: str, args: tuple[Any, ...]) -> None:
+        if self.spawn_hook is not None and self.spawn_hook(event, args):
+            return
         if not self._stack or self._stack[-1].untracked:
             return
         if event == "os.fork" or _runs_python(args):
