@@ -85,7 +85,8 @@ def top_level_names(dist_names: set[str]) -> dict[str, set[str]]:
 
 
 def package_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
-    """Human-readable changes, e.g. ``requests 2.31.0 -> 2.32.0``."""
+    """Human-readable changes, e.g. ``requests 2.31.0 to 2.32.0`` (no arrow: reasons
+    use arrows for their steps)."""
     out = []
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name), new.get(name)
@@ -96,7 +97,7 @@ def package_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
         elif b is None:
             out.append(f"{name} {a} removed")
         else:
-            out.append(f"{name} {a} -> {b}")
+            out.append(f"{name} {a} to {b}")
     return out
 
 

@@ -134,6 +134,21 @@ def will_record(opt: object) -> bool:
     )
 
 
+def failed_first_then_affected(opt: object) -> None:
+    """``--lf --ff`` with selection on: turn ``--lf`` into ``--ff``, so pytest orders the
+    failures first and our selection keeps the affected tests (failures are affected)."""
+    selecting = not (
+        getattr(opt, "testmon_noselect", False) or getattr(opt, "testmon_nocache", False)
+    )
+    if (
+        _is_on(opt)
+        and selecting
+        and getattr(opt, "lf", False)
+        and getattr(opt, "failedfirst", False)
+    ):
+        opt.lf = False  # type: ignore[attr-defined]
+
+
 def resolve(config: pytest.Config) -> Settings | None:
     """None when the plugin is off; UsageError when options contradict each other."""
     opt = config.option

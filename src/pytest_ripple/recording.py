@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import pytest
 
-from pytest_ripple import environment
+from pytest_ripple import environment, reasons
 from pytest_ripple.changes import PACKAGE
 from pytest_ripple.paths import test_path
 from pytest_ripple.state import RunState
@@ -89,9 +89,7 @@ class Writer:
         known = self.run.decision.known
         for nodeid in sorted(self.run.collected - self._finished):
             if nodeid not in known:
-                self._results.append(
-                    TestResult(nodeid, [], PASSED, 0.0, pending="new test, not run yet")
-                )
+                self._results.append(TestResult(nodeid, [], PASSED, 0.0, pending=reasons.NEW_TEST))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -41,6 +41,9 @@ class ReadWatcher:
         self._ignore = ignore  # our own data file and the like, relative to the rootdir
         self._stack: list[Reads] = []
         self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
+        # True while pytest makes a test's report: the Python files it opens then are
+        # source lines for a traceback (an xfail test's), not data the test read
+        self.reporting = False
         audit.subscribe(("open",), self.on_open)
         audit.subscribe(_SPAWN_EVENTS, self.on_spawn)
 
@@ -73,7 +76,8 @@ class ReadWatcher:
         if rel is None or rel in self._ignore or rel.startswith(_TOOL_STATE):
             return
         if rel.endswith((".py", ".pyc", ".pyw")) and (
-            not isinstance(mode, str)
+            self.reporting
+            or not isinstance(mode, str)
             or "b" in mode
             or _loads_code(sys._getframe(2).f_code.co_filename)
         ):
