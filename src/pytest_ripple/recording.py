@@ -16,7 +16,7 @@ from pytest_ripple import environment, reasons
 from pytest_ripple.changes import PACKAGE
 from pytest_ripple.paths import test_path
 from pytest_ripple.state import RunState
-from pytest_ripple.store import FAILED, PASSED, SKIPPED, Store, TestResult
+from pytest_ripple.store import FAILED, PASSED, SKIPPED, RunRow, Store, TestResult
 
 # Write finished tests at least this often, so an interrupted run keeps them.
 FLUSH_EVERY_S = 1.0
@@ -35,6 +35,11 @@ class Writer:
         self._import_run_saved: set[tuple[str, str]] = set()
         self._drop: set[str] = set()
         self._modules_seen: set[str] = set()
+        self._started = (time.time(), time.monotonic())
+        self._run_row: RunRow | None = None  # written with the last flush
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._started = (time.time(), time.monotonic())
 
     # -- results ----------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -94,7 +99,25 @@ class Writer:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self._note_unrun_new_tests()
+        self._run_row = self._this_run()
         self.flush()
+
+    def _this_run(self) -> RunRow | None:
+        """The history row of this run: what ran, what we deselected, and the time the
+        deselected tests took when they last ran."""
+        tally = self.run.tally
+        if tally is None:
+            return None  # nothing was collected
+        decision, collected = self.run.decision, self.run.collected
+        saved = 0.0
+        if self.run.settings.select:
+            for nodeid in decision.deselect:
+                row = decision.known.get(nodeid)
+                if row is not None and nodeid in collected and nodeid not in decision.affected:
+                    saved += row.duration
+        started, clock = self._started
+        duration = time.monotonic() - clock
+        return RunRow(started, tally.running, tally.deselected, duration, saved)
 
     # -- writing ---------------------------------------------------------------------
     def flush(self) -> None:
@@ -110,6 +133,7 @@ class Writer:
             and not results
             and not run.import_reads
             and run.import_run <= self._import_run_saved
+            and self._run_row is None
         ):
             return
         try:
@@ -123,6 +147,9 @@ class Writer:
                     store.save_import_run(new_run, replace=replace)
                     self._import_run_saved |= new_run
                 store.save_tests(run.decision.env_id, results)
+                if self._run_row is not None:
+                    store.save_run(run.decision.env_id, self._run_row)
+                    self._run_row = None
         except (sqlite3.Error, OSError) as exc:
             run.warn(
                 f"testmon: could not write {store.path} ({exc}); "

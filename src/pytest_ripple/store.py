@@ -21,8 +21,9 @@ from pytest_ripple.errors import DataFileError, DataFileUnavailable
 from pytest_ripple.fingerprint import Fingerprint
 from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
-# History: 1 = first release (pytest-ripple 0.1).
-SCHEMA_VERSION = 2
+# History: 1 = first release (pytest-ripple 0.1); 2 = import_run table;
+# 3 = run table: a row per recording run, for `pytest-ripple stats`.
+SCHEMA_VERSION = 3
 APP = "pytest-ripple"
 
 SCHEMA = """
@@ -90,6 +91,17 @@ CREATE TABLE IF NOT EXISTS test (
     pending TEXT,                -- why it must run, until it has run; NULL: up to date
     PRIMARY KEY (env_id, nodeid)
 ) WITHOUT ROWID;
+
+-- one row per recording run (not dry runs): what it selected and what it saved
+CREATE TABLE IF NOT EXISTS run (
+    id INTEGER PRIMARY KEY,
+    env_id INTEGER NOT NULL,
+    started REAL NOT NULL,       -- unix time
+    selected INTEGER NOT NULL,   -- tests that ran
+    deselected INTEGER NOT NULL, -- tests we deselected (not those -m, -k left out)
+    duration REAL NOT NULL,      -- seconds, session start to finish
+    saved REAL NOT NULL          -- the recorded durations of the deselected tests
+);
 """
 
 PASSED, FAILED, SKIPPED = 0, 1, 2
@@ -137,6 +149,17 @@ class TestRow:
     outcome: int
     duration: float
     pending: str | None
+
+
+@dataclass
+class RunRow:
+    """One recording run, for the history ``pytest-ripple stats`` reads."""
+
+    started: float  # unix time
+    selected: int  # tests that ran
+    deselected: int  # tests we deselected
+    duration: float  # seconds
+    saved: float  # the recorded durations of the deselected tests
 
 
 @dataclass
@@ -463,6 +486,14 @@ class Store:
             if file in wanted:
                 out.setdefault(file, set()).add(module)
         return out
+
+    # -- run history -------------------------------------------------------------------
+    def save_run(self, env_id: int, run: RunRow) -> None:
+        self.db.con.execute(
+            "INSERT INTO run (env_id, started, selected, deselected, duration, saved) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (env_id, run.started, run.selected, run.deselected, run.duration, run.saved),
+        )
 
     def drop_tests(self, env_id: int, nodeids: Iterable[str]) -> None:
         self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", ((env_id, n) for n in nodeids))
