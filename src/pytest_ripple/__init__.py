@@ -1,13 +1,23 @@
 """pytest-ripple: run only the tests a change can affect.
 
-A pytest plugin, enabled with ``pytest --testmon`` (pytest-testmon's command line).
+A pytest plugin, enabled with ``pytest --testmon`` (pytest-testmon's command line),
+and a command line that answers from the data file: ``python -m pytest_ripple``.
 """
 
 from __future__ import annotations
 
-from pytest_ripple.errors import DataFileError, DataFileUnavailable, RippleError, RippleWarning
-from pytest_ripple.fingerprint import Fingerprint, diff, fingerprint_python
-from pytest_ripple.store import Store
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from pytest_ripple.errors import (
+        DataFileError,
+        DataFileUnavailable,
+        RippleError,
+        RippleWarning,
+    )
+    from pytest_ripple.fingerprint import Fingerprint, diff, fingerprint_python
+    from pytest_ripple.store import Store
 
 __version__ = "0.1.0"
 
@@ -22,3 +32,25 @@ __all__ = [
     "diff",
     "fingerprint_python",
 ]
+
+# Imported on first use: the command line must not pay for pytest (RippleWarning is a
+# pytest warning) nor for modules it does not need.
+_LAZY = {
+    "DataFileError": "errors",
+    "DataFileUnavailable": "errors",
+    "RippleError": "errors",
+    "RippleWarning": "errors",
+    "Fingerprint": "fingerprint",
+    "diff": "fingerprint",
+    "fingerprint_python": "fingerprint",
+    "Store": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_ripple' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"pytest_ripple.{module}"), name)
