@@ -21,6 +21,14 @@ class DataFileError(RippleError):
     """The data file cannot be used as it is (damaged, foreign): rebuild it."""
 
 
+class SchemaError(DataFileError):
+    """The data file is ours, of another schema version (``found``)."""
+
+    def __init__(self, message: str, found: int | None) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 class DataFileUnavailable(RippleError):
     """The data file cannot be opened or created now (read-only, full disk, I/O error,
     locked): it may be fine, so it must not be rebuilt."""
@@ -53,4 +61,10 @@ def _ripple_warning() -> type:
     return RippleWarning
 
 
-__all__ = ["DataFileError", "DataFileUnavailable", "RippleError", "RippleWarning"]
+__all__ = [
+    "DataFileError",
+    "DataFileUnavailable",
+    "RippleError",
+    "RippleWarning",
+    "SchemaError",
+]

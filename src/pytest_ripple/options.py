@@ -4,14 +4,14 @@ into one :class:`Settings`."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-DEFAULT_DATAFILE = ".testmondata"
-_ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:=@-]{0,99}$")
+from pytest_ripple.locate import DEFAULT_DATAFILE, ENV_NAME
+
+__all__ = ["DEFAULT_DATAFILE", "Settings", "add_options", "resolve", "will_record"]
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -167,7 +167,7 @@ def resolve(config: pytest.Config) -> Settings | None:
     env = opt.testmon_env
     if env is None:
         env = config.getini("testmon_env") or "default"
-    if not _ENV_NAME.fullmatch(env):
+    if not ENV_NAME.fullmatch(env):
         raise pytest.UsageError(
             f"--testmon-env {env!r}: an environment name is 1 to 100 characters, starts "
             "with a letter or digit and uses only letters, digits and . _ + : = @ -"

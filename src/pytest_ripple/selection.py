@@ -111,6 +111,7 @@ class _Impact:
         self.queue: list[tuple[str, bool]] = []  # (name, is_value)
         self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
         self.fps: dict[str, Fingerprint] = {}
+        self.partial: set[str] = set()  # fps loaded without their blocks (names only)
         self.readers: dict[str, set[str]] = {}  # data file -> modules that read it on import
         self.test_files: set[str] = set()  # files with known tests
         # names bound differently only in conftest.py files -> the directories (``""``,
@@ -186,11 +187,24 @@ class _Impact:
         """A class body changed: every method of it, and the class names, are affected."""
         for part in scope.split("."):
             self.taint(part, why)
-        fp = self.fps.get(path)
+        fp = self.full_fp(path)
         if fp is not None:
             for block in fp.blocks_in_scope(scope):
                 link = f"{reasons.subject(path, block)} (same class)"
                 self.hit(path, block, reasons.step(why, link))
+
+    def full_fp(self, path: str) -> Fingerprint | None:
+        """A file's fingerprint with its blocks (most are loaded with names only: name
+        taint reads every file's names, few files' blocks)."""
+        if path in self.partial:
+            self.partial.discard(path)
+            row = self.files.get(path)
+            fp = row.fingerprint() if row is not None else None
+            if fp is None:
+                self.fps.pop(path, None)
+            else:
+                self.fps[path] = fp
+        return self.fps.get(path)
 
     def whole_module(
         self, path: str, old: Fingerprint | None, new: Fingerprint | None, why: str
@@ -372,8 +386,11 @@ def _propagate(imp: _Impact) -> None:
     if not imp.values:
         return
     tainted = set(imp.values)
-    for path, fp in imp.fps.items():
-        for block, (_, reads) in fp.blocks.items():
+    for path in list(imp.fps):
+        full = imp.full_fp(path)
+        if full is None:
+            continue
+        for block, (_, reads) in full.blocks.items():
             common = [n for n in tainted.intersection(reads) if imp.reaches(n, path)]
             if common:
                 name = min(common)
@@ -454,9 +471,10 @@ def _impact(
         # taint can reach any module: bring in every Python file's fingerprint
         for path, file_row in files.items():
             if path not in imp.fps and file_row.fp_blob:
-                fp = file_row.fingerprint()
+                fp = file_row.fingerprint(blocks=False)
                 if fp is not None:
                     imp.fps[path] = fp
+                    imp.partial.add(path)
         imp.deps = store.deps_of_files([r.id for r in files.values()])
         _propagate(imp)
     _ran_at_import_rule(imp)

@@ -8,14 +8,18 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
+from urllib.parse import quote
 
 # Long enough for an IDE run and a terminal run to take turns on one file.
 BUSY_TIMEOUT_S = 60.0
 
 
 class SqliteDb:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        # create=False: open an existing file as it is (the command line reads a file
+        # that may be foreign or damaged: it must neither create nor convert it)
+        self.create = create
         self._local = threading.local()  # one connection per thread
         self._pid = os.getpid()
         self._opened: list[sqlite3.Connection] = []  # to close them all
@@ -34,11 +38,16 @@ class SqliteDb:
         con = self._con
         if con is None:
             con = sqlite3.connect(
-                str(self.path),
+                str(self.path) if self.create else f"file:{quote(str(self.path))}?mode=rw",
                 timeout=BUSY_TIMEOUT_S,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=not self.create,
             )
+            if not self.create:
+                self._local.con = con
+                self._opened.append(con)
+                return con
             try:
                 # WAL: readers never block the writer; synchronous=NORMAL in WAL mode keeps
                 # the file consistent after a crash (the last commits may be lost, never torn).
