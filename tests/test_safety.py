@@ -1192,7 +1192,7 @@ class TestImportTimeCalls:
         record(project, files, "test_lookup", "test_other")
         project.edit("pkg/sigs.py", "return x + 1", "return x + 2")
         # every test may see state built at import: all run, test_lookup fails
-        assert "count changed, and pkg/sigs.py::count runs at import time" in (
+        assert "pkg/sigs.py::count changed -> runs at import -> every test" in (
             project.run("--testmon", "--collect-only", "-v").out
         )
         run = project.run("--testmon")
