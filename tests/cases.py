@@ -406,7 +406,6 @@ CASES = [
             )
         ],
         ["test_norm", "test_always"],
-        ["test_all"],
     ),
     case(
         "xfail_after_a_comment_only_edit",

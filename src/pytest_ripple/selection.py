@@ -368,6 +368,10 @@ def _propagate(imp: _Impact) -> None:
             if b.kind == IMPORT and not is_value:
                 imp.called(bound, bound_why)  # an alias of a changed function: still a call
                 continue
+            if bound == "__all__" and not is_value:
+                # it names the function (a string), it does not call it: a body edit
+                # leaves what it lists alone (a call at import is import_run's rule)
+                continue
             if is_value and not imp.reaches(name, path):
                 continue
             if b.kind == DEF:  # its decorators, defaults or annotations read the name
