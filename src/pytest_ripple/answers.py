@@ -363,10 +363,28 @@ def gc(project: Project, store: Store) -> Collected:
         found = compare(project, read_state(project.rootdir, rel).fp, [n for _, n in pairs])
         if found is not None:
             gone_tests += [(e, n) for e, n in pairs if n in found[1]]
+    pending = _dependents(store, gone_files, set(gone_tests))
     before = _size(project.datafile)
     maintenance = Maintenance(store)
     with store.db.transaction():
+        store.mark_pending(pending)  # as a run would: what depended on them runs next
         maintenance.forget(gone_files, gone_tests)
     maintenance.vacuum()
     store.close()
     return Collected(sorted(gone_files), len(gone_tests), before, _size(project.datafile))
+
+
+def _dependents(
+    store: Store, paths: list[str], forgotten: set[tuple[int, str]]
+) -> list[tuple[int, str, str]]:
+    """(env, nodeid, why) of the tests that depended on these vanished files: a run
+    that saw them go would select those tests; forgetting them must not lose that."""
+    queries = Queries(store)
+    out = []
+    for path in paths:
+        dep_ids = set(queries.deps_in_file(path).values())
+        if dep_ids:
+            for env, nodeid, _, _ in queries.tests_with(dep_ids):
+                if (env, nodeid) not in forgotten:
+                    out.append((env, nodeid, reasons.removed(path)))
+    return out
