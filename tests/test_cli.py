@@ -327,6 +327,15 @@ class TestDataFileAndEnvironment:
             project.path / "third.db"
         )
 
+    def test_a_path_with_uri_characters(
+        self, project: Project, run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        project.write(FILES)
+        odd = project.path / "odd dir #1" / "da?ta%20.db"
+        monkeypatch.setenv("TESTMON_DATAFILE", str(odd))
+        project.run("--testmon")
+        assert run_cli.json("stats")["datafile"] == str(odd)
+
     def test_environment_from_addopts_the_ini_key_and_the_option(
         self, project: Project, run_cli: Cli
     ) -> None:

@@ -108,8 +108,8 @@ def affected(project: Project, store: Store, args: list[str]) -> Affected:
             continue
         collected += 1
         why = decision.affected.get(nodeid)
-        news = conftests.new_above(test_path(nodeid), decision.known_conftests)
-        if why is None and news:
+        news = conftests.new_above(test_path(nodeid), decision.known_conftests) if not why else []
+        if news:
             why = reasons.step(reasons.added(news[0]), reasons.scope(conftest_dir(news[0]) or ""))
         if why is not None:
             found[nodeid] = why

@@ -14,7 +14,6 @@ import json
 import os
 import sqlite3
 import sys
-import textwrap
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -141,6 +140,8 @@ def _json(doc: Any) -> None:
 
 def _wrap(label: str, text: str, width: int = 16) -> list[str]:
     """``label`` in a column of ``width``, ``text`` wrapped beside it in 80 columns."""
+    import textwrap
+
     return textwrap.wrap(
         text,
         WIDTH,
@@ -189,6 +190,8 @@ def _affected(project: Project, store: Any, args: argparse.Namespace) -> None:
         for nodeid in found.tests:
             _out(nodeid)
         return
+    import textwrap
+
     for note in found.notes:
         _out(f"testmon: {note}")
     for nodeid, why in found.tests.items():

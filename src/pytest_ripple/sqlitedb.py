@@ -8,7 +8,6 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
-from urllib.parse import quote
 
 # Long enough for an IDE run and a terminal run to take turns on one file.
 BUSY_TIMEOUT_S = 60.0
@@ -38,7 +37,7 @@ class SqliteDb:
         con = self._con
         if con is None:
             con = sqlite3.connect(
-                str(self.path) if self.create else f"file:{quote(str(self.path))}?mode=rw",
+                str(self.path) if self.create else _uri(self.path),
                 timeout=BUSY_TIMEOUT_S,
                 isolation_level=None,
                 check_same_thread=False,
@@ -100,3 +99,9 @@ class SqliteDb:
                     con.close()
         self._opened = []
         self._local = threading.local()
+
+
+def _uri(path: Path) -> str:
+    """An SQLite URI that opens an existing file only (``mode=rw``: never creates it)."""
+    text = str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{text}?mode=rw"

@@ -12,7 +12,7 @@ import sqlite3
 import sys
 import time
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -137,9 +137,15 @@ class FileRow:
     size: int
     content: str
     fp_blob: bytes | None
+    _loaded: dict[bool, Fingerprint | None] = field(default_factory=dict, repr=False, compare=False)
 
     def fingerprint(self, *, blocks: bool = True) -> Fingerprint | None:
-        return Fingerprint.loads(self.fp_blob, blocks=blocks) if self.fp_blob else None
+        """Loaded once per row (a decision asks for a test file's names twice); one with
+        blocks serves a request without."""
+        found = self._loaded.get(True) or self._loaded.get(blocks)
+        if found is None and self.fp_blob:
+            found = self._loaded[blocks] = Fingerprint.loads(self.fp_blob, blocks=blocks)
+        return found
 
 
 @dataclass
