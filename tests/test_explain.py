@@ -325,7 +325,8 @@ class TestReasons:
         found = self.reasons_of(project, "-m", "")
         assert found["test_norm"] == "pkg/utils.py::is_normalized changed"
         assert found["test_all"] == (
-            "pkg/utils.py::is_normalized changed -> pkg/utils.py::__all__ -> read by the test"
+            "pkg/utils.py::is_normalized changed -> listed in pkg/utils.py::__all__ -> read by "
+            "the test"
         )
 
 

@@ -74,8 +74,8 @@ def read_by(path: str, block: str) -> str:
 def name_read_by(reason: str, name: str, path: str, block: str) -> str:
     """The last step to code that reads a name: ``X read by pkg/a.py::f``, or just
     ``read by pkg/a.py::f`` when the reason already ends with that name."""
-    last = reason.rsplit(ARROW, 1)[-1].split(" ", 1)[0]
-    named = last.endswith((f"::{name}", f".{name}"))
+    words = reason.rsplit(ARROW, 1)[-1].split(" ")
+    named = any(w.endswith((f"::{name}", f".{name}")) for w in (words[0], words[-1]))
     return step(reason, read_by(path, block) if named else f"{name} {read_by(path, block)}")
 
 

@@ -364,7 +364,10 @@ def _propagate(imp: _Impact) -> None:
         why = imp.values.get(name) or imp.calls.get(name, "")
         for path, scope, bound, b in readers.get(name, ()):
             label = f"{scope}.{bound}" if scope else bound
-            bound_why = why if bound == name else reasons.step(why, reasons.subject(path, label))
+            link = reasons.subject(path, label)
+            if bound == "__all__":  # the test reads the module's names, not the function
+                link = f"listed in {link}"
+            bound_why = why if bound == name else reasons.step(why, link)
             if b.kind == IMPORT and not is_value:
                 imp.called(bound, bound_why)  # an alias of a changed function: still a call
                 continue
