@@ -85,6 +85,7 @@ class Selector:
         self.run = run
         self.source = source  # where the decision comes from: the store or the controller
         self.tracer: Tracer | None = None  # suspended while stand-in items are built
+        self._new_by_file: dict[str, list[str]] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -108,7 +109,11 @@ class Selector:
         return module
 
     def _new_conftests(self, rel_file: str) -> list[str]:
-        return self.run.conftests.new_above(rel_file, self.run.decision.known_conftests)
+        found = self._new_by_file.get(rel_file)
+        if found is None:  # once per test file: asked of every collected test
+            found = self.run.conftests.new_above(rel_file, self.run.decision.known_conftests)
+            self._new_by_file[rel_file] = found
+        return found
 
     def _affected(self, nodeid: str) -> bool:
         """Whether this run selects the test: it is not known to be up to date, or a
