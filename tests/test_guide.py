@@ -117,7 +117,7 @@ class TestBasicUsage:
         run = start(project)
         assert (project.path / DATAFILE).is_file()
         run.result.assert_outcomes(passed=7)
-        run.result.stdout.fnmatch_lines(["testmon: 0 files changed, 7 of 7 tests affected (*)"])
+        run.result.stdout.fnmatch_lines(["testmon: building new data, 7 of 7 tests affected (*)"])
         again = project.run("--testmon")
         assert again.ran == []
         assert again.ret == 0
@@ -267,16 +267,19 @@ class TestDevelopmentWorkflow:
         assert project.run("--lf", "--testmon").ran == ["test_greet"]
         assert project.run("--lf", "--testmon").ran == []
 
-    def test_lf_ff_runs_last_failed_and_keeps_the_rest(self, project: Project) -> None:
-        """`uv run pytest --lf --testmon --ff`: --lf decides (as in plain pytest): the
-        failed tests run, the other affected tests stay selected for the next run."""
+    def test_lf_ff_runs_last_failed_then_the_affected_rest(self, project: Project) -> None:
+        """`uv run pytest --lf --testmon --ff` ("run last failed, then all affected"):
+        the failed test first, then the other affected tests (issue 13: --lf alone
+        decided before, and left them out)."""
         start(project)
         project.edit("app/calc.py", *BREAK_SUB)
         assert project.run("--testmon").ran == ["test_sub"]
         project.edit("app/calc.py", *MUL)
         run = project.run("--lf", "--testmon", "--ff")
-        assert (run.ran, run.ret) == (["test_sub"], 1)
-        assert project.run("--testmon").ran == ["test_mul", "test_sub"]
+        assert (run.ran, run.ret) == (["test_mul", "test_sub"], 1)
+        assert call_order(run) == ["test_sub", "test_mul"]
+        run.result.stdout.fnmatch_lines(["run-last-failure: rerun previous 1 failure first"])
+        assert project.run("--testmon").ran == ["test_sub"]  # still failing
 
     def test_ff_runs_failed_first_then_affected(self, project: Project) -> None:
         """`uv run pytest --ff --testmon` ("run last failed, then all affected"): the

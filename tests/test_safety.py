@@ -1133,7 +1133,7 @@ class TestImportTimeCalls:
         record(project, files, "test_lookup", "test_other")
         project.edit("pkg/sigs.py", "return x + 1", "return x + 2")
         # every test may see state built at import: all run, test_lookup fails
-        assert "pkg/sigs.py::count changed, run when pkg/__init__.py is imported" in (
+        assert "pkg/sigs.py::count changed -> runs when pkg/__init__.py is imported" in (
             project.run("--testmon", "--collect-only", "-v").out
         )
         run = project.run("--testmon")

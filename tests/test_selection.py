@@ -15,6 +15,7 @@ import pytest
 
 from pytest_ripple.changes import Changes, detect, read_state
 from pytest_ripple.fingerprint import MODULE, READ
+from pytest_ripple.reasons import earlier
 from pytest_ripple.selection import Plan, compute
 from pytest_ripple.store import FAILED, PASSED, Store
 from pytest_ripple.store import TestResult as Result
@@ -549,13 +550,13 @@ def test_deleted_module_affects_every_test_whose_imports_reach_it(project: Recor
     project.remove("calc/consts.py")
     plan = project.plan()
     assert plan.changes.changed["calc/consts.py"][1].fp is None
-    assert_affected(plan, {n: ["calc/consts.py was removed"] for n in IMPORT_CONSTS})
+    assert_affected(plan, {n: ["calc/consts.py removed"] for n in IMPORT_CONSTS})
     assert set(plan.import_scopes) == {T_OPS, T_DEEP, T_PARAM}
 
 
 def test_deleted_module_with_executed_functions(project: Recorded) -> None:
     project.remove(SHAPES)
-    why = [f"{SHAPES} was removed"]
+    why = [f"{SHAPES} removed"]
     assert_affected(project.plan(), {n: why for n in ALL if n.startswith(T_SHAPES)})
 
 
@@ -578,7 +579,7 @@ def test_data_file_read_at_import_time_affects_the_tests_whose_imports_reach_the
 
 def test_data_file_removed(project: Recorded) -> None:
     project.remove("data/cases.json")
-    assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json was removed"]})
+    assert_affected(project.plan(), {f"{T_PARAM}::test_json": ["data/cases.json removed"]})
 
 
 def test_file_that_stops_parsing_affects_every_test_whose_imports_reach_it(
@@ -612,7 +613,10 @@ def test_pending_tests_stay_affected_until_they_run(project: Recorded) -> None:
     project.record({f"{T_DEEP}::test_deep": DEPS[f"{T_DEEP}::test_deep"]}, paths=[T_DEEP, OPS])
     later = project.plan()
     assert later.changes.changed == {}
-    assert later.affected == {n: why for n, why in affected.items() if n != f"{T_DEEP}::test_deep"}
+    # each with the reason of the earlier run that found it affected
+    assert later.affected == {
+        n: earlier(why) for n, why in affected.items() if n != f"{T_DEEP}::test_deep"
+    }
     # Once they ran, they are up to date.
     project.record({n: DEPS[n] for n in later.affected}, paths=[T_OPS, OPS, "tests/conftest.py"])
     assert project.plan().affected == {}
@@ -637,7 +641,7 @@ def test_pytest_configuration_change_affects_every_test_of_every_env(project: Re
     with project.store.db.transaction():
         other = project.store.save_env("postgres", PY, "", {})
     project.record({f"{T_OPS}::test_add": DEPS[f"{T_OPS}::test_add"]}, env=other)
-    why = "pytest configuration changed"
+    why = "pytest.ini changed -> every test"
     plan = project.plan(everything=why)
     assert plan.affected == {n: why for n in ALL}
     assert {(e, n) for e, n, _ in plan.pending} == {(project.env, n) for n in ALL} | {
@@ -650,7 +654,7 @@ def test_package_change_affects_every_test_of_this_env_only(project: Recorded) -
     with project.store.db.transaction():
         other = project.store.save_env("postgres", PY, "", {})
     project.record({f"{T_OPS}::test_add": DEPS[f"{T_OPS}::test_add"]}, env=other)
-    why = "installed packages changed: requests 2.31 -> 2.32"
+    why = "installed packages changed (requests 2.31 to 2.32) -> every test"
     plan = project.plan(env_everything=why)
     assert plan.affected == {n: why for n in ALL}
     assert {e for e, _, _ in plan.pending} == {project.env}

@@ -21,8 +21,7 @@ class Opened:
 def open_datafile(settings: Settings) -> Opened:
     path = settings.datafile
     if not settings.record and not path.exists():
-        # a dry run creates nothing
-        return Opened(None, notes=[f"testmon: no data yet in {path}: every test is new"])
+        return Opened(None)  # a dry run creates nothing; the status line says "no data yet"
     if path.is_dir():
         return Opened(
             None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence
 
-from pytest_ripple import environment, selection
+from pytest_ripple import environment, reasons, selection
 from pytest_ripple.changes import Changes, detect
 from pytest_ripple.fingerprint import CLASS
 from pytest_ripple.paths import in_scope, matches_name
@@ -28,7 +28,7 @@ class EnvState:
 class Decision:
     plan: selection.Plan | None = None  # None: no data (or, on an xdist worker, not here)
     affected: dict[str, str] = field(default_factory=dict)  # nodeid -> why
-    deselect: set[str] = field(default_factory=set)
+    deselect: set[str] = field(default_factory=set)  # known tests not affected
     skip: dict[str, list[str]] = field(default_factory=dict)  # file not imported -> its tests
     known_conftests: set[str] | None = None  # None: nothing known, nothing is new
     env_id: int = 0
@@ -40,12 +40,15 @@ class Decision:
     def known(self) -> dict[str, Any]:
         return self.plan.known if self.plan is not None else {}
 
+    @property
+    def new_data(self) -> bool:
+        """No data yet for this environment: every test is new."""
+        return self.plan is None or self.env_id == 0
+
     def reason(self, nodeid: str) -> str:
         if nodeid in self.affected:
             return self.affected[nodeid]
-        if self.plan is not None and nodeid not in self.plan.known:
-            return "new test"
-        return "selected"
+        return reasons.NEW_TEST
 
     # -- the xdist hand-off --------------------------------------------------------
     def to_doc(self) -> dict[str, Any]:
@@ -86,7 +89,7 @@ def decide(store: Store, inputs: Inputs) -> Decision:
     stored_digest = store.config_digest()
     everything = None
     if stored_digest is not None and stored_digest != config_digest:
-        everything = "pytest configuration changed"
+        everything = reasons.step(_config_change(inputs), "every test")
     if stored_digest != config_digest:
         decision.config_digest = config_digest
     files = store.files()
@@ -105,11 +108,23 @@ def decide(store: Store, inputs: Inputs) -> Decision:
     decision.affected = dict(plan.affected)
     for nodeid in inputs.lastfailed:
         if nodeid in plan.known and nodeid not in decision.affected:
-            decision.affected[nodeid] = "failed last time (pytest cache)"
+            decision.affected[nodeid] = reasons.FAILED_PYTEST_CACHE
+    # what selection would leave out: applied only when selecting, counted always
+    decision.deselect = {n for n in plan.known if n not in decision.affected}
     if inputs.select:
-        decision.deselect = {n for n in plan.known if n not in decision.affected}
         decision.skip = _files_not_to_import(plan, decision.deselect, files, inputs)
     return decision
+
+
+def _config_change(inputs: Inputs) -> str:
+    """The pytest configuration file whose pytest section changed."""
+    if inputs.inipath is None:
+        return "pytest configuration changed"
+    try:
+        name = inputs.inipath.relative_to(inputs.rootdir).as_posix()
+    except ValueError:
+        name = str(inputs.inipath)
+    return reasons.changed(name)
 
 
 @dataclass
@@ -141,11 +156,12 @@ def _check_environment(store: Store, inputs: Inputs) -> _EnvCheck:
     tops = environment.top_level_names(upgraded)
     for dist in sorted(upgraded):
         for top in tops.get(dist, ()):
-            check.packages.setdefault(top, f"{dist} {packages[dist]} -> {new_packages[dist]}")
+            why = reasons.package(dist, packages[dist], new_packages[dist])
+            check.packages.setdefault(top, why)
     # installed or removed, or nothing importable known: code that tried the import
     # (try/except ImportError) may now take another path
     if set(new_packages) != set(packages) or any(not tops.get(d) for d in upgraded):
-        check.everything = f"installed packages changed: {shown}"
+        check.everything = reasons.step(f"installed packages changed ({shown})", "every test")
     return check
 
 
@@ -175,7 +191,7 @@ def knows_every_test(
     """Whether these known tests are all the tests the file defines (pytest's naming
     rules over its stored fingerprint). A run that ran some of them only (a node id,
     -k, an interruption) leaves the others unknown: such a file must be imported."""
-    fp = row.fingerprint() if row is not None else None
+    fp = row.fingerprint(blocks=False) if row is not None else None
     if fp is None:
         return False
     known = {n.split("::", 1)[1].split("[", 1)[0] for n in nodeids if "::" in n}

@@ -8,8 +8,11 @@ import os
 import platform
 import re
 import sys
-from importlib import metadata
 from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib import metadata
 
 
 def python_tag() -> str:
@@ -41,6 +44,8 @@ def site_signature(rootdir: Path) -> str:
 def installed_packages(rootdir: Path) -> dict[str, str]:
     """{name: version} of installed distributions, without the project itself: an
     editable install of the project changes its version on every commit."""
+    from importlib import metadata  # 20 ms: only when the site signature moved
+
     out: dict[str, str] = {}
     root = str(rootdir.resolve())
     for dist in metadata.distributions():
@@ -65,6 +70,8 @@ def _is_project(dist: metadata.Distribution, root: str) -> bool:
 
 def top_level_names(dist_names: set[str]) -> dict[str, set[str]]:
     """{distribution: its importable top-level names} for these distributions."""
+    from importlib import metadata
+
     out: dict[str, set[str]] = {}
     for dist in metadata.distributions():
         name = (dist.metadata["Name"] or "").lower().replace("_", "-")
@@ -84,8 +91,24 @@ def top_level_names(dist_names: set[str]) -> dict[str, set[str]]:
     return out
 
 
+def distributions_of(tops: set[str]) -> dict[str, str]:
+    """{top-level import name: its distribution's name}, for those that can be told
+    (``_pytest`` -> ``pytest``)."""
+    from importlib import metadata
+
+    found = getattr(metadata, "packages_distributions", None)  # Python 3.10+
+    if found is None:
+        return {}
+    out = {}
+    for top, dists in found().items():
+        if top in tops and dists:
+            out[top] = dists[0].lower().replace("_", "-")
+    return out
+
+
 def package_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
-    """Human-readable changes, e.g. ``requests 2.31.0 -> 2.32.0``."""
+    """Human-readable changes, e.g. ``requests 2.31.0 to 2.32.0`` (no arrow: reasons
+    use arrows for their steps)."""
     out = []
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name), new.get(name)
@@ -96,7 +119,7 @@ def package_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
         elif b is None:
             out.append(f"{name} {a} removed")
         else:
-            out.append(f"{name} {a} -> {b}")
+            out.append(f"{name} {a} to {b}")
     return out
 
 

@@ -1,8 +1,16 @@
-"""What can go wrong, for users and for callers: one base exception, one warning class."""
+"""What can go wrong, for users and for callers: one base exception, one warning class.
+
+``RippleWarning`` is a pytest warning, made on first use: the command line
+(``python -m pytest_ripple``) reads the data file without importing pytest, which
+costs more than the whole of an ``affected`` answer."""
 
 from __future__ import annotations
 
-import pytest
+import functools
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import pytest
 
 
 class RippleError(Exception):
@@ -13,14 +21,50 @@ class DataFileError(RippleError):
     """The data file cannot be used as it is (damaged, foreign): rebuild it."""
 
 
+class SchemaError(DataFileError):
+    """The data file is ours, of another schema version (``found``)."""
+
+    def __init__(self, message: str, found: int | None) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 class DataFileUnavailable(RippleError):
     """The data file cannot be opened or created now (read-only, full disk, I/O error,
     locked): it may be fine, so it must not be rebuilt."""
 
 
-class RippleWarning(pytest.PytestWarning):
-    """Something the user should know: the data file could not be used or written.
-    A pytest warning, so ``-W error`` and ``filterwarnings`` apply to it."""
+if TYPE_CHECKING:
+
+    class RippleWarning(pytest.PytestWarning):
+        """Something the user should know: the data file could not be used or written.
+        A pytest warning, so ``-W error`` and ``filterwarnings`` apply to it."""
+
+else:
+
+    def __getattr__(name: str) -> object:
+        if name == "RippleWarning":
+            return _ripple_warning()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["DataFileError", "DataFileUnavailable", "RippleError", "RippleWarning"]
+@functools.cache
+def _ripple_warning() -> type:
+    import pytest
+
+    class RippleWarning(pytest.PytestWarning):
+        """Something the user should know: the data file could not be used or written.
+        A pytest warning, so ``-W error`` and ``filterwarnings`` apply to it."""
+
+    RippleWarning.__module__ = __name__
+    RippleWarning.__qualname__ = "RippleWarning"
+    return RippleWarning
+
+
+__all__ = [
+    "DataFileError",
+    "DataFileUnavailable",
+    "RippleError",
+    "RippleWarning",
+    "SchemaError",
+]

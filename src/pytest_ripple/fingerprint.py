@@ -337,8 +337,10 @@ class Fingerprint:
         return zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
 
     @classmethod
-    def loads(cls, data: bytes) -> Fingerprint | None:
-        """None when the stored form is from another version or damaged."""
+    def loads(cls, data: bytes, *, blocks: bool = True) -> Fingerprint | None:
+        """None when the stored form is from another version or damaged. ``blocks=False``:
+        names and effects only, without blocks and spans (which tests a file defines,
+        asked of every test file in every run)."""
         try:
             doc = json.loads(zlib.decompress(data))
             if doc.get("v") != FP_VERSION:
@@ -346,8 +348,8 @@ class Fingerprint:
             return cls(
                 content=doc["c"],
                 parsed=doc["p"],
-                blocks={k: (d, frozenset(n)) for k, (d, n) in doc["b"].items()},
-                spans=[(s, e, n) for s, e, n in doc["s"]],
+                blocks={k: (d, frozenset(n)) for k, (d, n) in doc["b"].items()} if blocks else {},
+                spans=[(s, e, n) for s, e, n in doc["s"]] if blocks else [],
                 bindings={
                     (scope, name): Binding(kind, dg, frozenset(deps), deco)
                     for scope, name, kind, dg, deps, deco in doc["n"]

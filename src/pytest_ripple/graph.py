@@ -10,7 +10,7 @@ inside another module's body.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 
 class ModuleIndex:
@@ -69,8 +69,10 @@ def importers(
     static: Mapping[str, Iterable[str]],
     dynamic: Mapping[str, Iterable[str]],
     index: ModuleIndex,
+    link: Callable[[str, str], str] = lambda why, importer: why,
 ) -> dict[str, str]:
-    """Every file whose import closure reaches a seed, with the seed's reason.
+    """Every file whose import closure reaches a seed, with the seed's reason (passed
+    through ``link(seed reason, importer)`` for the files that are not seeds).
     ``static``: {file: dotted names it imports}; ``dynamic``: {file: files whose
     bodies ran inside its body}."""
     reverse: dict[str, set[str]] = defaultdict(set)
@@ -84,12 +86,14 @@ def importers(
         for target in targets:
             reverse[target].add(path)
     out = dict(seeds)
+    origin = {path: why for path, why in seeds.items()}
     todo = deque(seeds)
     while todo:
         target = todo.popleft()
-        why = out[target]
+        why = origin[target]
         for importer in reverse.get(target, ()):
             if importer not in out:
-                out[importer] = why
+                origin[importer] = why
+                out[importer] = link(why, importer)
                 todo.append(importer)
     return out

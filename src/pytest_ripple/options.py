@@ -4,16 +4,25 @@ into one :class:`Settings`."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-DEFAULT_DATAFILE = ".testmondata"
+from pytest_ripple.locate import DEFAULT_DATAFILE, ENV_NAME
+
 ALWAYS_MARKER = "testmon_always"
 DEPENDS_MARKER = "testmon_depends"
-_ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:=@-]{0,99}$")
+
+__all__ = [
+    "ALWAYS_MARKER",
+    "DEFAULT_DATAFILE",
+    "DEPENDS_MARKER",
+    "Settings",
+    "add_options",
+    "resolve",
+    "will_record",
+]
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -136,6 +145,21 @@ def will_record(opt: object) -> bool:
     )
 
 
+def failed_first_then_affected(opt: object) -> None:
+    """``--lf --ff`` with selection on: turn ``--lf`` into ``--ff``, so pytest orders the
+    failures first and our selection keeps the affected tests (failures are affected)."""
+    selecting = not (
+        getattr(opt, "testmon_noselect", False) or getattr(opt, "testmon_nocache", False)
+    )
+    if (
+        _is_on(opt)
+        and selecting
+        and getattr(opt, "lf", False)
+        and getattr(opt, "failedfirst", False)
+    ):
+        opt.lf = False  # type: ignore[attr-defined]
+
+
 def resolve(config: pytest.Config) -> Settings | None:
     """None when the plugin is off; UsageError when options contradict each other."""
     opt = config.option
@@ -154,7 +178,7 @@ def resolve(config: pytest.Config) -> Settings | None:
     env = opt.testmon_env
     if env is None:
         env = config.getini("testmon_env") or "default"
-    if not _ENV_NAME.fullmatch(env):
+    if not ENV_NAME.fullmatch(env):
         raise pytest.UsageError(
             f"--testmon-env {env!r}: an environment name is 1 to 100 characters, starts "
             "with a letter or digit and uses only letters, digits and . _ + : = @ -"

@@ -4,6 +4,7 @@ pytest's naming rules for test functions and classes."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -70,7 +71,7 @@ class Conftests:
         self._cache: dict[str, list[str]] = {}
 
     def above(self, rel_file: str) -> list[str]:
-        parent = str(PurePosixPath(rel_file).parent)
+        parent = rel_file.rpartition("/")[0] or "."  # called per test: no PurePath
         found = self._cache.get(parent)
         if found is None:
             found = []
@@ -95,7 +96,14 @@ class Conftests:
 
 def matches_name(name: str, options: Iterable[str]) -> bool:
     """pytest's python_functions / python_classes rule: a prefix or a glob."""
-    return any(
-        name.startswith(o) or (any(c in o for c in "*?[") and fnmatch.fnmatch(name, o))
-        for o in options
-    )
+    prefixes, globs = _name_rule(tuple(options))
+    return name.startswith(prefixes) or any(g.match(name) for g in globs)
+
+
+@functools.lru_cache(maxsize=64)
+def _name_rule(options: tuple[str, ...]) -> tuple[tuple[str, ...], list[re.Pattern[str]]]:
+    """The options as prefixes, and globs compiled once (checked for every binding of
+    every test file)."""
+    flags = re.IGNORECASE if os.path.normcase("A") == "a" else 0  # as fnmatch.fnmatch
+    globs = [re.compile(fnmatch.translate(o), flags) for o in options if any(c in o for c in "*?[")]
+    return options, globs

@@ -22,6 +22,7 @@ from pytest_ripple.options import (
     ALWAYS_MARKER,
     DEPENDS_MARKER,
     add_options,
+    failed_first_then_affected,
     resolve,
     will_record,
 )
@@ -54,6 +55,14 @@ def _testmon_installed(pluginmanager: pytest.PytestPluginManager) -> bool:
     except metadata.PackageNotFoundError:
         return False
     return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Before pytest's last-failed plugin is configured: ``--lf --ff --testmon`` runs
+    the last failures first, then the other affected tests (the guide's "run last
+    failed, then all affected"), where ``--lf`` alone would leave those out."""
+    failed_first_then_affected(config.option)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -122,7 +131,7 @@ def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
 
     selector = Selector(run, lambda: decide_from_store(run))
     roles: list[tuple[str, Any]] = [("ripple-selector", selector)]
-    roles.append(("ripple-report", StatusReporter(run, selector, controller=False)))
+    roles.append(("ripple-report", StatusReporter(run)))
     if run.settings.record:
         tracker = Tracker(run, _take_early_tracer(config))
         selector.tracer = tracker.tracer
@@ -139,7 +148,7 @@ def _controller_roles(run: RunState) -> list[tuple[str, Any]]:
 
     selector = Selector(run, lambda: decide_from_store(run))
     roles: list[tuple[str, Any]] = [("ripple-selector", selector)]
-    roles.append(("ripple-report", StatusReporter(run, selector, controller=True)))
+    roles.append(("ripple-report", StatusReporter(run)))
     roles.append(("ripple-handoff", ControllerHandoff(run)))
     if run.settings.record:
         roles.append(("ripple-writer", Writer(run, set, run.take_module_records)))

@@ -12,11 +12,11 @@ from typing import Any, Callable
 
 import pytest
 
-from pytest_ripple import environment
+from pytest_ripple import environment, reasons
 from pytest_ripple.changes import PACKAGE
 from pytest_ripple.paths import test_path
 from pytest_ripple.state import RunState
-from pytest_ripple.store import FAILED, PASSED, SKIPPED, Store, TestResult
+from pytest_ripple.store import FAILED, PASSED, SKIPPED, RunRow, Store, TestResult
 
 # Write finished tests at least this often, so an interrupted run keeps them.
 FLUSH_EVERY_S = 1.0
@@ -42,6 +42,11 @@ class Writer:
         self._import_run_saved: set[tuple[str, str]] = set()
         self._drop: set[str] = set()
         self._modules_seen: set[str] = set()
+        self._started = (time.time(), time.monotonic())
+        self._run_row: RunRow | None = None  # written with the last flush
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._started = (time.time(), time.monotonic())
 
     # -- results ----------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -96,14 +101,30 @@ class Writer:
         known = self.run.decision.known
         for nodeid in sorted(self.run.collected - self._finished):
             if nodeid not in known:
-                self._results.append(
-                    TestResult(nodeid, [], PASSED, 0.0, pending="new test, not run yet")
-                )
+                self._results.append(TestResult(nodeid, [], PASSED, 0.0, pending=reasons.NEW_TEST))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self._note_unrun_new_tests()
+        self._run_row = self._this_run()
         self.flush()
+
+    def _this_run(self) -> RunRow | None:
+        """The history row of this run: what ran, what we deselected, and the time the
+        deselected tests took when they last ran."""
+        tally = self.run.tally
+        if tally is None:
+            return None  # nothing was collected
+        decision, collected = self.run.decision, self.run.collected
+        saved = 0.0
+        if self.run.settings.select:
+            for nodeid in decision.deselect:
+                row = decision.known.get(nodeid)
+                if row is not None and nodeid in collected and nodeid not in decision.affected:
+                    saved += row.duration
+        started, clock = self._started
+        duration = time.monotonic() - clock
+        return RunRow(started, tally.running, tally.deselected, duration, saved)
 
     # -- writing ---------------------------------------------------------------------
     def flush(self) -> None:
@@ -121,6 +142,7 @@ class Writer:
             and not modules
             and not run.import_reads
             and run.import_run <= self._import_run_saved
+            and self._run_row is None
         ):
             return
         try:
@@ -135,6 +157,9 @@ class Writer:
                     store.save_import_run(new_run, replace=replace)
                     self._import_run_saved |= new_run
                 store.save_tests(run.decision.env_id, results)
+                if self._run_row is not None:
+                    store.save_run(run.decision.env_id, self._run_row)
+                    self._run_row = None
         except (sqlite3.Error, OSError) as exc:
             run.warn(
                 f"testmon: could not write {store.path} ({exc}); "

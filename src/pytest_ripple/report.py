@@ -1,62 +1,108 @@
-"""What the run says: the ``testmon:`` status line, and why each test was selected."""
+"""What the run says: the ``testmon:`` status line, and why each test was selected.
+
+The status line is made from the :class:`~pytest_ripple.state.Tally` of the process
+that collected the tests (this one, or under xdist the first worker to finish
+collecting), so its counts mean the same with and without xdist::
+
+    testmon: 1 file changed, 3 of 245 tests affected, 1 left out by -m "not slow"
+    (addopts) (select + record, sys.monitoring)
+
+It shows under ``-q`` too (not under ``-qq``): ``pytest --testmon -x -q`` is the
+guide's pre-commit hook, and the line is the only sign of what was selected.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from pytest_ripple.selecting import Selector
-from pytest_ripple.state import RunState
+from pytest_ripple.state import RunState, Tally
+
+QUIETEST_SHOWN = -1  # -q shows the status line, -qq does not
 
 
-def status_line(run: RunState, total: int, affected: int) -> str:
-    plan = run.decision.plan
-    changed = len(plan.changes.changed) if plan is not None else 0
-    files = f"{changed} file{'s' if changed != 1 else ''} changed"
-    engine = f", {run.engine}" if run.engine else ""
-    mode = run.settings.mode
+def _changes(run: RunState) -> str:
+    """What the run starts from: new data, or the files changed since the last run."""
+    decision = run.decision
     if run.store is None:
-        return f"testmon: no usable data file, {total} tests run ({mode})"
-    return f"testmon: {files}, {affected} of {total} tests affected ({mode}{engine})"
+        if run.settings.dry_run and not run.settings.datafile.exists():
+            return "no data yet"
+        return "no usable data file"
+    if decision.new_data:
+        return "no data yet" if run.settings.dry_run else "building new data"
+    plan = decision.plan
+    changed = len(plan.changes.changed) if plan is not None else 0
+    return f"{changed} file{'s' if changed != 1 else ''} changed"
 
 
-def header(run: RunState, verbose: int, controller: bool) -> list[str]:
+def status_line(run: RunState, tally: Tally) -> str:
+    settings = run.settings
+    engine = tally.engine or run.engine
+    detail = f"({settings.mode}{', ' + engine if engine else ''})"
+    changes = _changes(run)
+    if settings.fresh or changes == "no usable data file":
+        return f"testmon: {changes}, {tally.running} tests run {detail}"
+    line = f"testmon: {changes}, {tally.affected} of {tally.collected} tests affected"
+    if tally.left_out:
+        line += f", {tally.left_out} left out by {tally.filters}"
+    if tally.outside:
+        line += f", {tally.outside} more outside the given paths"
+    if not settings.select:
+        line += f", all {tally.running} run"
+    return f"{line} {detail}"
+
+
+def header(run: RunState, verbose: int) -> list[str]:
     lines = list(run.decision.notes)
     if run.engine_reason and verbose > 0:
         lines.append(f"testmon: tracking with {run.engine_reason}")
-    if controller and run.decision.plan is not None:
-        lines.append(status_line(run, len(run.decision.known), len(run.decision.affected)))
     return lines
 
 
-def collection_summary(
-    run: RunState, nodeids: list[str], verbose: int, collected: int, selected: int
-) -> list[str]:
-    lines = [status_line(run, collected, selected)]
+def collection_summary(run: RunState, tally: Tally, nodeids: list[str], verbose: int) -> list[str]:
+    """The status line, and with ``-v`` each selected test with its reason."""
+    if verbose < QUIETEST_SHOWN:
+        return []
+    lines = [status_line(run, tally)]
     if verbose < 0:  # -q hides the report header, and our notes in it
         lines = [*run.decision.notes, *lines]
     if verbose > 0 and run.settings.select:
-        lines += [f"  {nodeid}: {run.decision.reason(nodeid)}" for nodeid in nodeids]
+        reasons = tally.reasons
+        lines += [f"  {n}: {reasons.get(n) or run.decision.reason(n)}" for n in nodeids]
     return lines
 
 
 class StatusReporter:
     """The report hooks, where a terminal shows them (not on xdist workers)."""
 
-    def __init__(self, run: RunState, selector: Selector, *, controller: bool) -> None:
+    def __init__(self, run: RunState) -> None:
         self.run = run
-        self.selector = selector
-        self.controller = controller
+        self._shown = False
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        return header(self.run, config.option.verbose, self.controller)
+        return header(self.run, config.option.verbose)
 
     def pytest_report_collectionfinish(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> list[str]:
-        return collection_summary(
-            self.run,
-            [item.nodeid for item in items],
-            config.option.verbose,
-            self.selector.collected_count,
-            self.selector.selected_count,
-        )
+        tally = self.run.tally or Tally(collected=len(items), running=len(items))
+        return collection_summary(self.run, tally, [i.nodeid for i in items], config.option.verbose)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """On the xdist controller, which collects nothing itself: the status line from
+        the first worker's tally (ControllerHandoff reads it just before)."""
+        tally = self.run.tally
+        terminal = self.run.config.pluginmanager.getplugin("terminalreporter")
+        if self._shown or tally is None or terminal is None:
+            return
+        self._shown = True
+        verbose = self.run.config.option.verbose
+        lines = collection_summary(self.run, tally, list(ids), verbose)
+        if lines and tally.engine_reason and verbose > 0:
+            lines.insert(0, f"testmon: tracking with {tally.engine_reason}")
+        if lines and bool(terminal.isatty):
+            terminal.rewrite("", erase=True)  # xdist's status line: ours goes in its place
+        for line in lines:
+            terminal.write_line(line)

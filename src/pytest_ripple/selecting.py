@@ -11,11 +11,12 @@ from typing import Any, Callable, Generator, Iterable, Sequence
 
 import pytest
 
+from pytest_ripple import reasons
 from pytest_ripple.datafile import open_datafile
 from pytest_ripple.decision import Decision, Inputs, decide
 from pytest_ripple.errors import DataFileError
-from pytest_ripple.paths import relative_path, test_path
-from pytest_ripple.state import RunState
+from pytest_ripple.paths import conftest_dir, relative_path, test_path
+from pytest_ripple.state import RunState, Tally
 from pytest_ripple.tracer import Tracer
 
 
@@ -84,8 +85,7 @@ class Selector:
         self.run = run
         self.source = source  # where the decision comes from: the store or the controller
         self.tracer: Tracer | None = None  # suspended while stand-in items are built
-        self.collected_count = 0
-        self.selected_count = 0
+        self._new_by_file: dict[str, list[str]] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -109,7 +109,24 @@ class Selector:
         return module
 
     def _new_conftests(self, rel_file: str) -> list[str]:
-        return self.run.conftests.new_above(rel_file, self.run.decision.known_conftests)
+        found = self._new_by_file.get(rel_file)
+        if found is None:  # once per test file: asked of every collected test
+            found = self.run.conftests.new_above(rel_file, self.run.decision.known_conftests)
+            self._new_by_file[rel_file] = found
+        return found
+
+    def _affected(self, nodeid: str) -> bool:
+        """Whether this run selects the test: it is not known to be up to date, or a
+        conftest.py above it is new (it may change anything below it)."""
+        decision = self.run.decision
+        if nodeid not in decision.deselect:
+            return True
+        news = self._new_conftests(test_path(nodeid))
+        if not news:
+            return False
+        reach = reasons.scope(conftest_dir(news[0]) or "")
+        decision.affected[nodeid] = reasons.step(reasons.added(news[0]), reach)
+        return True
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(
@@ -119,30 +136,60 @@ class Selector:
         if standins:  # other plugins never see them
             items[:] = [item for item in items if not isinstance(item, KnownTest)]
         collected = [item.nodeid for item in items] + [item.nodeid for item in standins]
-        self.collected_count = len(collected)
         self.run.collected.update(collected)
+        affected = {n for n in collected if self._affected(n)}
         result = yield
-        if not self.run.settings.select:
-            self.selected_count = len(items)
-            return result
-        decision = self.run.decision
-        keep: list[pytest.Item] = []
-        drop: list[Any] = []
-        for item in items:
-            nodeid = item.nodeid
-            if nodeid in decision.deselect:
-                news = self._new_conftests(test_path(nodeid))
-                if not news:
-                    drop.append(item)
-                    continue
-                decision.affected[nodeid] = f"{news[0]} is new"
-            keep.append(item)
+        select = self.run.settings.select
+        keep = [item for item in items if not select or item.nodeid in affected]
+        drop: list[Any] = [item for item in items if select and item.nodeid not in affected]
         drop.extend(standins)
-        self.selected_count = len(keep)
-        if drop:
+        self.run.tally = self._tally(config, collected, affected, keep)
+        self.run.tally.deselected = len(drop) if select else 0
+        if select and drop:
             items[:] = keep
             config.hook.pytest_deselected(items=drop)
         return result
+
+    def _tally(
+        self,
+        config: pytest.Config,
+        collected: list[str],
+        affected: set[str],
+        keep: list[pytest.Item],
+    ) -> Tally:
+        run = self.run
+        kept = {item.nodeid for item in keep}
+        left_out = len(affected - kept)
+        tally = Tally(
+            collected=len(collected),
+            affected=len(affected),
+            left_out=left_out,
+            filters=describe_filters(config) if left_out else "",
+            outside=self._outside(config, collected),
+            running=len(keep),
+            engine=run.engine,
+            engine_reason=run.engine_reason,
+        )
+        if config.option.verbose > 0 and run.settings.select:
+            tally.reasons = {item.nodeid: run.decision.reason(item.nodeid) for item in keep}
+        return tally
+
+    def _outside(self, config: pytest.Config, collected: list[str]) -> int:
+        """Affected tests in files this run did not collect because paths or node ids
+        were given: they stay selected for a later run."""
+        if getattr(config, "args_source", None) != pytest.Config.ArgsSource.ARGS:
+            return 0
+        seen = {test_path(n) for n in collected}
+        exists: dict[str, bool] = {}
+        count = 0
+        for nodeid in self.run.decision.affected:
+            path = test_path(nodeid)
+            if path in seen:
+                continue
+            if path not in exists:
+                exists[path] = (self.run.rootdir / path).is_file()
+            count += exists[path]
+        return count
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -152,3 +199,20 @@ class Selector:
             and self.run.decision.deselect
         ):
             session.exitstatus = pytest.ExitCode.OK
+
+
+def describe_filters(config: pytest.Config) -> str:
+    """The filters besides ours that can leave tests out, and where each came from
+    (the command line, or addopts: ``-m "not slow" (addopts)``)."""
+    given = config.invocation_params.args
+    found = []
+    for flag, value in (("-m", config.option.markexpr), ("-k", config.option.keyword)):
+        if value:
+            shown = f'{flag} "{value}"' if " " in value else f"{flag} {value}"
+            on_line = any(a == flag or (a.startswith(flag) and len(a) > 2) for a in given)
+            found.append(shown if on_line else f"{shown} (addopts)")
+    if config.getoption("deselect", None):
+        found.append("--deselect")
+    if config.getoption("lf", False):
+        found.append("--lf")
+    return " and ".join(found) or "another plugin"

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes
 from pytest_ripple.fingerprint import (
     DEF,
@@ -116,6 +117,7 @@ class _Impact:
         self.queue: list[tuple[str, bool]] = []  # (name, is_value)
         self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
         self.fps: dict[str, Fingerprint] = {}
+        self.partial: set[str] = set()  # fps loaded without their blocks (names only)
         self.readers: dict[str, set[str]] = {}  # data file -> modules that read it on import
         self.test_files: set[str] = set()  # files with known tests
         # names bound differently only in conftest.py files -> the directories (``""``,
@@ -156,11 +158,19 @@ class _Impact:
                 self.dep_why.setdefault(dep, why)
 
     def hit_file(self, path: str, why: str) -> None:
+        """Every block of a module whose import-time code changed: the test ran the
+        module's code (``<module>``), read the file, or ran a function of it."""
         self._ran_at_import(path, None, why)
         row = self.files.get(path)
         if row is not None:
-            for dep in self.deps.get(row.id, {}).values():
-                self.dep_why.setdefault(dep, why)
+            for name, dep in self.deps.get(row.id, {}).items():
+                if name in (MODULE, WHOLE):
+                    dep_why = why
+                elif name == READ:
+                    dep_why = reasons.step(why, "read by the test")
+                else:
+                    dep_why = reasons.step(why, f"{reasons.subject(path, name)} (same module)")
+                self.dep_why.setdefault(dep, dep_why)
 
     def import_hit(self, path: str, why: str) -> None:
         self.import_hits.setdefault(path, why)
@@ -193,10 +203,24 @@ class _Impact:
         """A class body changed: every method of it, and the class names, are affected."""
         for part in scope.split("."):
             self.taint(part, why)
-        fp = self.fps.get(path)
+        fp = self.full_fp(path)
         if fp is not None:
             for block in fp.blocks_in_scope(scope):
-                self.hit(path, block, why)
+                link = f"{reasons.subject(path, block)} (same class)"
+                self.hit(path, block, reasons.step(why, link))
+
+    def full_fp(self, path: str) -> Fingerprint | None:
+        """A file's fingerprint with its blocks (most are loaded with names only: name
+        taint reads every file's names, few files' blocks)."""
+        if path in self.partial:
+            self.partial.discard(path)
+            row = self.files.get(path)
+            fp = row.fingerprint() if row is not None else None
+            if fp is None:
+                self.fps.pop(path, None)
+            else:
+                self.fps[path] = fp
+        return self.fps.get(path)
 
     def whole_module(
         self, path: str, old: Fingerprint | None, new: Fingerprint | None, why: str
@@ -231,13 +255,14 @@ def _file_change(
 ) -> None:
     old = row.fingerprint()
     is_conftest = conftest_dir(path) is not None
-    why = f"{path} was removed" if new is None else f"{path} changed"
-    imp.hit(path, READ, why)
+    why = reasons.removed(path) if new is None else reasons.changed(path)
+    imp.hit(path, READ, reasons.step(why, "read by the test"))
     _read_at_import(imp, path)
+    module_why = reasons.changed(path, MODULE)
     if not is_conftest and path not in imp.test_files and _import_time_changed(old, new, ch):
         # a module's import-time code changed: importing it (and every module that
         # imports it) may now fail, which only importing the test files can show
-        imp.import_any.setdefault(path, f"{path}: import-time code changed")
+        imp.import_any.setdefault(path, module_why)
     if ch.whole or old is None or new is None:
         imp.whole_module(path, old, new, why)
         imp.hit(path, WHOLE, why)
@@ -246,21 +271,21 @@ def _file_change(
             imp.scope_rule(path, why)
         return
     for block in ch.blocks:
-        imp.hit(path, block, f"{path}::{block} changed" if block != MODULE else why)
-    scope_wide = _bindings_changed(imp, path, old, new, ch) or ch.effects
+        imp.hit(path, block, reasons.changed(path, block))
+    registration = _bindings_changed(imp, path, old, new, ch)
     if ch.effects:
         _effects_changed(imp, path, old, new)
-    if scope_wide:
+    scope_why = module_why if ch.effects else registration
+    if scope_why is not None:
         # what the module's import does changed: the tests whose imports reach it
-        swhy = f"{path}: import-time code changed"
-        imp.hit_file(path, swhy)
-        imp.import_hit(path, swhy)
+        imp.hit_file(path, scope_why)
+        imp.import_hit(path, scope_why)
         if is_conftest:
-            imp.scope_rule(path, swhy)
+            imp.scope_rule(path, scope_why)
     _hooks_changed(imp, path, ch)
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
-        imp.called(short, f"{path}::{block} changed")
+        imp.called(short, reasons.changed(path, block))
 
 
 def _import_time_changed(old: Fingerprint | None, new: Fingerprint | None, ch: FileChange) -> bool:
@@ -275,7 +300,7 @@ def _read_at_import(imp: _Impact, path: str) -> None:
     for module in imp.readers.get(path, ()):
         mrow = imp.files.get(module)
         mfp = mrow.fingerprint() if mrow is not None else None
-        mwhy = f"{path} changed (read when {module} is imported)"
+        mwhy = reasons.step(reasons.changed(path), f"read when {module} is imported")
         imp.whole_module(module, mfp, mfp, mwhy)
         imp.import_hit(module, mwhy)
         imp.import_any.setdefault(module, mwhy)
@@ -283,21 +308,22 @@ def _read_at_import(imp: _Impact, path: str) -> None:
 
 def _bindings_changed(
     imp: _Impact, path: str, old: Fingerprint, new: Fingerprint, ch: FileChange
-) -> bool:
-    """Taint the names bound differently; True when one of them acts beyond its name
-    (a registration), so the whole module counts as changed."""
-    scope_wide = False
-    for scope, name in ch.bindings:
+) -> str | None:
+    """Taint the names bound differently; the reason of the first one that acts
+    beyond its name (a registration), when one does: the whole module counts as
+    changed."""
+    scope_wide = None
+    for scope, name in sorted(ch.bindings):
         b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
         label = f"{scope}.{name}" if scope else name
-        bwhy = f"{path}: {label} changed"
+        bwhy = reasons.changed(path, label)
         imp.taint(name, bwhy, None if scope else conftest_dir(path))
         if scope:
             imp.taint_class(path, scope, bwhy)
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
         if _is_effectful(name, b):
-            scope_wide = True
+            scope_wide = scope_wide or bwhy
         if (name in PYTEST_NAMES or "autouse" in b.deps) and not scope:
             imp.scope_rule(path, bwhy)
         if name == "__all__" and not scope:
@@ -321,7 +347,7 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
     for eff in old.effects + new.effects:
         if (eff.digest in old_effects) != (eff.digest in new_effects):
             for name in eff.uses | eff.binds:
-                imp.taint(name, f"{path}: import-time code changed")
+                imp.taint(name, reasons.changed(path, MODULE))
 
 
 def _hooks_changed(imp: _Impact, path: str, ch: FileChange) -> None:
@@ -331,7 +357,7 @@ def _hooks_changed(imp: _Impact, path: str, ch: FileChange) -> None:
     if not hooks:
         return
     names = {h.split("#")[0].rsplit(".", 1)[-1] for h in hooks}
-    hwhy = f"{path}: hook {hooks[0]} changed"
+    hwhy = reasons.changed(path, sorted(hooks)[0])
     if conftest_dir(path) is not None and names <= PER_NODE_HOOKS:
         imp.scope_rule(path, hwhy)
     elif names == {"pytest_generate_tests"} and path in imp.test_files:
@@ -357,36 +383,50 @@ def _propagate(imp: _Impact) -> None:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
         for path, scope, bound, b in readers.get(name, ()):
+            label = f"{scope}.{bound}" if scope else bound
+            link = reasons.subject(path, label)
+            if bound == "__all__":  # the test reads the module's names, not the function
+                link = f"listed in {link}"
+            bound_why = why if bound == name else reasons.step(why, link)
             if b.kind == IMPORT and not is_value:
-                imp.called(bound, why)  # an alias of a changed function: still a call
+                imp.called(bound, bound_why)  # an alias of a changed function: still a call
+                continue
+            if bound == "__all__" and not is_value:
+                # it names the function (a string), it does not call it: a body edit
+                # leaves what it lists alone (a call at import is import_run's rule)
                 continue
             if is_value and not imp.reaches(name, path):
                 continue
-            label = f"{scope}.{bound}" if scope else bound
-            if b.kind == DEF:
-                imp.hit(path, label, why)
+            if b.kind == DEF:  # its decorators, defaults or annotations read the name
+                imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
             # a registration reads it (a fixture is found by its name: taint does it)
             if is_value and _is_effectful(bound, b) and "fixture" not in b.deps:
-                imp.import_hit(path, f"{why}, read when {path} is imported")
-            imp.taint(bound, why, None if scope else conftest_dir(path))
+                imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
+            imp.taint(bound, bound_why, None if scope else conftest_dir(path))
             if scope:
-                imp.taint_class(path, scope, why)
+                imp.taint_class(path, scope, bound_why)
         for path, binds in effect_readers.get(name, ()):
             if is_value and not imp.reaches(name, path):
                 continue
             if is_value:  # ``configure(settings.MODE)``: the import does something else
-                imp.import_hit(path, f"{why}, read when {path} is imported")
+                imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
             for bound_name in binds:
-                imp.taint(bound_name, why, conftest_dir(path))
+                link = reasons.subject(path, bound_name)
+                bound_why = why if bound_name == name else reasons.step(why, link)
+                imp.taint(bound_name, bound_why, conftest_dir(path))
     # blocks whose code reads a name bound differently now
     if not imp.values:
         return
     tainted = set(imp.values)
-    for path, fp in imp.fps.items():
-        for block, (_, reads) in fp.blocks.items():
+    for path in list(imp.fps):
+        full = imp.full_fp(path)
+        if full is None:
+            continue
+        for block, (_, reads) in full.blocks.items():
             common = [n for n in tainted.intersection(reads) if imp.reaches(n, path)]
             if common:
-                imp.hit(path, block, imp.values[min(common)])
+                name = min(common)
+                imp.hit(path, block, reasons.name_read_by(imp.values[name], name, path, block))
 
 
 def compute(
@@ -430,9 +470,15 @@ def compute(
     plan.pending = [(env, nodeid, why) for (env, nodeid), why in marks.items()]
     stale = _stale_here(store, env_id, files, changes, plan) if env_id else {}
     for nodeid, row in known.items():
-        reason = marks.get((env_id, nodeid)) or row.pending or stale.get(nodeid)
+        reason = marks.get((env_id, nodeid))
+        if reason is not None:
+            reason = reasons.for_test(nodeid, reason)
+        elif row.pending is not None:
+            reason = reasons.earlier(reasons.for_test(nodeid, row.pending))
+        elif nodeid in stale:
+            reason = stale[nodeid]
         if reason is None and row.outcome == FAILED:
-            reason = "failed last time"
+            reason = reasons.FAILED
         if reason is not None:
             plan.affected[nodeid] = reason
     return plan
@@ -480,7 +526,7 @@ def _impact(
     for path, (file_row, state, ch) in changes.changed.items():
         _file_change(imp, path, file_row, state.fp, ch)
     for top, why in packages.items():
-        imp.hit(PACKAGE + top, READ, why)
+        imp.hit(PACKAGE + top, READ, reasons.step(why, "ran its code"))
     if imp.queue:
         _load_all(imp, store, files)
         _propagate(imp)
@@ -494,9 +540,10 @@ def _load_all(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
     reach any module."""
     for path, file_row in files.items():
         if path not in imp.fps and file_row.fp_blob:
-            fp = file_row.fingerprint()
+            fp = file_row.fingerprint(blocks=False)  # names, effects, imports
             if fp is not None:
                 imp.fps[path] = fp
+                imp.partial.add(path)
     imp.deps = store.deps_of_files([r.id for r in files.values()])
 
 
@@ -522,13 +569,19 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                 if name == MODULE:
                     dynamic[module].add(path)
                 elif dep in imp.dep_why:
-                    imp.import_hit(module, f"{imp.dep_why[dep]}, run when {module} is imported")
+                    imp.import_hit(
+                        module, reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
+                    )
     if not imp.import_hits and not imp.import_any:
         return
     _load_all(imp, store, files)
     index = ModuleIndex(files)
     static = {path: fp.imports for path, fp in imp.fps.items()}
-    reached = importers(imp.import_hits, static, dynamic, index)
+
+    def link(why: str, importer: str) -> str:
+        return reasons.step(why, f"imported by {importer}")
+
+    reached = importers(imp.import_hits, static, dynamic, index, link)
     imp.reached = reached
     for path, fp in imp.fps.items():  # functions that import such a module when they run
         for block, names in fp.lazy.items():
@@ -536,7 +589,8 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                 found = index.resolve(path, name) & reached.keys()
                 if found:
                     target = min(found)
-                    imp.hit(path, block, f"{reached[target]}, and {path}::{block} imports it")
+                    lazily = f"imported by {reasons.subject(path, block)}"
+                    imp.hit(path, block, reasons.step(reached[target], lazily))
                     break
     for path, why in reached.items():
         row = files.get(path)
@@ -548,7 +602,7 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
             imp.scopes.setdefault(path, why)
     # an import that may now fail: the test files whose imports reach it
     seeds = {**imp.import_any, **imp.import_hits}
-    for path, why in importers(seeds, static, dynamic, index).items():
+    for path, why in importers(seeds, static, dynamic, index, link).items():
         if path in imp.test_files:
             imp.import_scopes.setdefault(path, why)
 
@@ -558,7 +612,10 @@ def _ran_at_import_rule(imp: _Impact) -> None:
     data) is read by tests that never ran it: every test that can see that state, and
     every test file must be imported again."""
     for (path, block), why in sorted(imp.at_import.items()):
-        at_why = f"{why}, and {path}::{block} runs at import time"
+        if reasons.origin(why) == reasons.changed(path, block):
+            at_why = reasons.step(why, "runs at import")
+        else:
+            at_why = reasons.step(why, f"{reasons.subject(path, block)} runs at import")
         if path in imp.test_files:
             imp.scopes.setdefault(path, at_why)
         elif conftest_dir(path) is not None:
@@ -599,5 +656,5 @@ def _mark_by_scope(store: Store, imp: _Impact, marks: dict[tuple[int, str], str]
         path = test_path(nodeid)
         for prefix, why in imp.scopes.items():
             if in_scope(path, prefix):
-                marks.setdefault((env, nodeid), why)
+                marks.setdefault((env, nodeid), reasons.step(why, reasons.scope(prefix)))
                 break

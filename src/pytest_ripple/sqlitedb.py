@@ -14,8 +14,11 @@ BUSY_TIMEOUT_S = 60.0
 
 
 class SqliteDb:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        # create=False: open an existing file as it is (the command line reads a file
+        # that may be foreign or damaged: it must neither create nor convert it)
+        self.create = create
         self._local = threading.local()  # one connection per thread
         self._pid = os.getpid()
         self._opened: list[sqlite3.Connection] = []  # to close them all
@@ -34,11 +37,16 @@ class SqliteDb:
         con = self._con
         if con is None:
             con = sqlite3.connect(
-                str(self.path),
+                str(self.path) if self.create else _uri(self.path),
                 timeout=BUSY_TIMEOUT_S,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=not self.create,
             )
+            if not self.create:
+                self._local.con = con
+                self._opened.append(con)
+                return con
             try:
                 # WAL: readers never block the writer; synchronous=NORMAL in WAL mode keeps
                 # the file consistent after a crash (the last commits may be lost, never torn).
@@ -91,3 +99,9 @@ class SqliteDb:
                     con.close()
         self._opened = []
         self._local = threading.local()
+
+
+def _uri(path: Path) -> str:
+    """An SQLite URI that opens an existing file only (``mode=rw``: never creates it)."""
+    text = str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{text}?mode=rw"

@@ -3,8 +3,9 @@ what was collected, imported and read. Each role owns its own working state."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,32 @@ from pytest_ripple.options import Settings
 from pytest_ripple.paths import Conftests
 from pytest_ripple.recorder import Resolver
 from pytest_ripple.store import Store
+
+
+@dataclass
+class Tally:
+    """What selection did with the collected tests: the counts of the status line.
+    Made where tests are collected (without xdist, or on a worker, which sends it to
+    the controller), so they mean the same with and without xdist."""
+
+    collected: int = 0
+    affected: int = 0  # collected tests this run selects (changed, new, failed, pending)
+    left_out: int = 0  # of those, the ones other filters removed (-m, -k, --lf ...)
+    filters: str = ""  # the filters in effect, e.g. '-m "not slow" (addopts)'
+    outside: int = 0  # affected known tests in files not collected (paths given)
+    running: int = 0
+    deselected: int = 0  # by us
+    engine: str = ""  # the tracking engine of the process that collected
+    engine_reason: str = ""
+    reasons: dict[str, str] = field(default_factory=dict)  # with -v: selected -> why
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Tally:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in doc.items() if k in known})
 
 
 @dataclass
@@ -27,6 +54,7 @@ class RunState:
     decision: Decision = field(default_factory=Decision)
     engine: str = ""  # the tracking engine of this process, if it tracks
     engine_reason: str = ""
+    tally: Tally | None = None  # after collection (on an xdist controller: a worker's)
     # tests collected in this run (under xdist: by the workers)
     collected: set[str] = field(default_factory=set)
     # import-time facts, gathered here and (under xdist) from the workers

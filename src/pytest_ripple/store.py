@@ -12,18 +12,19 @@ import sqlite3
 import sys
 import time
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from pytest_ripple.changes import Changes, FileState, trusted_mtime
-from pytest_ripple.errors import DataFileError, DataFileUnavailable
+from pytest_ripple.errors import DataFileError, DataFileUnavailable, SchemaError
 from pytest_ripple.fingerprint import Fingerprint
 from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 
-# History: 1 = first release (pytest-ripple 0.1); 2 = import_run;
+# History: 1 = first release (pytest-ripple 0.1); 2 = import_run table;
 # 3 = module_import (what each project module's import ran: import-time contexts),
-# stale (changes seen by another environment's run).
+# stale (changes seen by another environment's run), run (a row per recording run,
+# for `pytest-ripple stats`).
 SCHEMA_VERSION = 3
 APP = "pytest-ripple"
 
@@ -114,6 +115,17 @@ CREATE TABLE IF NOT EXISTS test (
     pending TEXT,                -- why it must run, until it has run; NULL: up to date
     PRIMARY KEY (env_id, nodeid)
 ) WITHOUT ROWID;
+
+-- one row per recording run (not dry runs): what it selected and what it saved
+CREATE TABLE IF NOT EXISTS run (
+    id INTEGER PRIMARY KEY,
+    env_id INTEGER NOT NULL,
+    started REAL NOT NULL,       -- unix time
+    selected INTEGER NOT NULL,   -- tests that ran
+    deselected INTEGER NOT NULL, -- tests we deselected (not those -m, -k left out)
+    duration REAL NOT NULL,      -- seconds, session start to finish
+    saved REAL NOT NULL          -- the recorded durations of the deselected tests
+);
 """
 
 PASSED, FAILED, SKIPPED = 0, 1, 2
@@ -149,9 +161,15 @@ class FileRow:
     size: int
     content: str
     fp_blob: bytes | None
+    _loaded: dict[bool, Fingerprint | None] = field(default_factory=dict, repr=False, compare=False)
 
-    def fingerprint(self) -> Fingerprint | None:
-        return Fingerprint.loads(self.fp_blob) if self.fp_blob else None
+    def fingerprint(self, *, blocks: bool = True) -> Fingerprint | None:
+        """Loaded once per row (a decision asks for a test file's names twice); one with
+        blocks serves a request without."""
+        found = self._loaded.get(True) or self._loaded.get(blocks)
+        if found is None and self.fp_blob:
+            found = self._loaded[blocks] = Fingerprint.loads(self.fp_blob, blocks=blocks)
+        return found
 
 
 @dataclass
@@ -161,6 +179,17 @@ class TestRow:
     outcome: int
     duration: float
     pending: str | None
+
+
+@dataclass
+class RunRow:
+    """One recording run, for the history ``pytest-ripple stats`` reads."""
+
+    started: float  # unix time
+    selected: int  # tests that ran
+    deselected: int  # tests we deselected
+    duration: float  # seconds
+    saved: float  # the recorded durations of the deselected tests
 
 
 @dataclass
@@ -194,6 +223,8 @@ def _create_or_check(db: SqliteDb) -> None:
     this schema version, and readable."""
     try:
         tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables and not db.create:
+            raise DataFileError("it is empty (not written by pytest-ripple)")
         if not tables:
             # tables and meta in one transaction: a run starting at the same time
             # never sees tables without meta (a foreign file, to be rebuilt);
@@ -217,10 +248,12 @@ def _create_or_check(db: SqliteDb) -> None:
         meta = dict(db.all("SELECT key, value FROM meta"))
         if meta.get("app") != APP:
             raise DataFileError("it was not written by pytest-ripple (another tool's schema?)")
-        if meta.get("schema_version") != str(SCHEMA_VERSION):
-            raise DataFileError(
-                f"its schema version is {meta.get('schema_version')}, this version of "
-                f"pytest-ripple uses {SCHEMA_VERSION}"
+        found = meta.get("schema_version")
+        if found != str(SCHEMA_VERSION):
+            raise SchemaError(
+                f"its schema version is {found}, this version of pytest-ripple uses "
+                f"{SCHEMA_VERSION}",
+                int(found) if found is not None and found.isdigit() else None,
             )
         missing = _TABLES - tables
         if missing:
@@ -236,9 +269,9 @@ def _create_or_check(db: SqliteDb) -> None:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
-        self.db = SqliteDb(path)
+        self.db = SqliteDb(path, create=create)  # create=False: only an existing file
         self._dep_ids: dict[tuple[int, str], int] | None = None
         self._depset_ids: dict[bytes, int] = {}
 
@@ -297,6 +330,12 @@ class Store:
             r[1]: FileRow(*r)
             for r in self.db.all("SELECT id, path, mtime_ns, size, content, fp FROM file")
         }
+
+    def file(self, path: str) -> FileRow | None:
+        row = self.db.one(
+            "SELECT id, path, mtime_ns, size, content, fp FROM file WHERE path=?", (path,)
+        )
+        return FileRow(*row) if row is not None else None
 
     def save_file(
         self, path: str, mtime_ns: int, size: int, content: str, fp: Fingerprint | None
@@ -540,6 +579,14 @@ class Store:
                 out.setdefault(file, set()).add(module)
         return out
 
+    # -- run history -------------------------------------------------------------------
+    def save_run(self, env_id: int, run: RunRow) -> None:
+        self.db.con.execute(
+            "INSERT INTO run (env_id, started, selected, deselected, duration, saved) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (env_id, run.started, run.selected, run.deselected, run.duration, run.saved),
+        )
+
     def drop_tests(self, env_id: int, nodeids: Iterable[str]) -> None:
         pairs = [(env_id, n) for n in nodeids]
         self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", pairs)
@@ -557,3 +604,173 @@ class Store:
             "WHERE depset_id IS NOT NULL) AND id NOT IN (SELECT depset_id FROM module_import)"
         )
         self._depset_ids.clear()
+
+
+# -- what the command line asks (pytest-ripple why / tests-for / stats / gc) -----------
+
+
+@dataclass
+class EnvRow:
+    id: int
+    name: str
+    python: str
+    packages: dict[str, str]
+    tests: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+@dataclass
+class RunTotals:
+    runs: int = 0
+    selected: int = 0
+    deselected: int = 0
+    duration: float = 0.0
+    saved: float = 0.0
+    first: float | None = None
+    last: float | None = None
+
+
+class Queries:
+    """Read-only questions about a data file, beyond what a run reads."""
+
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    def envs(self) -> list[EnvRow]:
+        out = {}
+        for env_id, name, python, packages in self.db.all(
+            "SELECT id, name, python, packages FROM env ORDER BY name, python"
+        ):
+            try:
+                pkgs = json.loads(packages)
+            except ValueError:
+                pkgs = {}
+            out[env_id] = EnvRow(env_id, name, python, pkgs if isinstance(pkgs, dict) else {})
+        for env_id, tests, failed, pending in self.db.all(
+            "SELECT env_id, COUNT(*), SUM(outcome = ?), SUM(pending IS NOT NULL) FROM test "
+            "GROUP BY env_id",
+            (FAILED,),
+        ):
+            if env_id in out:
+                row = out[env_id]
+                row.tests, row.failed, row.pending = tests, failed or 0, pending or 0
+        return list(out.values())
+
+    def deps_of(self, depset_id: int | None) -> list[tuple[str, str]]:
+        """(path, block) of every dependency in a depset."""
+        if depset_id is None:
+            return []
+        row = self.db.one("SELECT deps FROM depset WHERE id=?", (depset_id,))
+        if row is None:
+            return []
+        wanted = list(unpack_ids(row[0]))
+        out: list[tuple[str, str]] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self.db.all(
+                "SELECT file.path, dep.name FROM dep JOIN file ON file.id = dep.file_id "
+                f"WHERE dep.id IN ({marks})",
+                chunk,
+            )
+        return sorted(out)
+
+    def deps_in_file(self, path: str) -> dict[str, int]:
+        """{block: dep id} of a file's blocks that some test depended on."""
+        return dict(
+            self.db.all(
+                "SELECT dep.name, dep.id FROM dep JOIN file ON file.id = dep.file_id "
+                "WHERE file.path=?",
+                (path,),
+            )
+        )
+
+    def tests_with(self, dep_ids: set[int]) -> list[tuple[int, str, int, float]]:
+        """(env_id, nodeid, outcome, duration) of the tests that depend on any of these."""
+        hits = []
+        for depset_id, blob in self.db.all("SELECT id, deps FROM depset"):
+            if not dep_ids.isdisjoint(unpack_ids(blob)):
+                hits.append(depset_id)
+        out: list[tuple[int, str, int, float]] = []
+        for i in range(0, len(hits), 500):
+            chunk = hits[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self.db.all(
+                "SELECT env_id, nodeid, outcome, duration FROM test "
+                f"WHERE depset_id IN ({marks}) ORDER BY nodeid",
+                chunk,
+            )
+        return out
+
+    def slowest(self, env_id: int, count: int) -> list[tuple[str, float]]:
+        return self.db.all(
+            "SELECT nodeid, duration FROM test WHERE env_id=? ORDER BY duration DESC, nodeid "
+            "LIMIT ?",
+            (env_id, count),
+        )
+
+    def counts(self) -> tuple[int, int]:
+        """(files that are files, not packages or globs; depsets)."""
+        files = self.db.one("SELECT COUNT(*) FROM file WHERE path NOT LIKE '%:%'")[0]
+        return int(files), int(self.db.one("SELECT COUNT(*) FROM depset")[0])
+
+    def run_totals(self, env_id: int | None = None) -> RunTotals:
+        where, params = ("WHERE env_id=?", (env_id,)) if env_id is not None else ("", ())
+        row = self.db.one(
+            "SELECT COUNT(*), SUM(selected), SUM(deselected), SUM(duration), SUM(saved), "
+            f"MIN(started), MAX(started) FROM run {where}",
+            params,
+        )
+        runs, sel, desel, dur, saved, first, last = row
+        return RunTotals(runs, sel or 0, desel or 0, dur or 0.0, saved or 0.0, first, last)
+
+
+class Maintenance:
+    """``pytest-ripple gc``: forget what no longer exists, then compact the file."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def forget(self, files: Iterable[str], tests: Iterable[tuple[int, str]]) -> None:
+        """In the caller's transaction: files (and their blocks, import-time facts),
+        tests, then depsets rewritten without the blocks that are gone."""
+        paths = [(p,) for p in files]
+        self.db.many("DELETE FROM dep WHERE file_id IN (SELECT id FROM file WHERE path=?)", paths)
+        self.db.many("DELETE FROM file WHERE path=?", paths)
+        self.db.many("DELETE FROM import_read WHERE file=? OR module=?", [p * 2 for p in paths])
+        self.db.many("DELETE FROM import_run WHERE file=?", paths)
+        self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", list(tests))
+        self._rewrite_depsets()
+        self.store.prune()
+
+    def _rewrite_depsets(self) -> None:
+        """Depsets keep only ids of blocks that still exist (a deleted id could be
+        given to a new block); sets that become equal are merged into one."""
+        live = {r[0] for r in self.db.all("SELECT id FROM dep")}
+        keepers: dict[bytes, tuple[int, bytes]] = {}  # new digest -> (id, deps)
+        changed: list[int] = []
+        moved: list[tuple[int, int]] = []  # (kept id, merged id)
+        for depset_id, blob in self.db.all("SELECT id, deps FROM depset ORDER BY id"):
+            packed = pack_ids(i for i in unpack_ids(blob) if i in live)
+            key = hashlib.blake2b(packed, digest_size=12).digest()
+            if key in keepers:
+                moved.append((keepers[key][0], depset_id))
+                changed.append(depset_id)
+                continue
+            keepers[key] = (depset_id, packed)
+            if packed != blob:
+                changed.append(depset_id)
+        # delete, then insert again: a digest is unique, and an update in place could
+        # meet the old digest of a row not rewritten yet
+        rewritten = set(changed) - {merged for _, merged in moved}
+        self.db.many("UPDATE test SET depset_id=? WHERE depset_id=?", moved)
+        self.db.many("DELETE FROM depset WHERE id=?", [(i,) for i in changed])
+        self.db.many(
+            "INSERT INTO depset (id, digest, deps) VALUES (?, ?, ?)",
+            [(i, key, deps) for key, (i, deps) in keepers.items() if i in rewritten],
+        )
+
+    def vacuum(self) -> None:
+        self.db.con.execute("VACUUM")

@@ -13,6 +13,7 @@ from typing import Any, Generator
 
 import pytest
 
+from pytest_ripple import reasons
 from pytest_ripple.children import Children
 from pytest_ripple.fingerprint import MODULE, READ, WHOLE
 from pytest_ripple.modules import ModuleImports
@@ -204,7 +205,17 @@ class Tracker:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
+        # The audit event of open() says "r" for "rb" too, so the source lines pytest
+        # reads for a traceback (an xfail test's report) looked like data the test read:
+        # a comment edit then selected the xfail test (issue 13, attrs' setters.py).
+        watcher = self.recorder.watcher if self.recorder is not None else None
+        if watcher is not None:
+            watcher.reporting = True
+        try:
+            report = yield
+        finally:
+            if watcher is not None:
+                watcher.reporting = False
         if call.when == "teardown" and self.recorder is not None and _trace_key in item.stash:
             trace = self._full_trace(item)
             report.ripple_deps = sorted(self._deps(item, trace))  # type: ignore[attr-defined]
@@ -243,13 +254,13 @@ class Tracker:
     def _pending(self, item: pytest.Item, trace: Trace) -> str | None:
         """Why the test must run next time whatever changes, if it must."""
         if item.get_closest_marker(ALWAYS_MARKER) is not None:
-            return f"marked {ALWAYS_MARKER}: runs every time"
+            return reasons.ALWAYS
         if trace.untracked:
-            return f"runs every time: {trace.untracked}"
+            return reasons.SUBPROCESS
         if not trace.intact:
-            return "tracking was taken over during the test (a debugger?)"
+            return reasons.TAKEN_OVER
         if self.run.config.getoption("trace", False):
-            return "ran under --trace: the debugger decided what ran"
+            return reasons.UNDER_TRACE
         return None
 
     def _doctest_dep(self, item: pytest.Item) -> Dep | None:

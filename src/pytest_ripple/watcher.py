@@ -43,6 +43,9 @@ class ReadWatcher:
         self.import_reads: set[tuple[str, str]] = set()  # (data file, module)
         # children.py: True when child processes report what they run themselves
         self.spawn_hook: Callable[[str, tuple[Any, ...]], bool] | None = None
+        # True while pytest makes a test's report: the Python files it opens then are
+        # source lines for a traceback (an xfail test's), not data the test read
+        self.reporting = False
         audit.subscribe(("open",), self.on_open)
         audit.subscribe(_SPAWN_EVENTS, self.on_spawn)
 
@@ -75,7 +78,8 @@ class ReadWatcher:
         if rel is None or rel in self.ignore or rel.startswith(_TOOL_STATE):
             return
         if rel.endswith((".py", ".pyc", ".pyw")) and (
-            not isinstance(mode, str)
+            self.reporting
+            or not isinstance(mode, str)
             or "b" in mode
             or _loads_code(sys._getframe(2).f_code.co_filename)
         ):
