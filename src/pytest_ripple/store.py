@@ -268,7 +268,78 @@ def _create_or_check(db: SqliteDb) -> None:
         raise DataFileError(f"it is damaged ({exc})") from exc
 
 
-class Store:
+class _ImportTimeRecords:
+    """The import-time part of the store: what module imports ran and read, and the
+    marks other environments' runs left (kept apart to keep each class readable)."""
+
+    db: SqliteDb
+
+    def _depset_of(self, deps: Iterable[tuple[str, str]], file_ids: dict[str, int]) -> int:
+        raise NotImplementedError
+
+    def save_module_imports(
+        self, env_id: int, records: Mapping[str, Iterable[tuple[str, str]]]
+    ) -> None:
+        """What importing each of these modules ran and read (see ``module_import``)."""
+        file_ids: dict[str, int] = {}
+        rows = []
+        for path, deps in records.items():
+            row = self.db.one("SELECT id FROM file WHERE path=?", (path,))
+            if row is not None:
+                rows.append((env_id, int(row[0]), self._depset_of(deps, file_ids)))
+        self.db.many(
+            "INSERT OR REPLACE INTO module_import (env_id, file_id, depset_id) VALUES (?, ?, ?)",
+            rows,
+        )
+
+    def module_imports(self) -> dict[int, list[array[int]]]:
+        """{module file id: the dep ids its import ran, once per environment}."""
+        out: dict[int, list[array[int]]] = {}
+        with self.db.execute(
+            "SELECT m.file_id, d.deps FROM module_import m JOIN depset d ON d.id = m.depset_id"
+        ) as cur:
+            for file_id, blob in cur:
+                out.setdefault(file_id, []).append(unpack_ids(blob))
+        return out
+
+    def save_import_reads(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.db.many(
+            "INSERT OR IGNORE INTO import_read (file, module) VALUES (?, ?)",
+            [tuple(p) for p in pairs],
+        )
+
+    def save_import_run(self, pairs: Iterable[tuple[str, str]], *, replace: bool) -> None:
+        if replace:
+            self.db.con.execute("DELETE FROM import_run")
+        self.db.many(
+            "INSERT OR IGNORE INTO import_run (file, block) VALUES (?, ?)",
+            [tuple(p) for p in pairs],
+        )
+
+    def import_run(self) -> dict[str, set[str]]:
+        """{file: its functions that ran at import or collection time}."""
+        out: dict[str, set[str]] = {}
+        for file, block in self.db.all("SELECT file, block FROM import_run"):
+            out.setdefault(file, set()).add(block)
+        return out
+
+    def import_readers(self, paths: Iterable[str]) -> dict[str, set[str]]:
+        """{data file: modules whose import read it} for these files."""
+        wanted = set(paths)
+        out: dict[str, set[str]] = {}
+        for file, module in self.db.all("SELECT file, module FROM import_read"):
+            if file in wanted:
+                out.setdefault(file, set()).add(module)
+        return out
+
+    def stale(self, env_id: int) -> list[tuple[str, int, str, str]]:
+        """(nodeid, file_id, content, why) of this environment's stale tests."""
+        return self.db.all(
+            "SELECT nodeid, file_id, content, why FROM stale WHERE env_id=?", (env_id,)
+        )
+
+
+class Store(_ImportTimeRecords):
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         self.db = SqliteDb(path, create=create)  # create=False: only an existing file
@@ -388,12 +459,6 @@ class Store:
         self.db.many(
             "DELETE FROM stale WHERE env_id=? AND nodeid=? AND file_id=?",
             ((env_id, nodeid, file_id) for nodeid, file_id in pairs),
-        )
-
-    def stale(self, env_id: int) -> list[tuple[str, int, str, str]]:
-        """(nodeid, file_id, content, why) of this environment's stale tests."""
-        return self.db.all(
-            "SELECT nodeid, file_id, content, why FROM stale WHERE env_id=?", (env_id,)
         )
 
     # -- meta ------------------------------------------------------------------------
@@ -523,61 +588,6 @@ class Store:
             rows,
         )
         self.db.many("DELETE FROM stale WHERE env_id=? AND nodeid=?", ((r[0], r[1]) for r in rows))
-
-    def save_module_imports(
-        self, env_id: int, records: Mapping[str, Iterable[tuple[str, str]]]
-    ) -> None:
-        """What importing each of these modules ran and read (see ``module_import``)."""
-        file_ids: dict[str, int] = {}
-        rows = []
-        for path, deps in records.items():
-            row = self.db.one("SELECT id FROM file WHERE path=?", (path,))
-            if row is not None:
-                rows.append((env_id, int(row[0]), self._depset_of(deps, file_ids)))
-        self.db.many(
-            "INSERT OR REPLACE INTO module_import (env_id, file_id, depset_id) VALUES (?, ?, ?)",
-            rows,
-        )
-
-    def module_imports(self) -> dict[int, list[array[int]]]:
-        """{module file id: the dep ids its import ran, once per environment}."""
-        out: dict[int, list[array[int]]] = {}
-        with self.db.execute(
-            "SELECT m.file_id, d.deps FROM module_import m JOIN depset d ON d.id = m.depset_id"
-        ) as cur:
-            for file_id, blob in cur:
-                out.setdefault(file_id, []).append(unpack_ids(blob))
-        return out
-
-    def save_import_reads(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self.db.many(
-            "INSERT OR IGNORE INTO import_read (file, module) VALUES (?, ?)",
-            [tuple(p) for p in pairs],
-        )
-
-    def save_import_run(self, pairs: Iterable[tuple[str, str]], *, replace: bool) -> None:
-        if replace:
-            self.db.con.execute("DELETE FROM import_run")
-        self.db.many(
-            "INSERT OR IGNORE INTO import_run (file, block) VALUES (?, ?)",
-            [tuple(p) for p in pairs],
-        )
-
-    def import_run(self) -> dict[str, set[str]]:
-        """{file: its functions that ran at import or collection time}."""
-        out: dict[str, set[str]] = {}
-        for file, block in self.db.all("SELECT file, block FROM import_run"):
-            out.setdefault(file, set()).add(block)
-        return out
-
-    def import_readers(self, paths: Iterable[str]) -> dict[str, set[str]]:
-        """{data file: modules whose import read it} for these files."""
-        wanted = set(paths)
-        out: dict[str, set[str]] = {}
-        for file, module in self.db.all("SELECT file, module FROM import_read"):
-            if file in wanted:
-                out.setdefault(file, set()).add(module)
-        return out
 
     # -- run history -------------------------------------------------------------------
     def save_run(self, env_id: int, run: RunRow) -> None:
