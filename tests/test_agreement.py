@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from cases import CASES, Case
-from conftest import Project
+from helpers import Project
 from pytest_ripple import cli
 
 

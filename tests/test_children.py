@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Project
+from helpers import Project
 from pytest_ripple import child
 from pytest_ripple.children import Children, ChildTrace, Report
 

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import pytest
 
-from conftest import Project
+from helpers import Project
 from pytest_ripple import cli
 from pytest_ripple.store import SCHEMA_VERSION
 
@@ -456,6 +456,7 @@ class TestBadInput:
         assert all(len(line) <= cli.WIDTH for line in out.splitlines())
 
 
+@pytest.mark.slow
 class TestEntryPoints:
     def test_console_script_and_python_m(self, recorded: Project) -> None:
         script = Path(sys.executable).parent / "pytest-ripple"

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 
-from conftest import Project, Run
+from helpers import Project, Run
 from pytest_ripple import reasons
 from pytest_ripple.changes import Changes
 from pytest_ripple.fingerprint import READ

@@ -26,7 +26,7 @@ NEW_TEST = "new test"
 FAILED = "failed last time"
 FAILED_PYTEST_CACHE = "failed last time (pytest cache)"
 ALWAYS = "marked testmon_always"
-SUBPROCESS = "started a Python subprocess last time (not tracked)"
+SUBPROCESS = "last time, "  # + why a child process was not tracked (children.py)
 TAKEN_OVER = "tracking was taken over last time (a debugger?)"
 UNDER_TRACE = "ran under --trace last time (the debugger decided what ran)"
 # About the test's own last run, not about a change: shown as they are, every time.

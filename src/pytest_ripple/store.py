@@ -721,9 +721,10 @@ class Queries:
         )
 
     def counts(self) -> tuple[int, int]:
-        """(files that are files, not packages or globs; depsets)."""
+        """(files that are files, not packages or globs; the tests' distinct depsets)."""
         files = self.db.one("SELECT COUNT(*) FROM file WHERE path NOT LIKE '%:%'")[0]
-        return int(files), int(self.db.one("SELECT COUNT(*) FROM depset")[0])
+        depsets = self.db.one("SELECT COUNT(DISTINCT depset_id) FROM test")[0]
+        return int(files), int(depsets)
 
     def run_totals(self, env_id: int | None = None) -> RunTotals:
         where, params = ("WHERE env_id=?", (env_id,)) if env_id is not None else ("", ())
@@ -747,11 +748,16 @@ class Maintenance:
         """In the caller's transaction: files (and their blocks, import-time facts),
         tests, then depsets rewritten without the blocks that are gone."""
         paths = [(p,) for p in files]
-        self.db.many("DELETE FROM dep WHERE file_id IN (SELECT id FROM file WHERE path=?)", paths)
+        tests = list(tests)
+        for table in ("dep", "module_import", "stale"):
+            self.db.many(
+                f"DELETE FROM {table} WHERE file_id IN (SELECT id FROM file WHERE path=?)", paths
+            )
         self.db.many("DELETE FROM file WHERE path=?", paths)
         self.db.many("DELETE FROM import_read WHERE file=? OR module=?", [p * 2 for p in paths])
         self.db.many("DELETE FROM import_run WHERE file=?", paths)
-        self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", list(tests))
+        self.db.many("DELETE FROM test WHERE env_id=? AND nodeid=?", tests)
+        self.db.many("DELETE FROM stale WHERE env_id=? AND nodeid=?", tests)
         self._rewrite_depsets()
         self.store.prune()
 
@@ -776,6 +782,7 @@ class Maintenance:
         # meet the old digest of a row not rewritten yet
         rewritten = set(changed) - {merged for _, merged in moved}
         self.db.many("UPDATE test SET depset_id=? WHERE depset_id=?", moved)
+        self.db.many("UPDATE module_import SET depset_id=? WHERE depset_id=?", moved)
         self.db.many("DELETE FROM depset WHERE id=?", [(i,) for i in changed])
         self.db.many(
             "INSERT INTO depset (id, digest, deps) VALUES (?, ?, ?)",

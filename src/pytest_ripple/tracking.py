@@ -255,8 +255,8 @@ class Tracker:
         """Why the test must run next time whatever changes, if it must."""
         if item.get_closest_marker(ALWAYS_MARKER) is not None:
             return reasons.ALWAYS
-        if trace.untracked:
-            return reasons.SUBPROCESS
+        if trace.untracked:  # names the command
+            return reasons.SUBPROCESS + trace.untracked
         if not trace.intact:
             return reasons.TAKEN_OVER
         if self.run.config.getoption("trace", False):
