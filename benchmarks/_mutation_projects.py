@@ -2,7 +2,9 @@
 
 Each project is a PyPI sdist that ships its tests and passes them with plain pytest.
 It is downloaded at run time into ``benchmarks/_work`` (never committed), unpacked once
-as a pristine copy, and copied into a working tree that edits are applied to.
+as a pristine copy, and copied into a working tree that edits are applied to. One more
+project is synthetic (``_mutation_synthetic.py``): a small application whose conftest
+configures it from a settings module at import, which none of the real ones does.
 
 Three virtualenvs per interpreter, all with the same pytest: ``plain`` (the full runs
 that tell which outcomes an edit changed), ``ripple`` (a snapshot of this checkout,
@@ -22,6 +24,8 @@ import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks import _mutation_synthetic as synthetic
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "_work" / "mutation"
@@ -44,6 +48,7 @@ class ProjectSpec:
     pytest_args: tuple[str, ...] = ()  # for every run (both plugins and the full runs)
     deps: tuple[str, ...] = ()  # what its tests import besides pytest
     default: bool = True  # checked when no --project is given
+    synthetic: bool = False  # written from ``_mutation_synthetic.FILES``, not downloaded
 
     @property
     def dirname(self) -> str:
@@ -80,6 +85,12 @@ PROJECTS: dict[str, ProjectSpec] = {
             pytest_args=("--deselect", "tests/test_recipes.py::PrimeFunctionTests::test_primes"),
             # tracked runs of its 20,000 subtests take a minute on 3.11: opt-in only
             default=False,
+        ),
+        ProjectSpec(
+            name=synthetic.NAME,
+            requirement=f"{synthetic.NAME}==1.4.2",
+            packages=(synthetic.NAME,),
+            synthetic=True,
         ),
     )
 }
@@ -169,9 +180,19 @@ def _quiet(cmd: list[str], cwd: Path | None = None) -> None:
 
 
 def pristine(spec: ProjectSpec) -> Path:
-    """The unpacked sdist, downloaded once with ``pip download --no-binary :all:``."""
+    """The unpacked sdist, downloaded once with ``pip download --no-binary :all:``
+    (the synthetic project: its files, written again when they changed)."""
     target = WORK / "pristine" / spec.dirname
-    if (target / ".mutation-complete").exists():
+    stamp = target / ".mutation-complete"
+    if spec.synthetic:
+        if not stamp.exists() or stamp.read_text() != synthetic.digest():
+            shutil.rmtree(target, ignore_errors=True)
+            for rel, text in synthetic.FILES.items():
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                (target / rel).write_text(text, encoding="utf-8")
+            stamp.write_text(synthetic.digest())
+        return target
+    if stamp.exists():
         return target
     sdists = WORK / "sdists"
     sdists.mkdir(parents=True, exist_ok=True)
@@ -204,7 +225,7 @@ def pristine(spec: ProjectSpec) -> Path:
     top.rename(target)
     unpack.rmdir()
     _add_config(spec, target)
-    (target / ".mutation-complete").write_text(spec.requirement)
+    stamp.write_text(spec.requirement)
     return target
 
 

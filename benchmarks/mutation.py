@@ -12,8 +12,20 @@ A test whose outcome changed but that the selection did not run is *missed*. The
 is measured for pytest-testmon 2.2.0 (``--tool testmon``).
 
     uv run python -m benchmarks.mutation [--project NAME] [--python 3.12]
-        [--tool ripple|testmon|both] [--max-edits N] [--seed S]
+        [--tool ripple|testmon|both] [--max-edits N] [--kind KIND] [--seed S]
     uv run python -m benchmarks.mutation --summary   # tables of the stored results
+
+Kinds: ``raise`` (a function now raises), ``compare`` (an operator flipped), ``constant``
+and ``class-attr`` (a literal changed), ``comment`` and ``unused-def`` (nothing a test
+can observe). The module-level kinds change what a module's import runs or reads:
+``class-attr-import`` (a class attribute whose name import-time code reads),
+``decorator-arg`` (a literal argument of a decorator call), ``call-arg`` (a literal
+argument of a call at module or class level), ``default`` (a literal default argument
+of a function defined at import), ``imported-constant`` (a constant another module
+imports by name, ``from x import C``), ``conftest-settings`` (a constant or class
+attribute of a module a ``conftest.py`` imports). The per-kind table gives, for each
+project and over all projects (the mean over all their edits), the mean share of the
+suite each tool selected and the tests each missed.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ import xml.etree.ElementTree as ET
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import IO, Callable, Iterator, Sequence
 
 from benchmarks._mutation_projects import (
     PROJECTS,
@@ -48,7 +60,22 @@ from benchmarks._mutation_projects import (
     working_tree,
 )
 
-KINDS = ("raise", "compare", "constant", "class-attr", "comment", "unused-def")
+KINDS = (
+    "raise",
+    "compare",
+    "constant",
+    "class-attr",
+    "comment",
+    "unused-def",
+    # module-level kinds: what a module's import runs or reads (issue 10)
+    "class-attr-import",
+    "decorator-arg",
+    "call-arg",
+    "default",
+    "imported-constant",
+    "conftest-settings",
+)
+MODULE_KINDS = KINDS[6:]
 TOOLS = ("ripple", "testmon")
 FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
@@ -307,23 +334,245 @@ def _drop_last(
     return mod.end(items[-2]), mod.end(items[-1]), text, what
 
 
-FINDERS: dict[str, Callable[[Module], Iterator[Edit]]] = {
-    "raise": sites_raise,
-    "compare": sites_compare,
-    "constant": sites_constant,
-    "class-attr": sites_class_attr,
-    "comment": sites_comment,
-    "unused-def": sites_unused_def,
+# -- module-level kinds: what runs or is read while a module is imported ----------------
+class Sources:
+    """Every Python file of the tree, parsed once: what the module-level kinds need to
+    know beyond one module (constants other files import by name, attribute names that
+    import-time code reads, the modules a ``conftest.py`` imports)."""
+
+    def __init__(self, spec: ProjectSpec, tree: Path, editable: Sequence[Module]) -> None:
+        self.pythonpath = spec.pythonpath
+        self.editable = {m.path: m for m in editable}
+        self.modules: list[Module] = list(editable)
+        for path in sorted(tree.rglob("*.py")):
+            rel = path.relative_to(tree).as_posix()
+            if rel in self.editable or "__pycache__" in path.parts:
+                continue
+            try:
+                self.modules.append(Module(rel, path.read_text(encoding="utf-8")))
+            except (SyntaxError, ValueError, UnicodeDecodeError, tokenize.TokenError):
+                continue  # a Python 2 script, a template: nothing imports it
+        self.by_name = {self.dotted(m.path): m.path for m in editable}
+        self.imported_by_name: set[tuple[str, str]] = set()  # (module, name)
+        self.attrs_read: set[str] = set()  # ``X.NAME`` read by import-time code
+        self.class_reads: set[str] = set()  # names read in a class body
+        self.conftest_imports: set[str] = set()  # editable files a conftest.py imports
+        for mod in self.modules:
+            self._scan(mod)
+
+    def dotted(self, path: str) -> str:
+        """The module name of a file (relative to the tree) as it is imported."""
+        base = "" if self.pythonpath in ("", ".") else self.pythonpath.rstrip("/") + "/"
+        rel = path[len(base) :] if base and path.startswith(base) else path
+        parts = rel[: -len(".py")].split("/")
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def absolute(self, mod: Module, node: ast.ImportFrom) -> str:
+        if not node.level:
+            return node.module or ""
+        parts = self.dotted(mod.path).split(".")
+        if not mod.path.endswith("__init__.py"):
+            parts = parts[:-1]
+        parts = parts[: len(parts) - (node.level - 1)]
+        return ".".join(parts + ([node.module] if node.module else []))
+
+    def _scan(self, mod: Module) -> None:
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.ImportFrom):
+                base = self.absolute(mod, node)
+                self.imported_by_name.update((base, a.name) for a in node.names)
+        conftest = mod.path.rsplit("/", 1)[-1] == "conftest.py"
+        for role, root, in_class in import_time(mod.tree.body):
+            for node in ast.walk(root):
+                if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                    self.attrs_read.add(node.attr)
+                elif in_class and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    self.class_reads.add(node.id)
+                elif conftest and role == "code" and isinstance(node, (ast.Import, ast.ImportFrom)):
+                    self.conftest_imports.update(self._imported_files(mod, node))
+
+    def _imported_files(self, mod: Module, node: ast.Import | ast.ImportFrom) -> set[str]:
+        """The editable modules an import statement names: ``from a import b`` names
+        ``a.b`` when that is a module, else ``a``."""
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            base = self.absolute(mod, node)
+            names = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in self.by_name else base
+                for a in node.names
+            ]
+        return {self.by_name[n] for n in names if n in self.by_name}
+
+
+ImportTimeCode = tuple[str, ast.AST, bool]
+
+
+def import_time(body: Sequence[ast.stmt], in_class: bool = False) -> Iterator[ImportTimeCode]:
+    """The code a module (or class) body runs when it is imported: ``(role, node,
+    in a class body)`` with role ``decorator``, ``default`` (a default argument value)
+    or ``code`` (every other statement, and class bases). Function bodies do not run;
+    nor does an ``if __name__ == "__main__":`` block."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for deco in stmt.decorator_list:
+                yield "decorator", deco, in_class
+            for default in [*stmt.args.defaults, *stmt.args.kw_defaults]:
+                if default is not None:
+                    yield "default", default, in_class
+        elif isinstance(stmt, ast.ClassDef):
+            for deco in stmt.decorator_list:
+                yield "decorator", deco, in_class
+            for base in [*stmt.bases, *(k.value for k in stmt.keywords)]:
+                yield "code", base, in_class
+            yield from import_time(stmt.body, True)
+        elif _is_main_guard(stmt):
+            continue
+        elif isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            for field_name in ("test", "iter", "target"):
+                part = getattr(stmt, field_name, None)
+                if part is not None:
+                    yield "code", part, in_class
+            for item in getattr(stmt, "items", []):
+                yield "code", item, in_class
+            yield from import_time([*stmt.body, *getattr(stmt, "orelse", [])], in_class)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            handlers = getattr(stmt, "handlers", [])
+            for handler in handlers:
+                if handler.type is not None:
+                    yield "code", handler.type, in_class
+            parts = [*getattr(stmt, "body", []), *getattr(stmt, "orelse", [])]
+            parts += [*getattr(stmt, "finalbody", [])]
+            parts += [s for h in handlers for s in h.body]
+            yield from import_time(parts, in_class)
+        else:
+            yield "code", stmt, in_class
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    sides = [stmt.test.left, *stmt.test.comparators]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+def _calls(root: ast.AST) -> Iterator[ast.Call]:
+    """Calls that run when ``root`` runs: not those inside a lambda."""
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _argument_edits(kind: str, mod: Module, call: ast.Call, where: str) -> Iterator[Edit]:
+    """One edit per literal argument of a call."""
+    args: list[tuple[str, ast.expr]] = [(f"argument {i + 1}", a) for i, a in enumerate(call.args)]
+    args += [(f"{k.arg}=", k.value) for k in call.keywords if k.arg is not None]
+    for label, arg in args:
+        change = _mutate_literal(mod, arg)
+        if change is not None:
+            start, end, text, how = change
+            func = _name_of(call.func) or mod.snippet(call.func, 30)
+            what = f"{label} of `{func}(...)` {where}: {how}"
+            yield Edit(kind, mod.path, arg.lineno, what, start, end, text)
+
+
+def sites_decorator_arg(mod: Module, src: Sources) -> Iterator[Edit]:
+    for role, node, _ in import_time(mod.tree.body):
+        if role == "decorator" and isinstance(node, ast.Call):
+            where = f"(decorating {mod.owner[node]})"
+            yield from _argument_edits("decorator-arg", mod, node, where)
+
+
+def sites_call_arg(mod: Module, src: Sources) -> Iterator[Edit]:
+    for role, root, in_class in import_time(mod.tree.body):
+        if role == "code":
+            for call in _calls(root):
+                where = f"(class body of {mod.owner[root]})" if in_class else "(module level)"
+                yield from _argument_edits("call-arg", mod, call, where)
+
+
+def sites_default(mod: Module, src: Sources) -> Iterator[Edit]:
+    for role, node, _ in import_time(mod.tree.body):
+        if role == "default" and isinstance(node, ast.expr):
+            change = _mutate_literal(mod, node)
+            if change is not None:
+                start, end, text, how = change
+                what = f"default in the signature of {mod.owner[node] or '?'}(): {how}"
+                yield Edit("default", mod.path, node.lineno, what, start, end, text)
+
+
+def sites_class_attr_import(mod: Module, src: Sources) -> Iterator[Edit]:
+    """Class attributes whose name import-time code reads (``Base.SIZE // 2`` in a
+    subclass, ``{cls.LABEL: cls for cls in ...}`` at module level)."""
+    for role, stmt, in_class in import_time(mod.tree.body):
+        if not in_class or role != "code" or not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            continue
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+        name = target.id if isinstance(target, ast.Name) else ""
+        if name in src.attrs_read or name in src.class_reads:
+            yield from _assignment_edit("class-attr-import", mod, stmt, mod.owner[stmt] + ".")
+
+
+def sites_imported_constant(mod: Module, src: Sources) -> Iterator[Edit]:
+    """Module constants another module imports by name (``from x import C``)."""
+    module = src.dotted(mod.path)
+    for stmt in mod.tree.body:
+        for edit in _assignment_edit("imported-constant", mod, stmt, ""):
+            if (module, edit.what.split(":", 1)[0]) in src.imported_by_name:
+                yield edit
+
+
+def sites_conftest_settings(mod: Module, src: Sources) -> Iterator[Edit]:
+    """Constants and class attributes of a module a ``conftest.py`` imports at import
+    time (``config.from_object(settings.Testing)``)."""
+    if mod.path not in src.conftest_imports:
+        return
+    for role, stmt, in_class in import_time(mod.tree.body):
+        if role == "code" and isinstance(stmt, ast.stmt):
+            prefix = mod.owner[stmt] + "." if in_class else ""
+            yield from _assignment_edit("conftest-settings", mod, stmt, prefix)
+
+
+def _local(finder: Callable[[Module], Iterator[Edit]]) -> Finder:
+    """A finder that needs no more than the module."""
+    return lambda mod, src: finder(mod)
+
+
+Finder = Callable[[Module, Sources], Iterator[Edit]]
+FINDERS: dict[str, Finder] = {
+    "raise": _local(sites_raise),
+    "compare": _local(sites_compare),
+    "constant": _local(sites_constant),
+    "class-attr": _local(sites_class_attr),
+    "comment": _local(sites_comment),
+    "unused-def": _local(sites_unused_def),
+    "class-attr-import": sites_class_attr_import,
+    "decorator-arg": sites_decorator_arg,
+    "call-arg": sites_call_arg,
+    "default": sites_default,
+    "imported-constant": sites_imported_constant,
+    "conftest-settings": sites_conftest_settings,
 }
+assert tuple(FINDERS) == KINDS
 
 
-def pick_edits(spec: ProjectSpec, tree: Path, per_kind: int, seed: int) -> list[Edit]:
+def pick_edits(
+    spec: ProjectSpec, tree: Path, per_kind: int, seed: int, kinds: Sequence[str] = KINDS
+) -> list[Edit]:
     """``per_kind`` edits of every kind: a seeded shuffle of all sites, first that parse."""
     modules = [Module(p, (tree / p).read_text(encoding="utf-8")) for p in source_files(spec, tree)]
+    src = Sources(spec, tree, modules)
     picked: list[Edit] = []
-    for kind in KINDS:
+    for kind in [k for k in KINDS if k in kinds]:
         sites = sorted(
-            (e for m in modules for e in FINDERS[kind](m)),
+            (e for m in modules for e in FINDERS[kind](m, src)),
             key=lambda e: (e.path, e.start, e.end, e.text),
         )
         random.Random(f"{seed}/{spec.name}/{kind}").shuffle(sites)
@@ -409,7 +658,7 @@ class Runner:
 
 
 def _run_limited(
-    cmd: list[str], cwd: Path, env: dict[str, str], log: io.TextIOBase, timeout_s: float
+    cmd: list[str], cwd: Path, env: dict[str, str], log: IO[str], timeout_s: float
 ) -> int:
     """The exit code, or -1 on a time-out (the whole process group is ended)."""
 
@@ -505,6 +754,7 @@ class ProjectResult:
     ripple: str = ""  # the pytest-ripple measured: commit and source digest
     seed: int = 0
     per_kind: int = 0
+    kinds: list[str] = field(default_factory=lambda: list(KINDS))
     finished: str = ""
 
 
@@ -697,8 +947,11 @@ def markdown_table(rows: list[dict[str, object]]) -> str:
     return "\n".join(out)
 
 
-def results_path(spec: ProjectSpec, version: str, tools: Sequence[str]) -> Path:
-    return WORK / "results" / f"{spec.dirname}-py{version}-{'+'.join(tools)}.json"
+def results_path(
+    spec: ProjectSpec, version: str, tools: Sequence[str], kinds: Sequence[str] = KINDS
+) -> Path:
+    part = "" if set(kinds) == set(KINDS) else "-" + "+".join(k for k in KINDS if k in kinds)
+    return WORK / "results" / f"{spec.dirname}-py{version}-{'+'.join(tools)}{part}.json"
 
 
 def ripple_version() -> str:
@@ -714,6 +967,7 @@ def load_results() -> list[ProjectResult]:
     out: list[ProjectResult] = []
     for path in sorted((WORK / "results").glob("*.json")):
         doc = json.loads(path.read_text())
+        doc.setdefault("kinds", list(KINDS[: KINDS.index("unused-def") + 1]))  # before issue 10
         edits = []
         for e in doc.pop("edits"):
             tools = {k: ToolEdit(**v) for k, v in e.pop("tools").items()}
@@ -723,18 +977,158 @@ def load_results() -> list[ProjectResult]:
 
 
 def newest_rows(results: Sequence[ProjectResult]) -> list[dict[str, object]]:
-    """Summary rows, one per project, interpreter and tool: the newest result."""
-    rows: dict[tuple[object, ...], tuple[str, dict[str, object]]] = {}
+    """Summary rows, one per project, interpreter and tool: the newest result of
+    those with the most kinds."""
+    rows: dict[tuple[object, ...], tuple[tuple[int, str], dict[str, object]]] = {}
     for res in results:
+        rank = (len(res.kinds), res.finished)
         for row in summary_rows(res):
             key = (row["project"], row["python"], row["tool"])
-            if key not in rows or rows[key][0] <= res.finished:
-                rows[key] = (res.finished, row)
+            if key not in rows or rows[key][0] <= rank:
+                rows[key] = (rank, row)
     return [row for _, row in sorted(rows.values(), key=lambda r: _row_key(r[1]))]
 
 
 def _row_key(row: dict[str, object]) -> tuple[str, ...]:
     return (str(row["project"]), str(row["python"]), str(row["tool"]))
+
+
+def newest_results(results: Sequence[ProjectResult]) -> list[ProjectResult]:
+    """The newest result of each project and interpreter, of those with the most
+    tools and kinds."""
+    best: dict[tuple[str, str], ProjectResult] = {}
+    for res in results:
+        key = (res.project, res.python)
+        old = best.get(key)
+        if old is None or _rank(old) <= _rank(res):
+            best[key] = res
+    return [best[k] for k in sorted(best)]
+
+
+def _rank(res: ProjectResult) -> tuple[int, int, str]:
+    return (len(_tools_of(res)), len(res.kinds), res.finished)
+
+
+def _tools_of(res: ProjectResult) -> list[str]:
+    return sorted({t for e in res.edits for t in e.tools}, key=TOOLS.index)
+
+
+@dataclass
+class Tally:
+    """Edits of one kind (or group of kinds) on one project (or all): per tool, the
+    tests missed and the share of the suite each edit selected."""
+
+    edits: int = 0
+    missed: dict[str, int] = field(default_factory=dict)
+    shares: dict[str, list[float]] = field(default_factory=dict)
+    # the shares counting the tests a tool missed as selected: what it would have had
+    # to run to be safe (a tool that deselects the tests an edit broke selects less)
+    safe: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, res: ProjectResult, e: EditResult) -> None:
+        self.edits += 1
+        for tool, t in e.tools.items():
+            self.missed[tool] = self.missed.get(tool, 0) + len(t.missed)
+            self.shares.setdefault(tool, []).append(t.selected / res.suite)
+            self.safe.setdefault(tool, []).append((t.selected + len(t.missed)) / res.suite)
+
+    def mean(self, tool: str, safe: bool = False) -> float | None:
+        shares = (self.safe if safe else self.shares).get(tool)
+        return sum(shares) / len(shares) if shares else None
+
+    def cell(self, tools: Sequence[str]) -> str:
+        if not self.edits:
+            return "no sites"
+        means = " / ".join(_pct(self.mean(t)) for t in tools)
+        missed = "/".join(str(self.missed.get(t, 0)) for t in tools)
+        return f"{means} [{missed}] ({self.edits})"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+ALL = "all projects"
+
+
+def kind_tables(results: Sequence[ProjectResult]) -> str:
+    """Per interpreter, a table of kinds by project: mean share of the suite selected
+    by each tool, tests missed by each, number of edits; then the issue-10 criteria."""
+    newest = newest_results(results)
+    out: list[str] = []
+    for python in sorted({r.python for r in newest}):
+        group = [r for r in newest if r.python == python]
+        tools = [t for t in TOOLS if any(t in _tools_of(r) for r in group)]
+        tallies = _tallies(group)
+        projects = [r.project for r in group]
+        out.append(
+            f"Python {python}: mean share of the suite selected, {' / '.join(tools)}; "
+            f"[tests missed, {'/'.join(tools)}]; (edits)"
+        )
+        out.append("")
+        heads = ["kind", *projects, ALL]
+        out.append("| " + " | ".join(heads) + " |")
+        out.append("|" + "---|" * len(heads))
+        for kind in [*KINDS, "all kinds", "module-level kinds"]:
+            cells = [tallies[(kind, p)].cell(tools) for p in [*projects, ALL]]
+            out.append(f"| {kind} | " + " | ".join(cells) + " |")
+        out.append("")
+        out += criteria(tallies, projects, tools)
+        out.append("")
+    return "\n".join(out).rstrip() or "(no results)"
+
+
+def _tallies(group: Sequence[ProjectResult]) -> dict[tuple[str, str], Tally]:
+    tallies: dict[tuple[str, str], Tally] = {}
+    for res in group:
+        for project in (res.project, ALL):
+            for kind in [*KINDS, "all kinds", "module-level kinds"]:
+                tallies.setdefault((kind, project), Tally())
+        for e in res.edits:
+            kinds = [e.kind, "all kinds"] + (
+                ["module-level kinds"] if e.kind in MODULE_KINDS else []
+            )
+            for kind in kinds:
+                for project in (res.project, ALL):
+                    tallies[(kind, project)].add(res, e)
+    return tallies
+
+
+def criteria(
+    tallies: dict[tuple[str, str], Tally], projects: Sequence[str], tools: Sequence[str]
+) -> list[str]:
+    """Issue 10's "Done when", as far as one interpreter's results tell."""
+    missed = tallies[("all kinds", ALL)].missed.get("ripple")
+    if missed is None:
+        return []
+    lines = [f"- ripple missed tests: {missed} ({'met' if missed == 0 else 'NOT MET'})"]
+    if "testmon" not in tools:
+        return lines
+    for project in projects:
+        t = tallies[("all kinds", project)]
+        ours, theirs = t.mean("ripple"), t.mean("testmon")
+        if ours is not None and theirs is not None:
+            ok = "met" if ours <= theirs else "NOT MET"
+            lines.append(
+                f"- {project}, all kinds: ripple {_pct(ours)} <= testmon {_pct(theirs)} ({ok})"
+                + _safe_note(t)
+            )
+    t = tallies[("module-level kinds", ALL)]
+    ours, theirs = t.mean("ripple"), t.mean("testmon")
+    if ours is not None and theirs is not None:
+        ok = "met" if ours <= theirs / 2 else "NOT MET"
+        lines.append(
+            f"- module-level kinds, all projects ({t.edits} edits): ripple {_pct(ours)} <= "
+            f"half of testmon {_pct(theirs)} ({ok})" + _safe_note(t)
+        )
+    return lines
+
+
+def _safe_note(t: Tally) -> str:
+    """testmon's mean with the tests it missed counted as selected, when it missed some."""
+    if not t.missed.get("testmon"):
+        return ""
+    return f"; with the tests it missed counted as run, testmon {_pct(t.mean('testmon', True))}"
 
 
 def misses_report(results: Sequence[ProjectResult]) -> str:
@@ -753,13 +1147,19 @@ def misses_report(results: Sequence[ProjectResult]) -> str:
 
 # -- main -------------------------------------------------------------------------------
 def run_project(
-    spec: ProjectSpec, version: str, tools: Sequence[str], per_kind: int, seed: int
+    spec: ProjectSpec,
+    version: str,
+    tools: Sequence[str],
+    per_kind: int,
+    seed: int,
+    kinds: Sequence[str] = KINDS,
 ) -> ProjectResult:
     started = time.monotonic()
     checker = Checker(spec, version, tools)
     result = checker.prepare()
     result.ripple, result.seed, result.per_kind = checker.ripple, seed, per_kind
-    edits = pick_edits(spec, checker.tree, per_kind, seed)
+    result.kinds = [k for k in KINDS if k in kinds]
+    edits = pick_edits(spec, checker.tree, per_kind, seed, kinds)
     print(
         f"== {spec.requirement} on Python {version}: {result.suite} tests, "
         f"{len(result.pristine_failing)} failing on the pristine tree, {len(edits)} edits; "
@@ -771,7 +1171,7 @@ def run_project(
         result.edits.append(r)
         print(edit_line(i, len(edits), r), flush=True)
     result.finished = time.strftime("%Y-%m-%d %H:%M:%S")
-    path = results_path(spec, version, tools)
+    path = results_path(spec, version, tools, kinds)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(result), indent=1))
     print(
@@ -808,6 +1208,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="edits of each kind per project (default 5)",
     )
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=KINDS,
+        help="an edit kind to check (repeatable; default: all; results of a subset are "
+        "stored apart and the tables prefer a run of every kind)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--summary", action="store_true", help="print the tables of the stored results and exit"
@@ -822,14 +1229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         tools = TOOLS if args.tool == "both" else (args.tool,)
         results = [
-            run_project(PROJECTS[name], version, tools, args.max_edits, args.seed)
+            run_project(
+                PROJECTS[name], version, tools, args.max_edits, args.seed, args.kind or KINDS
+            )
             for name in args.project or sorted(n for n, p in PROJECTS.items() if p.default)
             for version in args.python or PYTHONS
         ]
     print()
     print(markdown_table(newest_rows(results)))
     print()
-    print(misses_report(results))
+    print(kind_tables(results))
+    print()
+    print(misses_report(newest_results(results)))
     ours = (e.tools.get("ripple") for r in results for e in r.edits)
     return 1 if any(t is not None and t.missed for t in ours) else 0
 
