@@ -1,6 +1,6 @@
 """``pytest-ripple affected --json`` answers what ``pytest --testmon --collect-only``
 would select, without starting pytest: checked both ways on every case of the shared
-table (``cases.py``), and against a real ``pytest --testmon`` run and the table."""
+table (``selection_table.py``), and against a real ``pytest --testmon`` run and the table."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from cases import CASES, Case
 from helpers import Project
 from pytest_ripple import cli
+from selection_table import CASES, Case
 
 
 def apply(project: Project, case: Case) -> None:

@@ -141,6 +141,34 @@ class TestWhy:
         code, out, _ = run_cli("why", "test_more.py::test_more")
         assert (code, out.splitlines()[0]) == (0, "tests/sub/test_more.py::test_more")
 
+    def test_files_read_import_time_code_and_markers(self, project: Project, run_cli: Cli) -> None:
+        project.write(
+            {
+                **FILES,
+                "tests/data.json": "[1]\n",
+                "tests/test_marks.py": """
+                    import importlib
+                    import json
+                    from pathlib import Path
+
+                    import pytest
+
+                    @pytest.mark.testmon_always
+                    @pytest.mark.testmon_depends("schema/*.sql")
+                    def test_marked():
+                        importlib.import_module("app.late")
+                        assert json.loads((Path(__file__).parent / "data.json").read_text())
+                """,
+                "app/late.py": "VALUE = 1\n",
+            }
+        )
+        project.run("--testmon")
+        doc = run_cli.json("why", "test_marked")
+        assert doc["files_read"] == ["tests/data.json"]
+        assert doc["import_time"] == ["app/late.py"]
+        assert doc["markers"] == ['testmon_depends("schema/*.sql")', "testmon_always"]
+        assert doc["affected"] == "marked testmon_always"
+
     def test_an_ambiguous_name_lists_the_candidates(self, recorded: Project, run_cli: Cli) -> None:
         code, out, err = run_cli("why", "test_box")
         assert (code, out) == (1, "")

@@ -104,6 +104,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    where = args.datafile or "the data file"
     try:
         project = locate(
             Path.cwd(),
@@ -111,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             datafile=args.datafile,
             env=args.testmon_env,
         )
+        where = str(project.datafile)
         store = answers.open_store(project)
         try:
             _RUN[args.command](project, store, args)
@@ -118,10 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.close()
     except (answers.Failure, ConfigError) as exc:
         return _error(str(exc))
-    except sqlite3.DatabaseError as exc:
-        return _error(f"{args.datafile or 'the data file'} cannot be used: it is damaged ({exc})")
-    except BrokenPipeError:  # `pytest-ripple affected | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except sqlite3.DatabaseError as exc:  # damage found past the first pages
+        return _error(f"{where} cannot be used: it is damaged ({exc})")
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # `pytest-ripple affected | head`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return OK
+        return _error(f"{exc.filename or where}: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        return _error("interrupted")
     return OK
 
 
