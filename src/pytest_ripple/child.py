@@ -27,7 +27,8 @@ and locked (``flock``) while the process lives::
     C TAB n TAB line TAB name    a code object of file n (first line, name) ran
     R TAB path                   a file under the rootdir was opened for reading
     S TAB command                this process started what looks like a Python program
-    T TAB ? | -                  another trace function may have replaced ours / did not
+    T TAB ? | - TAB n            another trace function may have replaced ours / did not
+                                 (n orders these records: the highest counts)
 
 Fields escape backslash, tab and newline. Code is reported once per code object, at
 its first call, and only for files under a rootdir or in a site-packages directory
@@ -36,6 +37,7 @@ its first call, and only for files under a rootdir or in a site-packages directo
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 
@@ -220,7 +222,10 @@ class Reporter:
         self.numbers = 0
         self.engine = ""
         self.tool_id = -1
-        self.replaced = [False]  # sys.settrace called by someone else, not yet seen chained
+        # sys.settrace called by someone else: 1 not yet written, 2 "T ?" written; back
+        # to 0 when our trace function is called again (it was chained, not replaced)
+        self.replaced = [0]
+        self.sequence = itertools.count()
         self.own_settrace = False
         self.exiting = False
         self.chain: Callable[[Any], Callable[..., Any]] | None = None
@@ -320,16 +325,24 @@ class Reporter:
             self.emit(b"S\t%s\n" % escape(command))
 
     def on_settrace(self) -> None:
+        """Someone calls sys.settrace. Nothing is written here: os.write lets other
+        threads run, and a thread starting then (threading sets its trace function)
+        fails with "Cannot install a trace function while another trace function is
+        being installed" (3.11), dying before it runs. The mark is written at the next
+        other audit event, if our function was not called in between."""
         if self.exiting:
             # exit handlers run (ours first: registered after coverage.py's .pth, and
             # atexit is last in, first out): coverage's stop() then removes every trace
             # function, after the program ran
             return
         if not self.own_settrace and self.engine == "sys.settrace" and not self.replaced[0]:
-            # written before the flag is set: os.write lets other threads run, and one
-            # of them clears the flag (writing "T -") at its next call
-            self.emit(b"T\t?\n")
-            self.replaced[0] = True
+            self.replaced[0] = 1
+
+    def write_replaced(self) -> None:
+        n = next(self.sequence)  # before the check: a later "T -" gets a higher number
+        if self.replaced[0] == 1:
+            self.replaced[0] = 2
+            self.emit(b"T\t?\t%d\n" % n)
 
     # -- tracking -----------------------------------------------------------------
     def install(self, how: str) -> None:
@@ -373,6 +386,7 @@ class Reporter:
         new = self.new_code
         replaced = self.replaced
         emit = self.emit
+        sequence = self.sequence
 
         def note(code: CodeType) -> None:
             seen[id(code)] = code
@@ -387,8 +401,8 @@ class Reporter:
                     if id(frame.f_code) not in seen:
                         note(frame.f_code)
                     if replaced[0]:  # still called after a sys.settrace: we are chained
-                        replaced[0] = False
-                        emit(b"T\t-\n")
+                        replaced[0] = 0
+                        emit(b"T\t-\t%d\n" % next(sequence))
                     return None
 
                 return trace
@@ -399,8 +413,8 @@ class Reporter:
                 if id(frame.f_code) not in seen:
                     note(frame.f_code)
                 if replaced[0]:
-                    replaced[0] = False
-                    emit(b"T\t-\n")
+                    replaced[0] = 0
+                    emit(b"T\t-\t%d\n" % next(sequence))
                 self.own_settrace = True  # coverage.py's C tracer re-installs itself
                 try:  # in here, at every call: that is no replacement
                     local = prev(frame, event, arg)
@@ -427,9 +441,13 @@ class Reporter:
             self.threads_armed = True
             import threading
 
-            threading.settrace(self.chain(getattr(threading, "gettrace", lambda: None)()))
+            gettrace = getattr(threading, "gettrace", None)  # 3.10+
+            prev = gettrace() if gettrace is not None else getattr(threading, "_trace_hook", None)
+            threading.settrace(self.chain(prev))
 
     def _exit(self) -> None:
+        if self.replaced[0] == 1:
+            self.write_replaced()
         self.exiting = True
 
     def _settrace(self, fn: Callable[..., Any]) -> None:
@@ -447,6 +465,7 @@ class Reporter:
         self.files.clear()
         self.reads.clear()
         self.numbers = 0
+        self.replaced[0] = 0
         self.open("fork")
         if self.engine == "sys.monitoring":
             sys.monitoring.restart_events()  # type: ignore[attr-defined,unused-ignore]
@@ -507,6 +526,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         reporter.on_spawn(event, args)
     elif event == "sys.settrace":
         reporter.on_settrace()
+        return
+    elif event == "sys.setprofile":  # being installed: no os.write here either
+        return
+    if reporter.replaced[0] == 1:
+        reporter.write_replaced()
 
 
 def _after_fork() -> None:

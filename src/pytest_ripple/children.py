@@ -80,6 +80,7 @@ class Report:
         self.reads: set[str] = set()
         self.spawned: list[str] = []
         self.replaced = False
+        self._tseq = -1
         self._tail = b""
 
     @property
@@ -146,7 +147,11 @@ class Report:
             elif tag == b"S":
                 self.spawned.append(child.unescape(rest))
             elif tag == b"T":
-                self.replaced = rest == b"?"
+                mark, _, n = rest.partition(b"\t")
+                seq = int(n) if n else self._tseq + 1
+                if seq > self._tseq:  # threads may write them out of order
+                    self._tseq = seq
+                    self.replaced = mark == b"?"
         except ValueError:
             self.bad = True
 
