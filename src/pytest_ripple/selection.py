@@ -17,11 +17,13 @@ subset run never loses a selection.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pytest_ripple.changes import PACKAGE, Changes
 from pytest_ripple.fingerprint import (
+    CLASS,
     DEF,
     IMPORT,
     MODULE,
@@ -35,6 +37,9 @@ from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
+# Top-level modules of the standard library (3.10+; before, every module counts as one
+# that may be the project's)
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 # Names pytest itself reads from modules and classes: changing them changes what runs.
 PYTEST_NAMES = frozenset(
     {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
@@ -127,6 +132,20 @@ class _Impact:
         self.import_scopes: dict[str, str] = {}
         self.reached: dict[str, str] = {}  # files whose imports reach an import hit
         self.reached_ids: dict[int, str] = {}  # their file ids
+        self._index: ModuleIndex | None = None
+        # classes whose bases changed: their creation may now run another
+        # ``__init_subclass__`` or metaclass (if the project has any)
+        self.bases_changed: dict[str, str] = {}
+        self.class_hooks = False
+        # project modules a changed module imports, or no longer imports
+        self.new_imports: dict[str, set[str]] = {}
+
+    @property
+    def index(self) -> ModuleIndex:
+        """The project's Python files by module name."""
+        if self._index is None:
+            self._index = ModuleIndex(self.files)
+        return self._index
 
     def _ran_at_import(self, path: str, block: str | None, why: str) -> None:
         run = self.import_run.get(path)
@@ -159,6 +178,14 @@ class _Impact:
 
     def import_hit(self, path: str, why: str) -> None:
         self.import_hits.setdefault(path, why)
+
+    def import_acts(self, path: str, why: str) -> None:
+        """What the module's import does changed: every test that ran its code, and
+        every test whose imports reach it."""
+        self.hit_file(path, why)
+        self.import_hit(path, why)
+        if conftest_dir(path) is not None:
+            self.scope_rule(path, why)
 
     def taint(self, name: str, why: str, under: str | None = None) -> None:
         local = self.under.get(name)
@@ -215,10 +242,14 @@ class _Impact:
         self.scopes.setdefault(path if under is None else under, why)
 
 
-def _is_effectful(name: str, b: Binding) -> bool:
-    """A decorated definition registers itself somewhere (a route, a fixture, a hook),
-    so a change to its header acts beyond its name. Decorated tests do not."""
-    return b.decorated and not (name.startswith("test") and "fixture" not in b.deps)
+def _acts(name: str, b: Binding | None) -> str:
+    """What of a binding's statement may act beyond its name (a digest, "" for
+    nothing): a definition decorated by anything but a known wrapper registers itself
+    somewhere (a route, a fixture, a hook); a call not known to be pure may act
+    anywhere (``KIND = register("json", f)``). Decorated tests do not."""
+    if b is None or (name.startswith("test") and "fixture" not in b.deps):
+        return ""
+    return b.acts
 
 
 def _file_change(
@@ -243,15 +274,11 @@ def _file_change(
     for block in ch.blocks:
         imp.hit(path, block, f"{path}::{block} changed" if block != MODULE else why)
     scope_wide = _bindings_changed(imp, path, old, new, ch) or ch.effects
+    scope_wide = _imports_moved(imp, path, old, new) or scope_wide
     if ch.effects:
         _effects_changed(imp, path, old, new)
     if scope_wide:
-        # what the module's import does changed: the tests whose imports reach it
-        swhy = f"{path}: import-time code changed"
-        imp.hit_file(path, swhy)
-        imp.import_hit(path, swhy)
-        if is_conftest:
-            imp.scope_rule(path, swhy)
+        imp.import_acts(path, f"{path}: import-time code changed")
     _hooks_changed(imp, path, ch)
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
@@ -262,6 +289,81 @@ def _import_time_changed(old: Fingerprint | None, new: Fingerprint | None, ch: F
     return bool(
         ch.whole or old is None or new is None or ch.bindings or ch.effects or MODULE in ch.blocks
     )
+
+
+def _imports_moved(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> bool:
+    """Whether the module's import now runs other modules: one that cannot be placed
+    (a new file, a third-party module; not the standard library), or a project module
+    it did not import before, whose body may register, configure, fill a table (known
+    once every fingerprint is loaded: ``imp.new_imports``)."""
+    moved = old.imports ^ new.imports
+    if not moved:
+        return False
+    index = imp.index
+    for name in moved:
+        if name[:1] != "." and name.split(".")[0] in _STDLIB:
+            continue
+        if not index.resolve(path, name):
+            return True
+
+    def files(fp: Fingerprint) -> set[str]:
+        return set().union(*(index.resolve(path, name) for name in fp.imports))
+
+    before, after = files(old), files(new)
+    if before != after:
+        imp.new_imports[path] = before ^ after
+    return False
+
+
+# Methods that run when a class is created from a base that defines them.
+CLASS_HOOKS = frozenset(
+    {"__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__"}
+)
+# Bases of a metaclass: a class of the project deriving from one may run at creation.
+METACLASS_BASES = frozenset({"type", "ABCMeta", "EnumMeta", "EnumType"})
+
+
+def _acting_imports(imp: _Impact) -> None:
+    """With every fingerprint loaded: classes whose bases changed, where the project
+    has a class creation hook, and modules that now import (or no longer import) a
+    module whose import acts beyond binding names."""
+    imp.class_hooks = any(_has_class_hook(fp) for fp in imp.fps.values())
+    if imp.class_hooks:
+        for path, why in imp.bases_changed.items():
+            imp.import_acts(path, f"{why} (its bases, and the project has class hooks)")
+    for path, moved in imp.new_imports.items():
+        if _import_acts(imp, moved):
+            imp.import_acts(path, f"{path}: imports other modules")
+
+
+def _has_class_hook(fp: Fingerprint) -> bool:
+    if any(b.split("#")[0].rsplit(".", 1)[-1] in CLASS_HOOKS for b in fp.blocks):
+        return True
+    return any(b.kind == CLASS and b.deps & METACLASS_BASES for b in fp.bindings.values())
+
+
+def _import_acts(imp: _Impact, modules: set[str]) -> bool:
+    """Whether importing these modules (and what they import) can do more than bind
+    names: an effect, a binding that acts, a file we cannot read or place."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        fp = imp.fps.get(path)
+        if fp is None or not fp.parsed or fp.effects:
+            return True
+        for (_, name), b in fp.bindings.items():
+            if _acts(name, b) or (b.bases and imp.class_hooks):
+                return True
+        for name in fp.imports:
+            found = imp.index.resolve(path, name)
+            if not found and (name[:1] == "." or name.split(".")[0] not in _STDLIB):
+                return True
+            todo.extend(found)
+    return False
 
 
 def _read_at_import(imp: _Impact, path: str) -> None:
@@ -279,8 +381,9 @@ def _read_at_import(imp: _Impact, path: str) -> None:
 def _bindings_changed(
     imp: _Impact, path: str, old: Fingerprint, new: Fingerprint, ch: FileChange
 ) -> bool:
-    """Taint the names bound differently; True when one of them acts beyond its name
-    (a registration), so the whole module counts as changed."""
+    """Taint the names bound differently; True when what one of them does beyond
+    binding its name changed (a registration, a call with other arguments), so the
+    whole module counts as changed."""
     scope_wide = False
     for scope, name in ch.bindings:
         b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
@@ -291,8 +394,11 @@ def _bindings_changed(
             imp.taint_class(path, scope, bwhy)
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
-        if _is_effectful(name, b):
+        before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
+        if _acts(name, before) != _acts(name, after):
             scope_wide = True
+        if b.kind == CLASS and (before.bases if before else "") != (after.bases if after else ""):
+            imp.bases_changed.setdefault(path, bwhy)  # acts if a class hook may run
         if (name in PYTEST_NAMES or "autouse" in b.deps) and not scope:
             imp.scope_rule(path, bwhy)
         if name == "__all__" and not scope:
@@ -360,8 +466,10 @@ def _propagate(imp: _Impact) -> None:
             label = f"{scope}.{bound}" if scope else bound
             if b.kind == DEF:
                 imp.hit(path, label, why)
-            # a registration reads it (a fixture is found by its name: taint does it)
-            if is_value and _is_effectful(bound, b) and "fixture" not in b.deps:
+            # a registration, or a call or class creation that may act, reads it (a
+            # fixture is found by its name: taint does it)
+            acts = _acts(bound, b) or (b.bases and imp.class_hooks)
+            if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, f"{why}, read when {path} is imported")
             imp.taint(bound, why, None if scope else conftest_dir(path))
             if scope:
@@ -450,8 +558,9 @@ def _impact(
         _file_change(imp, path, file_row, state.fp, ch)
     for top, why in packages.items():
         imp.hit(PACKAGE + top, READ, why)
-    if imp.queue:
+    if imp.queue or imp.bases_changed or imp.new_imports:
         _load_all(imp, store, files)
+        _acting_imports(imp)
         _propagate(imp)
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
