@@ -765,3 +765,81 @@ class TestNewImports:
         project.edit("app.py", "X = 1", "import textwrap\n\nX = 1")
         expected = [] if sys.version_info >= (3, 10) else ["test_x"]  # no list of stdlib names
         check(project.run("--testmon"), must=expected)
+
+
+CONFIGURED = {
+    "app/__init__.py": "",
+    "app/config.py": """
+        class Config(dict):
+            def from_object(self, obj):
+                for key in dir(obj):
+                    if key.isupper():
+                        self[key] = getattr(obj, key)
+
+            def get_int(self, key, default=0):
+                return int(self.get(key, default))
+
+
+        config = Config()
+    """,
+    "app/settings.py": """
+        class Testing:
+            SIZE = 5
+    """,
+    "tests/conftest.py": """
+        from app import settings
+        from app.config import config
+
+        config.from_object(settings.Testing)
+    """,
+    "tests/test_config.py": """
+        from app.config import config
+
+
+        def test_get_int():
+            assert config.get_int("NOPE") == 0
+
+
+        def test_size():
+            assert config["SIZE"] == 5
+    """,
+}
+
+
+class TestMethodHeaders:
+    def test_a_methods_default_reaches_its_callers(self, project: Project) -> None:
+        """The class and its instances are what they were: the tests that ran the
+        method (or read its name), not every test below the conftest that uses an
+        instance (bookshop's ``Config.get_int``: 30 tests where testmon ran 9)."""
+        record(project, CONFIGURED, "test_get_int", "test_size")
+        project.edit("app/config.py", "default=0", "default=1")
+        check(project.run("--testmon"), must=["test_get_int"], failed=["test_get_int"])
+
+    def test_a_method_added_reaches_whoever_uses_the_class(self, project: Project) -> None:
+        """``keys`` makes ``dict(obj)`` call it, which nothing names."""
+        files = dict(CONFIGURED)
+        files["app/row.py"] = """
+            class Row:
+                def __init__(self, **values):
+                    self.values = values
+
+                def __iter__(self):
+                    return iter(self.values.items())
+
+                def __getitem__(self, key):
+                    return self.values[key]
+        """
+        files["tests/test_row.py"] = """
+            from app.row import Row
+
+
+            def test_as_dict():
+                assert dict(Row(a=1)) == {"a": 1}
+        """
+        record(project, files, "test_as_dict", "test_get_int", "test_size")
+        project.edit(
+            "app/row.py",
+            "    def __iter__(",
+            "    def keys(self):\n        return ['b']\n\n    def __iter__(",
+        )
+        check(project.run("--testmon"), must=["test_as_dict"], failed=["test_as_dict"])

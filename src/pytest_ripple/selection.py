@@ -252,6 +252,22 @@ def _acts(name: str, b: Binding | None) -> str:
     return b.acts
 
 
+def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
+    """A method that was and is defined, whose header (signature, defaults,
+    docstring, wrapping decorators) changed: the class object and its other methods
+    are what they were. Code that runs the method depends on its block; code that
+    reads it by name (also as a string: ``getattr(obj, "m")``) reads the name.
+    A special method is used without its name (``==``, ``len()``, construction):
+    whoever reads the class reads it. A method added or removed changes what the
+    class answers to (``keys`` makes ``dict(obj)`` work): the class rule."""
+    return (
+        bool(scope)
+        and before is not None
+        and after is not None
+        and (before.kind == after.kind == DEF)
+    )
+
+
 def _file_change(
     imp: _Impact, path: str, row: FileRow, new: Fingerprint | None, ch: FileChange
 ) -> None:
@@ -389,12 +405,18 @@ def _bindings_changed(
         b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
         label = f"{scope}.{name}" if scope else name
         bwhy = f"{path}: {label} changed"
-        imp.taint(name, bwhy, None if scope else conftest_dir(path))
-        if scope:
-            imp.taint_class(path, scope, bwhy)
+        before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
+        if not _method_header(scope, name, before, after):
+            imp.taint(name, bwhy, None if scope else conftest_dir(path))
+            if scope:
+                imp.taint_class(path, scope, bwhy)
+        elif name.startswith("__"):
+            for part in scope.split("."):  # a special method: whoever uses the class
+                imp.taint(part, bwhy)
+        else:
+            imp.taint(name, bwhy)  # whoever reads the method by name
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
-        before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
         if _acts(name, before) != _acts(name, after):
             scope_wide = True
         if b.kind == CLASS and (before.bases if before else "") != (after.bases if after else ""):
@@ -471,9 +493,12 @@ def _propagate(imp: _Impact) -> None:
             acts = _acts(bound, b) or (b.bases and imp.class_hooks)
             if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, f"{why}, read when {path} is imported")
-            imp.taint(bound, why, None if scope else conftest_dir(path))
-            if scope:
-                imp.taint_class(path, scope, why)
+            if scope and b.kind == DEF and not bound.startswith("__"):
+                imp.taint(bound, why)  # a method's header reads it: the method only
+            else:
+                imp.taint(bound, why, None if scope else conftest_dir(path))
+                if scope:
+                    imp.taint_class(path, scope, why)
         for path, binds in effect_readers.get(name, ()):
             if is_value and not imp.reaches(name, path):
                 continue
