@@ -780,7 +780,8 @@ class Checker:
                 f"(see {self.logs / 'pristine-full.log'})"
             )
         self.pristine = pristine
-        self.runner.timeout_s = max(120.0, 20 * pristine.seconds)
+        # a floor for a loaded machine: a run with hundreds of tracebacks is slow
+        self.runner.timeout_s = max(600.0, 20 * pristine.seconds)
         failing = sorted(k for k, v in pristine.outcomes.items() if v in ("failed", "error"))
         result = ProjectResult(
             self.spec.name, self.version, len(pristine.outcomes), failing, {}, {}

@@ -840,3 +840,70 @@ def test_diff_against_a_missing_file() -> None:
     assert new.whole
     assert new.bindings == set(f.bindings)
     assert not diff(f, fp(IMPORT_TIME)).any
+
+
+@pytest.mark.parametrize(
+    ("src", "acts"),
+    [
+        ("X = 5", False),
+        ("X = (A, B + 1)", False),
+        ("import re\nX = re.compile('a')", False),
+        ("from re import compile\nX = compile('a')", False),
+        ("import typing as t\nX = t.TypeVar('X')", False),
+        ("from collections import namedtuple\nX = namedtuple('P', 'x y')", False),
+        ("X = dict(a=1, b=frozenset({2}))", False),
+        ("X = 'a,b'.split(',')", False),
+        ("from pkg.core import LIMIT\nX = LIMIT.bit_length()", False),
+        ("X = register('json')", True),  # a name the module does not import: anything
+        ("from pkg.reg import register\nX = register('json')", True),
+        ("import logging\nX = logging.getLogger('x')", True),
+        ("import os\nX = os.environ.setdefault('A', 'b')", True),
+        ("X = list(map(register, NAMES))", True),  # higher-order builtins are not listed
+        ("import shutil\nX = shutil.copy('a', 'b')", True),  # a module's function
+        ("import re\n\ndef compile(p):\n    return p\n\nX = compile('a')", True),
+        ("import re\nre = other()\nX = re.compile('a')", True),
+        (
+            "try:\n    from re import compile\nexcept ImportError:\n    compile = 1\n"
+            "X = compile('a')",
+            True,
+        ),
+    ],
+)
+def test_a_value_acts_when_it_calls_what_may_act(src: str, acts: bool) -> None:
+    assert bool(fp(src).bindings[("", "X")].acts) == acts
+
+
+@pytest.mark.parametrize(
+    ("src", "acts"),
+    [
+        ("@property\ndef f(self):\n    pass", False),
+        ("import typing as t\n@t.overload\ndef f(x: int) -> int: ...", False),
+        ("import functools\n@functools.lru_cache(maxsize=8)\ndef f():\n    pass", False),
+        ("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass f:\n    x: int", False),
+        ("class f(Exception):\n    pass", False),
+        ("import typing as t\nclass f(t.Generic[T]):\n    pass", False),
+        ("import abc\nclass f(metaclass=abc.ABCMeta):\n    pass", False),
+        ("def f(x=1, y=(1, 2)):\n    pass", False),
+        ("import pytest\n@pytest.fixture\ndef f():\n    pass", True),
+        ("from app import route\n@route('/x')\ndef f():\n    pass", True),
+        ("import lib as t\n@t.overload\ndef f(x): ...", True),  # not typing's overload
+        ("def f(x=make('a')):\n    pass", True),
+        ("from base import Plugin\nclass f(Plugin):\n    pass", True),  # __init_subclass__
+        ("class f(Base, key='x'):\n    pass", True),
+    ],
+)
+def test_a_definition_acts_when_a_decorator_or_base_may_register_it(src: str, acts: bool) -> None:
+    b = fp(src).bindings[("", "f")]
+    assert bool(b.acts or b.bases) == acts
+
+
+def test_only_a_change_to_what_acts_changes_acts() -> None:
+    """``RATE = base() + 1`` calls ``base()`` as before: the same acting part."""
+    old, new = fp("RATE = base()"), fp("RATE = base() + 1")
+    assert old.bindings[("", "RATE")].acts == new.bindings[("", "RATE")].acts != ""
+    assert fp("X = base(2)").bindings[("", "X")].acts != old.bindings[("", "RATE")].acts
+    header = "from base import Plugin\n\n\nclass C(Plugin):\n    {}\n    x = 1\n"
+    a, b = fp(header.format('"One."')), fp(header.format('"Two."'))
+    assert a.bindings[("", "C")].digest != b.bindings[("", "C")].digest  # docstring
+    assert a.bindings[("", "C")].bases == b.bindings[("", "C")].bases != ""  # same bases
+    assert not a.bindings[("", "C")].acts

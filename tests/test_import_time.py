@@ -8,6 +8,7 @@ or imported). End to end: record, edit, re-run, assert exactly which tests ran.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -514,3 +515,398 @@ class TestInstalledPackages:
             must=["test_first", "test_second"],
             failed=["test_first", "test_second"],
         )
+
+
+REGISTERED = {
+    "pkg/__init__.py": "",
+    "pkg/registry.py": """
+        HANDLERS = {}
+
+
+        def register(kind, fn):
+            HANDLERS[kind] = fn
+            return kind
+
+
+        def handle(kind, x):
+            return HANDLERS[kind](x)
+    """,
+    "pkg/kinds.py": """
+        TEXT = "application/text"
+        OTHER = "x"
+    """,
+    "pkg/formats.py": """
+        import re
+
+        from pkg.kinds import TEXT
+        from pkg.registry import register
+
+        PATTERN = re.compile("[a-z]+")
+
+
+        def as_text(x):
+            return str(x)
+
+
+        KIND = register(TEXT, as_text)
+
+
+        def words(s):
+            return PATTERN.findall(s)
+    """,
+    "pkg/other.py": """
+        def other():
+            return 1
+    """,
+    "tests/test_formats.py": """
+        import pkg.formats
+        from pkg.registry import handle
+
+
+        def test_text():
+            assert handle("application/text", 1) == "1"
+
+
+        def test_words():
+            assert pkg.formats.words("ab cd") == ["ab", "cd"]
+
+
+        def test_import_only():
+            assert True
+    """,
+    "tests/test_other.py": """
+        from pkg.other import other
+
+
+        def test_other():
+            assert other() == 1
+    """,
+}
+
+
+class TestBindingsThatAct:
+    """A binding whose value calls something may act beyond its name (mutation check,
+    kind call-arg): ``KIND = register(TEXT, as_text)`` fills a registry that tests read
+    by lookup, never reading ``KIND``. Found missed by the mutation check's synthetic
+    case, missed before: only ``KIND`` was taken as bound differently."""
+
+    def test_literal_argument_of_a_registering_call(self, project: Project) -> None:
+        files = dict(REGISTERED)
+        files["pkg/formats.py"] = files["pkg/formats.py"].replace(
+            "register(TEXT, as_text)", 'register("application/text", as_text)'
+        )
+        record(project, files, "test_import_only", "test_other", "test_text", "test_words")
+        project.edit("pkg/formats.py", '"application/text", as_text', '"text/plain", as_text')
+        # every test whose imports reach pkg/formats.py: its import does something else
+        check(
+            project.run("--testmon"),
+            must=["test_text", "test_words", "test_import_only"],
+            failed=["test_text"],
+        )
+
+    def test_constant_read_by_a_registering_call(self, project: Project) -> None:
+        record(project, REGISTERED, "test_import_only", "test_other", "test_text", "test_words")
+        project.edit("pkg/kinds.py", 'TEXT = "application/text"', 'TEXT = "text/plain"')
+        check(
+            project.run("--testmon"),
+            must=["test_text", "test_words", "test_import_only"],
+            failed=["test_text"],
+        )
+
+    def test_argument_of_a_pure_call_reaches_its_readers_only(self, project: Project) -> None:
+        """``re.compile`` returns a value and does nothing else: the tests that read
+        ``PATTERN`` (through the code they ran), not every test importing the module."""
+        record(project, REGISTERED, "test_import_only", "test_other", "test_text", "test_words")
+        project.edit("pkg/formats.py", '"[a-z]+"', '"[a-c]+"')
+        check(project.run("--testmon"), must=["test_words"], failed=["test_words"])
+
+    def test_a_pure_name_the_module_rebinds(self, project: Project) -> None:
+        """A module's own ``compile`` is not the builtin: calling it may register."""
+        files = dict(REGISTERED)
+        files["pkg/formats.py"] = """
+            from pkg.kinds import TEXT
+            from pkg.registry import register
+
+
+            def as_text(x):
+                return str(x)
+
+
+            def compile(kind, fn):
+                return register(kind, fn)
+
+
+            KIND = compile(TEXT, as_text)
+
+
+            def words(s):
+                return s.split()
+        """
+        record(project, files, "test_import_only", "test_other", "test_text", "test_words")
+        project.edit("pkg/formats.py", "compile(TEXT, as_text)", 'compile("b", as_text)')
+        check(
+            project.run("--testmon"),
+            must=["test_text", "test_words", "test_import_only"],
+            failed=["test_text"],
+        )
+
+
+SUBCLASS_REGISTRY = {
+    "base.py": """
+        REGISTRY = {}
+
+
+        class Plugin:
+            key = ""
+
+            def __init_subclass__(cls, **kw):
+                super().__init_subclass__(**kw)
+                REGISTRY[cls.key] = cls
+    """,
+    "plugins.py": """
+        from base import Plugin
+
+
+        class Json(Plugin):
+            "JSON."
+
+            key = "json"
+    """,
+    "test_reg.py": """
+        import plugins
+        from base import REGISTRY
+
+
+        def test_json():
+            assert "json" in REGISTRY
+    """,
+    "test_other.py": """
+        def test_other():
+            assert True
+    """,
+}
+
+
+class TestClassesRegisteredWhenCreated:
+    """A base class may register every subclass (``__init_subclass__``, a metaclass)."""
+
+    def test_base_removed(self, project: Project) -> None:
+        """Missed before: only the name ``Json`` was taken as bound differently."""
+        record(project, SUBCLASS_REGISTRY, "test_json", "test_other")
+        project.edit("plugins.py", "class Json(Plugin):", "class Json:")
+        check(project.run("--testmon"), must=["test_json"], failed=["test_json"])
+
+    def test_attribute_the_hook_reads(self, project: Project) -> None:
+        record(project, SUBCLASS_REGISTRY, "test_json", "test_other")
+        project.edit("plugins.py", 'key = "json"', 'key = "yaml"')
+        check(project.run("--testmon"), must=["test_json"], failed=["test_json"])
+
+    def test_docstring_of_a_registered_class(self, project: Project) -> None:
+        record(project, SUBCLASS_REGISTRY, "test_json", "test_other")
+        project.edit("plugins.py", '"JSON."', '"JSON documents."')
+        check(project.run("--testmon"), must=[])
+
+
+OVERLOADED = {
+    "lib/__init__.py": "",
+    "lib/signer.py": """
+        import typing as t
+
+
+        class Signer:
+            @t.overload
+            def sign(self, value: str, strict: bool = False) -> str: ...
+
+            @t.overload
+            def sign(self, value: bytes, strict: bool = False) -> bytes: ...
+
+            def sign(self, value, strict=False):
+                return value
+
+            @property
+            def name(self):
+                return "signer"
+
+
+        def helper():
+            return 1
+    """,
+    "tests/test_sign.py": """
+        from lib.signer import Signer
+
+
+        def test_sign():
+            assert Signer().sign("a") == "a"
+    """,
+    "tests/test_helper.py": """
+        from lib.signer import helper
+
+
+        def test_helper():
+            assert helper() == 1
+    """,
+}
+
+
+class TestWrappersThatRegisterNothing:
+    def test_overload_stub_default(self, project: Project) -> None:
+        """``@typing.overload`` (here ``t.overload``) registers nothing a test reads: a
+        stub's header edit reaches the code that reads ``sign``, not every test whose
+        imports reach the module (itsdangerous: 4 of 5 default edits selected all)."""
+        record(project, OVERLOADED, "test_helper", "test_sign")
+        project.edit(
+            "lib/signer.py", "value: str, strict: bool = False", "value: str, strict: bool = True"
+        )
+        check(project.run("--testmon"), must=["test_sign"])
+
+    def test_a_decorator_of_the_same_name_from_elsewhere_may_register(
+        self, project: Project
+    ) -> None:
+        files = dict(OVERLOADED)
+        files["lib/signer.py"] = files["lib/signer.py"].replace(
+            "import typing as t\n", "import lib.plugins as t\n"
+        )
+        files["lib/plugins.py"] = """
+            SEEN = []
+
+
+            def overload(fn):
+                SEEN.append(fn)
+                return fn
+        """
+        record(project, files, "test_helper", "test_sign")
+        project.edit(
+            "lib/signer.py", "value: str, strict: bool = False", "value: str, strict: bool = True"
+        )
+        check(project.run("--testmon"), must=["test_helper", "test_sign"])
+
+
+class TestNewImports:
+    def test_a_new_import_of_a_module_that_registers(self, project: Project) -> None:
+        """Importing another project module runs its body: what it registers is seen
+        by every test whose imports reach the importing module. Missed before: a new
+        ``import`` only bound a name nobody read."""
+        files = {
+            "registry.py": """
+                REG = set()
+            """,
+            "plugin.py": """
+                import registry
+
+                registry.REG.add("p")
+            """,
+            "app.py": """
+                X = 1
+            """,
+            "test_reg.py": """
+                import app
+                from registry import REG
+
+
+                def test_empty():
+                    assert REG == set()
+            """,
+            "test_other.py": """
+                def test_other():
+                    assert True
+            """,
+        }
+        record(project, files, "test_empty", "test_other")
+        project.edit("app.py", "X = 1", "import plugin\n\nX = 1")
+        check(project.run("--testmon"), must=["test_empty"], failed=["test_empty"])
+
+    def test_a_new_import_of_the_standard_library_runs_nothing(self, project: Project) -> None:
+        files = {
+            "app.py": """
+                X = 1
+            """,
+            "test_app.py": """
+                import app
+
+
+                def test_x():
+                    assert app.X == 1
+            """,
+        }
+        record(project, files, "test_x")
+        project.edit("app.py", "X = 1", "import textwrap\n\nX = 1")
+        expected = [] if sys.version_info >= (3, 10) else ["test_x"]  # no list of stdlib names
+        check(project.run("--testmon"), must=expected)
+
+
+CONFIGURED = {
+    "app/__init__.py": "",
+    "app/config.py": """
+        class Config(dict):
+            def from_object(self, obj):
+                for key in dir(obj):
+                    if key.isupper():
+                        self[key] = getattr(obj, key)
+
+            def get_int(self, key, default=0):
+                return int(self.get(key, default))
+
+
+        config = Config()
+    """,
+    "app/settings.py": """
+        class Testing:
+            SIZE = 5
+    """,
+    "tests/conftest.py": """
+        from app import settings
+        from app.config import config
+
+        config.from_object(settings.Testing)
+    """,
+    "tests/test_config.py": """
+        from app.config import config
+
+
+        def test_get_int():
+            assert config.get_int("NOPE") == 0
+
+
+        def test_size():
+            assert config["SIZE"] == 5
+    """,
+}
+
+
+class TestMethodHeaders:
+    def test_a_methods_default_reaches_its_callers(self, project: Project) -> None:
+        """The class and its instances are what they were: the tests that ran the
+        method (or read its name), not every test below the conftest that uses an
+        instance (bookshop's ``Config.get_int``: 30 tests where testmon ran 9)."""
+        record(project, CONFIGURED, "test_get_int", "test_size")
+        project.edit("app/config.py", "default=0", "default=1")
+        check(project.run("--testmon"), must=["test_get_int"], failed=["test_get_int"])
+
+    def test_a_method_added_reaches_whoever_uses_the_class(self, project: Project) -> None:
+        """``keys`` makes ``dict(obj)`` call it, which nothing names."""
+        files = dict(CONFIGURED)
+        files["app/row.py"] = """
+            class Row:
+                def __init__(self, **values):
+                    self.values = values
+
+                def __iter__(self):
+                    return iter(self.values.items())
+
+                def __getitem__(self, key):
+                    return self.values[key]
+        """
+        files["tests/test_row.py"] = """
+            from app.row import Row
+
+
+            def test_as_dict():
+                assert dict(Row(a=1)) == {"a": 1}
+        """
+        record(project, files, "test_as_dict", "test_get_int", "test_size")
+        project.edit(
+            "app/row.py",
+            "    def __iter__(",
+            "    def keys(self):\n        return ['b']\n\n    def __iter__(",
+        )
+        check(project.run("--testmon"), must=["test_as_dict"], failed=["test_as_dict"])

@@ -461,9 +461,20 @@ def test_default_argument_edit(project: Recorded) -> None:
     )
 
 
-def test_decorator_argument_edit_affects_the_module_users(project: Recorded) -> None:
-    # A decorator registers or wraps: the whole module's users are affected.
+def test_wrapper_decorator_argument_edit_affects_the_readers_of_the_name(
+    project: Recorded,
+) -> None:
+    # functools.lru_cache wraps and registers nothing: what it returns is bound to the
+    # name, so the code reading ``area`` is affected, not every user of the module.
     project.edit(SHAPES, "lru_cache(maxsize=None)", "lru_cache(maxsize=1)")
+    assert_affected(project.plan(), {f"{T_SHAPES}::test_area": [SHAPES, "area"]})
+
+
+def test_decorator_that_may_register_affects_the_module_users(project: Recorded) -> None:
+    # A decorator of the project may register what it decorates anywhere: the users
+    # of the whole module are affected.
+    project.edit(SHAPES, "@functools.lru_cache(maxsize=None)", "@register(1)")
+    project.edit(SHAPES, "import functools", "import functools\n\nfrom calc.deco import register")
     assert_affected(
         project.plan(),
         {

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 # Bump when the digest of unchanged source would come out different, or fields change.
-FP_VERSION = 4
+FP_VERSION = 5
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -263,6 +263,14 @@ class Binding:
     digest: str
     deps: frozenset[str]
     decorated: bool = False
+    # what in the statement may do more than bind the name, as a digest ("" when
+    # nothing): the calls not known to be pure (``register("json", f)``,
+    # ``logging.getLogger("x")``), or the whole header of a definition that such a
+    # decorator receives
+    acts: str = ""
+    # a class: digest of the bases and class keywords that may run code of the project
+    # when it is created (``__init_subclass__``, a metaclass), "" for none
+    bases: str = ""
 
 
 @dataclass
@@ -326,7 +334,7 @@ class Fingerprint:
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
             "n": [
-                [scope, name, b.kind, b.digest, sorted(b.deps), b.decorated]
+                [scope, name, b.kind, b.digest, sorted(b.deps), b.decorated, b.acts, b.bases]
                 for (scope, name), b in self.bindings.items()
             ],
             "e": [[e.scope, e.digest, sorted(e.uses), sorted(e.binds)] for e in self.effects],
@@ -351,8 +359,8 @@ class Fingerprint:
                 blocks={k: (d, frozenset(n)) for k, (d, n) in doc["b"].items()} if blocks else {},
                 spans=[(s, e, n) for s, e, n in doc["s"]] if blocks else [],
                 bindings={
-                    (scope, name): Binding(kind, dg, frozenset(deps), deco)
-                    for scope, name, kind, dg, deps, deco in doc["n"]
+                    (scope, name): Binding(kind, dg, frozenset(deps), deco, acts, bases)
+                    for scope, name, kind, dg, deps, deco, acts, bases in doc["n"]
                 },
                 effects=[Effect(s, d, frozenset(u), frozenset(b)) for s, d, u, b in doc["e"]],
                 module=doc["m"],
@@ -372,7 +380,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp = Fingerprint(content=digest(data))
     try:
         tree = ast.parse(data)
-        _Scanner(fp, _Tokens(data)).scope(tree.body, "")
+        _Scanner(fp, _Tokens(data), _Purity(tree.body)).scope(tree.body, "")
     except (
         SyntaxError,
         ValueError,
@@ -463,10 +471,247 @@ def _docstring_node(body: Sequence[ast.stmt]) -> ast.stmt | None:
     return None
 
 
+# Callables whose call at import time does nothing but return a value: a change to
+# their arguments changes the value bound, nothing else. Every other call may act
+# beyond the name it binds (register a handler, set an environment variable, create a
+# logger), and so may a function passed to a higher-order builtin (``map(register,
+# names)``): those are not listed. Dotted names after resolving the module's imports.
+_PURE_BUILTINS = (
+    "abs ascii bin bool bytearray bytes chr complex dict divmod enumerate float format "
+    "frozenset hex int len list object oct ord range repr reversed round set slice str "
+    "tuple zip property staticmethod classmethod"
+)
+PURE_CALLS = frozenset(
+    {f"builtins.{n}" for n in _PURE_BUILTINS.split()}
+    | {
+        "collections.namedtuple",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.deque",
+        "dataclasses.field",
+        "datetime.date",
+        "datetime.datetime",
+        "datetime.time",
+        "datetime.timedelta",
+        "datetime.timezone",
+        "decimal.Decimal",
+        "enum.auto",
+        "fractions.Fraction",
+        "functools.partial",
+        "operator.attrgetter",
+        "operator.itemgetter",
+        "operator.methodcaller",
+        "os.path.abspath",
+        "os.path.basename",
+        "os.path.dirname",
+        "os.path.join",
+        "os.path.normpath",
+        "os.path.realpath",
+        "os.path.splitext",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PurePosixPath",
+        "re.compile",
+        "re.escape",
+        "string.Template",
+        "struct.Struct",
+        "types.MappingProxyType",
+        "types.SimpleNamespace",
+    }
+    | {
+        f"{module}.{n}"
+        for module in ("typing", "typing_extensions")
+        for n in ("TypeVar", "ParamSpec", "TypeVarTuple", "NewType", "cast", "NamedTuple")
+    }
+)
+# Methods of str, bytes, numbers, tuples, mappings and paths that only return a value:
+# ``PREFIX.upper()``, ``", ".join(NAMES)``, ``LIMIT.bit_length()``, ``HERE.parent``.
+# Called on anything but a module (a method of a project class by one of these names
+# runs project code, which the import's own record sees).
+_PURE_METHODS = (
+    "bit_length capitalize casefold center count decode encode endswith expandtabs "
+    "find format format_map get hex index isalnum isalpha isascii isdecimal isdigit "
+    "isidentifier islower isnumeric isspace istitle isupper items join keys ljust lower "
+    "lstrip partition removeprefix removesuffix replace rfind rindex rjust rpartition "
+    "rsplit rstrip split splitlines startswith strip swapcase title translate upper "
+    "values zfill copy as_posix with_name with_suffix joinpath resolve absolute "
+    "total_seconds isoformat"
+)
+PURE_METHODS = frozenset(_PURE_METHODS.split())
+# Decorators (or decorator factories) that wrap or mark the function or class they
+# decorate and register it nowhere: what they return is bound to the name, so a
+# change reaches readers of the name only.
+PURE_DECORATORS = frozenset(
+    {"builtins.property", "builtins.staticmethod", "builtins.classmethod"}
+    | {
+        "abc.abstractmethod",
+        "contextlib.asynccontextmanager",
+        "contextlib.contextmanager",
+        "dataclasses.dataclass",
+        "enum.unique",
+        "functools.cache",
+        "functools.cached_property",
+        "functools.lru_cache",
+        "functools.total_ordering",
+        "functools.wraps",
+    }
+    | {
+        f"{module}.{n}"
+        for module in ("typing", "typing_extensions")
+        for n in ("overload", "final", "override", "runtime_checkable", "no_type_check")
+    }
+)
+
+
+_COMPOUND_STMTS = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)
+
+
+def _bound_names_in(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*(_bound_names(n) for n in node if isinstance(n, ast.AST)))
+    return _bound_names(node) if isinstance(node, ast.AST) else set()
+
+
+def _shadowing(stmt: ast.stmt) -> set[str]:
+    """Names a statement binds in module scope (or declares ``global``), and every
+    name a class body binds (it shadows module names for the code in that body)."""
+    out = {n for node in ast.walk(stmt) if isinstance(node, ast.Global) for n in node.names}
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return out | {stmt.name}
+    if isinstance(stmt, ast.ClassDef):
+        out.add(stmt.name)
+        for sub in stmt.body:
+            out |= _shadowing(sub)
+        return out
+    return out | _bound_names(stmt)
+
+
+# Modules whose classes, as bases or metaclasses, run no code of the project when a
+# class is created from them (their ``__init_subclass__`` and metaclasses act on the
+# new class only). A base class of the project, or of another library, may register
+# every subclass (``__init_subclass__``, a metaclass): its bases act.
+PURE_BASE_MODULES = ("builtins", "typing", "typing_extensions", "abc", "enum", "collections")
+
+
+class _Purity:
+    """Whether import-time code calls something that may act beyond its value.
+
+    Names resolve through the module's imports: ``t.overload`` after ``import typing
+    as t`` is ``typing.overload``. A name the module binds in any other way (at module
+    level, in any class body, or ``global`` in a function) or imports from two places
+    resolves to nothing: a module that rebinds ``property`` or ``compile`` gets no
+    benefit of the doubt.
+    """
+
+    def __init__(self, body: Sequence[ast.stmt]) -> None:
+        origins: dict[str, str | None] = {}
+        shadowed: set[str] = set()
+        modules: set[str] = set()
+        todo = list(body)
+        while todo:
+            stmt = todo.pop()
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    name = alias.asname or alias.name.split(".")[0]
+                    self._origin(origins, name, alias.name if alias.asname else name)
+                    modules.add(name)
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    origin = (
+                        f"{stmt.module}.{alias.name}" if stmt.module and not stmt.level else None
+                    )
+                    self._origin(origins, alias.asname or alias.name, origin)
+            elif isinstance(stmt, _COMPOUND_STMTS) or type(stmt).__name__ == "TryStar":
+                # the header binds (a loop target, ``with ... as x``); the bodies are
+                # module code: their imports are imports
+                for part in ("test", "iter", "target", "items"):
+                    value = getattr(stmt, part, None)
+                    if value is not None:
+                        shadowed |= _bound_names_in(value)
+                for part in ("body", "orelse", "finalbody"):
+                    todo.extend(getattr(stmt, part, []))
+                for handler in getattr(stmt, "handlers", []):
+                    todo.extend(handler.body)
+                    if handler.name:
+                        shadowed.add(handler.name)
+            else:
+                shadowed |= _shadowing(stmt)
+        self.origins = {k: v for k, v in origins.items() if v is not None and k not in shadowed}
+        self.unknown = shadowed | {k for k, v in origins.items() if v is None}
+        self.modules = modules - self.unknown  # names only ``import x`` binds: modules
+
+    @staticmethod
+    def _origin(origins: dict[str, str | None], name: str, origin: str | None) -> None:
+        if name in origins and origins[name] != origin:
+            origin = None  # imported from two places: which one runs is not known here
+        origins[name] = origin
+
+    def resolve(self, node: ast.expr) -> str | None:
+        """The dotted name a callee or decorator expression refers to, if known."""
+        if isinstance(node, ast.Name):
+            if node.id in self.origins:
+                return self.origins[node.id]
+            return None if node.id in self.unknown else f"builtins.{node.id}"
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+                return "<literal>"  # "...".encode(), ", ".join(...): str and bytes methods
+            base = self.resolve(node.value)
+            return f"{base}.{node.attr}" if base is not None else None
+        return None
+
+    def acting_calls(self, *roots: Any) -> list[ast.Call]:
+        """The calls in this code to something not known to be pure."""
+        out = []
+        for root in roots:
+            if root is None:
+                continue
+            for node in ast.walk(root) if isinstance(root, ast.AST) else _walk_list(root):
+                if isinstance(node, ast.Call) and not self._pure_call(node):
+                    out.append(node)
+        return out
+
+    def _pure_call(self, call: ast.Call) -> bool:
+        name = self.resolve(call.func)
+        if name == "<literal>" or name in PURE_CALLS or name in PURE_DECORATORS:
+            return True
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in PURE_METHODS:
+            root = func.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            return not (isinstance(root, ast.Name) and root.id in self.modules)
+        return False
+
+    def acting_bases(self, bases: Sequence[ast.expr], keywords: Sequence[ast.keyword]) -> list[Any]:
+        """The bases and class keywords (``metaclass=``, ``__init_subclass__``
+        arguments) that may run code of the project when the class is created."""
+        out: list[Any] = []
+        for base in [*bases, *(k.value for k in keywords)]:
+            node = base.value if isinstance(base, ast.Subscript) else base  # Generic[T]
+            name = self.resolve(node)
+            if name is None or not name.startswith(tuple(f"{m}." for m in PURE_BASE_MODULES)):
+                out.append(base)
+        for k in keywords:
+            if k.arg != "metaclass":
+                out.append(k)  # passed to __init_subclass__
+        return out
+
+    def decorator_acts(self, decorators: Sequence[ast.expr]) -> bool:
+        """Whether a decorator may register what it decorates (or do anything else)."""
+        for deco in decorators:
+            func = deco.func if isinstance(deco, ast.Call) else deco
+            if self.resolve(func) not in PURE_DECORATORS:
+                return True
+            if isinstance(deco, ast.Call) and self.acting_calls(deco.args, deco.keywords):
+                return True
+        return False
+
+
 class _Scanner:
-    def __init__(self, fp: Fingerprint, tok: _Tokens) -> None:
+    def __init__(self, fp: Fingerprint, tok: _Tokens, purity: _Purity) -> None:
         self.fp = fp
         self.tok = tok
+        self.purity = purity
 
     def def_start(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -481,6 +726,16 @@ class _Scanner:
         head = self.tok.span(self.def_start(node), self.tok.start(first))
         return digest(f"{head}|{self.tok.node(doc) if doc is not None else ''}".encode())
 
+    def acts(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, header: str, *parts: Any
+    ) -> str:
+        """What of a definition may act beyond its name: its whole header when a
+        decorator may register it, else the calls in its defaults (or bases)."""
+        if self.purity.decorator_acts(node.decorator_list):
+            return header
+        calls = self.purity.acting_calls(*parts)
+        return self.tok.node(*calls) if calls else ""
+
     def bind(self, scope: str, name: str, b: Binding) -> None:
         key = (scope, name)
         old = self.fp.bindings.get(key)
@@ -491,6 +746,8 @@ class _Scanner:
                 digest(f"{old.digest}{b.digest}".encode()),
                 old.deps | b.deps,
                 old.decorated or b.decorated,
+                digest(f"{old.acts}{b.acts}".encode()) if old.acts or b.acts else "",
+                digest(f"{old.bases}{b.bases}".encode()) if old.bases or b.bases else "",
             )
         self.fp.bindings[key] = b
 
@@ -515,18 +772,22 @@ class _Scanner:
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 self.block(qual, stmt)
                 deps = used_names(stmt.decorator_list, stmt.args, stmt.returns)
-                self.bind(
-                    scope,
-                    stmt.name,
-                    Binding(DEF, self.header(stmt), frozenset(deps), bool(stmt.decorator_list)),
-                )
+                header = self.header(stmt)
+                acts = self.acts(stmt, header, stmt.args, stmt.returns)
+                decorated = bool(stmt.decorator_list)
+                self.bind(scope, stmt.name, Binding(DEF, header, frozenset(deps), decorated, acts))
             elif isinstance(stmt, ast.ClassDef):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 deps = used_names(stmt.bases, stmt.keywords, stmt.decorator_list)
+                header = self.header(stmt)
+                acts = self.acts(stmt, header, stmt.bases, stmt.keywords)
+                decorated = bool(stmt.decorator_list)
+                acting = self.purity.acting_bases(stmt.bases, stmt.keywords)
+                bases = self.tok.node(*acting) if acting else ""
                 self.bind(
                     scope,
                     stmt.name,
-                    Binding(CLASS, self.header(stmt), frozenset(deps), bool(stmt.decorator_list)),
+                    Binding(CLASS, header, frozenset(deps), decorated, acts, bases),
                 )
                 self.scope(stmt.body, qual)
             elif isinstance(stmt, ast.Import):
@@ -550,8 +811,10 @@ class _Scanner:
                 if isinstance(stmt, ast.AugAssign):
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)
+                calls = self.purity.acting_calls(value)
+                acts = self.tok.node(*calls) if calls else ""
                 for name in sorted(_bound_names(stmt)):
-                    self.bind(scope, name, Binding(VALUE, dg, frozenset(deps)))
+                    self.bind(scope, name, Binding(VALUE, dg, frozenset(deps), acts=acts))
             elif scope == "" and _is_main_guard(stmt):
                 continue
             elif type(stmt).__name__ == "TypeAlias":  # 3.12 ``type X = ...``

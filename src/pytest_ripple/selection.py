@@ -17,12 +17,14 @@ subset run never loses a selection.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes
 from pytest_ripple.fingerprint import (
+    CLASS,
     DEF,
     IMPORT,
     MODULE,
@@ -36,6 +38,9 @@ from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
+# Top-level modules of the standard library (3.10+; before, every module counts as one
+# that may be the project's)
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 # Names pytest itself reads from modules and classes: changing them changes what runs.
 PYTEST_NAMES = frozenset(
     {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
@@ -134,6 +139,20 @@ class _Impact:
         self.import_scopes: dict[str, str] = {}
         self.reached: dict[str, str] = {}  # files whose imports reach an import hit
         self.reached_ids: dict[int, str] = {}  # their file ids
+        self._index: ModuleIndex | None = None
+        # classes whose bases changed: their creation may now run another
+        # ``__init_subclass__`` or metaclass (if the project has any)
+        self.bases_changed: dict[str, str] = {}
+        self.class_hooks = False
+        # project modules a changed module imports, or no longer imports
+        self.new_imports: dict[str, set[str]] = {}
+
+    @property
+    def index(self) -> ModuleIndex:
+        """The project's Python files by module name."""
+        if self._index is None:
+            self._index = ModuleIndex(self.files)
+        return self._index
 
     def _ran_at_import(self, path: str, block: str | None, why: str) -> None:
         run = self.import_run.get(path)
@@ -174,6 +193,14 @@ class _Impact:
 
     def import_hit(self, path: str, why: str) -> None:
         self.import_hits.setdefault(path, why)
+
+    def import_acts(self, path: str, why: str) -> None:
+        """What the module's import does changed: every test that ran its code, and
+        every test whose imports reach it."""
+        self.hit_file(path, why)
+        self.import_hit(path, why)
+        if conftest_dir(path) is not None:
+            self.scope_rule(path, why)
 
     def taint(self, name: str, why: str, under: str | None = None) -> None:
         local = self.under.get(name)
@@ -244,10 +271,30 @@ class _Impact:
         self.scopes.setdefault(path if under is None else under, why)
 
 
-def _is_effectful(name: str, b: Binding) -> bool:
-    """A decorated definition registers itself somewhere (a route, a fixture, a hook),
-    so a change to its header acts beyond its name. Decorated tests do not."""
-    return b.decorated and not (name.startswith("test") and "fixture" not in b.deps)
+def _acts(name: str, b: Binding | None) -> str:
+    """What of a binding's statement may act beyond its name (a digest, "" for
+    nothing): a definition decorated by anything but a known wrapper registers itself
+    somewhere (a route, a fixture, a hook); a call not known to be pure may act
+    anywhere (``KIND = register("json", f)``). Decorated tests do not."""
+    if b is None or (name.startswith("test") and "fixture" not in b.deps):
+        return ""
+    return b.acts
+
+
+def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
+    """A method that was and is defined, whose header (signature, defaults,
+    docstring, wrapping decorators) changed: the class object and its other methods
+    are what they were. Code that runs the method depends on its block; code that
+    reads it by name (also as a string: ``getattr(obj, "m")``) reads the name.
+    A special method is used without its name (``==``, ``len()``, construction):
+    whoever reads the class reads it. A method added or removed changes what the
+    class answers to (``keys`` makes ``dict(obj)`` work): the class rule."""
+    return (
+        bool(scope)
+        and before is not None
+        and after is not None
+        and (before.kind == after.kind == DEF)
+    )
 
 
 def _file_change(
@@ -273,15 +320,13 @@ def _file_change(
     for block in ch.blocks:
         imp.hit(path, block, reasons.changed(path, block))
     registration = _bindings_changed(imp, path, old, new, ch)
+    moved = _imports_moved(imp, path, old, new)
     if ch.effects:
         _effects_changed(imp, path, old, new)
-    scope_why = module_why if ch.effects else registration
+    scope_why = module_why if ch.effects or moved else registration
     if scope_why is not None:
         # what the module's import does changed: the tests whose imports reach it
-        imp.hit_file(path, scope_why)
-        imp.import_hit(path, scope_why)
-        if is_conftest:
-            imp.scope_rule(path, scope_why)
+        imp.import_acts(path, scope_why)
     _hooks_changed(imp, path, ch)
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
@@ -292,6 +337,82 @@ def _import_time_changed(old: Fingerprint | None, new: Fingerprint | None, ch: F
     return bool(
         ch.whole or old is None or new is None or ch.bindings or ch.effects or MODULE in ch.blocks
     )
+
+
+def _imports_moved(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> bool:
+    """Whether the module's import now runs other modules: one that cannot be placed
+    (a new file, a third-party module; not the standard library), or a project module
+    it did not import before, whose body may register, configure, fill a table (known
+    once every fingerprint is loaded: ``imp.new_imports``)."""
+    moved = old.imports ^ new.imports
+    if not moved:
+        return False
+    index = imp.index
+    for name in moved:
+        if name[:1] != "." and name.split(".")[0] in _STDLIB:
+            continue
+        if not index.resolve(path, name):
+            return True
+
+    def files(fp: Fingerprint) -> set[str]:
+        return set().union(*(index.resolve(path, name) for name in fp.imports))
+
+    before, after = files(old), files(new)
+    if before != after:
+        imp.new_imports[path] = before ^ after
+    return False
+
+
+# Methods that run when a class is created from a base that defines them.
+CLASS_HOOKS = frozenset(
+    {"__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__"}
+)
+# Bases of a metaclass: a class of the project deriving from one may run at creation.
+METACLASS_BASES = frozenset({"type", "ABCMeta", "EnumMeta", "EnumType"})
+
+
+def _acting_imports(imp: _Impact) -> None:
+    """With every fingerprint loaded: classes whose bases changed, where the project
+    has a class creation hook, and modules that now import (or no longer import) a
+    module whose import acts beyond binding names."""
+    imp.class_hooks = any(_has_class_hook(fp) for fp in imp.fps.values())
+    if imp.class_hooks:
+        for path, why in imp.bases_changed.items():
+            imp.import_acts(path, reasons.step(why, "its bases (the project has class hooks)"))
+    for path, moved in imp.new_imports.items():
+        if _import_acts(imp, moved):
+            imp.import_acts(path, f"{reasons.changed(path, MODULE)} (imports other modules)")
+
+
+def _has_class_hook(fp: Fingerprint) -> bool:
+    # bindings, not blocks: most fingerprints are loaded with names only
+    if any(scope and name.split("#")[0] in CLASS_HOOKS for scope, name in fp.bindings):
+        return True
+    return any(b.kind == CLASS and b.deps & METACLASS_BASES for b in fp.bindings.values())
+
+
+def _import_acts(imp: _Impact, modules: set[str]) -> bool:
+    """Whether importing these modules (and what they import) can do more than bind
+    names: an effect, a binding that acts, a file we cannot read or place."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        fp = imp.fps.get(path)
+        if fp is None or not fp.parsed or fp.effects:
+            return True
+        for (_, name), b in fp.bindings.items():
+            if _acts(name, b) or (b.bases and imp.class_hooks):
+                return True
+        for name in fp.imports:
+            found = imp.index.resolve(path, name)
+            if not found and (name[:1] == "." or name.split(".")[0] not in _STDLIB):
+                return True
+            todo.extend(found)
+    return False
 
 
 def _read_at_import(imp: _Impact, path: str) -> None:
@@ -309,21 +430,30 @@ def _read_at_import(imp: _Impact, path: str) -> None:
 def _bindings_changed(
     imp: _Impact, path: str, old: Fingerprint, new: Fingerprint, ch: FileChange
 ) -> str | None:
-    """Taint the names bound differently; the reason of the first one that acts
-    beyond its name (a registration), when one does: the whole module counts as
-    changed."""
+    """Taint the names bound differently; the reason of the first one whose statement
+    acts beyond binding its name (a registration, a call with other arguments), when
+    one does: the whole module counts as changed."""
     scope_wide = None
     for scope, name in sorted(ch.bindings):
         b = new.bindings.get((scope, name)) or old.bindings[(scope, name)]
         label = f"{scope}.{name}" if scope else name
         bwhy = reasons.changed(path, label)
-        imp.taint(name, bwhy, None if scope else conftest_dir(path))
-        if scope:
-            imp.taint_class(path, scope, bwhy)
+        before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
+        if not _method_header(scope, name, before, after):
+            imp.taint(name, bwhy, None if scope else conftest_dir(path))
+            if scope:
+                imp.taint_class(path, scope, bwhy)
+        elif name.startswith("__"):
+            for part in scope.split("."):  # a special method: whoever uses the class
+                imp.taint(part, bwhy)
+        else:
+            imp.taint(name, bwhy)  # whoever reads the method by name
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
-        if _is_effectful(name, b):
+        if _acts(name, before) != _acts(name, after):
             scope_wide = scope_wide or bwhy
+        if b.kind == CLASS and (before.bases if before else "") != (after.bases if after else ""):
+            imp.bases_changed.setdefault(path, bwhy)  # acts if a class hook may run
         if (name in PYTEST_NAMES or "autouse" in b.deps) and not scope:
             imp.scope_rule(path, bwhy)
         if name == "__all__" and not scope:
@@ -399,12 +529,17 @@ def _propagate(imp: _Impact) -> None:
                 continue
             if b.kind == DEF:  # its decorators, defaults or annotations read the name
                 imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
-            # a registration reads it (a fixture is found by its name: taint does it)
-            if is_value and _is_effectful(bound, b) and "fixture" not in b.deps:
+            # a registration, or a call or class creation that may act, reads it (a
+            # fixture is found by its name: taint does it)
+            acts = _acts(bound, b) or (b.bases and imp.class_hooks)
+            if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
-            imp.taint(bound, bound_why, None if scope else conftest_dir(path))
-            if scope:
-                imp.taint_class(path, scope, bound_why)
+            if scope and b.kind == DEF and not bound.startswith("__"):
+                imp.taint(bound, bound_why)  # a method's header reads it: the method only
+            else:
+                imp.taint(bound, bound_why, None if scope else conftest_dir(path))
+                if scope:
+                    imp.taint_class(path, scope, bound_why)
         for path, binds in effect_readers.get(name, ()):
             if is_value and not imp.reaches(name, path):
                 continue
@@ -527,8 +662,9 @@ def _impact(
         _file_change(imp, path, file_row, state.fp, ch)
     for top, why in packages.items():
         imp.hit(PACKAGE + top, READ, reasons.step(why, "ran its code"))
-    if imp.queue:
+    if imp.queue or imp.bases_changed or imp.new_imports:
         _load_all(imp, store, files)
+        _acting_imports(imp)
         _propagate(imp)
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
