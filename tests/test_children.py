@@ -461,7 +461,7 @@ def cli(project: Project) -> Project:
                 print(triple(int(sys.argv[1])))
             """,
             "data/table.txt": "alpha\n",
-            "tests/test_cli.py": """
+            "tests/test_tool.py": """
                 import os
                 import subprocess
                 import sys
@@ -533,7 +533,7 @@ def test_subprocess_children_select_the_tests_that_started_them(cli: Project) ->
     cli.edit("data/table.txt", "alpha", "beta")  # read by a child
     run = cli.run("--testmon")
     assert run.ran == ["test_reads_data"]
-    assert run.outcomes["tests/test_cli.py::test_reads_data"] == "failed"
+    assert run.outcomes["tests/test_tool.py::test_reads_data"] == "failed"
     cli.edit("data/table.txt", "beta", "alpha")
     assert cli.run("--testmon").ran == ["test_reads_data"]  # failed last time, passes now
     assert cli.run("--testmon").ran == []
