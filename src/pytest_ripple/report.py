@@ -41,14 +41,19 @@ def status_line(run: RunState, tally: Tally) -> str:
     engine = tally.engine or run.engine
     detail = f"({settings.mode}{', ' + engine if engine else ''})"
     changes = _changes(run)
+    shard = f", shard {tally.shard} runs {tally.running} of {tally.shard_pool}"
     if settings.fresh or changes == "no usable data file":
+        if tally.shard:
+            return f"testmon: {changes}{shard} {detail}"
         return f"testmon: {changes}, {tally.running} tests run {detail}"
     line = f"testmon: {changes}, {tally.affected} of {tally.collected} tests affected"
     if tally.left_out:
         line += f", {tally.left_out} left out by {tally.filters}"
     if tally.outside:
         line += f", {tally.outside} more outside the given paths"
-    if not settings.select:
+    if tally.shard:
+        line += shard
+    elif not settings.select:
         line += f", all {tally.running} run"
     return f"{line} {detail}"
 
