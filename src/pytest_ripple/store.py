@@ -880,9 +880,7 @@ class Transfer:
         ):
             if file_id in paths:
                 dump.stale.add((envs[env_id], nodeid, paths[file_id], content, why))
-        for row in db.all(
-            "SELECT env_id, started, selected, deselected, duration, saved FROM run"
-        ):
+        for row in db.all("SELECT env_id, started, selected, deselected, duration, saved FROM run"):
             dump.runs.add((envs[row[0]], *row[1:]))
         dump.config = self.store.config_digest()
         return dump
