@@ -146,11 +146,13 @@ def _standalone(args: argparse.Namespace) -> int | None:
         except MergeError as exc:
             return _error(str(exc))
         differing = len(found.differing)
-        _out(
+        line = (
             f"merged {found.inputs} data files into {found.out}: {found.tests} tests in "
-            f"{found.envs} environment{'s' if found.envs != 1 else ''}, {found.pending} "
-            f"pending" + (f"; {differing} file{"s" if differing != 1 else ""} differed between inputs" if differing else "")
+            f"{found.envs} environment{'s' if found.envs != 1 else ''}, {found.pending} pending"
         )
+        if differing:
+            line += f"; {differing} file{'s' if differing != 1 else ''} differed between inputs"
+        _out(line)
         return OK
     if args.command == "report" and args.summary:
         from pytest_ripple.summary import check
