@@ -67,10 +67,7 @@ FILES = {
             assert mul(0, 0) == 0
     """,
 }
-ALL = sorted(
-    ["test_add_slow", "test_add_mid", "test_add_quick"]
-    + ["test_mul_slow", "test_mul_mid", "test_mul_quick"]
-)
+ALL = sorted(f"test_{op}_{speed}" for op in ("add", "mul") for speed in ("slow", "mid", "quick"))
 ADDS = [n for n in ALL if n.startswith("test_add")]
 
 
