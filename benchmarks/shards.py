@@ -37,10 +37,10 @@ COUNTS = (2, 4, 8)
 def pytest_run(tree: Path, datafile: Path, args: list[str]) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["TESTMON_DATAFILE"] = str(datafile)
+    quiet = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        + args,
+        [sys.executable, "-m", "pytest", *quiet, *args],
         cwd=tree,
         env=env,
         capture_output=True,
