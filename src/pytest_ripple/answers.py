@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_ripple import environment, reasons
 from pytest_ripple.changes import GLOB, PACKAGE, Changes, FileState, read_state
@@ -32,6 +33,7 @@ from pytest_ripple.store import (
     RunTotals,
     Store,
 )
+from pytest_ripple.summary import changes_doc, document
 
 OUTCOMES = {PASSED: "passed", FAILED: "failed", SKIPPED: "skipped"}
 
@@ -93,8 +95,10 @@ class Affected:
     notes: list[str] = field(default_factory=list)
 
 
-def affected(project: Project, store: Store, args: list[str]) -> Affected:
-    decision = decide_now(project, store)
+def affected(
+    project: Project, store: Store, args: list[str], decision: Decision | None = None
+) -> Affected:
+    decision = decision if decision is not None else decide_now(project, store)
     try:
         scope = scope_of(project, args)
     except ValueError as exc:
@@ -388,3 +392,36 @@ def _dependents(
                 if (env, nodeid) not in forgotten:
                     out.append((env, nodeid, reasons.removed(path)))
     return out
+
+
+# -- report (from the data file) ---------------------------------------------------------
+
+
+def summary(project: Project, store: Store) -> dict[str, Any]:
+    """What the next ``pytest --testmon`` run would select, as a report document
+    (:mod:`summary`): ``pytest-ripple report`` without a summary file."""
+    decision = decide_now(project, store)
+    found = affected(project, store, [], decision)
+    known = decision.known
+    selected = sum(known[n].duration for n in found.tests if n in known)
+    deselected = sum(row.duration for n, row in known.items() if n not in found.tests)
+    plan = decision.plan
+    return document(
+        source="data file",
+        environment={"name": project.env, "python": environment.python_tag()},
+        engine="",
+        mode="what the next run selects",
+        shard=None,
+        changes=changes_doc(plan.changes if plan is not None else None),
+        counts={
+            "collected": found.collected,
+            "affected": len(found.tests),
+            "selected": len(found.tests),
+            "deselected": found.collected - len(found.tests),
+            "left_out": 0,
+            "other_shards": 0,
+        },
+        tests=[(n, why, None, None) for n, why in found.tests.items()],
+        time={"selected": selected, "deselected": deselected, "other_shards": 0.0},
+        exit_status=None,
+    )

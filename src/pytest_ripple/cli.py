@@ -30,6 +30,8 @@ _COMMANDS = {
     "tests-for": "the tests that ran a file or a function (who covers this?)",
     "stats": "what the data file holds: tests, files, environments, runs, time saved",
     "gc": "forget files and tests that no longer exist, then compact the data file",
+    "merge": "join the data files of parallel jobs (shards) into one",
+    "report": "a run's summary (--testmon-report) or the data file as Markdown or HTML",
 }
 
 
@@ -99,13 +101,94 @@ def make_parser() -> argparse.ArgumentParser:
     _common(stats, json_output=True)
     gc = sub.add_parser("gc", help=_COMMANDS["gc"], description=_COMMANDS["gc"] + ".")
     _common(gc, json_output=False)
+    _ci_parsers(sub)
     return parser
+
+
+def _ci_parsers(sub: Any) -> None:
+    merge = sub.add_parser(
+        "merge",
+        help=_COMMANDS["merge"],
+        description=_COMMANDS["merge"] + ": each test takes the result of the input that "
+        "ran it last; tests that a file recorded with different contents can reach are "
+        "left pending; environments stay apart. OUT is replaced atomically; the inputs "
+        "are never changed.",
+    )
+    merge.add_argument("out", metavar="OUT", help="the merged data file to write")
+    merge.add_argument("inputs", nargs="+", metavar="IN", help="data files of the jobs")
+    report = sub.add_parser(
+        "report",
+        help=_COMMANDS["report"],
+        description=_COMMANDS["report"] + ". Without SUMMARY: what the next "
+        "pytest --testmon run would select, from the data file.",
+    )
+    report.add_argument(
+        "summary", nargs="?", metavar="SUMMARY", help="a JSON file written by --testmon-report"
+    )
+    report.add_argument(
+        "--format",
+        choices=("markdown", "html", "json"),
+        default="markdown",
+        help="markdown (default; fits $GITHUB_STEP_SUMMARY), html (one page, no external "
+        "assets) or json",
+    )
+    report.add_argument("-o", "--output", metavar="PATH", help="write here (default: stdout)")
+    _common(report, json_output=False)
+
+
+def _standalone(args: argparse.Namespace) -> int | None:
+    """The commands that need no project: merge, and report of a summary file."""
+    if args.command == "merge":
+        from pytest_ripple.merge import MergeError, merge
+
+        try:
+            found = merge(Path(args.out), [Path(p) for p in args.inputs])
+        except MergeError as exc:
+            return _error(str(exc))
+        differing = len(found.differing)
+        line = (
+            f"merged {found.inputs} data files into {found.out}: {found.tests} tests in "
+            f"{found.envs} environment{'s' if found.envs != 1 else ''}, {found.pending} pending"
+        )
+        if differing:
+            line += f"; {differing} file{'s' if differing != 1 else ''} differed between inputs"
+        _out(line)
+        return OK
+    if args.command == "report" and args.summary:
+        from pytest_ripple.summary import check
+
+        try:
+            with open(args.summary, encoding="utf-8") as f:
+                doc = check(json.load(f))
+        except ValueError as exc:
+            return _error(f"{args.summary}: {exc}")
+        return _render(doc, args)
+    return None
+
+
+def _render(doc: dict[str, Any], args: argparse.Namespace) -> int:
+    from pytest_ripple import render
+
+    if args.format == "html":
+        text = render.page(doc)
+    elif args.format == "json":
+        text = json.dumps(doc, indent=2) + "\n"
+    else:
+        text = render.markdown(doc) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    where = args.datafile or "the data file"
+    where = getattr(args, "datafile", None) or "the data file"
     try:
+        done = _standalone(args)
+        if done is not None:
+            return done
         project = locate(
             Path.cwd(),
             rootdir=args.rootdir,
@@ -283,7 +366,12 @@ def _seconds(s: float) -> str:
     return f"{s / 3600:.1f} h"
 
 
+def _report(project: Project, store: Any, args: argparse.Namespace) -> None:
+    _render(answers.summary(project, store), args)
+
+
 _RUN: dict[str, Callable[[Project, Any, argparse.Namespace], None]] = {
+    "report": _report,
     "why": _why,
     "affected": _affected,
     "tests-for": _tests_for,

@@ -35,6 +35,8 @@ class Decision:
     env_write: EnvState | None = None
     config_digest: str | None = None  # to write: the stored one differs or is missing
     notes: list[str] = field(default_factory=list)  # header lines
+    # recorded durations, to balance --testmon-shard (filled only when sharding)
+    durations: dict[str, float] = field(default_factory=dict)
 
     @property
     def known(self) -> dict[str, Any]:
@@ -57,6 +59,7 @@ class Decision:
             "skip": self.skip,
             "affected": self.affected,
             "conftests": sorted(self.known_conftests or ()),
+            "durations": self.durations,
         }
 
     @classmethod
@@ -66,6 +69,7 @@ class Decision:
             skip=dict(doc["skip"]),
             affected=dict(doc["affected"]),
             known_conftests=set(doc["conftests"]),
+            durations=dict(doc.get("durations", {})),
         )
 
 

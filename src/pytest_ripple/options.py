@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_ripple.locate import DEFAULT_DATAFILE, ENV_NAME
+from pytest_ripple.shard import Shard, ShardSpecError
 
 ALWAYS_MARKER = "testmon_always"
 DEPENDS_MARKER = "testmon_depends"
@@ -76,6 +77,26 @@ def add_options(parser: pytest.Parser) -> None:
         help="Keep a separate record for this environment name (e.g. per database "
         "backend). Default: 'default'. Each interpreter version is kept apart anyway.",
     )
+    group.addoption(
+        "--testmon-shard",
+        action="store",
+        dest="testmon_shard",
+        default=None,
+        metavar="K/N",
+        help="Run the K-th of N shards of the selected tests (1 <= K <= N), balanced by "
+        "recorded durations; for parallel CI jobs, each with its own K. The tests of "
+        "other shards stay selected in this job's data (merge the jobs' data files "
+        "with python -m pytest_ripple merge).",
+    )
+    group.addoption(
+        "--testmon-report",
+        action="store",
+        dest="testmon_report",
+        default=None,
+        metavar="PATH",
+        help="Write a JSON summary of the run (changes, selected tests and why, time "
+        "saved) to PATH; render it with python -m pytest_ripple report.",
+    )
     parser.addini(
         "testmon_datafile",
         "Path of the data file, relative to the rootdir "
@@ -104,6 +125,8 @@ class Settings:
     dry_run: bool  # --collect-only: decide, print, write nothing
     env: str
     datafile: Path
+    shard: Shard | None = None  # --testmon-shard K/N
+    report: Path | None = None  # --testmon-report PATH
 
     @property
     def mode(self) -> str:
@@ -131,6 +154,8 @@ def _is_on(opt: object) -> bool:
             )
         )
         or getattr(opt, "testmon_env", None) is not None
+        or getattr(opt, "testmon_shard", None) is not None
+        or getattr(opt, "testmon_report", None) is not None
     )
     return on and not getattr(opt, "no_testmon", False)
 
@@ -183,6 +208,20 @@ def resolve(config: pytest.Config) -> Settings | None:
             f"--testmon-env {env!r}: an environment name is 1 to 100 characters, starts "
             "with a letter or digit and uses only letters, digits and . _ + : = @ -"
         )
+    shard = None
+    if opt.testmon_shard is not None:
+        try:
+            shard = Shard.parse(opt.testmon_shard)
+        except ShardSpecError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    report = None
+    if opt.testmon_report:
+        report = Path(os.path.expanduser(opt.testmon_report))
+        if report.is_dir():
+            raise pytest.UsageError(
+                f"--testmon-report {opt.testmon_report}: a file to write, not a directory"
+            )
+        report = report if report.is_absolute() else config.invocation_params.dir / report
     return Settings(
         select=not (opt.testmon_noselect or opt.testmon_nocache),
         record=not opt.testmon_nocollect and not opt.collectonly,
@@ -190,6 +229,8 @@ def resolve(config: pytest.Config) -> Settings | None:
         dry_run=bool(opt.collectonly),
         env=env,
         datafile=datafile_path(config),
+        shard=shard,
+        report=report,
     )
 
 

@@ -118,6 +118,10 @@ def pytest_configure(config: pytest.Config) -> None:
         roles = _controller_roles(run)
     else:
         roles = _local_roles(run, config)
+    if settings.report is not None and not hasattr(config, "workerinput"):
+        from pytest_ripple.report import SummaryWriter
+
+        roles.append(("ripple-summary", SummaryWriter(run)))
     for name, role in roles:
         config.pluginmanager.register(role, name)
     config.stash[_roles_key] = roles

@@ -44,6 +44,7 @@ class Writer:
         self._modules_seen: set[str] = set()
         self._started = (time.time(), time.monotonic())
         self._run_row: RunRow | None = None  # written with the last flush
+        self._shard_out: dict[str, str] = {}  # affected tests other shards run: pending
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._started = (time.time(), time.monotonic())
@@ -72,6 +73,7 @@ class Writer:
                 outcome=outcome,
                 duration=duration,
                 pending=getattr(report, "ripple_pending", None),
+                ran=time.time(),
             )
         )
         now = time.monotonic()
@@ -107,6 +109,10 @@ class Writer:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self._note_unrun_new_tests()
         self._run_row = self._this_run()
+        tally = self.run.tally
+        if tally is not None:  # no job may forget a test it left to another shard
+            known = self.run.decision.known
+            self._shard_out = {n: why for n, why in tally.shard_out.items() if n in known}
         self.flush()
 
     def _this_run(self) -> RunRow | None:
@@ -115,13 +121,7 @@ class Writer:
         tally = self.run.tally
         if tally is None:
             return None  # nothing was collected
-        decision, collected = self.run.decision, self.run.collected
-        saved = 0.0
-        if self.run.settings.select:
-            for nodeid in decision.deselect:
-                row = decision.known.get(nodeid)
-                if row is not None and nodeid in collected and nodeid not in decision.affected:
-                    saved += row.duration
+        saved = self.run.saved_seconds()
         started, clock = self._started
         duration = time.monotonic() - clock
         return RunRow(started, tally.running, tally.deselected, duration, saved)
@@ -143,6 +143,7 @@ class Writer:
             and not run.import_reads
             and run.import_run <= self._import_run_saved
             and self._run_row is None
+            and not self._shard_out
         ):
             return
         try:
@@ -157,6 +158,10 @@ class Writer:
                     store.save_import_run(new_run, replace=replace)
                     self._import_run_saved |= new_run
                 store.save_tests(run.decision.env_id, results)
+                if self._shard_out:
+                    env_id = run.decision.env_id
+                    store.mark_pending((env_id, n, why) for n, why in self._shard_out.items())
+                    self._shard_out = {}
                 if self._run_row is not None:
                     store.save_run(run.decision.env_id, self._run_row)
                     self._run_row = None

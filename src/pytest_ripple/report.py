@@ -13,6 +13,8 @@ guide's pre-commit hook, and the line is the only sign of what was selected.
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 import pytest
@@ -41,14 +43,19 @@ def status_line(run: RunState, tally: Tally) -> str:
     engine = tally.engine or run.engine
     detail = f"({settings.mode}{', ' + engine if engine else ''})"
     changes = _changes(run)
+    shard = f", shard {tally.shard} runs {tally.running} of {tally.shard_pool}"
     if settings.fresh or changes == "no usable data file":
+        if tally.shard:
+            return f"testmon: {changes}{shard} {detail}"
         return f"testmon: {changes}, {tally.running} tests run {detail}"
     line = f"testmon: {changes}, {tally.affected} of {tally.collected} tests affected"
     if tally.left_out:
         line += f", {tally.left_out} left out by {tally.filters}"
     if tally.outside:
         line += f", {tally.outside} more outside the given paths"
-    if not settings.select:
+    if tally.shard:
+        line += shard
+    elif not settings.select:
         line += f", all {tally.running} run"
     return f"{line} {detail}"
 
@@ -106,3 +113,77 @@ class StatusReporter:
             terminal.rewrite("", erase=True)  # xdist's status line: ours goes in its place
         for line in lines:
             terminal.write_line(line)
+
+
+class SummaryWriter:
+    """``--testmon-report PATH``: the run's summary (:mod:`summary`) as JSON, written at
+    the end by the process that reports (without xdist, or the controller, which
+    receives every worker's reports)."""
+
+    def __init__(self, run: RunState) -> None:
+        self.run = run
+        self._results: dict[str, list[Any]] = {}  # nodeid -> [outcome, seconds]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        found = self._results.setdefault(report.nodeid, ["passed", 0.0])
+        if report.failed:
+            found[0] = "failed"
+        elif report.skipped and found[0] == "passed":
+            found[0] = "skipped"
+        found[1] += getattr(report, "duration", 0.0) or 0.0
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        path = self.run.settings.report
+        if path is None:
+            return
+        doc = self.document(int(exitstatus))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(doc, indent=2) + "\n")
+            os.replace(tmp, path)
+        except OSError as exc:
+            self.run.warn(f"testmon: could not write the report {path} ({exc})")
+
+    def document(self, exit_status: int | None) -> dict[str, Any]:
+        from pytest_ripple import environment
+        from pytest_ripple.summary import changes_doc, document
+
+        run, settings = self.run, self.run.settings
+        tally = run.tally or Tally()
+        decision = run.decision
+        names = list(tally.reasons) if settings.select else sorted(self._results)
+        tests = []
+        for nodeid in names:
+            why = tally.reasons.get(nodeid) or decision.affected.get(nodeid)
+            if why is None:
+                why = decision.reason(nodeid) if settings.select else "every test runs"
+            outcome, seconds = self._results.get(nodeid, (None, None))
+            tests.append((nodeid, why, outcome, seconds))
+        durations = decision.durations or {n: r.duration for n, r in decision.known.items()}
+        other = sum(durations.get(n, 0.0) for n in tally.shard_out)
+        plan = decision.plan
+        return document(
+            source="run",
+            environment={"name": settings.env, "python": environment.python_tag()},
+            engine=tally.engine or run.engine,
+            mode=settings.mode,
+            shard=str(settings.shard) if settings.shard is not None else None,
+            changes=changes_doc(plan.changes if plan is not None else None),
+            counts={
+                "collected": tally.collected,
+                "affected": tally.affected,
+                "selected": tally.running,
+                "deselected": tally.deselected,
+                "left_out": tally.left_out,
+                "other_shards": tally.shard_pool - tally.running if tally.shard else 0,
+            },
+            tests=tests,
+            time={
+                "selected": sum(r[1] for r in self._results.values()),
+                "deselected": run.saved_seconds(),
+                "other_shards": other,
+            },
+            exit_status=exit_status,
+        )

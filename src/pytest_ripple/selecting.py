@@ -77,6 +77,8 @@ def decide_from_store(run: RunState) -> Decision:
         run.warn(f"testmon: could not read {run.settings.datafile} ({exc!r}); running every test")
         return Decision()
     decision.notes[:0] = opened.notes
+    if run.settings.shard is not None:
+        decision.durations = {n: row.duration for n, row in decision.known.items()}
     return decision
 
 
@@ -143,12 +145,30 @@ class Selector:
         keep = [item for item in items if not select or item.nodeid in affected]
         drop: list[Any] = [item for item in items if select and item.nodeid not in affected]
         drop.extend(standins)
-        self.run.tally = self._tally(config, collected, affected, keep)
-        self.run.tally.deselected = len(drop) if select else 0
-        if select and drop:
+        self.run.tally = tally = self._tally(config, collected, affected, keep)
+        tally.deselected = len(drop) if select else 0
+        shard_out = self._shard(keep, drop, affected)
+        if self.run.settings.shard is not None:
+            tally.shard, tally.shard_pool = str(self.run.settings.shard), tally.running
+            tally.running = len(keep)
+            tally.shard_out = {n: self.run.decision.reason(n) for n in shard_out}
+            tally.reasons = {n: why for n, why in tally.reasons.items() if n not in shard_out}
+        if drop:
             items[:] = keep
             config.hook.pytest_deselected(items=drop)
         return result
+
+    def _shard(self, keep: list[pytest.Item], drop: list[Any], affected: set[str]) -> list[str]:
+        """With --testmon-shard: keep this shard's part of ``keep``, move the rest to
+        ``drop``; the affected tests among those are returned, to stay pending here."""
+        shard = self.run.settings.shard
+        if shard is None:
+            return []
+        mine = shard.pick([item.nodeid for item in keep], self.run.decision.durations)
+        others = [item for item in keep if item.nodeid not in mine]
+        keep[:] = [item for item in keep if item.nodeid in mine]
+        drop.extend(others)
+        return [item.nodeid for item in others if item.nodeid in affected]
 
     def _tally(
         self,
@@ -170,7 +190,8 @@ class Selector:
             engine=run.engine,
             engine_reason=run.engine_reason,
         )
-        if config.option.verbose > 0 and run.settings.select:
+        wanted = config.option.verbose > 0 or run.settings.report is not None
+        if wanted and run.settings.select:
             tally.reasons = {item.nodeid: run.decision.reason(item.nodeid) for item in keep}
         return tally
 

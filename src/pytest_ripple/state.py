@@ -33,6 +33,10 @@ class Tally:
     engine: str = ""  # the tracking engine of the process that collected
     engine_reason: str = ""
     reasons: dict[str, str] = field(default_factory=dict)  # with -v: selected -> why
+    shard: str = ""  # --testmon-shard K/N
+    shard_pool: int = 0  # the tests selected before sharding (running: this shard's)
+    # affected tests left to other shards -> why: pending in this job's data
+    shard_out: dict[str, str] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +76,18 @@ class RunState:
     def warn(self, message: str) -> None:
         """A warning pytest shows in its summary, subject to -W and filterwarnings."""
         self.config.issue_config_time_warning(RippleWarning(message), stacklevel=2)
+
+    def saved_seconds(self) -> float:
+        """The recorded durations of the known tests this run deselected as unaffected
+        (not those another filter or shard left out)."""
+        if not self.settings.select:
+            return 0.0
+        decision, saved = self.decision, 0.0
+        for nodeid in decision.deselect:
+            row = decision.known.get(nodeid)
+            if row is not None and nodeid in self.collected and nodeid not in decision.affected:
+                saved += row.duration
+        return saved
 
     def take_module_records(self) -> dict[str, set[tuple[str, str]]]:
         records, self.module_records = self.module_records, {}

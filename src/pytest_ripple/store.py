@@ -24,8 +24,9 @@ from pytest_ripple.sqlitedb import BUSY_TIMEOUT_S, SqliteDb
 # History: 1 = first release (pytest-ripple 0.1); 2 = import_run table;
 # 3 = module_import (what each project module's import ran: import-time contexts),
 # stale (changes seen by another environment's run), run (a row per recording run,
-# for `pytest-ripple stats`).
-SCHEMA_VERSION = 3
+# for `pytest-ripple stats`); 4 = test.ran (when each test last ran: `merge` keeps the
+# most recent result of a test that parallel jobs both hold).
+SCHEMA_VERSION = 4
 APP = "pytest-ripple"
 
 SCHEMA = """
@@ -113,6 +114,7 @@ CREATE TABLE IF NOT EXISTS test (
     outcome INTEGER NOT NULL,    -- PASSED, FAILED, SKIPPED
     duration REAL NOT NULL,
     pending TEXT,                -- why it must run, until it has run; NULL: up to date
+    ran REAL NOT NULL DEFAULT 0, -- when it last ran (unix time; 0: never): merge keeps the latest
     PRIMARY KEY (env_id, nodeid)
 ) WITHOUT ROWID;
 
@@ -201,6 +203,7 @@ class TestResult:
     outcome: int
     duration: float
     pending: str | None = None  # set when tracking was disturbed
+    ran: float = 0.0  # when it ran (unix time); 0: it did not run (a new test left pending)
 
 
 def pack_ids(ids: Iterable[int]) -> bytes:
@@ -581,10 +584,12 @@ class Store(_ImportTimeRecords):
         file_ids: dict[str, int] = {}
         for res in results:
             depset_id = self._depset_of(res.deps, file_ids)
-            rows.append((env_id, res.nodeid, depset_id, res.outcome, res.duration, res.pending))
+            rows.append(
+                (env_id, res.nodeid, depset_id, res.outcome, res.duration, res.pending, res.ran)
+            )
         self.db.many(
-            "INSERT OR REPLACE INTO test (env_id, nodeid, depset_id, outcome, duration, pending) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO test (env_id, nodeid, depset_id, outcome, duration, pending, "
+            "ran) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self.db.many("DELETE FROM stale WHERE env_id=? AND nodeid=?", ((r[0], r[1]) for r in rows))
@@ -791,3 +796,138 @@ class Maintenance:
 
     def vacuum(self) -> None:
         self.db.con.execute("VACUUM")
+
+
+# -- merge: a whole data file as plain values, keyed by names instead of ids ----------
+
+EnvKey = tuple[str, str]  # (environment name, python tag)
+Deps = tuple[tuple[str, str], ...]  # sorted (path, block)
+
+
+@dataclass
+class MergeTest:
+    deps: Deps | None
+    outcome: int
+    duration: float
+    pending: str | None
+    ran: float
+
+
+@dataclass
+class Dump:
+    """Everything a data file holds, without its internal ids: what ``merge`` joins."""
+
+    envs: dict[EnvKey, tuple[str, str]] = field(default_factory=dict)  # (signature, packages)
+    files: dict[str, FileRow] = field(default_factory=dict)
+    tests: dict[tuple[EnvKey, str], MergeTest] = field(default_factory=dict)
+    module_imports: dict[tuple[EnvKey, str], Deps] = field(default_factory=dict)
+    import_read: set[tuple[str, str]] = field(default_factory=set)
+    import_run: set[tuple[str, str]] = field(default_factory=set)
+    stale: set[tuple[EnvKey, str, str, str, str]] = field(default_factory=set)
+    runs: set[tuple[EnvKey, float, int, int, float, float]] = field(default_factory=set)
+    config: str | None = None
+    env_ids: dict[int, EnvKey] = field(default_factory=dict)  # of the file it came from
+
+    @property
+    def latest(self) -> float:
+        """When this file last recorded something: its newest run or test."""
+        times = [r[1] for r in self.runs] + [t.ran for t in self.tests.values()]
+        return max(times, default=0.0)
+
+
+class Transfer:
+    """Reads a whole data file into a :class:`Dump`, or writes one into a new file."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def read(self) -> Dump:
+        db, dump = self.db, Dump()
+        for env_id, name, python, signature, packages in db.all(
+            "SELECT id, name, python, signature, packages FROM env"
+        ):
+            dump.env_ids[env_id] = (name, python)
+            dump.envs[(name, python)] = (signature, packages)
+        envs = dump.env_ids
+        dump.files = {path: row for path, row in self.store.files().items()}
+        paths = {row.id: path for path, row in dump.files.items()}
+        # rows of a file forgotten since (a run forgets a file that vanished) are skipped
+        deps = {
+            i: (paths[f], n)
+            for i, f, n in db.all("SELECT id, file_id, name FROM dep")
+            if f in paths
+        }
+        sets = {
+            i: tuple(sorted(deps[d] for d in unpack_ids(b) if d in deps))
+            for i, b in db.all("SELECT id, deps FROM depset")
+        }
+        for env_id, nodeid, depset_id, outcome, duration, pending, ran in db.all(
+            "SELECT env_id, nodeid, depset_id, outcome, duration, pending, ran FROM test"
+        ):
+            dump.tests[(envs[env_id], nodeid)] = MergeTest(
+                sets.get(depset_id), outcome, duration, pending, ran
+            )
+        for env_id, file_id, depset_id in db.all(
+            "SELECT env_id, file_id, depset_id FROM module_import"
+        ):
+            if file_id in paths:
+                dump.module_imports[(envs[env_id], paths[file_id])] = sets.get(depset_id, ())
+        dump.import_read = set(db.all("SELECT file, module FROM import_read"))
+        dump.import_run = set(db.all("SELECT file, block FROM import_run"))
+        for env_id, nodeid, file_id, content, why in db.all(
+            "SELECT env_id, nodeid, file_id, content, why FROM stale"
+        ):
+            if file_id in paths:
+                dump.stale.add((envs[env_id], nodeid, paths[file_id], content, why))
+        for row in db.all("SELECT env_id, started, selected, deselected, duration, saved FROM run"):
+            dump.runs.add((envs[row[0]], *row[1:]))
+        dump.config = self.store.config_digest()
+        return dump
+
+    def write(self, dump: Dump) -> None:
+        """Into a new, empty data file, in one transaction, in a fixed order (the same
+        dump gives the same file)."""
+        store, db = self.store, self.db
+        with db.transaction():
+            envs = {}
+            for key in sorted(dump.envs):
+                signature, packages = dump.envs[key]
+                db.con.execute(
+                    "INSERT INTO env (name, python, signature, packages) VALUES (?, ?, ?, ?)",
+                    (*key, signature, packages),
+                )
+                envs[key] = int(db.one("SELECT last_insert_rowid()")[0])
+            file_ids = {}
+            for path in sorted(dump.files):
+                row = dump.files[path]
+                db.con.execute(
+                    "INSERT INTO file (path, mtime_ns, size, content, fp) VALUES (?, ?, ?, ?, ?)",
+                    (path, row.mtime_ns, row.size, row.content, row.fp_blob),
+                )
+                file_ids[path] = int(db.one("SELECT last_insert_rowid()")[0])
+            if dump.config is not None:
+                store.save_config_digest(dump.config)
+            rows = []
+            for (env, nodeid), t in sorted(dump.tests.items()):
+                depset = None if t.deps is None else store._depset_of(t.deps, file_ids)
+                rows.append((envs[env], nodeid, depset, t.outcome, t.duration, t.pending, t.ran))
+            db.many("INSERT INTO test VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            db.many(
+                "INSERT INTO module_import VALUES (?, ?, ?)",
+                [
+                    (envs[env], file_ids[path], store._depset_of(deps, file_ids))
+                    for (env, path), deps in sorted(dump.module_imports.items())
+                ],
+            )
+            db.many("INSERT INTO import_read VALUES (?, ?)", sorted(dump.import_read))
+            db.many("INSERT INTO import_run VALUES (?, ?)", sorted(dump.import_run))
+            db.many(
+                "INSERT OR IGNORE INTO stale VALUES (?, ?, ?, ?, ?)",
+                [(envs[e], n, file_ids[p], c, w) for e, n, p, c, w in sorted(dump.stale)],
+            )
+            db.many(
+                "INSERT INTO run (env_id, started, selected, deselected, duration, saved) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(envs[r[0]], *r[1:]) for r in sorted(dump.runs)],
+            )
