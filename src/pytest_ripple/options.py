@@ -77,6 +77,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="Keep a separate record for this environment name (e.g. per database "
         "backend). Default: 'default'. Each interpreter version is kept apart anyway.",
     )
+    _add_ci_options(group)
+    _add_ini_keys(parser)
+
+
+def _add_ci_options(group: pytest.OptionGroup) -> None:
+    """Options for parallel CI jobs (issue 14)."""
     group.addoption(
         "--testmon-shard",
         action="store",
@@ -97,6 +103,9 @@ def add_options(parser: pytest.Parser) -> None:
         help="Write a JSON summary of the run (changes, selected tests and why, time "
         "saved) to PATH; render it with python -m pytest_ripple report.",
     )
+
+
+def _add_ini_keys(parser: pytest.Parser) -> None:
     parser.addini(
         "testmon_datafile",
         "Path of the data file, relative to the rootdir "
