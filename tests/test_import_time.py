@@ -910,3 +910,38 @@ class TestMethodHeaders:
             "    def keys(self):\n        return ['b']\n\n    def __iter__(",
         )
         check(project.run("--testmon"), must=["test_as_dict"], failed=["test_as_dict"])
+
+    def test_a_decorator_added_to_a_method_reaches_whoever_uses_the_class(
+        self, project: Project
+    ) -> None:
+        """``@abc.abstractmethod`` on a method nobody ran makes the class abstract:
+        creating it fails now, though no test ran the method or read its name."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "app/__init__.py": "",
+            "app/shapes.py": """
+                import abc
+
+
+                class Shape(abc.ABC):
+                    def area(self):
+                        return 0
+
+                    def label(self):
+                        return "shape"
+            """,
+            "tests/test_shapes.py": """
+                from app.shapes import Shape
+
+
+                def test_label():
+                    assert Shape().label() == "shape"
+
+
+                def test_nothing():
+                    assert True
+            """,
+        }
+        record(project, files, "test_label", "test_nothing")
+        project.edit("app/shapes.py", "    def area(", "    @abc.abstractmethod\n    def area(")
+        check(project.run("--testmon"), must=["test_label"], failed=["test_label"])
