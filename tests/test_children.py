@@ -70,6 +70,18 @@ def test_which_spawns_look_like_python(event: str, args: tuple, python: bool) ->
     assert (child.python_command(event, args) is not None) is python
 
 
+def test_one_child_of_popen_and_posix_spawn_counts_once() -> None:
+    """3.13's subprocess raises ``subprocess.Popen``, then ``os.posix_spawn`` for the
+    same child; every listener sees both."""
+    popen = ("subprocess.Popen", (sys.executable, [sys.executable, "-c", "pass"], None, None))
+    spawn = ("os.posix_spawn", (sys.executable, [sys.executable, "-c", "pass"], {}))
+    other = ("os.posix_spawn", (sys.executable, [sys.executable, "-V"], {}))
+    first, second = child.SpawnEvents(), child.SpawnEvents()
+    for events in (first, second):
+        seen = [events.new_child(*e) for e in (popen, spawn, spawn, popen, popen, other)]
+        assert [c is not None for c in seen] == [True, False, True, True, True, True]
+
+
 def test_a_console_script_is_python_by_its_shebang(tmp_path: Path) -> None:
     script = tmp_path / "mytool"
     script.write_text(f"#!{sys.executable}\nprint(1)\n")

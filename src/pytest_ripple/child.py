@@ -37,6 +37,7 @@ its first call, and only for files under a rootdir or in a site-packages directo
 
 from __future__ import annotations
 
+import _thread
 import itertools
 import os
 import sys
@@ -117,6 +118,26 @@ def python_command(event: str, args: tuple[Any, ...]) -> str | None:
         inner = words[1].split() if len(words) > 1 else []  # subprocess's shell=True
         return shown if _pythonish(inner, inner[0] if inner else None) else None
     return shown if _pythonish([exe, *words[:2]], exe) else None
+
+
+class SpawnEvents:
+    """``python_command`` of the spawn events that start a process of their own: since
+    3.13 subprocess often starts its child with ``os.posix_spawn``, whose event follows
+    ``subprocess.Popen``'s on the same thread for the same command (one child, two
+    events). One per listener: each must see every event."""
+
+    def __init__(self) -> None:
+        self._popen: dict[int, str | None] = {}  # thread -> last Popen's command
+
+    def new_child(self, event: str, args: tuple[Any, ...]) -> str | None:
+        command = python_command(event, args)
+        thread = _thread.get_ident()
+        before = self._popen.pop(thread, None)
+        if event == "subprocess.Popen":
+            self._popen[thread] = command
+        elif event == "os.posix_spawn" and command is not None and command == before:
+            return None
+        return command
 
 
 def _text(value: Any) -> str:
@@ -228,6 +249,7 @@ class Reporter:
         self.sequence = itertools.count()
         self.own_settrace = False
         self.exiting = False
+        self.spawns = SpawnEvents()
         self.chain: Callable[[Any], Callable[..., Any]] | None = None
         self.threads_armed = False
 
@@ -320,7 +342,7 @@ class Reporter:
         self.emit(b"R\t%s\n" % escape(full))
 
     def on_spawn(self, event: str, args: tuple[Any, ...]) -> None:
-        command = python_command(event, args)
+        command = self.spawns.new_child(event, args)
         if command is not None:
             self.emit(b"S\t%s\n" % escape(command))
 

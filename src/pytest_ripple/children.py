@@ -206,6 +206,7 @@ class Children:
         self._ignore = ignore
         self._dir: str | None = None
         self._pid = os.getpid()
+        self._spawns = child.SpawnEvents()
         self._inherited: str | None = None  # the variable as this process got it
         self._stack: list[_Context] = []
         self._next = 0
@@ -291,7 +292,7 @@ class Children:
         if self._dir is None or not self._stack or os.getpid() != self._pid:
             return False
         if event != "os.fork":  # a forked child reports through the fork handler
-            command = child.python_command(event, args)
+            command = self._spawns.new_child(event, args)
             if command is not None:
                 self._stack[-1].expected.append(command)
         return True
