@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_ripple.locate import DEFAULT_DATAFILE, ENV_NAME
-from pytest_ripple.shard import Shard, ShardSpecError
+
+if TYPE_CHECKING:
+    from pytest_ripple.shard import Shard
 
 ALWAYS_MARKER = "testmon_always"
 DEPENDS_MARKER = "testmon_depends"
@@ -219,6 +222,8 @@ def resolve(config: pytest.Config) -> Settings | None:
         )
     shard = None
     if opt.testmon_shard is not None:
+        from pytest_ripple.shard import Shard, ShardSpecError  # only CI jobs use shards
+
         try:
             shard = Shard.parse(opt.testmon_shard)
         except ShardSpecError as exc:
