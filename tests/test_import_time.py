@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -250,6 +251,69 @@ class TestFunctionsRunAtImport:
         record(project, files, "test_count", "test_other")
         project.edit("data.py", "return [1, 2]", "return [1]")
         check(project.run("--testmon"), must=["test_count"], failed=["test_count"])
+
+    WRAPPED: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": "",
+        "lib/core.py": """
+            def double(x):
+                return 2 * x
+
+
+            def seed():
+                return 10
+        """,
+        "lib/api.py": """
+            from lib import core
+
+
+            def wrap(fn):
+                def wrapper(*args):
+                    return fn(*args)
+
+                return wrapper
+
+
+            def call_once(fn):
+                return fn()
+
+
+            double = wrap(core.double)  # holds core.double: a body edit changes its callers
+            START = call_once(core.seed)  # seed runs here, at import
+        """,
+        "tests/test_api.py": """
+            from lib.api import START, double
+
+
+            def test_twice():
+                assert double(2) == 4
+
+
+            def test_start():
+                assert START == 10
+
+
+            def test_other():
+                assert True
+        """,
+    }
+
+    def test_a_function_only_named_at_import_reaches_its_callers(self, project: Project) -> None:
+        """``double = wrap(core.double)``: core.double's body never ran at import, so the
+        value is the same wrapper; its callers ran it (toolz.curried: every test before)."""
+        record(project, self.WRAPPED, "test_other", "test_start", "test_twice")
+        project.edit("lib/core.py", "return 2 * x", "return 3 * x")
+        check(project.run("--testmon"), must=["test_twice"], failed=["test_twice"])
+
+    def test_a_function_called_through_another_at_import(self, project: Project) -> None:
+        """``START = call_once(seed)`` runs seed at import: a body edit changes START."""
+        record(project, self.WRAPPED, "test_other", "test_start", "test_twice")
+        project.edit("lib/core.py", "return 10", "return 11")
+        check(
+            project.run("--testmon"),
+            must=["test_start"],
+            may=["test_twice", "test_other"],
+            failed=["test_start"],
+        )
 
     def test_module_imported_only_by_a_conftest(self, project: Project) -> None:
         files = {

@@ -29,6 +29,7 @@ from pytest_ripple.fingerprint import (
     IMPORT,
     MODULE,
     READ,
+    VALUE,
     WHOLE,
     Binding,
     FileChange,
@@ -130,6 +131,10 @@ class _Impact:
         # reach nothing outside its directory unless a module imports the conftest
         self.under: dict[str, set[str]] = {}
         self.import_run: dict[str, set[str]] = {}  # file -> functions run at import time
+        # short names of every function that ran while a module was imported (at start-up,
+        # collection, or a module body during a test); None: not needed yet
+        self.run_at_import: set[str] | None = None
+        self.recorded_imports: set[str] = set()  # modules whose import ran under tracking
         self.at_import: dict[tuple[str, str], str] = {}  # affected ones among them -> why
         # modules whose import now does something else (an effect, a function it runs,
         # a file it reads): every test whose import closure reaches them
@@ -496,6 +501,17 @@ def _hooks_changed(imp: _Impact, path: str, ch: FileChange) -> None:
         imp.scope_rule("conftest.py", hwhy)
 
 
+def _named_only(imp: _Impact, name: str, path: str) -> bool:
+    """Whether module ``path`` was seen being imported, and no function of this name
+    ran while any module was (a module imported before tracking started, by a plugin,
+    has no record: then we cannot tell)."""
+    return (
+        imp.run_at_import is not None
+        and path in imp.recorded_imports
+        and name not in imp.run_at_import
+    )
+
+
 def _propagate(imp: _Impact) -> None:
     """Follow names through the import-time statements that read them."""
     readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
@@ -520,6 +536,12 @@ def _propagate(imp: _Impact) -> None:
             bound_why = why if bound == name else reasons.step(why, link)
             if b.kind == IMPORT and not is_value:
                 imp.called(bound, bound_why)  # an alias of a changed function: still a call
+                continue
+            if not is_value and b.kind == VALUE and _named_only(imp, name, path):
+                # ``g = curry(f)``, ``table = {"x": f}``: f's body never ran at import
+                # (it would be in a module's import record), so the value holds f as it
+                # was: whoever calls it runs f's block
+                imp.called(bound, bound_why)
                 continue
             if bound == "__all__" and not is_value:
                 # it names the function (a string), it does not call it: a body edit
@@ -665,10 +687,28 @@ def _impact(
     if imp.queue or imp.bases_changed or imp.new_imports:
         _load_all(imp, store, files)
         _acting_imports(imp)
+        if imp.calls:
+            imp.run_at_import = _run_at_import(imp, store, files)
         _propagate(imp)
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
     return imp
+
+
+def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set[str]:
+    """The short names of the functions that ran while any module was imported."""
+    names = {block for blocks in imp.import_run.values() for block in blocks}
+    by_id = {row.id: path for path, row in files.items()}
+    recorded: set[int] = set()
+    for file_id, arrays in store.module_imports().items():
+        if file_id in by_id:
+            imp.recorded_imports.add(by_id[file_id])
+        for arr in arrays:
+            recorded.update(arr)
+    for (file_id, name), dep in store.dep_ids().items():
+        if dep in recorded and file_id in by_id:
+            names.add(name)
+    return {n.split("#")[0].rsplit(".", 1)[-1] for n in names}
 
 
 def _load_all(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
