@@ -437,8 +437,8 @@ class TestBadInput:
             ),
             (
                 SCHEMA_VERSION - 1,
-                "was written by an older pytest-ripple (schema {v}): the next "
-                "pytest --testmon run rebuilds it",
+                "was written by an older pytest-ripple (schema {v}; this one "
+                "reads {s}): the next pytest --testmon run rebuilds it",
             ),
         ],
     )

@@ -54,14 +54,13 @@ def open_store(project: Project) -> Store:
         store.open()
     except SchemaError as exc:
         store.close()
-        if exc.found is not None and exc.found > SCHEMA_VERSION:
-            raise Failure(
-                f"{path} was written by a newer pytest-ripple (schema {exc.found}; this "
-                f"one reads {SCHEMA_VERSION}): upgrade pytest-ripple"
-            ) from None
         raise Failure(
-            f"{path} was written by an older pytest-ripple (schema {exc.found}): the "
-            "next pytest --testmon run rebuilds it"
+            exc.explain(
+                path,
+                SCHEMA_VERSION,
+                newer="upgrade pytest-ripple",
+                older="the next pytest --testmon run rebuilds it",
+            )
         ) from None
     except (DataFileError, DataFileUnavailable) as exc:
         store.close()

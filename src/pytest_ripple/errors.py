@@ -28,6 +28,15 @@ class SchemaError(DataFileError):
         super().__init__(message)
         self.found = found
 
+    def explain(self, path: object, reads: int, *, newer: str, older: str) -> str:
+        """A message for a command that reads schema ``reads``: which pytest-ripple
+        wrote ``path``, and the advice for a newer or an older one."""
+        who, advice = ("a newer", newer) if (self.found or 0) > reads else ("an older", older)
+        return (
+            f"{path} was written by {who} pytest-ripple (schema {self.found}; this one "
+            f"reads {reads}): {advice}"
+        )
+
 
 class DataFileUnavailable(RippleError):
     """The data file cannot be opened or created now (read-only, full disk, I/O error,

@@ -129,14 +129,13 @@ def _read(path: Path) -> Dump:
         store.open()
         return Transfer(store).read()
     except SchemaError as exc:
-        if exc.found is not None and exc.found > SCHEMA_VERSION:
-            raise MergeError(
-                f"{path} was written by a newer pytest-ripple (schema {exc.found}; this one "
-                f"reads {SCHEMA_VERSION}): merge with that version"
-            ) from None
         raise MergeError(
-            f"{path} was written by an older pytest-ripple (schema {exc.found}; this one "
-            f"reads {SCHEMA_VERSION}): make it again with this version"
+            exc.explain(
+                path,
+                SCHEMA_VERSION,
+                newer="merge with that version",
+                older="make it again with this version",
+            )
         ) from None
     except (DataFileError, DataFileUnavailable) as exc:
         raise MergeError(f"{path} cannot be used: {exc}") from None
