@@ -61,7 +61,13 @@ def _runs(part: str) -> list[str]:
 
 
 def bash(command: str, cwd: Path, summary: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TESTMON", "PYTEST_"))}
+    # the outer run's settings stay out; its child-process channel stays in (under our
+    # own --testmon these commands report what they ran, like any child of a test)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TESTMON", "PYTEST_")) or k == "PYTEST_RIPPLE_CHILDREN"
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     env["GITHUB_STEP_SUMMARY"] = str(summary)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
