@@ -29,17 +29,6 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "DataFileError": "errors",
-    "DataFileUnavailable": "errors",
-    "RippleError": "errors",
-    "RippleWarning": "errors",
-    "Fingerprint": "fingerprint",
-    "diff": "fingerprint",
-    "fingerprint_python": "fingerprint",
-    "Store": "store",
-}
-
 __all__ = [
     "DataFileError",
     "DataFileUnavailable",

@@ -140,6 +140,20 @@ class SpawnEvents:
         return command
 
 
+def read_path(args: tuple[Any, ...]) -> Any:
+    """The path an ``open`` audit event opens for reading; None for a file descriptor
+    or a file opened only for writing (output, not input)."""
+    path, mode, flags = (*args, None, None, None)[:3]
+    if path is None or isinstance(path, int):
+        return None
+    if isinstance(mode, str):
+        if ("w" in mode or "a" in mode or "x" in mode) and "+" not in mode:
+            return None
+    elif isinstance(flags, int) and flags & os.O_WRONLY:
+        return None
+    return path
+
+
 def _text(value: Any) -> str:
     if isinstance(value, (str, bytes, os.PathLike)):
         try:
@@ -316,14 +330,10 @@ class Reporter:
             self.emit(head + b"C\t%d\t%d\t%s\n" % (n, code.co_firstlineno, escape(code.co_name)))
 
     def on_open(self, args: tuple[Any, ...]) -> None:
-        path, mode, flags = (*args, None, None, None)[:3]
-        if path is None or isinstance(path, int):
+        path = read_path(args)
+        if path is None:
             return
-        if isinstance(mode, str):
-            if ("w" in mode or "a" in mode or "x" in mode) and "+" not in mode:
-                return  # output, not input
-        elif isinstance(flags, int) and flags & os.O_WRONLY:
-            return
+        mode = args[1] if len(args) > 1 else None
         name = _text(path)
         if not name:
             return

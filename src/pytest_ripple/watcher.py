@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any, Callable
 
 from pytest_ripple import audit
+from pytest_ripple.child import read_path
 from pytest_ripple.paths import relative_to_root, root_prefix
 
 _SPAWN_EVENTS = frozenset(
@@ -62,14 +63,10 @@ class ReadWatcher:
 
     # -- events --------------------------------------------------------------------
     def on_open(self, event: str, args: tuple[Any, ...]) -> None:
-        path, mode, flags = (*args, None, None, None)[:3]
-        if path is None or isinstance(path, int):
+        path = read_path(args)
+        if path is None:
             return
-        if isinstance(mode, str):
-            if ("w" in mode or "a" in mode or "x" in mode) and "+" not in mode:
-                return  # output, not input
-        elif isinstance(flags, int) and flags & os.O_WRONLY:
-            return
+        mode = args[1] if len(args) > 1 else None
         try:
             name = os.fsdecode(path)
         except (TypeError, ValueError):
