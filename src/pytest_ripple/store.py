@@ -14,7 +14,7 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from pytest_ripple.changes import Changes, FileState, trusted_mtime
 from pytest_ripple.errors import DataFileError, DataFileUnavailable, SchemaError
@@ -679,17 +679,20 @@ class Queries:
         row = self.db.one("SELECT deps FROM depset WHERE id=?", (depset_id,))
         if row is None:
             return []
-        wanted = list(unpack_ids(row[0]))
-        out: list[tuple[str, str]] = []
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out += self.db.all(
-                "SELECT file.path, dep.name FROM dep JOIN file ON file.id = dep.file_id "
-                f"WHERE dep.id IN ({marks})",
-                chunk,
-            )
+        out: list[tuple[str, str]] = self._where_in(
+            "SELECT file.path, dep.name FROM dep JOIN file ON file.id = dep.file_id "
+            "WHERE dep.id IN ({})",
+            list(unpack_ids(row[0])),
+        )
         return sorted(out)
+
+    def _where_in(self, sql: str, ids: list[int]) -> list[Any]:
+        """Rows of ``sql`` for every id, 500 at a time (SQLite's bound-variable limit)."""
+        out: list[Any] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            out += self.db.all(sql.format(",".join("?" * len(chunk))), chunk)
+        return out
 
     def deps_in_file(self, path: str) -> dict[str, int]:
         """{block: dep id} of a file's blocks that some test depended on."""
@@ -707,16 +710,11 @@ class Queries:
         for depset_id, blob in self.db.all("SELECT id, deps FROM depset"):
             if not dep_ids.isdisjoint(unpack_ids(blob)):
                 hits.append(depset_id)
-        out: list[tuple[int, str, int, float]] = []
-        for i in range(0, len(hits), 500):
-            chunk = hits[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out += self.db.all(
-                "SELECT env_id, nodeid, outcome, duration FROM test "
-                f"WHERE depset_id IN ({marks}) ORDER BY nodeid",
-                chunk,
-            )
-        return out
+        return self._where_in(
+            "SELECT env_id, nodeid, outcome, duration FROM test "
+            "WHERE depset_id IN ({}) ORDER BY nodeid",
+            hits,
+        )
 
     def slowest(self, env_id: int, count: int) -> list[tuple[str, float]]:
         return self.db.all(
