@@ -83,7 +83,7 @@ def status(run: Run) -> str:
 def engine() -> str:
     from pytest_ripple.tracer import choose_tracer
 
-    tracer, _ = choose_tracer()
+    tracer, _ = choose_tracer("/")
     tracer.close()
     return tracer.name
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any, Callable, Iterator
 
 import pytest
 
+from pytest_ripple.paths import root_prefix
 from pytest_ripple.pytracer import SetTraceTracer
+from pytest_ripple.sysmon import SysMonTracer
 from pytest_ripple.tracer import Tracer, choose_tracer
 
 HAS_SYSMON = sys.version_info >= (3, 12)
@@ -98,14 +101,17 @@ def restore_tracing() -> Iterator[None]:
         pytest.fail(f"the test left tracing state changed: {', '.join(changed)}")
 
 
+ROOT = root_prefix(Path(__file__).parent)
+
+
 def make(engine: str) -> Tracer:
     if engine == "sys.settrace":
         return SetTraceTracer()
-    from pytest_ripple.sysmon import SysMonTracer, free_tool_id
+    from pytest_ripple.sysmon import SysMonTracer, free_tool_ids
 
-    tool_id = free_tool_id()
-    assert tool_id is not None
-    return SysMonTracer(tool_id)
+    ids = free_tool_ids()
+    assert len(ids) == 2
+    return SysMonTracer(ids, ROOT)
 
 
 @pytest.fixture(params=ENGINES)
@@ -119,7 +125,7 @@ def tracer(request: pytest.FixtureRequest) -> Iterator[Tracer]:
 
 
 def test_the_chosen_engine() -> None:
-    chosen, reason = choose_tracer()
+    chosen, reason = choose_tracer(ROOT)
     try:
         if HAS_SYSMON:
             assert chosen.name == "sys.monitoring"
@@ -134,11 +140,11 @@ def test_the_chosen_engine() -> None:
 @needs_sysmon
 def test_settrace_when_every_tool_id_is_taken() -> None:
     mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
-    taken = [i for i in (2, 3, 4) if mon.get_tool(i) is None]
+    taken = [i for i in (2, 3, 4, 5) if mon.get_tool(i) is None]
     for i in taken:
         mon.use_tool_id(i, "someone else")
     try:
-        chosen, reason = choose_tracer()
+        chosen, reason = choose_tracer(ROOT)
         chosen.close()
     finally:
         for i in taken:
@@ -278,41 +284,43 @@ def test_a_tracer_can_start_again_after_close(tracer: Tracer) -> None:
 
 
 @needs_sysmon
-def test_sysmon_frees_its_tool_id_on_close() -> None:
-    from pytest_ripple.sysmon import TOOL_NAME, SysMonTracer, free_tool_id
+def test_sysmon_frees_its_tool_ids_on_close() -> None:
+    from pytest_ripple.sysmon import TOOL_NAME
 
     mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
-    tool_id = free_tool_id()
-    assert tool_id is not None
-    tracer = SysMonTracer(tool_id)
+    tracer = make("sys.monitoring")
+    assert isinstance(tracer, SysMonTracer)
+    record, seek = tracer.tool_ids
     tracer.push()
-    assert mon.get_tool(tool_id) == TOOL_NAME
-    assert mon.get_events(tool_id) == mon.events.PY_START
+    work_a()
+    assert mon.get_tool(record) == mon.get_tool(seek) == TOOL_NAME
+    assert mon.get_events(seek) == mon.events.PY_START  # seeks new code everywhere
+    assert mon.get_events(record) == 0  # records with local events only
+    assert mon.get_local_events(record, work_a.__code__) == mon.events.PY_START
     tracer.pop()
     # on between tests (re-instrumenting costs more than the few reports)
-    assert mon.get_events(tool_id) == mon.events.PY_START
+    assert mon.get_events(seek) == mon.events.PY_START
     tracer.close()
-    assert mon.get_events(tool_id) == 0
-    assert mon.get_tool(tool_id) is None
-    # the id is really free: another tool can take it, and no callback of ours is left
-    mon.use_tool_id(tool_id, "next")
-    try:
-        assert mon.register_callback(tool_id, mon.events.PY_START, None) is None
-    finally:
-        mon.free_tool_id(tool_id)
+    assert mon.get_events(seek) == 0
+    assert mon.get_local_events(record, work_a.__code__) == 0
+    assert mon.get_tool(record) is None and mon.get_tool(seek) is None
+    # the ids are really free: another tool can take them, and no callback of ours is left
+    for tool_id in (record, seek):
+        mon.use_tool_id(tool_id, "next")
+        try:
+            assert mon.register_callback(tool_id, mon.events.PY_START, None) is None
+        finally:
+            mon.free_tool_id(tool_id)
 
 
 @needs_sysmon
 def test_sysmon_context_taken_over_is_not_intact() -> None:
-    from pytest_ripple.sysmon import SysMonTracer, free_tool_id
-
     mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
-    tool_id = free_tool_id()
-    assert tool_id is not None
-    tracer = SysMonTracer(tool_id)
+    tracer = make("sys.monitoring")
+    assert isinstance(tracer, SysMonTracer)
     try:
         tracer.push()
-        mon.set_events(tool_id, 0)  # someone turned our events off
+        mon.set_events(tracer.tool_ids[1], 0)  # someone turned our events off
         _, intact = tracer.pop()
         assert not intact
         tracer.push()
@@ -321,6 +329,87 @@ def test_sysmon_context_taken_over_is_not_intact() -> None:
         assert intact and work_a.__code__ in codes
     finally:
         tracer.close()
+
+
+@needs_sysmon
+def test_sysmon_rearms_only_the_code_that_reported() -> None:
+    """Only project (and installed) code is armed; a context re-arms the code that
+    reported since the last one, not every code object; the standard library and
+    pytest's runner are seen once."""
+    import json
+
+    tracer = make("sys.monitoring")
+    assert isinstance(tracer, SysMonTracer)
+    try:
+        tracer.push()
+        work_a()
+        json.dumps({"a": 1})  # the standard library: never a dependency
+        codes, _ = tracer.pop()
+        assert work_a.__code__ in codes
+        assert not {c for c in codes if c.co_filename == json.__file__}
+        assert tracer._fired == {work_a.__code__} | {
+            c for c in codes if c.co_filename.startswith(str(Path(__file__).parent))
+        }
+        before()
+        tracer.push()  # re-arms what reported: work_a, before, ...
+        assert not tracer._fired
+        work_a()
+        codes, _ = tracer.pop()
+        assert work_a.__code__ in codes and before.__code__ not in codes
+    finally:
+        tracer.close()
+
+
+@needs_sysmon
+def test_sysmon_runner_code_stands_for_every_context() -> None:
+    """pytest's own code runs in every test: one of its code objects is in every
+    context's codes, so the package's version is a dependency of each, without
+    re-arming its code objects per context."""
+    tracer = make("sys.monitoring")
+    assert isinstance(tracer, SysMonTracer)
+    try:
+        tracer.push()
+        pytest.approx(1.0) == 1.0  # noqa: B015  (runs _pytest code)
+        first, _ = tracer.pop()
+        tracer.push()
+        second, _ = tracer.pop()
+    finally:
+        tracer.close()
+
+    def runner(codes: set[CodeType]) -> set[str]:
+        parts = (c.co_filename.split("site-packages")[1:] for c in codes)
+        return {p[0].strip("/\\").split("/")[0] for p in parts if p}
+
+    assert "_pytest" in runner(first)
+    assert runner(first) <= runner(second)
+    assert len(second) < 10  # one code object per package, not what the first ran
+
+
+@needs_sysmon
+def test_sysmon_with_one_free_tool_id_restarts_events() -> None:
+    mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+    from pytest_ripple.sysmon import free_tool_ids
+
+    ids = free_tool_ids(6)
+    taken = ids[1:]
+    for i in taken:
+        mon.use_tool_id(i, "someone else")
+    try:
+        tracer, reason = choose_tracer(ROOT)
+        try:
+            assert isinstance(tracer, SysMonTracer)
+            assert tracer.tool_ids == (ids[0],)
+            assert reason == f"sys.monitoring (tool id {ids[0]})"
+            for _ in range(2):
+                tracer.push()
+                work_a()
+                codes, intact = tracer.pop()
+                assert intact and work_a.__code__ in codes
+        finally:
+            tracer.close()
+    finally:
+        for i in taken:
+            mon.free_tool_id(i)
 
 
 def test_settrace_context_taken_over_is_not_intact() -> None:

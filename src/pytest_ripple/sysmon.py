@@ -1,73 +1,189 @@
-"""The Python 3.12+ engine: ``sys.monitoring`` PY_START events under our own tool id.
+"""The Python 3.12+ engine: ``sys.monitoring`` PY_START events under our own tool ids.
 
-Each code object reports once per context: the callback returns DISABLE, and
-``restart_events()`` re-arms at the start of the next context. Measured in the design
-brief: a call-heavy loop costs 0.134 s against 0.13 s untraced (settrace: 0.45 s).
+Each code object reports once per context: the callback returns DISABLE, and the code
+is re-armed when the next context starts. With two tool ids (the usual case), re-arming
+costs in proportion to the project code that ran, not to all code:
+
+- the *seeking* tool has PY_START on globally. It sees each code object once (then
+  DISABLE, for good): code that can be a dependency (a project file, an installed
+  package) gets a local PY_START event of the *recording* tool; everything else
+  (the standard library, generated code) is never seen again;
+- the *recording* tool's callback adds the code to the open context and disables its
+  event. Starting a context turns the local event of just the codes that reported since
+  off and on again (``set_local_events``), which re-instruments those code objects only;
+- pytest's own runner (``_pytest``, ``pluggy``, ``pytest``, this plugin, installed) runs
+  in every test: one code object of each stands for it in every context, so its ~200
+  code objects per test are not re-armed.
+
+With a single free tool id, every context calls ``restart_events()`` instead, which
+re-instruments every code object that runs next (pytest's included, ~200 per test) and
+has each report again.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from types import CodeType
-from typing import Any
+from typing import Any, Sequence
 
 from pytest_ripple.contexts import CodeStack
+from pytest_ripple.paths import relative_to_root
 
 TOOL_NAME = "pytest-ripple"
 # Ids 0-2 and 5 are named for debuggers, coverage, profilers and optimizers.
-_PREFERRED_IDS = (4, 3, 2)
+_PREFERRED_IDS = (4, 3, 2, 5)
+_SITE = re.compile(r"[\\/](?:site-packages|dist-packages)[\\/]([^\\/]+)")
+# Installed packages whose code runs in every test: pytest's runner and this plugin.
+RUNNER_PACKAGES = frozenset({"_pytest", "pluggy", "pytest", "pytest_ripple"})
+_SKIP, _TRACK, _RUNNER = 0, 1, 2
+
+
+def free_tool_ids(want: int = 2) -> list[int]:
+    """Up to ``want`` free tool ids, the preferred first."""
+    mon: Any = getattr(sys, "monitoring", None)
+    if mon is None:
+        return []
+    return [i for i in _PREFERRED_IDS if mon.get_tool(i) is None][:want]
 
 
 def free_tool_id() -> int | None:
-    mon: Any = getattr(sys, "monitoring", None)
-    if mon is None:
-        return None
-    for tool_id in _PREFERRED_IDS:
-        if mon.get_tool(tool_id) is None:
-            return tool_id
-    return None
+    ids = free_tool_ids(1)
+    return ids[0] if ids else None
 
 
 class SysMonTracer:
     name = "sys.monitoring"
 
-    def __init__(self, tool_id: int) -> None:
+    def __init__(self, tool_ids: int | Sequence[int], root: str = "") -> None:
+        """``root``: the project's :func:`~pytest_ripple.paths.root_prefix`."""
+        ids = (tool_ids,) if isinstance(tool_ids, int) else tuple(tool_ids)
         self._mon: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
-        self.tool_id = tool_id
+        self.tool_id = ids[0]  # records
+        self._seek_id: int | None = ids[1] if len(ids) > 1 else None
+        self.tool_ids = ids[:2]
+        self._root = root
         self._stack = CodeStack()
         self._intact = True
         self._registered = False
+        self._fired: set[CodeType] = set()  # reported (so disabled) since the last re-arm
+        self._armed: set[CodeType] = set()  # with a local event of the recording tool
+        self._kinds: dict[str, int] = {}  # co_filename -> _SKIP / _TRACK / _RUNNER
+        self._runner: dict[str, CodeType] = {}  # package -> a code object standing for it
+        self._runner_codes: set[CodeType] = set()
+        mon = self._mon
         add = self._stack.codes.add
-        disable = self._mon.DISABLE
+        fired = self._fired.add
+        disable = mon.DISABLE
 
-        def on_start(code: CodeType, offset: int) -> Any:
-            add(code)
-            return disable
+        if self._seek_id is None:
+
+            def on_start(code: CodeType, offset: int) -> Any:
+                add(code)
+                return disable
+
+        else:
+
+            def on_start(code: CodeType, offset: int) -> Any:
+                add(code)
+                fired(code)
+                return disable
 
         self._callback = on_start
+        self._seek = self._make_seek()
+
+    def _make_seek(self) -> Any:
+        mon = self._mon
+        add = self._stack.codes.add
+        fired = self._fired.add
+        armed = self._armed
+        kinds = self._kinds
+        kind_of = self._kind
+        set_local = mon.set_local_events
+        record_id = self.tool_id
+        py_start = mon.events.PY_START
+        disable = mon.DISABLE
+
+        def on_seek(code: CodeType, offset: int) -> Any:
+            kind = kinds.get(code.co_filename)
+            if kind is None:
+                kind = kind_of(code)
+            if kind == _TRACK:
+                add(code)  # it runs now: the recording tool may not see this call
+                if code not in armed:
+                    armed.add(code)
+                    fired(code)
+                    set_local(record_id, code, py_start)
+            elif kind == _RUNNER:
+                add(code)
+            return disable
+
+        return on_seek
+
+    def _kind(self, code: CodeType) -> int:
+        filename = code.co_filename
+        if relative_to_root(self._root, filename) is not None:
+            kind = _TRACK
+        else:
+            m = _SITE.search(filename)
+            if m is None:
+                kind = _SKIP  # the standard library, <string>: never a dependency
+            else:
+                top = m.group(1)
+                top = top[:-3] if top.endswith(".py") else top
+                kind = _RUNNER if top in RUNNER_PACKAGES else _TRACK
+                if kind == _RUNNER and top not in self._runner:
+                    self._runner[top] = code
+                    self._runner_codes.add(code)
+        self._kinds[filename] = kind
+        return kind
 
     def _install(self) -> None:
         mon = self._mon
+        py_start = mon.events.PY_START
+        seek = self._seek_id
         if not self._registered:
             mon.use_tool_id(self.tool_id, TOOL_NAME)
-            mon.register_callback(self.tool_id, mon.events.PY_START, self._callback)
+            mon.register_callback(self.tool_id, py_start, self._callback)
+            if seek is not None:
+                mon.use_tool_id(seek, TOOL_NAME)
+                mon.register_callback(seek, py_start, self._seek)
+                # code disabled for the seeking tool by an earlier tracer (or this one
+                # before close()) must be seen again
+                mon.restart_events()
             self._registered = True
-        if mon.get_events(self.tool_id) != mon.events.PY_START:
-            mon.set_events(self.tool_id, mon.events.PY_START)
+        on = self.tool_id if seek is None else seek
+        if mon.get_events(on) != py_start:
+            mon.set_events(on, py_start)
 
     def _still_ours(self) -> bool:
         mon = self._mon
+        on = self.tool_id if self._seek_id is None else self._seek_id
         return bool(
-            mon.get_tool(self.tool_id) == TOOL_NAME
-            and mon.get_events(self.tool_id) == mon.events.PY_START
+            all(mon.get_tool(i) == TOOL_NAME for i in self.tool_ids)
+            and mon.get_events(on) == mon.events.PY_START
         )
+
+    def _rearm(self) -> None:
+        """Code that reported (and was disabled) must report again from now on."""
+        if self._seek_id is None:
+            self._mon.restart_events()
+            return
+        fired = self._fired
+        set_local = self._mon.set_local_events
+        record_id = self.tool_id
+        py_start = self._mon.events.PY_START
+        # pop(), not a copy and a clear: a thread may report one in between
+        while fired:
+            code = fired.pop()
+            set_local(record_id, code, 0)
+            set_local(record_id, code, py_start)
 
     def push(self) -> None:
         if self._stack.enter():
             self._intact = True
             self._install()
-        # Code that already reported (and was disabled) must report again here.
-        self._mon.restart_events()
+        self._rearm()
 
     def pop(self) -> tuple[set[CodeType], bool]:
         if self._stack.depth == 0:
@@ -76,10 +192,12 @@ class SysMonTracer:
         codes = self._stack.leave()
         if self._stack.depth:
             # code the inner context ran is disabled: it must report again to the outer
-            self._mon.restart_events()
-        # Events stay on between tests: what pytest runs there reports once and is
-        # dropped at the next push. Every set_events() re-instruments all code that
-        # runs next, which costs more than those few reports.
+            self._rearm()
+        # Events stay on between tests: what runs there reports once and is dropped at
+        # the next push (which re-arms it). Every set_events() re-instruments all code
+        # that runs next, which costs more than those few reports.
+        if self._runner_codes:
+            codes |= self._runner_codes
         return codes, intact
 
     def suspend(self) -> None:
@@ -94,8 +212,24 @@ class SysMonTracer:
     def close(self) -> None:
         mon = self._mon
         if self._registered and mon.get_tool(self.tool_id) == TOOL_NAME:
-            mon.set_events(self.tool_id, 0)
-            mon.register_callback(self.tool_id, mon.events.PY_START, None)
-            mon.free_tool_id(self.tool_id)
+            py_start = mon.events.PY_START
+            for tool_id in self.tool_ids:
+                if mon.get_tool(tool_id) != TOOL_NAME:
+                    continue
+                mon.set_events(tool_id, 0)
+                mon.register_callback(tool_id, py_start, None)
+            if self._seek_id is not None:
+                # local events outlive the tool id before 3.14: a later owner of the id
+                # must not get calls for our codes
+                for code in self._armed:
+                    mon.set_local_events(self.tool_id, code, 0)
+            for tool_id in self.tool_ids:
+                if mon.get_tool(tool_id) == TOOL_NAME:
+                    mon.free_tool_id(tool_id)
         self._registered = False
+        self._armed.clear()
+        self._fired.clear()
+        self._kinds.clear()
+        self._runner.clear()
+        self._runner_codes.clear()
         self._stack.reset()

@@ -34,14 +34,16 @@ class Tracer(Protocol):
         """Give the interpreter's tracing hooks back."""
 
 
-def choose_tracer() -> tuple[Tracer, str]:
-    """The fastest engine that is safe here, and why it was chosen."""
+def choose_tracer(root: str) -> tuple[Tracer, str]:
+    """The fastest engine that is safe here, and why it was chosen. ``root``: the
+    project's :func:`~pytest_ripple.paths.root_prefix`."""
     if sys.version_info >= (3, 12):
-        from pytest_ripple.sysmon import SysMonTracer, free_tool_id
+        from pytest_ripple.sysmon import SysMonTracer, free_tool_ids
 
-        tool_id = free_tool_id()
-        if tool_id is not None:
-            return SysMonTracer(tool_id), f"sys.monitoring (tool id {tool_id})"
+        ids = free_tool_ids()
+        if ids:
+            shown = ("tool ids " if len(ids) > 1 else "tool id ") + ", ".join(map(str, ids))
+            return SysMonTracer(ids, root), f"sys.monitoring ({shown})"
         reason = "sys.settrace: every sys.monitoring tool id is taken"
     else:
         reason = (

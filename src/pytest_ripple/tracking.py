@@ -43,7 +43,7 @@ class Started:
 def start_tracking(rootdir: Path) -> Started:
     """The engine, ready for threads, recording the import context (everything that
     runs until collection ends), with a context per project module import inside it."""
-    tracer, reason = choose_tracer()
+    tracer, reason = choose_tracer(root_prefix(rootdir))
     tracer.arm()
     tracer.push()
     ignore: set[str] = set()  # the data file's names, filled in when it is known
