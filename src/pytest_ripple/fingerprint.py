@@ -206,31 +206,55 @@ _COMPOUND = frozenset(
 _SKIP = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
 
 
+def walk(root: ast.AST) -> list[ast.AST]:
+    """``ast.walk``'s nodes in its order, as a list kept on the node: a function's body
+    is walked by several rules (names it uses, imports, ``global``), once."""
+    found: list[ast.AST] | None = root.__dict__.get("_ripple_walk")
+    if found is not None:
+        return found
+    found = [root]
+    append = found.append
+    i = 0
+    while i < len(found):
+        node = found[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+            elif isinstance(value, ast.AST):
+                append(value)
+    root.__dict__["_ripple_walk"] = found
+    return found
+
+
 def used_names(*nodes: Any) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
     over-approximates and so stays safe."""
     out: set[str] = set()
+    add = out.add
     for root in nodes:
         if root is None:
             continue
-        for node in ast.walk(root) if isinstance(root, ast.AST) else _walk_list(root):
-            if isinstance(node, ast.Name):
-                out.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                out.add(node.attr)
-            elif isinstance(node, ast.alias):
-                out.update(node.name.split("."))
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                out.update(node.module.split("."))
-            elif isinstance(node, (ast.keyword, ast.arg)) and node.arg:
-                out.add(node.arg)  # keyword names; parameters name the fixtures a test uses
-            elif (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and node.value.isidentifier()
-            ):
-                out.add(node.value)
+        for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
+            kind = node.__class__  # ast.parse makes these classes, never subclasses
+            if kind is ast.Name:
+                add(node.id)  # type: ignore[attr-defined]
+            elif kind is ast.Attribute:
+                add(node.attr)  # type: ignore[attr-defined]
+            elif kind is ast.alias:
+                out.update(node.name.split("."))  # type: ignore[attr-defined]
+            elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
+                out.update(node.module.split("."))  # type: ignore[attr-defined]
+            elif (kind is ast.keyword or kind is ast.arg) and node.arg:  # type: ignore[attr-defined]
+                add(node.arg)  # type: ignore[attr-defined]  # parameters name the fixtures
+            elif kind is ast.Constant:
+                value = node.value  # type: ignore[attr-defined]
+                if value.__class__ is str and value.isidentifier():
+                    add(value)
     out.discard("*")
     return out
 
@@ -238,13 +262,13 @@ def used_names(*nodes: Any) -> set[str]:
 def _walk_list(nodes: Iterable[Any]) -> Iterable[ast.AST]:
     for node in nodes:
         if isinstance(node, ast.AST):
-            yield from ast.walk(node)
+            yield from walk(node)
 
 
 def _bound_names(node: ast.AST) -> set[str]:
     """Names a statement (of any nesting) binds in its scope."""
     out: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
             out.add(sub.id)
         elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -433,7 +457,10 @@ def _block_of(spans: list[tuple[int, int, str]], line: int) -> str | None:
 
 def _imports_in(tree: ast.AST) -> frozenset[str]:
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
+        kind = node.__class__
+        if kind is not ast.Import and kind is not ast.ImportFrom:
+            continue
         if isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -575,7 +602,7 @@ def _bound_names_in(node: Any) -> set[str]:
 def _shadowing(stmt: ast.stmt) -> set[str]:
     """Names a statement binds in module scope (or declares ``global``), and every
     name a class body binds (it shadows module names for the code in that body)."""
-    out = {n for node in ast.walk(stmt) if isinstance(node, ast.Global) for n in node.names}
+    out = {n for node in walk(stmt) if isinstance(node, ast.Global) for n in node.names}
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return out | {stmt.name}
     if isinstance(stmt, ast.ClassDef):
@@ -665,7 +692,7 @@ class _Purity:
         for root in roots:
             if root is None:
                 continue
-            for node in ast.walk(root) if isinstance(root, ast.AST) else _walk_list(root):
+            for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
                 if isinstance(node, ast.Call) and not self._pure_call(node):
                     out.append(node)
         return out
