@@ -14,7 +14,8 @@ hits all of them alike:
    selection alone; the data file is restored after it) and the real re-run; the edit
    reverted and the revert recorded (an untimed "resync" run). Plain pytest runs
    ``--collect-only`` with the edit and, in the parametrized case, ``-k <the one
-   affected test>``.
+   affected test>``. Last, a comment appended to the same file (a comment-only edit),
+   then reverted and re-recorded.
 
 Every figure is the median over the repetitions. The floor is ``pytest --collect-only
 -q`` in an empty folder. Results: a table on stdout and in ``docs/benchmarks.md`` (with
@@ -251,6 +252,9 @@ def _bench_workload(
                 ctx.run(tool, "nochange", ON)
         for tool in order:
             _edit_phase(ctx, tool)
+        for tool in order:
+            if tool != "plain":
+                _comment_phase(ctx, tool)
         # The floor again, next to the runs it is subtracted from: one taken at the
         # start of an interpreter's section can hit a burst of other people's load.
         ctx.samples["plain"].setdefault("floor", []).append(_floor_run(tools["plain"]).to_json())
@@ -320,6 +324,19 @@ def _edit_phase(ctx: _Ctx, tool: str) -> None:
         revert_edit(tree, ctx.wl.edit, original)
     if tool != "plain":  # record the revert, so the next no-change run is one
         ctx.run(tool, "resync", ON)
+
+
+def _comment_phase(ctx: _Ctx, tool: str) -> None:
+    """A comment appended to the edited file: a change of bytes that changes no code,
+    so the run should cost what a no-change run costs (no test file imported)."""
+    path = ctx.trees[tool] / ctx.wl.edit.path
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original + "\n# a comment, nothing else\n", encoding="utf-8")
+        ctx.run(tool, "comment", ON)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    ctx.run(tool, "resync", ON)
 
 
 def _warm_up(wl: Workload, plain: Env, log: Path) -> None:
