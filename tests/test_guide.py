@@ -8,6 +8,7 @@ several pytest runs with edits in between and asserts exactly which tests ran.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import textwrap
@@ -736,3 +737,35 @@ class TestDoneWhen:
         dry = project.run("--testmon", "--collect-only")
         assert collected(dry) == []
         assert imported() == []
+
+    def test_tests_of_unimported_files_reach_pytest_as_deselected(self, project: Project) -> None:
+        """No item is built for the tests of a file that is not imported, yet pytest's
+        counts and other plugins' ``pytest_deselected`` see each of them, by node id."""
+        plugin = textwrap.dedent(
+            """
+            import json
+
+            seen = []
+
+            def pytest_deselected(items):
+                seen.extend(item.nodeid for item in items)
+
+            def pytest_terminal_summary(terminalreporter):
+                with open("deselected.json", "w") as f:
+                    json.dump(sorted(seen), f)
+            """
+        )
+        project.write({"pytest.ini": INI, **FILES, "conftest.py": plugin})
+        first = project.run("--testmon")
+        assert first.ran == ALL
+        every = sorted(first.nodeids)
+        project.edit("app/calc.py", *MUL)
+        run = project.run("--testmon")
+        assert run.ran == ["test_mul"]
+        run.result.stdout.fnmatch_lines(["collected 7 items / 6 deselected / 1 selected"])
+        seen = json.loads((project.path / "deselected.json").read_text())
+        assert seen == [n for n in every if not n.endswith("::test_mul")]
+        run = project.run("--testmon")  # nothing changed since
+        assert run.ran == []
+        run.result.stdout.fnmatch_lines(["collected 7 items / 7 deselected / 0 selected"])
+        assert json.loads((project.path / "deselected.json").read_text()) == every

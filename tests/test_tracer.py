@@ -166,23 +166,6 @@ def test_records_the_functions_called_inside_a_context(tracer: Tracer) -> None:
     assert {"work_a", "method", "gen"} <= names(codes)
 
 
-def test_suspend_and_resume(tracer: Tracer) -> None:
-    """Suspended, sys.settrace records nothing (that is its point: no call events);
-    sys.monitoring goes on recording (reports are once per context anyway). Resumed,
-    both record, and the context stays intact."""
-    tracer.push()
-    tracer.suspend()
-    work_a()
-    tracer.resume()
-    work_b()
-    codes, intact = tracer.pop()
-    assert intact
-    assert work_b.__code__ in codes
-    assert (work_a.__code__ in codes) == (tracer.name == "sys.monitoring")
-    tracer.suspend()  # outside a context: nothing to do
-    tracer.resume()
-
-
 def test_every_context_records_again(tracer: Tracer) -> None:
     # sys.monitoring disables an event after its first report: the next context re-arms
     found = []

@@ -138,7 +138,6 @@ def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
     roles.append(("ripple-report", StatusReporter(run)))
     if run.settings.record:
         tracker = Tracker(run, _take_early_tracer(config))
-        selector.tracer = tracker.tracer
         roles.append(("ripple-tracker", tracker))
         roles.append(("ripple-writer", Writer(run, tracker.import_reads, tracker.module_records)))
     return roles
@@ -171,7 +170,6 @@ def _worker_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]
     selector = Selector(run, handoff.load)
     roles: list[tuple[str, Any]] = [("ripple-selector", selector), ("ripple-handoff", handoff)]
     if tracker is not None:
-        selector.tracer = tracker.tracer
         roles.append(("ripple-tracker", tracker))
     return roles
 

@@ -32,19 +32,6 @@ class SetTraceTracer:
         self._threads_armed = False
         self._own = False  # we are calling sys.settrace ourselves
         self._thread = threading.get_ident()
-        self._suspended = False
-
-    def suspend(self) -> None:
-        """A call event per Python call is the whole cost of this engine."""
-        if self._active and sys.gettrace() is self._trace:
-            self._settrace(None)
-            self._suspended = True
-
-    def resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            if self._active and sys.gettrace() is None:
-                self._settrace(self._trace)
 
     def arm(self) -> None:
         """Threads started from now on (by a test module's import, a fixture, a test)

@@ -200,12 +200,6 @@ class SysMonTracer:
             codes |= self._runner_codes
         return codes, intact
 
-    def suspend(self) -> None:
-        """Nothing to gain: each code object reports once per context anyway."""
-
-    def resume(self) -> None:
-        pass
-
     def arm(self) -> None:
         """sys.monitoring sees every thread: nothing to prepare."""
 

@@ -19,13 +19,6 @@ class Tracer(Protocol):
         """End the innermost context: the code objects it ran, and whether tracking
         stayed in place the whole time (a debugger can take it over)."""
 
-    def suspend(self) -> None:
-        """Stop recording until :meth:`resume` where no project code can run and
-        recording would only cost time (building stand-in items)."""
-
-    def resume(self) -> None:
-        """Undo :meth:`suspend`."""
-
     def arm(self) -> None:
         """Called once before project code is imported: get ready to see threads that
         code starts (a thread started at import time runs code during tests)."""
