@@ -33,6 +33,21 @@ def render(data: dict[str, Any]) -> str:
     return "\n\n".join(p.rstrip() for p in parts) + "\n"
 
 
+# Sections written by hand (the analysis of a round, the replay's figures): a new
+# round keeps them, at the end of the page.
+HAND_WRITTEN = ("## Where the targets are missed", "## Replaying real history")
+
+
+def hand_written(page: str) -> str:
+    """The hand-written sections of a page this module wrote before, as they are."""
+    kept = []
+    for part in ("\n" + page).split("\n## ")[1:]:
+        section = "## " + part.rstrip() + "\n"
+        if section.startswith(HAND_WRITTEN):
+            kept.append(section)
+    return "".join("\n" + k for k in kept)
+
+
 def _intro(data: dict[str, Any]) -> str:
     quick = "  (--quick: small sizes, one repetition; a smoke test, not figures)" * data["quick"]
     return (

@@ -89,9 +89,10 @@ def _render_only(opts: argparse.Namespace) -> int:
 
 
 def _write_report(data: dict[str, Any], opts: argparse.Namespace) -> None:
-    text = report.render(data)
-    print(text)
     out = _output(opts)
+    before = out.read_text(encoding="utf-8") if out.exists() else ""
+    text = report.render(data) + report.hand_written(before)
+    print(text)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     _say(f"written to {out}")
