@@ -4,6 +4,7 @@ unimported, and say what was decided."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import zlib
 from pathlib import Path
@@ -38,14 +39,17 @@ class Unimported:
     terminal's ``stats["deselected"]`` is read by other plugins (hypothesis reads
     every entry's ``__dict__``): a plain object with a ``__dict__``."""
 
-    def __init__(self, nodeid: str, path: Path, config: pytest.Config) -> None:
+    def __init__(self, nodeid: str, config: pytest.Config) -> None:
         self.nodeid = nodeid
-        self.path = path
         self.config = config
 
     @property
     def name(self) -> str:
         return self.nodeid.rpartition("::")[2]
+
+    @property
+    def path(self) -> Path:
+        return self.config.rootpath / self.nodeid.partition("::")[0]
 
     @property
     def location(self) -> tuple[str, int | None, str]:
@@ -90,6 +94,7 @@ class Selector:
         self.source = source  # where the decision comes from: the store or the controller
         self._new_by_file: dict[str, list[str]] = {}
         self._unimported: list[str] = []  # known tests of files KnownModule stood for
+        self._root = str(run.rootdir).rstrip(os.sep) + os.sep
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -104,7 +109,11 @@ class Selector:
         skip = self.run.decision.skip
         if not skip:
             return None
-        rel = relative_path(self.run.rootdir, module_path)
+        full = str(module_path)  # Path.relative_to is slow, and asked of every test file
+        if full.startswith(self._root):
+            rel: str | None = full[len(self._root) :].replace(os.sep, "/")
+        else:
+            rel = relative_path(self.run.rootdir, module_path)
         if rel is None or rel not in skip or self._new_conftests(rel):
             return None
         module = KnownModule.from_parent(parent, path=module_path)
@@ -167,16 +176,7 @@ class Selector:
         count = getattr(reporter, "_numcollected", None)
         if reporter is not None and isinstance(count, int):
             reporter._numcollected = count + len(nodeids)
-        root = self.run.rootdir
-        paths: dict[str, Path] = {}
-        out = []
-        for nodeid in nodeids:
-            rel = test_path(nodeid)
-            path = paths.get(rel)
-            if path is None:
-                path = paths[rel] = root / rel
-            out.append(Unimported(nodeid, path, config))
-        return out
+        return [Unimported(nodeid, config) for nodeid in nodeids]
 
     def _shard(self, keep: list[pytest.Item], drop: list[Any], affected: set[str]) -> list[str]:
         """With --testmon-shard: keep this shard's part of ``keep``, move the rest to

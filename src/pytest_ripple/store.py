@@ -347,6 +347,7 @@ class Store(_ImportTimeRecords):
         self.path = path
         self.db = SqliteDb(path, create=create)  # create=False: only an existing file
         self._dep_ids: dict[tuple[int, str], int] | None = None
+        self._dep_few: dict[tuple[int, str], int] = {}  # looked up one by one
         self._depset_ids: dict[bytes, int] = {}
 
     # -- opening ---------------------------------------------------------------
@@ -501,9 +502,20 @@ class Store(_ImportTimeRecords):
         return out
 
     def intern_dep(self, file_id: int, name: str) -> int:
-        ids = self.dep_ids()
+        # A run that records a few tests (or only a conftest's import) looks its deps
+        # up one by one; past a few hundred, reading the whole table is cheaper (at
+        # 100k tests it holds 100k rows).
         key = (file_id, name)
-        dep_id = ids.get(key)
+        if self._dep_ids is None and len(self._dep_few) < 256:
+            ids = self._dep_few
+            dep_id = ids.get(key)
+            if dep_id is None:
+                row = self.db.one("SELECT id FROM dep WHERE file_id=? AND name=?", key)
+                if row is not None:
+                    dep_id = ids[key] = int(row[0])
+        else:
+            ids = self.dep_ids()
+            dep_id = ids.get(key)
         if dep_id is None:
             # another run writing the same file may have added it since we read the
             # table: INSERT OR IGNORE, then read the id
