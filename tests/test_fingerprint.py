@@ -785,9 +785,33 @@ def test_loads_of_damaged_or_other_version_is_none(blob: bytes) -> None:
 
 
 def test_loads_of_another_fp_version_is_none() -> None:
-    doc = json.loads(zlib.decompress(fp(BASE).dumps()))
+    head, tail = zlib.decompress(fp(BASE).dumps()).split(b"\n")
+    doc = json.loads(head)
     doc["v"] = FP_VERSION + 1
-    assert Fingerprint.loads(zlib.compress(json.dumps(doc).encode())) is None
+    assert Fingerprint.loads(zlib.compress(json.dumps(doc).encode() + b"\n" + tail)) is None
+
+
+def test_loads_without_blocks_reads_the_first_document_only() -> None:
+    f = fp(BLOCKS_SRC)
+    head, _ = zlib.decompress(f.dumps()).split(b"\n")
+    assert b'"b":{' not in head and b'"s":[' not in head
+    names = Fingerprint.loads(zlib.compress(head + b"\n" + b"damaged"), blocks=False)
+    assert names is not None
+    assert (names.bindings, names.effects, names.module) == (f.bindings, f.effects, f.module)
+    assert names.blocks == {} and names.spans == []
+    assert Fingerprint.loads(zlib.compress(head + b"\n" + b"damaged")) is None
+
+
+def test_loads_the_one_document_form_of_version_5() -> None:
+    """Data files written before the split keep their fingerprints (same digests)."""
+    for src in (BASE, IMPORT_TIME, BLOCKS_SRC):
+        f = fp(src)
+        head, tail = zlib.decompress(f.dumps()).split(b"\n")
+        doc = {**json.loads(head), **json.loads(tail), "v": 5}
+        old = zlib.compress(json.dumps(doc, separators=(",", ":")).encode())
+        assert Fingerprint.loads(old) == f
+        names = Fingerprint.loads(old, blocks=False)
+        assert names is not None and names.bindings == f.bindings and names.blocks == {}
 
 
 FSTRINGS = """

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 # Bump when the digest of unchanged source would come out different, or fields change.
-FP_VERSION = 5
+FP_VERSION = 6
+_FP_ONE_DOCUMENT = 5  # the digests of 6 in one JSON document: still read
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -351,12 +352,13 @@ class Fingerprint:
 
     # -- storage -------------------------------------------------------------
     def dumps(self) -> bytes:
-        doc = {
+        """Two JSON documents, one line each: what a file binds, then its blocks. Every
+        run asks every test file which tests it defines (the first line only); the
+        blocks are read for the few files a change reaches."""
+        head = {
             "v": FP_VERSION,
             "c": self.content,
             "p": self.parsed,
-            "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
-            "s": self.spans,
             "n": [
                 [scope, name, b.kind, b.digest, sorted(b.deps), b.decorated, b.acts, b.bases]
                 for (scope, name), b in self.bindings.items()
@@ -366,16 +368,29 @@ class Fingerprint:
             "i": sorted(self.imports),
             "l": {k: sorted(v) for k, v in self.lazy.items()},
         }
-        return zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
+        tail = {
+            "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
+            "s": self.spans,
+        }
+        text = (
+            json.dumps(head, separators=(",", ":")) + "\n" + json.dumps(tail, separators=(",", ":"))
+        )
+        return zlib.compress(text.encode(), 6)
 
     @classmethod
     def loads(cls, data: bytes, *, blocks: bool = True) -> Fingerprint | None:
         """None when the stored form is from another version or damaged. ``blocks=False``:
         names and effects only, without blocks and spans (which tests a file defines,
-        asked of every test file in every run)."""
+        asked of every test file in every run). The one-document form of version 5
+        (the same digests) is read too."""
         try:
-            doc = json.loads(zlib.decompress(data))
-            if doc.get("v") != FP_VERSION:
+            text = zlib.decompress(data)
+            head_text, sep, tail_text = text.partition(b"\n")
+            doc = json.loads(head_text)
+            if doc.get("v") == FP_VERSION and sep:
+                if blocks:
+                    doc.update(json.loads(tail_text))
+            elif doc.get("v") != _FP_ONE_DOCUMENT:
                 return None
             return cls(
                 content=doc["c"],
