@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Generator
+from typing import Any, Generator, Optional
 
 import pytest
 
@@ -25,6 +25,9 @@ from pytest_ripple.tracer import Tracer, choose_tracer
 from pytest_ripple.watcher import ReadWatcher
 
 _trace_key = pytest.StashKey[Trace]()
+# what earlier attempts of a test (pytest-rerunfailures) depended on: their deps (the
+# list their report holds anyway) and why they must run again, if they must
+_attempts_key = pytest.StashKey[tuple[list[Dep], Optional[str]]]()
 
 
 @dataclass
@@ -194,11 +197,7 @@ class Tracker:
             return (yield)
         finally:
             if self.recorder is not None:
-                trace = self.recorder.pop()
-                earlier = item.stash.get(_trace_key, None)
-                if earlier is not None:  # run again (pytest-rerunfailures): every attempt counts
-                    trace.merge(earlier)
-                item.stash[_trace_key] = trace
+                item.stash[_trace_key] = self.recorder.pop()
 
     # -- what a test depends on ---------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -218,8 +217,19 @@ class Tracker:
                 watcher.reporting = False
         if call.when == "teardown" and self.recorder is not None and _trace_key in item.stash:
             trace = self._full_trace(item)
-            report.ripple_deps = sorted(self._deps(item, trace))  # type: ignore[attr-defined]
-            report.ripple_pending = self._pending(item, trace)  # type: ignore[attr-defined]
+            # the trace goes now: items live for the whole session, and on the
+            # sys.settrace engine a trace holds every code object of pytest's runner
+            del item.stash[_trace_key]
+            deps = self._deps(item, trace)
+            pending = self._pending(item, trace)
+            earlier = item.stash.get(_attempts_key, None)
+            if earlier is not None:  # run again (pytest-rerunfailures): every attempt counts
+                deps.update(earlier[0])
+                pending = pending or earlier[1]
+            ordered = sorted(deps)
+            report.ripple_deps = ordered  # type: ignore[attr-defined]
+            report.ripple_pending = pending  # type: ignore[attr-defined]
+            item.stash[_attempts_key] = (ordered, pending)
         return report
 
     def _full_trace(self, item: pytest.Item) -> Trace:
