@@ -748,6 +748,14 @@ class TestDoneWhen:
             seen = []
 
             def pytest_deselected(items):
+                # what conftest files do with deselected items: read them as nodes
+                if items:
+                    assert items[0].session.config is not None
+                for item in items:
+                    assert item.get_closest_marker("slow") is None
+                    assert not list(item.iter_markers())
+                    assert item.listchain()[-1] is item
+                    assert item.name in item.keywords and item.path.name in item.nodeid
                 seen.extend(item.nodeid for item in items)
 
             def pytest_terminal_summary(terminalreporter):

@@ -270,6 +270,43 @@ class TestTestmonMisses:
         project.edit("tests/conftest.py", "return connect()", "return {'rows': 5}")
         check(project.run("--testmon"), must=users, failed=users)
 
+    GENERATOR: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": "",
+        "pkg/ids.py": """
+            def counter():
+                n = 0
+                while True:
+                    n += 1
+                    yield n
+        """,
+        "tests/conftest.py": """
+            import pytest
+
+            from pkg.ids import counter
+
+            @pytest.fixture(scope="session")
+            def ids():
+                return counter()
+        """,
+        "tests/test_first.py": """
+            def test_first(ids):
+                assert next(ids) == 1
+        """,
+        "tests/test_second.py": """
+            def test_second(ids):
+                assert next(ids) == 2
+        """,
+    }
+
+    def test_generator_resumed_by_a_later_test(self, project: Project) -> None:
+        """A generator a session fixture made, started by one test and resumed by the
+        next: its code runs in both (sys.monitoring reports a resume apart from the
+        start)."""
+        both = ["test_first", "test_second"]
+        record(project, self.GENERATOR, *both)
+        project.edit("pkg/ids.py", "n += 1", "n += 2")
+        check(project.run("--testmon"), must=both, failed=both)
+
     @staticmethod
     def setup_code_changed(project: Project, tests: dict[str, str], *through: str) -> None:
         """Record RES with ``tests``, whose setup code calls make() for the tests

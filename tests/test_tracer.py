@@ -225,6 +225,71 @@ def test_three_levels(tracer: Tracer) -> None:
     assert {work_a.__code__, after.__code__} <= outer
 
 
+def numbers() -> Iterator[int]:
+    yield 1
+    work_a()
+    yield 2
+    work_b()
+    yield 3
+
+
+def test_a_generator_resumed_in_a_later_context(tracer: Tracer) -> None:
+    """Started in one context (a fixture), resumed in the next ones (tests): its code
+    runs in each."""
+    it = numbers()
+    found = []
+    for _ in range(3):
+        tracer.push()
+        next(it)
+        codes, _ = tracer.pop()
+        found.append(numbers.__code__ in codes)
+    assert found == [True, True, True]
+
+
+def test_a_generator_made_and_started_before_tracking(tracer: Tracer) -> None:
+    it = numbers()
+    next(it)
+    tracer.push()
+    next(it)
+    codes, _ = tracer.pop()
+    assert {numbers.__code__, work_a.__code__} <= codes
+
+
+def test_a_generator_thrown_into(tracer: Tracer) -> None:
+    def catcher() -> Iterator[int]:
+        while True:
+            try:
+                yield 1
+            except ValueError:
+                work_b()
+
+    it = catcher()
+    next(it)
+    tracer.push()
+    it.throw(ValueError())
+    codes, _ = tracer.pop()
+    assert {catcher.__code__, work_b.__code__} <= codes
+
+
+def test_code_compiled_with_a_relative_name_seen_from_elsewhere(
+    tracer: Tracer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """exec() of a file by a path relative to the working directory: first run while a
+    test has changed directory, it is still recorded when run from the rootdir."""
+    monkeypatch.chdir(Path(__file__).parent)
+    ns: dict[str, Any] = {}
+    exec(compile("def rel():\n    return 7\n", "relmod.py", "exec"), ns)
+    monkeypatch.chdir(tmp_path)
+    tracer.push()
+    ns["rel"]()
+    tracer.pop()
+    monkeypatch.chdir(Path(__file__).parent)
+    tracer.push()
+    ns["rel"]()
+    codes, _ = tracer.pop()
+    assert ns["rel"].__code__ in codes
+
+
 def test_code_run_in_a_thread_started_inside_a_context(tracer: Tracer) -> None:
     out: list[int] = []
     tracer.push()
@@ -277,12 +342,13 @@ def test_sysmon_frees_its_tool_ids_on_close() -> None:
     tracer.push()
     work_a()
     assert mon.get_tool(record) == mon.get_tool(seek) == TOOL_NAME
-    assert mon.get_events(seek) == mon.events.PY_START  # seeks new code everywhere
-    assert mon.get_events(record) == 0  # records with local events only
-    assert mon.get_local_events(record, work_a.__code__) == mon.events.PY_START
+    ev = mon.events
+    assert mon.get_events(seek) == ev.PY_START | ev.PY_RESUME  # seeks new code everywhere
+    assert mon.get_events(record) == ev.PY_THROW  # records with local events, but throw()
+    assert mon.get_local_events(record, work_a.__code__) == ev.PY_START | ev.PY_RESUME
     tracer.pop()
     # on between tests (re-instrumenting costs more than the few reports)
-    assert mon.get_events(seek) == mon.events.PY_START
+    assert mon.get_events(seek) == ev.PY_START | ev.PY_RESUME
     tracer.close()
     assert mon.get_events(seek) == 0
     assert mon.get_local_events(record, work_a.__code__) == 0

@@ -208,27 +208,29 @@ _SKIP = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.EN
 
 
 def walk(root: ast.AST) -> list[ast.AST]:
-    """``ast.walk``'s nodes in its order, as a list kept on the node: a function's body
-    is walked by several rules (names it uses, imports, ``global``), once."""
-    found: list[ast.AST] | None = root.__dict__.get("_ripple_walk")
-    if found is not None:
+    """``ast.walk``'s nodes in its order. What is below the root is kept on the node (a
+    function's body is walked by several rules: names it uses, imports, ``global``);
+    the root itself is not, so that a tree is freed without the cycle collector."""
+    below: list[ast.AST] | None = root.__dict__.get("_ripple_walk")
+    if below is None:
+        found = [root]
+        append = found.append
+        i = 0
+        while i < len(found):
+            node = found[i]
+            i += 1
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            append(item)
+                elif isinstance(value, ast.AST):
+                    append(value)
+        below = found[1:]
+        root.__dict__["_ripple_walk"] = below
         return found
-    found = [root]
-    append = found.append
-    i = 0
-    while i < len(found):
-        node = found[i]
-        i += 1
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        append(item)
-            elif isinstance(value, ast.AST):
-                append(value)
-    root.__dict__["_ripple_walk"] = found
-    return found
+    return [root, *below]
 
 
 def used_names(*nodes: Any) -> set[str]:

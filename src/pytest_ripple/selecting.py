@@ -8,7 +8,7 @@ import os
 import sqlite3
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Generator, Iterable, Sequence
+from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
 
 import pytest
 
@@ -26,35 +26,69 @@ class KnownModule(pytest.File):
     known tests are counted as collected and deselected from the data."""
 
     known: Sequence[str] = ()
-    sink: list[str]
+    sink: list[tuple[KnownModule, Sequence[str]]]
 
     def collect(self) -> Iterable[pytest.Item]:
-        self.sink.extend(self.known)
+        self.sink.append((self, self.known))
         return []
 
 
 class Unimported:
-    """What pytest's reporting gets for a known test of a file that was not imported:
-    ``pytest_deselected`` implementations count items, some read the node id, and the
-    terminal's ``stats["deselected"]`` is read by other plugins (hypothesis reads
-    every entry's ``__dict__``): a plain object with a ``__dict__``."""
+    """What pytest's reporting gets for a known test of a file that was not imported.
+    ``pytest_deselected`` implementations count items, or read what a node offers
+    without running it (node id, session, markers: none, as no module was imported);
+    other plugins read the terminal's ``stats["deselected"]`` (hypothesis reads every
+    entry's ``__dict__``, so no ``__slots__``)."""
 
-    def __init__(self, nodeid: str, config: pytest.Config) -> None:
+    own_markers: tuple[()] = ()
+
+    def __init__(self, nodeid: str, parent: KnownModule) -> None:
         self.nodeid = nodeid
-        self.config = config
+        self.parent = parent
 
     @property
     def name(self) -> str:
         return self.nodeid.rpartition("::")[2]
 
     @property
+    def session(self) -> pytest.Session:
+        return self.parent.session
+
+    @property
+    def config(self) -> pytest.Config:
+        return self.parent.config
+
+    @property
     def path(self) -> Path:
-        return self.config.rootpath / self.nodeid.partition("::")[0]
+        return self.parent.path
+
+    @property
+    def fspath(self) -> Any:
+        return self.parent.fspath
+
+    @property
+    def keywords(self) -> dict[str, Any]:
+        return {self.name: True}
 
     @property
     def location(self) -> tuple[str, int | None, str]:
         path, _, name = self.nodeid.partition("::")
         return path, None, name
+
+    def iter_markers(self, name: str | None = None) -> Iterator[Any]:
+        return iter(())
+
+    def iter_markers_with_node(self, name: str | None = None) -> Iterator[Any]:
+        return iter(())
+
+    def get_closest_marker(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def listchain(self) -> list[Any]:
+        return [*self.parent.listchain(), self]
+
+    def __repr__(self) -> str:
+        return f"<Unimported {self.nodeid}>"
 
 
 def decide_from_store(run: RunState) -> Decision:
@@ -93,7 +127,8 @@ class Selector:
         self.run = run
         self.source = source  # where the decision comes from: the store or the controller
         self._new_by_file: dict[str, list[str]] = {}
-        self._unimported: list[str] = []  # known tests of files KnownModule stood for
+        # the known tests of each file a KnownModule stood for
+        self._unimported: list[tuple[KnownModule, Sequence[str]]] = []
         self._root = str(run.rootdir).rstrip(os.sep) + os.sep
 
     @pytest.hookimpl(tryfirst=True)
@@ -146,7 +181,9 @@ class Selector:
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> Generator[None, None, None]:
         unimported = self._unimported
-        collected = [item.nodeid for item in items] + unimported
+        collected = [item.nodeid for item in items]
+        for _, known in unimported:
+            collected.extend(known)
         self.run.collected.update(collected)
         affected = {n for n in collected if self._affected(n)}
         result = yield
@@ -168,15 +205,18 @@ class Selector:
             config.hook.pytest_deselected(items=drop)
         return result
 
-    def _report_unimported(self, config: pytest.Config, nodeids: list[str]) -> list[Unimported]:
+    def _report_unimported(
+        self, config: pytest.Config, files: list[tuple[KnownModule, Sequence[str]]]
+    ) -> list[Unimported]:
         """pytest counts collected items as its collectors return them: the known tests
         of files that were not imported are added to the terminal's count, so that its
         "collected N items / M deselected" reads as if they had been collected."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         count = getattr(reporter, "_numcollected", None)
+        out = [Unimported(nodeid, module) for module, known in files for nodeid in known]
         if reporter is not None and isinstance(count, int):
-            reporter._numcollected = count + len(nodeids)
-        return [Unimported(nodeid, config) for nodeid in nodeids]
+            reporter._numcollected = count + len(out)
+        return out
 
     def _shard(self, keep: list[pytest.Item], drop: list[Any], affected: set[str]) -> list[str]:
         """With --testmon-shard: keep this shard's part of ``keep``, move the rest to

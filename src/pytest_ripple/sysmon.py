@@ -22,6 +22,7 @@ has each report again.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from types import CodeType
@@ -37,6 +38,12 @@ _SITE = re.compile(r"[\\/](?:site-packages|dist-packages)[\\/]([^\\/]+)")
 # Installed packages whose code runs in every test: pytest's runner and this plugin.
 RUNNER_PACKAGES = frozenset({"_pytest", "pluggy", "pytest", "pytest_ripple"})
 _SKIP, _TRACK, _RUNNER = 0, 1, 2
+
+
+def _seek_events(events: Any) -> int:
+    """What the seeking tool listens to: a generator created before tracking started
+    may first run (resume) inside a test."""
+    return int(events.PY_START | events.PY_RESUME)
 
 
 def free_tool_ids(want: int = 2) -> list[int]:
@@ -72,6 +79,11 @@ class SysMonTracer:
         self._runner: dict[str, CodeType] = {}  # package -> a code object standing for it
         self._runner_codes: set[CodeType] = set()
         mon = self._mon
+        events = mon.events
+        # A generator or coroutine reports when it starts (PY_START) and each time it
+        # resumes (PY_RESUME; PY_THROW for throw(), which is global only and cannot be
+        # disabled): one started in a fixture and resumed by a test runs in the test.
+        self._events = events.PY_START | events.PY_RESUME  # local, re-armed per context
         add = self._stack.codes.add
         fired = self._fired.add
         disable = mon.DISABLE
@@ -90,7 +102,17 @@ class SysMonTracer:
                 return disable
 
         self._callback = on_start
-        self._seek = self._make_seek()
+        self._seek = seek = self._make_seek()
+        armed = self._armed
+        single = self._seek_id is None
+
+        def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
+            if single or code in armed:
+                add(code)
+            else:  # not seen yet (a generator started before tracking, then thrown into)
+                seek(code, offset)
+
+        self._on_throw = on_throw
 
     def _make_seek(self) -> Any:
         mon = self._mon
@@ -101,7 +123,7 @@ class SysMonTracer:
         kind_of = self._kind
         set_local = mon.set_local_events
         record_id = self.tool_id
-        py_start = mon.events.PY_START
+        events = self._events
         disable = mon.DISABLE
 
         def on_seek(code: CodeType, offset: int) -> Any:
@@ -113,7 +135,7 @@ class SysMonTracer:
                 if code not in armed:
                     armed.add(code)
                     fired(code)
-                    set_local(record_id, code, py_start)
+                    set_local(record_id, code, events)
             elif kind == _RUNNER:
                 add(code)
             return disable
@@ -122,6 +144,11 @@ class SysMonTracer:
 
     def _kind(self, code: CodeType) -> int:
         filename = code.co_filename
+        if filename and filename[0] != "<" and not os.path.isabs(filename):
+            # relative to the working directory when it was compiled (exec of a
+            # relative path): the Resolver decides later, so it is armed, and not cached
+            # (the same name may be project code seen from another directory)
+            return _TRACK
         if relative_to_root(self._root, filename) is not None:
             kind = _TRACK
         else:
@@ -140,28 +167,36 @@ class SysMonTracer:
 
     def _install(self) -> None:
         mon = self._mon
-        py_start = mon.events.PY_START
+        events = mon.events
         seek = self._seek_id
+        record = self.tool_id
         if not self._registered:
-            mon.use_tool_id(self.tool_id, TOOL_NAME)
-            mon.register_callback(self.tool_id, py_start, self._callback)
+            mon.use_tool_id(record, TOOL_NAME)
+            mon.register_callback(record, events.PY_START, self._callback)
+            mon.register_callback(record, events.PY_RESUME, self._callback)
+            mon.register_callback(record, events.PY_THROW, self._on_throw)
             if seek is not None:
                 mon.use_tool_id(seek, TOOL_NAME)
-                mon.register_callback(seek, py_start, self._seek)
+                mon.register_callback(seek, events.PY_START, self._seek)
+                mon.register_callback(seek, events.PY_RESUME, self._seek)
                 # code disabled for the seeking tool by an earlier tracer (or this one
                 # before close()) must be seen again
                 mon.restart_events()
             self._registered = True
-        on = self.tool_id if seek is None else seek
-        if mon.get_events(on) != py_start:
-            mon.set_events(on, py_start)
+        for tool_id, wanted in self._global_events():
+            if mon.get_events(tool_id) != wanted:
+                mon.set_events(tool_id, wanted)
+
+    def _global_events(self) -> list[tuple[int, int]]:
+        events = self._mon.events
+        if self._seek_id is None:
+            return [(self.tool_id, self._events | events.PY_THROW)]
+        return [(self._seek_id, _seek_events(events)), (self.tool_id, events.PY_THROW)]
 
     def _still_ours(self) -> bool:
         mon = self._mon
-        on = self.tool_id if self._seek_id is None else self._seek_id
-        return bool(
-            all(mon.get_tool(i) == TOOL_NAME for i in self.tool_ids)
-            and mon.get_events(on) == mon.events.PY_START
+        return all(mon.get_tool(i) == TOOL_NAME for i in self.tool_ids) and all(
+            mon.get_events(tool_id) == wanted for tool_id, wanted in self._global_events()
         )
 
     def _rearm(self) -> None:
@@ -172,12 +207,12 @@ class SysMonTracer:
         fired = self._fired
         set_local = self._mon.set_local_events
         record_id = self.tool_id
-        py_start = self._mon.events.PY_START
+        events = self._events
         # pop(), not a copy and a clear: a thread may report one in between
         while fired:
             code = fired.pop()
             set_local(record_id, code, 0)
-            set_local(record_id, code, py_start)
+            set_local(record_id, code, events)
 
     def push(self) -> None:
         if self._stack.enter():
@@ -206,12 +241,13 @@ class SysMonTracer:
     def close(self) -> None:
         mon = self._mon
         if self._registered and mon.get_tool(self.tool_id) == TOOL_NAME:
-            py_start = mon.events.PY_START
+            events = mon.events
             for tool_id in self.tool_ids:
                 if mon.get_tool(tool_id) != TOOL_NAME:
                     continue
                 mon.set_events(tool_id, 0)
-                mon.register_callback(tool_id, py_start, None)
+                for event in (events.PY_START, events.PY_RESUME, events.PY_THROW):
+                    mon.register_callback(tool_id, event, None)
             if self._seek_id is not None:
                 # local events outlive the tool id before 3.14: a later owner of the id
                 # must not get calls for our codes
