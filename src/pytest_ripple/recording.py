@@ -101,9 +101,9 @@ class Writer:
         stored as pending: their file may be stored as seen, so without a row they
         would never be selected."""
         known = self.run.decision.known
-        for nodeid in sorted(self.run.collected - self._finished):
-            if nodeid not in known:
-                self._results.append(TestResult(nodeid, [], PASSED, 0.0, pending=reasons.NEW_TEST))
+        new = [n for n in self.run.collected - self._finished if n not in known]
+        for nodeid in sorted(new):  # sorted: the few new ones, not every collected test
+            self._results.append(TestResult(nodeid, [], PASSED, 0.0, pending=reasons.NEW_TEST))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
