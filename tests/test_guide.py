@@ -364,6 +364,28 @@ class TestCategorySpecific:
         assert project.run("--testmon", "tests/unit/test_calc.py::test_mul").ran == ["test_mul"]
         assert project.run("--testmon").ran == ["test_flow"]
 
+    @pytest.mark.parametrize("name", ["ChunkedTests", "TestChunked"])
+    def test_node_id_first_run_of_a_unittest_class(self, project: Project, name: str) -> None:
+        """The first run names one method of a unittest class (pytest collects a
+        TestCase subclass whatever its name): the others, never collected, are unknown,
+        so the next run imports the file and runs them."""
+        tests = f"""
+            from unittest import TestCase
+
+
+            class {name}(TestCase):
+                def test_one(self):
+                    self.assertEqual(1, 1)
+
+                def test_two(self):
+                    self.assertEqual(2, 3)
+        """
+        project.write({"pytest.ini": INI, **FILES, "tests/unit/test_chunks.py": tests})
+        one = f"tests/unit/test_chunks.py::{name}::test_one"
+        assert project.run("--testmon", one).ran == ["test_one"]
+        run = project.run("--testmon", "tests/unit/test_chunks.py")
+        assert (run.ran, run.failed) == (["test_two"], ["test_two"])
+
 
 # -- Debugging with Testmon ----------------------------------------------------------
 
