@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 _INSTALLED = re.compile(r"(^|[\\/])(site-packages|dist-packages|__pycache__)[\\/]")
+# The top-level name (module or package directory) of installed code, in group 1.
+INSTALLED_TOP = re.compile(r"[\\/](?:site-packages|dist-packages)[\\/]([^\\/]+)")
 
 
 def root_prefix(rootdir: Path) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -11,12 +10,11 @@ from typing import Iterable
 from pytest_ripple.changes import PACKAGE, FileState, read_state
 from pytest_ripple.children import Children, CodeKey
 from pytest_ripple.fingerprint import READ
-from pytest_ripple.paths import relative_to_root, root_prefix
+from pytest_ripple.paths import INSTALLED_TOP, relative_to_root, root_prefix
 from pytest_ripple.tracer import Tracer
 from pytest_ripple.watcher import ReadWatcher
 
 Dep = tuple[str, str]  # (path relative to the rootdir, block)
-_SITE = re.compile(r"[\\/](site-packages|dist-packages)[\\/]([^\\/]+)")
 
 
 class Resolver:
@@ -100,9 +98,9 @@ class Resolver:
         if filename in self._packages:
             return self._packages[filename]
         found = None
-        m = _SITE.search(filename)
+        m = INSTALLED_TOP.search(filename)
         if m is not None:
-            top = m.group(2)
+            top = m.group(1)
             found = PACKAGE + (top[:-3] if top.endswith(".py") else top)
         self._packages[filename] = found
         return found

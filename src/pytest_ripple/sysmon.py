@@ -1,13 +1,14 @@
-"""The Python 3.12+ engine: ``sys.monitoring`` PY_START events under our own tool ids.
+"""The Python 3.12+ engine: ``sys.monitoring`` start and resume events under our own
+tool ids.
 
 Each code object reports once per context: the callback returns DISABLE, and the code
 is re-armed when the next context starts. With two tool ids (the usual case), re-arming
 costs in proportion to the project code that ran, not to all code:
 
-- the *seeking* tool has PY_START on globally. It sees each code object once (then
-  DISABLE, for good): code that can be a dependency (a project file, an installed
-  package) gets a local PY_START event of the *recording* tool; everything else
-  (the standard library, generated code) is never seen again;
+- the *seeking* tool has PY_START and PY_RESUME on globally. It sees each code object
+  once (then DISABLE, for good): code that can be a dependency (a project file, an
+  installed package) gets local PY_START and PY_RESUME events of the *recording* tool;
+  everything else (the standard library, generated code) is never seen again;
 - the *recording* tool's callback adds the code to the open context and disables its
   event. Starting a context turns the local event of just the codes that reported since
   off and on again (``set_local_events``), which re-instruments those code objects only;
@@ -23,18 +24,16 @@ has each report again.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from types import CodeType
 from typing import Any, Sequence
 
 from pytest_ripple.contexts import CodeStack
-from pytest_ripple.paths import relative_to_root
+from pytest_ripple.paths import INSTALLED_TOP, relative_to_root
 
 TOOL_NAME = "pytest-ripple"
 # Ids 0-2 and 5 are named for debuggers, coverage, profilers and optimizers.
 _PREFERRED_IDS = (4, 3, 2, 5)
-_SITE = re.compile(r"[\\/](?:site-packages|dist-packages)[\\/]([^\\/]+)")
 # Installed packages whose code runs in every test: pytest's runner and this plugin.
 RUNNER_PACKAGES = frozenset({"_pytest", "pluggy", "pytest", "pytest_ripple"})
 _SKIP, _TRACK, _RUNNER = 0, 1, 2
@@ -152,7 +151,7 @@ class SysMonTracer:
         if relative_to_root(self._root, filename) is not None:
             kind = _TRACK
         else:
-            m = _SITE.search(filename)
+            m = INSTALLED_TOP.search(filename)
             if m is None:
                 kind = _SKIP  # the standard library, <string>: never a dependency
             else:
