@@ -429,8 +429,11 @@ def test_sysmon_runner_code_stands_for_every_context() -> None:
         parts = (c.co_filename.split("site-packages")[1:] for c in codes)
         return {p[0].strip("/\\").split("/")[0] for p in parts if p}
 
+    from pytest_ripple.sysmon import RUNNER_PACKAGES
+
     assert "_pytest" in runner(first)
-    assert runner(first) <= runner(second)
+    # other installed code (a plugin's hook) reports where it runs; the runner always
+    assert runner(first) & RUNNER_PACKAGES <= runner(second)
     assert len(second) < 10  # one code object per package, not what the first ran
 
 
