@@ -75,8 +75,8 @@ class SysMonTracer:
         self._fired: set[CodeType] = set()  # reported (so disabled) since the last re-arm
         self._armed: set[CodeType] = set()  # with a local event of the recording tool
         self._kinds: dict[str, int] = {}  # co_filename -> _SKIP / _TRACK / _RUNNER
-        self._runner: dict[str, CodeType] = {}  # package -> a code object standing for it
-        self._runner_codes: set[CodeType] = set()
+        self._runner_seen: set[str] = set()  # runner packages with a code in _runner_codes
+        self._runner_codes: set[CodeType] = set()  # one code object per runner package
         mon = self._mon
         events = mon.events
         # A generator or coroutine reports when it starts (PY_START) and each time it
@@ -158,8 +158,8 @@ class SysMonTracer:
                 top = m.group(1)
                 top = top[:-3] if top.endswith(".py") else top
                 kind = _RUNNER if top in RUNNER_PACKAGES else _TRACK
-                if kind == _RUNNER and top not in self._runner:
-                    self._runner[top] = code
+                if kind == _RUNNER and top not in self._runner_seen:
+                    self._runner_seen.add(top)
                     self._runner_codes.add(code)
         self._kinds[filename] = kind
         return kind
@@ -259,6 +259,6 @@ class SysMonTracer:
         self._armed.clear()
         self._fired.clear()
         self._kinds.clear()
-        self._runner.clear()
+        self._runner_seen.clear()
         self._runner_codes.clear()
         self._stack.reset()
