@@ -506,6 +506,37 @@ def test_binding_records_the_names_its_statement_reads() -> None:
     assert "LIMIT" in f.blocks["plain"][1]
 
 
+def test_a_method_of_a_literal_reads_no_name() -> None:
+    # ``",".join`` is str.join whatever the project calls ``join``
+    reads = fp(
+        """
+        def f(xs, sep):
+            return ",".join(xs) + [1].count(1) + f"{xs}".upper() + sep.join(xs)
+        """
+    ).blocks["f"][1]
+    assert "join" in reads  # through ``sep``, which may be anything
+    assert "count" not in reads and "upper" not in reads
+
+
+def test_imports_record_where_they_come_from() -> None:
+    found = fp(
+        """
+        import a.b
+        import c as d
+        from ..e import f
+        from g import h as i
+        try:
+            import j
+        except ImportError:
+            j = None
+        """
+    )
+    sources = {name: b.source for (_, name), b in found.bindings.items()}
+    assert sources == {"a": "import a.b", "d": "import c", "f": "from ..e", "i": "from g"}
+    again = Fingerprint.loads(found.dumps())
+    assert again is not None and again.bindings == found.bindings
+
+
 def test_new_unused_function_adds_a_binding_only() -> None:
     ch = change(IMPORT_TIME, IMPORT_TIME + "\n\ndef unused(a):\n    return a\n")
     assert ch.bindings == {("", "unused")}

@@ -2252,3 +2252,128 @@ class TestRenamesAndDeletions:
         project.edit("tests/test_p.py", "assert False", "pass")
         assert project.run("--testmon").ran == ["test_another"]
         assert project.run("--testmon").ran == []
+
+
+class TestNamesOfOneModule:
+    """A name that only the module binding it can give out (a module bound by an
+    import, a name imported from the standard library, a class's docstring): the
+    edit re-runs the tests reading that module's binding, and not every test whose code
+    reads the same name of another module."""
+
+    def test_module_rebound_by_an_import(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/codec.py": """
+                    import json
+
+                    def dump(x):
+                        return json.dumps(x)
+                """,
+                "pkg/star.py": """
+                    from pkg.codec import *
+
+                    def dump_list(x):
+                        return json.dumps([x])
+                """,
+                "pkg/other.py": """
+                    import json
+
+                    def load(s):
+                        return json.loads(s)
+                """,
+                "tests/test_codec.py": """
+                    from pkg.codec import dump
+                    from pkg.other import load
+                    from pkg.star import dump_list
+
+                    def test_dump():
+                        assert dump(1) == "1"
+
+                    def test_star():
+                        assert dump_list(1) == "[1]"
+
+                    def test_load():
+                        assert load("1") == 1
+                """,
+            },
+            "test_dump",
+            "test_load",
+            "test_star",
+        )
+        project.edit("pkg/codec.py", "import json", "import pickle as json")
+        check(
+            project.run("--testmon"),
+            must=["test_dump", "test_star"],
+            failed=["test_dump", "test_star"],
+        )
+
+    def test_name_imported_from_the_standard_library(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/paths.py": """
+                    from os.path import join
+
+                    def under(a):
+                        return join(a, "x")
+                """,
+                "pkg/text.py": """
+                    def join(parts):
+                        return "+".join(parts)
+                """,
+                "tests/test_paths.py": """
+                    from pkg.paths import under
+
+                    def test_under():
+                        assert under("a") == "a/x"
+                """,
+                # a module that imports pkg.paths may read pkg.paths.join: this one
+                # does not, and binds a join of its own
+                "tests/test_text.py": """
+                    from pkg.text import join
+
+                    def test_text():
+                        assert join(["a", "b"]) == "a+b"
+                """,
+            },
+            "test_text",
+            "test_under",
+        )
+        project.edit(
+            "pkg/paths.py", "from os.path import join", "from os.path import relpath as join"
+        )
+        check(project.run("--testmon"), must=["test_under"], failed=["test_under"])
+
+    def test_class_docstring_read_through_a_generic_reader(self, project: Project) -> None:
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/shapes.py": '''
+                    class Box:
+                        """A box."""
+
+                    class Bag:
+                        """A bag."""
+
+                    def describe(obj):
+                        return obj.__doc__
+                ''',
+                "tests/test_doc.py": """
+                    from pkg.shapes import Bag, Box, describe
+
+                    def test_box():
+                        assert describe(Box) == "A box."
+
+                    def test_bag():
+                        assert describe(Bag) == "A bag."
+                """,
+            },
+            "test_bag",
+            "test_box",
+        )
+        project.edit("pkg/shapes.py", '"""A box."""', '"""A square box."""')
+        check(project.run("--testmon"), must=["test_box"], failed=["test_box"])

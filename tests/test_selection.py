@@ -742,3 +742,174 @@ def test_plan_groups_known_tests_by_file(project: Recorded) -> None:
     by_file = project.plan().test_files()
     assert set(by_file) == {T_OPS, T_SHAPES, T_PARAM, T_DEEP}
     assert sorted(by_file[T_PARAM]) == sorted(n for n in ALL if n.startswith(T_PARAM))
+
+
+# Names that only the module binding them (and its importers) can read: a module
+# rebound by an import, a class's docstring and special methods, str methods.
+OWN = {
+    "lib/__init__.py": "",
+    "lib/codec.py": """
+        import json
+
+
+        def dump(x):
+            return json.dumps(x)
+    """,
+    "lib/other.py": """
+        import json
+
+
+        def load(s):
+            return json.loads(s)
+    """,
+    "lib/star.py": """
+        from lib.codec import *
+
+
+        def dump_twice(x):
+            return json.dumps(x) * 2
+    """,
+    "lib/alias.py": """
+        from lib.codec import json as codec_json
+
+
+        def via(x):
+            return codec_json.dumps(x)
+    """,
+    "lib/attr.py": """
+        import json
+
+        import lib.codec
+
+
+        def through(x):
+            return lib.codec.json.dumps(x)
+    """,
+    "lib/mods.py": """
+        import lib.other as other_mod
+
+
+        def use(s):
+            return other_mod.load(s)
+    """,
+    "lib/text.py": """
+        def join(parts):
+            \"\"\"Join parts.\"\"\"
+            return "+".join(parts)
+
+
+        def label(parts):
+            return ",".join(parts)
+    """,
+    "lib/shapes.py": """
+        class Box:
+            \"\"\"A box.\"\"\"
+
+            def size(self):
+                return 1
+
+
+        class Bag:
+            def size(self):
+                return 2
+
+
+        def describe(obj):
+            return obj.__doc__
+
+
+        def make_box():
+            return Box()
+    """,
+}
+T_LIB = "tests/test_lib.py"
+OWN_DEPS: dict[str, list[tuple[str, str]]] = {
+    f"{T_LIB}::test_dump": [("lib/codec.py", "dump")],
+    f"{T_LIB}::test_load": [("lib/other.py", "load")],
+    f"{T_LIB}::test_star": [("lib/star.py", "dump_twice")],
+    f"{T_LIB}::test_alias": [("lib/alias.py", "via")],
+    f"{T_LIB}::test_attr": [("lib/attr.py", "through")],
+    f"{T_LIB}::test_mods": [("lib/mods.py", "use"), ("lib/other.py", "load")],
+    f"{T_LIB}::test_join": [("lib/text.py", "join")],
+    f"{T_LIB}::test_label": [("lib/text.py", "label")],
+    f"{T_LIB}::test_box": [("lib/shapes.py", "Box.size")],
+    f"{T_LIB}::test_bag": [("lib/shapes.py", "Bag.size")],
+    f"{T_LIB}::test_describe_bag": [("lib/shapes.py", "describe")],
+    f"{T_LIB}::test_describe_made_box": [
+        ("lib/shapes.py", "describe"),
+        ("lib/shapes.py", "make_box"),
+    ],
+}
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Iterator[Recorded]:
+    rec = Recorded(tmp_path)
+    rec.write(OWN)
+    rec.record(
+        {n: [(T_LIB, n.rsplit("::", 1)[1]), *d] for n, d in OWN_DEPS.items()}, paths=sorted(OWN)
+    )
+    yield rec
+    rec.store.close()
+
+
+def test_a_module_rebound_by_an_import_reaches_that_module_and_its_importers(
+    own: Recorded,
+) -> None:
+    own.edit("lib/codec.py", "import json", "import pickle as json")
+    why = ["lib/codec.py::json changed"]
+    assert_affected(
+        own.plan(),
+        {
+            f"{T_LIB}::test_dump": why,  # the module itself
+            f"{T_LIB}::test_star": why,  # a star import: star.py binds no json of its own
+            f"{T_LIB}::test_alias": why,  # from lib.codec import json as codec_json
+            f"{T_LIB}::test_attr": why,  # lib.codec.json: attr.py imports lib.codec
+        },
+    )  # not test_load: other.py reads the json it imports itself
+
+
+def test_an_import_added_affects_only_its_readers(own: Recorded) -> None:
+    own.edit("lib/text.py", "def join(parts):", "import json\n\n\ndef join(parts):")
+    assert own.plan().affected == {}
+
+
+def test_an_import_statement_reads_no_name(own: Recorded) -> None:
+    # ``import lib.other as other_mod`` binds the module whatever a name ``other`` is
+    own.edit("lib/text.py", "def label(parts):", "other = 3\n\n\ndef label(parts):")
+    assert own.plan().affected == {}
+
+
+def test_a_method_of_a_literal_is_no_read_of_a_name(own: Recorded) -> None:
+    own.edit("lib/text.py", '"""Join parts."""', '"""Join the parts."""')
+    assert_affected(own.plan(), {f"{T_LIB}::test_join": ["lib/text.py::join changed"]})
+
+
+def test_a_class_docstring_reaches_the_users_of_the_class(own: Recorded) -> None:
+    own.edit("lib/shapes.py", '"""A box."""', '"""A square box."""')
+    why = ["lib/shapes.py::Box"]
+    assert_affected(
+        own.plan(),
+        {
+            f"{T_LIB}::test_box": why,  # a method of the class
+            f"{T_LIB}::test_describe_made_box": why,  # make_box reads Box
+        },
+    )  # not test_describe_bag, though describe reads __doc__
+
+
+def test_a_special_method_added_reaches_the_users_of_the_class(own: Recorded) -> None:
+    own.edit(
+        "lib/shapes.py",
+        "class Bag:\n",
+        "class Bag:\n    def __eq__(self, other):\n        return True\n\n",
+    )
+    assert_affected(own.plan(), {f"{T_LIB}::test_bag": ["lib/shapes.py::Bag.__eq__ changed"]})
+
+
+def test_a_module_binding_changed_to_a_value_reaches_every_reader(own: Recorded) -> None:
+    # ``json = ...`` is no longer an import: every module's json may be it (a fixture,
+    # a name pytest looks up), as for any other value
+    own.edit("lib/codec.py", "import json", "json = None")
+    assert {"test_load", "test_dump", "test_star"} <= {
+        n.rsplit("::", 1)[1] for n in own.plan().affected
+    }

@@ -233,6 +233,24 @@ def walk(root: ast.AST) -> list[ast.AST]:
     return [root, *below]
 
 
+# Expressions whose value is always of a built-in type: ``",".join`` is ``str.join``,
+# never a name of the project, so the attribute after one is not a read of that name.
+_LITERALS = frozenset(
+    {
+        ast.Constant,
+        ast.JoinedStr,
+        ast.List,
+        ast.Tuple,
+        ast.Dict,
+        ast.Set,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    }
+)
+
+
 def used_names(*nodes: Any) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
@@ -247,7 +265,8 @@ def used_names(*nodes: Any) -> set[str]:
             if kind is ast.Name:
                 add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
-                add(node.attr)  # type: ignore[attr-defined]
+                if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
+                    add(node.attr)  # type: ignore[attr-defined]
             elif kind is ast.alias:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
@@ -298,6 +317,9 @@ class Binding:
     # a class: digest of the bases and class keywords that may run code of the project
     # when it is created (``__init_subclass__``, a metaclass), "" for none
     bases: str = ""
+    # an import: where from, as ``import a.b`` or ``from ..m`` ("; "-joined when the
+    # name is bound twice); "" for other bindings, and in data of older versions
+    source: str = ""
 
 
 @dataclass
@@ -363,6 +385,7 @@ class Fingerprint:
             "p": self.parsed,
             "n": [
                 [scope, name, b.kind, b.digest, sorted(b.deps), b.decorated, b.acts, b.bases]
+                + ([b.source] if b.source else [])
                 for (scope, name), b in self.bindings.items()
             ],
             "e": [[e.scope, e.digest, sorted(e.uses), sorted(e.binds)] for e in self.effects],
@@ -400,8 +423,8 @@ class Fingerprint:
                 blocks={k: (d, frozenset(n)) for k, (d, n) in doc["b"].items()} if blocks else {},
                 spans=[(s, e, n) for s, e, n in doc["s"]] if blocks else [],
                 bindings={
-                    (scope, name): Binding(kind, dg, frozenset(deps), deco, acts, bases)
-                    for scope, name, kind, dg, deps, deco, acts, bases in doc["n"]
+                    (row[0], row[1]): Binding(row[2], row[3], frozenset(row[4]), *row[5:9])
+                    for row in doc["n"]
                 },
                 effects=[Effect(s, d, frozenset(u), frozenset(b)) for s, d, u, b in doc["e"]],
                 module=doc["m"],
@@ -792,6 +815,7 @@ class _Scanner:
                 old.decorated or b.decorated,
                 digest(f"{old.acts}{b.acts}".encode()) if old.acts or b.acts else "",
                 digest(f"{old.bases}{b.bases}".encode()) if old.bases or b.bases else "",
+                f"{old.source}; {b.source}" if old.source and b.source else "",
             )
         self.fp.bindings[key] = b
 
@@ -838,14 +862,18 @@ class _Scanner:
                 for alias in stmt.names:
                     bound = alias.asname or alias.name.split(".")[0]
                     dg = digest(f"import {alias.name} as {alias.asname}".encode())
-                    self.bind(scope, bound, Binding(IMPORT, dg, frozenset(alias.name.split("."))))
+                    parts = frozenset(alias.name.split("."))
+                    self.bind(
+                        scope, bound, Binding(IMPORT, dg, parts, source=f"import {alias.name}")
+                    )
             elif isinstance(stmt, ast.ImportFrom) and all(a.name != "*" for a in stmt.names):
                 for alias in stmt.names:
                     dg = digest(
                         f"from {'.' * stmt.level}{stmt.module} import {alias.name} as "
                         f"{alias.asname}".encode()
                     )
-                    imported = Binding(IMPORT, dg, frozenset({alias.name}))
+                    source = f"from {'.' * stmt.level}{stmt.module or ''}"
+                    imported = Binding(IMPORT, dg, frozenset({alias.name}), source=source)
                     self.bind(scope, alias.asname or alias.name, imported)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _simple_targets(
                 stmt
