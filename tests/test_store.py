@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import os
 import random
 import sqlite3
 import threading
+import time
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -470,3 +472,42 @@ def test_two_stores_on_one_file_see_each_others_commits(tmp_path: Path) -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_resolver_takes_an_unchanged_file_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run saves the state of every module it imported: an unchanged one (size and
+    a trusted mtime as stored) is not parsed again; one that moved is."""
+    from pytest_ripple import changes
+    from pytest_ripple.recorder import Resolver
+
+    src = tmp_path / "m.py"
+    src.write_text("def f():\n    return 1\n")
+    old = time.time_ns() - 60 * 10**9
+    os.utime(src, ns=(old, old))
+    store = Store(tmp_path / ".testmondata")
+    store.open()
+    try:
+        first = changes.read_state(tmp_path, "m.py")
+        with store.db.transaction():
+            store.save_state(first)
+        rows = store.files()
+    finally:
+        store.close()
+
+    def no_parse(path: str, data: bytes) -> Any:
+        raise AssertionError(f"{path} parsed again")
+
+    resolver = Resolver(tmp_path)
+    resolver.stored = rows
+    with monkeypatch.context() as m:
+        m.setattr(changes, "fingerprint_bytes", no_parse)
+        state = resolver.state("m.py")
+    assert state.fp == first.fp and state.mtime_ns == first.mtime_ns
+
+    src.write_text("def f():\n    return 22\n")  # edited during the run: read it
+    os.utime(src, ns=(old, old))
+    again = Resolver(tmp_path)
+    again.stored = rows
+    assert again.state("m.py").fp != first.fp

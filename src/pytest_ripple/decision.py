@@ -37,6 +37,8 @@ class Decision:
     notes: list[str] = field(default_factory=list)  # header lines
     # recorded durations, to balance --testmon-shard (filled only when sharding)
     durations: dict[str, float] = field(default_factory=dict)
+    # the data file's rows as the decision read them (this process only, never sent)
+    files: dict[str, FileRow] = field(default_factory=dict, repr=False)
 
     @property
     def known(self) -> dict[str, Any]:
@@ -108,6 +110,7 @@ def decide(store: Store, inputs: Inputs) -> Decision:
         packages=env.packages,
     )
     decision.plan = plan
+    decision.files = files
     decision.known_conftests = {p for p in files if PurePosixPath(p).name == "conftest.py"}
     decision.affected = dict(plan.affected)
     for nodeid in inputs.lastfailed:

@@ -117,6 +117,7 @@ def decide_from_store(run: RunState) -> Decision:
         run.warn(f"testmon: could not read {run.settings.datafile} ({exc!r}); running every test")
         return Decision()
     decision.notes[:0] = opened.notes
+    run.resolver.stored = decision.files
     if run.settings.shard is not None:
         decision.durations = {n: row.duration for n, row in decision.known.items()}
     return decision
