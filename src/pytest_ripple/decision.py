@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 
 from pytest_ripple import environment, reasons, selection
 from pytest_ripple.changes import Changes, detect
-from pytest_ripple.fingerprint import CLASS
+from pytest_ripple.fingerprint import CLASS, Fingerprint
 from pytest_ripple.paths import in_scope, matches_name
 from pytest_ripple.store import FileRow, Store
 
@@ -198,16 +198,17 @@ def knows_every_test(
     """Whether these known tests are all the tests the file defines (pytest's naming
     rules over its stored fingerprint). A run that ran some of them only (a node id,
     -k, an interruption) leaves the others unknown: such a file must be imported."""
-    fp = row.fingerprint(blocks=False) if row is not None else None
-    if fp is None:
+    stored = Fingerprint.names(row.fp_blob) if row is not None and row.fp_blob else None
+    if stored is None:
         return False
+    bindings, effects = stored
     known = {n.split("::", 1)[1].split("[", 1)[0] for n in nodeids if "::" in n}
-    for (scope, name), binding in fp.bindings.items():
-        if scope == "" and binding.kind == CLASS and binding.deps:
+    for scope, name, kind, _, deps, *_ in bindings:
+        if scope == "" and kind == CLASS and deps:
             # bases or decorators: tests may come from elsewhere, and a class of any
             # name is collected when it is a unittest.TestCase
             return False
-        if scope == "" and binding.kind == CLASS and matches_name(name, classes):
+        if scope == "" and kind == CLASS and matches_name(name, classes):
             continue
         if not matches_name(name, funcs):
             continue
@@ -218,5 +219,5 @@ def knows_every_test(
         ):
             return False
     return not any(
-        matches_name(n, funcs) or matches_name(n, classes) for e in fp.effects for n in e.binds
+        matches_name(n, funcs) or matches_name(n, classes) for e in effects for n in e[3]
     )

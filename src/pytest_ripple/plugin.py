@@ -183,5 +183,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             if close is not None:
                 close()
             config.pluginmanager.unregister(role, name)
-        roles[0][1].run.close_store()
+        roles[0][1].run.release()
     _drop_early_tracer(config)

@@ -97,3 +97,11 @@ class RunState:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+    def release(self) -> None:
+        """At the end of the session: the stored rows of every known test (and the
+        file rows) are garbage that pytest's last ``gc.collect()`` would walk."""
+        self.close_store()
+        self.decision = Decision()
+        self.collected = set()
+        self.resolver.stored = {}
