@@ -17,7 +17,9 @@ subset run never loses a selection.
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -39,9 +41,26 @@ from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
-# Top-level modules of the standard library (3.10+; before, every module counts as one
-# that may be the project's)
-_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+def _stdlib_names() -> frozenset[str]:
+    """Top-level modules of the standard library: 3.10+ lists them; before, the
+    built-in modules and what the interpreter's library directories hold."""
+    listed = getattr(sys, "stdlib_module_names", None)
+    if listed is not None:
+        return frozenset(listed)
+    found = set(sys.builtin_module_names)
+    lib = sysconfig.get_paths()
+    for folder in {lib.get("stdlib"), lib.get("platstdlib")} - {None}:
+        for where in (str(folder), os.path.join(str(folder), "lib-dynload")):
+            try:
+                names = os.listdir(where)
+            except OSError:
+                continue
+            found.update(n.split(".", 1)[0] for n in names if n != "site-packages")
+    return frozenset(n for n in found if n.isidentifier())
+
+
+_STDLIB = _stdlib_names()
 # Names pytest itself reads from modules and classes: changing them changes what runs.
 PYTEST_NAMES = frozenset(
     {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
