@@ -218,6 +218,36 @@ class TestAffected:
         assert (code, out) == (1, "")
         assert err == "ERROR: file or directory not found: tests/nope\n"
 
+    def test_tests_inherited_by_a_unittest_class_of_any_name(
+        self, project: Project, run_cli: Cli
+    ) -> None:
+        # pytest collects a unittest.TestCase subclass whatever its name, and its
+        # tests may come from a mixin: the test file cannot say they are gone
+        project.write(
+            {
+                "app/__init__.py": "",
+                "app/calc.py": "def add(a, b):\n    return a + b\n",
+                "tests/test_mixed.py": """
+                    import unittest
+
+                    from app.calc import add
+
+                    class AddMixin:
+                        def test_add(self):
+                            self.assertEqual(add(1, 2), 3)
+
+                    class AddingTests(AddMixin, unittest.TestCase):
+                        pass
+                """,
+            }
+        )
+        assert project.run("--testmon").ran == ["test_add"]
+        project.edit("app/calc.py", "return a + b", "return b + a")
+        doc = run_cli.json("affected")
+        assert list(doc["tests"]) == ["tests/test_mixed.py::AddingTests::test_add"]  # type: ignore[arg-type]
+        assert doc["collected"] == 1
+        assert project.run("--testmon").ran == ["test_add"]
+
     def test_writes_nothing(self, recorded: Project, run_cli: Cli) -> None:
         recorded.edit("app/calc.py", "return a + b", "return b + a")
         before = (recorded.path / ".testmondata").read_bytes()

@@ -84,12 +84,11 @@ def test_names(fp: Fingerprint, funcs: list[str], classes: list[str]) -> set[str
     return names
 
 
-def _opaque_classes(fp: Fingerprint, classes: list[str]) -> set[str]:
-    """Test classes with bases or decorators: their tests may come from elsewhere."""
+def _opaque_classes(fp: Fingerprint) -> set[str]:
+    """Classes with bases or decorators: their tests may come from elsewhere, and a
+    unittest.TestCase subclass is collected whatever its name."""
     return {
-        name
-        for (scope, name), b in fp.bindings.items()
-        if not scope and b.kind == CLASS and b.deps and matches_name(name, classes)
+        name for (scope, name), b in fp.bindings.items() if not scope and b.kind == CLASS and b.deps
     }
 
 
@@ -136,7 +135,7 @@ def compare(
     if names is None or fp is None:
         return None
     bases = {_base(n) for n in nodeids}
-    opaque = _opaque_classes(fp, classes)
+    opaque = _opaque_classes(fp)
     gone = {n for n in nodeids if _base(n) not in names and _base(n).split("::")[0] not in opaque}
     return sorted(names - bases), gone
 
