@@ -17,9 +17,7 @@ subset run never loses a selection.
 
 from __future__ import annotations
 
-import os
 import sys
-import sysconfig
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -41,26 +39,9 @@ from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
-
-def _stdlib_names() -> frozenset[str]:
-    """Top-level modules of the standard library: 3.10+ lists them; before, the
-    built-in modules and what the interpreter's library directories hold."""
-    listed = getattr(sys, "stdlib_module_names", None)
-    if listed is not None:
-        return frozenset(listed)
-    found = set(sys.builtin_module_names)
-    lib = sysconfig.get_paths()
-    for folder in {lib.get("stdlib"), lib.get("platstdlib")} - {None}:
-        for where in (str(folder), os.path.join(str(folder), "lib-dynload")):
-            try:
-                names = os.listdir(where)
-            except OSError:
-                continue
-            found.update(n.split(".", 1)[0] for n in names if n != "site-packages")
-    return frozenset(n for n in found if n.isidentifier())
-
-
-_STDLIB = _stdlib_names()
+# Top-level modules of the standard library (3.10+; before, every module counts as one
+# that may be the project's)
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 # Names pytest itself reads from modules and classes: changing them changes what runs.
 PYTEST_NAMES = frozenset(
     {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
@@ -149,13 +130,6 @@ class _Impact:
         # ``tests/sub/``) whose code can read them: a conftest's globals and fixtures
         # reach nothing outside its directory unless a module imports the conftest
         self.under: dict[str, set[str]] = {}
-        # names rebound only as a module (``import json`` added, removed or changed) ->
-        # the files that bind them so: elsewhere such a name is another module's own
-        # binding, so only those files and their importers can read it (``local_reach``)
-        self.local: dict[str, set[str]] = {}
-        self._local_cache: dict[tuple[str, str], bool] = {}
-        self._bound: dict[str, set[str]] = {}  # file -> names its module body binds
-        self._imports: dict[str, set[str]] = {}  # file -> project files it imports
         self.import_run: dict[str, set[str]] = {}  # file -> functions run at import time
         # short names of every function that ran while a module was imported (at start-up,
         # collection, or a module body during a test); None: not needed yet
@@ -233,120 +207,24 @@ class _Impact:
         if conftest_dir(path) is not None:
             self.scope_rule(path, why)
 
-    def _everywhere(self, name: str) -> bool:
-        return name in self.values and name not in self.under and name not in self.local
-
     def taint(self, name: str, why: str, under: str | None = None) -> None:
-        if self._everywhere(name):
-            return
+        local = self.under.get(name)
+        if name in self.values and local is None:
+            return  # already tainted everywhere
         if under is None:
             self.under.pop(name, None)
-            self.local.pop(name, None)
-        else:
-            dirs = self.under.setdefault(name, set())
-            if under in dirs:
+        elif local is not None:
+            if under in local:
                 return
-            dirs.add(under)
+            local.add(under)
+        else:
+            self.under[name] = {under}
         self.values.setdefault(name, why)
         self.queue.append((name, True))
-
-    def taint_local(self, name: str, path: str, why: str) -> None:
-        """``name`` in module ``path`` now binds another module (or none)."""
-        if self._everywhere(name):
-            return
-        origins = self.local.setdefault(name, set())
-        if path in origins:
-            return
-        origins.add(path)
-        self._local_cache.clear()
-        self.values.setdefault(name, why)
-        self.queue.append((name, True))
-
-    def only_local(self, name: str) -> bool:
-        return name in self.local and name not in self.under
-
-    def widen(self) -> None:
-        """Some module imports a conftest.py: names bound there may go anywhere."""
-        for name in self.under:
-            self.local.pop(name, None)
-        self.under.clear()
 
     def reaches(self, name: str, path: str) -> bool:
-        dirs = self.under.get(name)
-        origins = self.local.get(name)
-        if dirs is None and origins is None:
-            return True
-        if dirs is not None and any(path.startswith(p) for p in dirs):
-            return True
-        return origins is not None and self.local_reach(name, origins, path)
-
-    def _module_names(self, path: str, fp: Fingerprint) -> set[str]:
-        names = self._bound.get(path)
-        if names is None:
-            names = {name for (scope, name) in fp.bindings if not scope}
-            for eff in fp.effects:
-                if not eff.scope:
-                    names |= eff.binds
-            self._bound[path] = names
-        return names
-
-    def local_reach(self, name: str, origins: set[str], path: str) -> bool:
-        """Whether code in ``path`` may read the ``name`` that ``origins`` bind: it is
-        one of them, imports one (``m.json``), or binds no such name itself and
-        star-imports, through modules that do not bind it either, one of them. A
-        module that binds the name reads its own binding."""
-        key = (name, path)
-        known = self._local_cache.get(key)
-        if known is None:
-            known = self._local_reach(name, origins, path)
-            self._local_cache[key] = known
-        return known
-
-    def _local_reach(self, name: str, origins: set[str], path: str) -> bool:
-        if path in origins:
-            return True
-        fp = self.fps.get(path)
-        if fp is None or not fp.parsed:
-            return True
-        # every module binds __doc__, with or without a docstring
-        binds = name == "__doc__" or name in self._module_names(path, fp)
-        seen, todo = {path}, [path]
-        while todo:
-            here = todo.pop()
-            here_fp = self.fps.get(here)
-            if here_fp is None or not here_fp.parsed:
-                return True
-            for target in self._imported(here, here_fp):
-                if target in origins:
-                    return True
-                if binds or target in seen:
-                    continue  # its own binding: only a direct import reaches another's
-                target_fp = self.fps.get(target)
-                if target_fp is None or name not in self._module_names(target, target_fp):
-                    seen.add(target)
-                    todo.append(target)
-        return False
-
-    def imports_from(self, path: str, b: Binding, origins: set[str]) -> bool:
-        """``from m import json`` in ``path``: whether m is one of ``origins``."""
-        for source in b.source.split("; "):
-            kind, _, module = source.partition(" ")
-            if kind != "from" or origins & self.index.resolve(path, module):
-                return True
-        return not b.source
-
-    def _imported(self, path: str, fp: Fingerprint) -> set[str]:
-        found = self._imports.get(path)
-        if found is None:
-            found = set()
-            dotted = set(fp.imports)
-            for lazy in fp.lazy.values():
-                dotted |= lazy
-            for name in dotted:
-                found |= self.index.resolve(path, name)
-            found.discard(path)
-            self._imports[path] = found
-        return found
+        local = self.under.get(name)
+        return local is None or any(path.startswith(p) for p in local)
 
     def called(self, name: str, why: str) -> None:
         if name not in self.calls and name not in self.values:
@@ -408,46 +286,21 @@ def _acts(name: str, b: Binding | None) -> str:
     return b.acts
 
 
-def _binds_a_module(before: Binding | None, after: Binding | None) -> bool:
-    """Whether the name was and is bound by imports of a module, or of a name from
-    the standard library (``import json``, ``import a.b``, ``from os import path``),
-    when bound at all: never a fixture or anything pytest finds by its name, so only
-    code that reads this module's binding can see the change. A ``__future__`` import
-    changes how the module compiles: not this rule."""
-    sides = [b for b in (before, after) if b is not None]
-    return bool(sides) and all(_module_source(b) for b in sides)
-
-
-def _module_source(b: Binding) -> bool:
-    if b.kind != IMPORT or not b.source:
-        return False  # not an import, or stored by an older version (no source)
+def _reads(name: str, b: Binding) -> frozenset[str]:
+    """The names a binding's statement reads. ``import a.b`` reads none: the import
+    system gives module ``a``. ``import a.b.c as x`` reads attributes ``b`` and ``c``
+    (``getattr(a, "b")``, then of that). Older data has no source: every part."""
+    if b.kind != IMPORT or not b.source.startswith("import "):
+        return b.deps
+    found: set[str] = set()
     for source in b.source.split("; "):
         kind, _, module = source.partition(" ")
-        if kind == "import":
-            continue
-        top = module.split(".")[0]
-        if kind != "from" or not top or top == "__future__" or top not in _STDLIB:
-            return False
-    return True
-
-
-def _imports_a_module(b: Binding) -> bool:
-    """``import a.b [as c]`` (every time the name is bound): it reads no name of any
-    module's globals, whatever its parts are called."""
-    return (
-        b.kind == IMPORT
-        and bool(b.source)
-        and all(s.startswith("import ") for s in b.source.split("; "))
-    )
-
-
-def _class_only(name: str, b: Binding) -> bool:
-    """A class's docstring, or a special method added or removed: Python reads them
-    from the class (``C.__doc__``, ``C() == x``, ``super().__init__``), so whoever
-    reads the class, a subclass or what they build is affected, and the methods of
-    the class; not every ``__doc__`` or ``__init__`` read anywhere."""
-    dunder = name.startswith("__") and name.endswith("__")
-    return name == "__doc__" or (dunder and b.kind == DEF)
+        if kind != "import":
+            return b.deps  # also bound by a from-import: its names, as stored
+        parts = module.split(".")
+        if name != parts[0]:  # ``import a.b as x``; ``import a.b`` binds ``a``
+            found.update(parts[1:])
+    return frozenset(found)
 
 
 def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
@@ -608,11 +461,7 @@ def _bindings_changed(
         label = f"{scope}.{name}" if scope else name
         bwhy = reasons.changed(path, label)
         before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
-        if not scope and (name == "__doc__" or _binds_a_module(before, after)):
-            imp.taint_local(name, path, bwhy)  # other modules bind their own
-        elif scope and _class_only(name, b) and not _method_header(scope, name, before, after):
-            imp.taint_class(path, scope, bwhy)
-        elif not _method_header(scope, name, before, after):
+        if not _method_header(scope, name, before, after):
             imp.taint(name, bwhy, None if scope else conftest_dir(path))
             if scope:
                 imp.taint_class(path, scope, bwhy)
@@ -686,15 +535,13 @@ def _propagate(imp: _Impact) -> None:
     effect_readers: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
     for path, fp in imp.fps.items():
         for (scope, name), b in fp.bindings.items():
-            if _imports_a_module(b):
-                continue  # ``import a.b``: what it binds comes from the import system
-            for dep in b.deps:
+            for dep in _reads(name, b):
                 readers[dep].append((path, scope, name, b))
         for eff in fp.effects:
             for used in eff.uses:
                 effect_readers[used].append((path, eff.binds))
     if "conftest" in readers or "conftest" in effect_readers:
-        imp.widen()  # some module imports a conftest: its names go anywhere
+        imp.under.clear()  # some module imports a conftest: its names go anywhere
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
@@ -719,12 +566,6 @@ def _propagate(imp: _Impact) -> None:
                 continue
             if is_value and not imp.reaches(name, path):
                 continue
-            if (
-                b.kind == IMPORT
-                and imp.only_local(name)
-                and not imp.imports_from(path, b, imp.local[name])
-            ):
-                continue  # another module's binding of the name
             if b.kind == DEF:  # its decorators, defaults or annotations read the name
                 imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
             # a registration, or a call or class creation that may act, reads it (a
@@ -732,9 +573,7 @@ def _propagate(imp: _Impact) -> None:
             acts = _acts(bound, b) or (b.bases and imp.class_hooks)
             if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
-            if b.kind == IMPORT and not scope and imp.only_local(name):
-                imp.taint_local(bound, path, bound_why)  # ``from m import json``: a module
-            elif scope and b.kind == DEF and not bound.startswith("__"):
+            if scope and b.kind == DEF and not bound.startswith("__"):
                 imp.taint(bound, bound_why)  # a method's header reads it: the method only
             else:
                 imp.taint(bound, bound_why, None if scope else conftest_dir(path))
