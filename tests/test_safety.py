@@ -2383,7 +2383,8 @@ class TestNamesReachedIndirectly:
                             sub.add_parser(cmd.name, help=cmd.__doc__)
                         return p
                 """,
-                "tests/test_cli.py": """
+                # not test_cli.py: pytester runs in this process, beside our own
+                "tests/test_commands.py": """
                     from cli import parser
 
                     def test_help():
