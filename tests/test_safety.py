@@ -2458,3 +2458,39 @@ class TestNamesReachedIndirectly:
         )
         project.edit("pkg/text.py", 'def join(parts, sep="+"):', 'def join(parts, sep="-"):')
         check(project.run("--testmon"), must=["test_join"], failed=["test_join"])
+
+
+class TestEqualCodeInTwoFiles:
+    def test_same_function_in_two_modules(self, project: Project) -> None:
+        """Two functions with the same body at the same line of two files are equal
+        code objects (their file is not compared): each is a dependency of its own.
+        3.12's engine armed the second for recording only if the first was not armed,
+        and both engines kept one of them when a test ran both."""
+        twin = "def scale(x):\n    return x * 2\n"
+        record(
+            project,
+            {
+                "pkg/__init__.py": "",
+                "pkg/a.py": twin,
+                "pkg/b.py": twin,
+                "tests/test_twins.py": """
+                    from pkg import a, b
+
+                    def test_a():
+                        assert a.scale(1) == 2
+
+                    def test_both():
+                        assert a.scale(1) + b.scale(1) == 4
+
+                    def test_b():
+                        assert b.scale(1) == 2
+                """,
+            },
+            "test_a",
+            "test_b",
+            "test_both",
+        )
+        project.edit("pkg/b.py", "x * 2", "x * 3")
+        check(
+            project.run("--testmon"), must=["test_b", "test_both"], failed=["test_b", "test_both"]
+        )

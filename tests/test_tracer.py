@@ -58,6 +58,13 @@ class Widget:
         return sum(gen())
 
 
+def popped(tracer: Tracer) -> tuple[set[CodeType], bool]:
+    """What the innermost context ran, as a set (the test's functions all differ)."""
+    codes, intact = tracer.pop()
+    assert all(key == id(code) for key, code in codes.items())
+    return set(codes.values()), intact
+
+
 def names(codes: set[CodeType]) -> set[str]:
     return {c.co_name for c in codes}
 
@@ -158,12 +165,41 @@ def test_records_the_functions_called_inside_a_context(tracer: Tracer) -> None:
     tracer.push()
     work_a()
     Widget().method()
-    codes, intact = tracer.pop()
+    codes, intact = popped(tracer)
     work_b()
     assert intact
     assert {work_a.__code__, Widget.method.__code__, gen.__code__} <= codes
     assert work_b.__code__ not in codes
     assert {"work_a", "method", "gen"} <= names(codes)
+
+
+def _twins() -> list[Any]:
+    """One function compiled from the same source for two files: equal code objects
+    (co_filename is not compared), not the same one."""
+    made = []
+    for name in ("twin_a.py", "twin_b.py"):
+        ns: dict[str, Any] = {}
+        exec(
+            compile("def twin(x):\n    return x + 1\n", str(Path(__file__).parent / name), "exec"),
+            ns,
+        )
+        made.append(ns["twin"])
+    return made
+
+
+def test_equal_code_objects_of_two_files_are_each_recorded(tracer: Tracer) -> None:
+    a, b = _twins()
+    assert a.__code__ == b.__code__ and a.__code__ is not b.__code__
+    tracer.push()
+    a(1)
+    b(1)
+    codes, _ = tracer.pop()
+    assert {id(a.__code__), id(b.__code__)} <= set(codes)
+    for _ in range(2):  # and each reports again in later contexts
+        tracer.push()
+        b(1)
+        codes, _ = tracer.pop()
+        assert codes.get(id(b.__code__)) is b.__code__ and id(a.__code__) not in codes
 
 
 def test_every_context_records_again(tracer: Tracer) -> None:
@@ -172,12 +208,12 @@ def test_every_context_records_again(tracer: Tracer) -> None:
     for _ in range(3):
         tracer.push()
         work_a()
-        codes, intact = tracer.pop()
+        codes, intact = popped(tracer)
         found.append(work_a.__code__ in codes and intact)
         before()  # between contexts
     assert found == [True, True, True]
     tracer.push()
-    codes, _ = tracer.pop()
+    codes, _ = popped(tracer)
     assert not {work_a.__code__, before.__code__} & codes
 
 
@@ -187,9 +223,9 @@ def test_nested_contexts_have_their_own_codes(tracer: Tracer) -> None:
     tracer.push()
     only_inner()
     before()  # ran in the outer context too: it belongs to the inner one as well
-    inner, inner_intact = tracer.pop()
+    inner, inner_intact = popped(tracer)
     after()
-    outer, outer_intact = tracer.pop()
+    outer, outer_intact = popped(tracer)
     assert inner_intact and outer_intact
     assert {only_inner.__code__, before.__code__} <= inner
     assert after.__code__ not in inner
@@ -203,9 +239,9 @@ def test_code_run_again_after_an_inner_context_belongs_to_the_outer(tracer: Trac
     tracer.push()
     tracer.push()
     both()
-    inner, _ = tracer.pop()
+    inner, _ = popped(tracer)
     both()
-    outer, _ = tracer.pop()
+    outer, _ = popped(tracer)
     assert both.__code__ in inner
     assert both.__code__ in outer
 
@@ -216,10 +252,10 @@ def test_three_levels(tracer: Tracer) -> None:
     tracer.push()
     tracer.push()
     only_inner()
-    innermost, _ = tracer.pop()
-    middle, _ = tracer.pop()
+    innermost, _ = popped(tracer)
+    middle, _ = popped(tracer)
     after()
-    outer, _ = tracer.pop()
+    outer, _ = popped(tracer)
     assert only_inner.__code__ in innermost
     assert only_inner.__code__ not in middle | outer
     assert {work_a.__code__, after.__code__} <= outer
@@ -241,7 +277,7 @@ def test_a_generator_resumed_in_a_later_context(tracer: Tracer) -> None:
     for _ in range(3):
         tracer.push()
         next(it)
-        codes, _ = tracer.pop()
+        codes, _ = popped(tracer)
         found.append(numbers.__code__ in codes)
     assert found == [True, True, True]
 
@@ -251,7 +287,7 @@ def test_a_generator_made_and_started_before_tracking(tracer: Tracer) -> None:
     next(it)
     tracer.push()
     next(it)
-    codes, _ = tracer.pop()
+    codes, _ = popped(tracer)
     assert {numbers.__code__, work_a.__code__} <= codes
 
 
@@ -267,7 +303,7 @@ def test_a_generator_thrown_into(tracer: Tracer) -> None:
     next(it)
     tracer.push()
     it.throw(ValueError())
-    codes, _ = tracer.pop()
+    codes, _ = popped(tracer)
     assert {catcher.__code__, work_b.__code__} <= codes
 
 
@@ -286,7 +322,7 @@ def test_code_compiled_with_a_relative_name_seen_from_elsewhere(
     monkeypatch.chdir(Path(__file__).parent)
     tracer.push()
     ns["rel"]()
-    codes, _ = tracer.pop()
+    codes, _ = popped(tracer)
     assert ns["rel"].__code__ in codes
 
 
@@ -296,14 +332,14 @@ def test_code_run_in_a_thread_started_inside_a_context(tracer: Tracer) -> None:
     t = threading.Thread(target=in_thread, args=(out,))
     t.start()
     t.join()
-    codes, intact = tracer.pop()
+    codes, intact = popped(tracer)
     assert out == [2]
     assert intact
     assert {in_thread.__code__, work_b.__code__} <= codes
 
 
 def test_pop_without_push(tracer: Tracer) -> None:
-    assert tracer.pop() == (set(), False)
+    assert tracer.pop() == ({}, False)
 
 
 def test_close_gives_tracing_back(tracer: Tracer) -> None:
@@ -327,7 +363,7 @@ def test_a_tracer_can_start_again_after_close(tracer: Tracer) -> None:
     tracer.close()
     tracer.push()
     work_a()
-    codes, intact = tracer.pop()
+    codes, intact = popped(tracer)
     assert intact and work_a.__code__ in codes
 
 
@@ -370,11 +406,11 @@ def test_sysmon_context_taken_over_is_not_intact() -> None:
     try:
         tracer.push()
         mon.set_events(tracer.tool_ids[1], 0)  # someone turned our events off
-        _, intact = tracer.pop()
+        _, intact = popped(tracer)
         assert not intact
         tracer.push()
         work_a()
-        codes, intact = tracer.pop()
+        codes, intact = popped(tracer)
         assert intact and work_a.__code__ in codes
     finally:
         tracer.close()
@@ -393,17 +429,18 @@ def test_sysmon_rearms_only_the_code_that_reported() -> None:
         tracer.push()
         work_a()
         json.dumps({"a": 1})  # the standard library: never a dependency
-        codes, _ = tracer.pop()
+        by_id, _ = tracer.pop()  # not popped(): its code would report after the pop
+        codes = set(by_id.values())
         assert work_a.__code__ in codes
         assert not {c for c in codes if c.co_filename == json.__file__}
-        assert tracer._fired == {work_a.__code__} | {
+        assert set(tracer._fired.values()) == {work_a.__code__} | {
             c for c in codes if c.co_filename.startswith(str(Path(__file__).parent))
         }
         before()
         tracer.push()  # re-arms what reported: work_a, before, ...
         assert not tracer._fired
         work_a()
-        codes, _ = tracer.pop()
+        codes, _ = popped(tracer)
         assert work_a.__code__ in codes and before.__code__ not in codes
     finally:
         tracer.close()
@@ -419,9 +456,9 @@ def test_sysmon_runner_code_stands_for_every_context() -> None:
     try:
         tracer.push()
         pytest.approx(1.0) == 1.0  # noqa: B015  (runs _pytest code)
-        first, _ = tracer.pop()
+        first, _ = popped(tracer)
         tracer.push()
-        second, _ = tracer.pop()
+        second, _ = popped(tracer)
     finally:
         tracer.close()
 
@@ -455,7 +492,7 @@ def test_sysmon_with_one_free_tool_id_restarts_events() -> None:
             for _ in range(2):
                 tracer.push()
                 work_a()
-                codes, intact = tracer.pop()
+                codes, intact = popped(tracer)
                 assert intact and work_a.__code__ in codes
         finally:
             tracer.close()
@@ -470,12 +507,12 @@ def test_settrace_context_taken_over_is_not_intact() -> None:
     try:
         tracer.push()
         sys.settrace(None)  # a debugger took over (pdb sets its own function)
-        _, intact = tracer.pop()
+        _, intact = popped(tracer)
         assert not intact
         sys.settrace(trace)
         tracer.push()
         work_a()
-        codes, intact = tracer.pop()
+        codes, intact = popped(tracer)
         assert intact and work_a.__code__ in codes
     finally:
         tracer.close()
@@ -497,7 +534,7 @@ def test_settrace_calls_a_trace_function_already_in_place() -> None:
     try:
         tracer.push()
         work_a()
-        codes, intact = tracer.pop()
+        codes, intact = popped(tracer)
         assert sys.gettrace() is prev
     finally:
         tracer.close()

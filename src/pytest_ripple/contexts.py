@@ -5,29 +5,35 @@ the innermost one."""
 from __future__ import annotations
 
 from types import CodeType
+from typing import Dict
+
+# Code objects by identity (id -> code, which keeps the id from being reused): two
+# functions with the same body at the same line of two files are *equal* code objects
+# (co_filename is not compared), and a set keeps one of them: the other file's
+# function would not be a dependency.
+Codes = Dict[int, CodeType]
 
 
 class CodeStack:
     def __init__(self) -> None:
-        # One set object for the whole life of the stack: the engines' hot callbacks
-        # hold its bound ``add``.
-        self.codes: set[CodeType] = set()
-        self._saved: list[set[CodeType]] = []
+        # One dict for the whole life of the stack: the engines' hot callbacks hold it.
+        self.codes: Codes = {}
+        self._saved: list[Codes] = []
         self.depth = 0
 
     def enter(self) -> bool:
         """Start a context; True when it is the outermost one."""
         outermost = self.depth == 0
         if not outermost:
-            self._saved.append(set(self.codes))
+            self._saved.append(dict(self.codes))
         self.codes.clear()
         self.depth += 1
         return outermost
 
-    def leave(self) -> set[CodeType]:
+    def leave(self) -> Codes:
         """End the innermost context: what it ran. The enclosing context gets back
         what it had recorded before."""
-        codes = set(self.codes)
+        codes = dict(self.codes)
         self.codes.clear()
         self.depth -= 1
         if self.depth:

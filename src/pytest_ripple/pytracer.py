@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sys
 import threading
-from types import CodeType, FrameType
+from types import FrameType
 from typing import Any, Callable, Optional
 
 from pytest_ripple import audit
-from pytest_ripple.contexts import CodeStack
+from pytest_ripple.contexts import Codes, CodeStack
 
 TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
 
@@ -45,7 +45,8 @@ class SetTraceTracer:
 
     def _thread_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if self._active:
-            self._codes.add(frame.f_code)
+            code = frame.f_code
+            self._codes[id(code)] = code
         prev = self._prev_thread
         return prev(frame, event, arg) if prev is not None else None
 
@@ -70,11 +71,12 @@ class SetTraceTracer:
             self._own = False
 
     def _make(self, prev: TraceFn | None) -> TraceFn:
-        add = self._codes.add
+        codes = self._codes  # by identity (contexts.Codes)
         if prev is None:
 
             def trace(frame: FrameType, event: str, arg: Any) -> None:
-                add(frame.f_code)
+                code = frame.f_code
+                codes[id(code)] = code
                 return None
 
             return trace
@@ -82,7 +84,8 @@ class SetTraceTracer:
         gettrace = sys.gettrace
 
         def chained(frame: FrameType, event: str, arg: Any) -> Any:
-            add(frame.f_code)
+            code = frame.f_code
+            codes[id(code)] = code
             self._own = True  # coverage.py's C tracer re-installs itself in here
             try:
                 local = prev(frame, event, arg)
@@ -105,9 +108,9 @@ class SetTraceTracer:
             self.arm()  # if not yet, or again after a close()
             self._active = True
 
-    def pop(self) -> tuple[set[CodeType], bool]:
+    def pop(self) -> tuple[Codes, bool]:
         if self._stack.depth == 0:
-            return set(), False
+            return {}, False
         installed = sys.gettrace() is self._trace
         intact = self._intact = self._intact and installed
         codes = self._stack.leave()

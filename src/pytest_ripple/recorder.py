@@ -10,6 +10,7 @@ from typing import Iterable
 
 from pytest_ripple.changes import PACKAGE, FileState, read_state
 from pytest_ripple.children import Children, CodeKey
+from pytest_ripple.contexts import Codes
 from pytest_ripple.fingerprint import READ
 from pytest_ripple.paths import INSTALLED_TOP, relative_to_root, root_prefix
 from pytest_ripple.store import FileRow
@@ -133,7 +134,7 @@ class Resolver:
 class Trace:
     """What one context (a test, a fixture, a parametrization hook) ran and read."""
 
-    codes: set[CodeType] = field(default_factory=set)
+    codes: Codes = field(default_factory=dict)  # by identity
     files: set[str] = field(default_factory=set)
     intact: bool = True
     untracked: str | None = None
@@ -141,7 +142,7 @@ class Trace:
     child_codes: set[CodeKey] = field(default_factory=set)  # what child processes ran
 
     def merge(self, other: Trace) -> None:
-        self.codes |= other.codes
+        self.codes.update(other.codes)
         self.files |= other.files
         self.modules |= other.modules
         self.intact = self.intact and other.intact

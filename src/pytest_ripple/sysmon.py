@@ -28,7 +28,7 @@ import sys
 from types import CodeType
 from typing import Any, Sequence
 
-from pytest_ripple.contexts import CodeStack
+from pytest_ripple.contexts import Codes, CodeStack
 from pytest_ripple.paths import INSTALLED_TOP, relative_to_root
 
 TOOL_NAME = "pytest-ripple"
@@ -72,32 +72,33 @@ class SysMonTracer:
         self._stack = CodeStack()
         self._intact = True
         self._registered = False
-        self._fired: set[CodeType] = set()  # reported (so disabled) since the last re-arm
-        self._armed: set[CodeType] = set()  # with a local event of the recording tool
+        # by identity, as every collection of code objects here (contexts.Codes)
+        self._fired: Codes = {}  # reported (so disabled) since the last re-arm
+        self._armed: Codes = {}  # with a local event of the recording tool
         self._kinds: dict[str, int] = {}  # co_filename -> _SKIP / _TRACK / _RUNNER
         self._runner_seen: set[str] = set()  # runner packages with a code in _runner_codes
-        self._runner_codes: set[CodeType] = set()  # one code object per runner package
+        self._runner_codes: Codes = {}  # one code object per runner package
         mon = self._mon
         events = mon.events
         # A generator or coroutine reports when it starts (PY_START) and each time it
         # resumes (PY_RESUME; PY_THROW for throw(), which is global only and cannot be
         # disabled): one started in a fixture and resumed by a test runs in the test.
         self._events = events.PY_START | events.PY_RESUME  # local, re-armed per context
-        add = self._stack.codes.add
-        fired = self._fired.add
+        codes = self._stack.codes
+        fired = self._fired
         disable = mon.DISABLE
 
         if self._seek_id is None:
 
             def on_start(code: CodeType, offset: int) -> Any:
-                add(code)
+                codes[id(code)] = code
                 return disable
 
         else:
 
             def on_start(code: CodeType, offset: int) -> Any:
-                add(code)
-                fired(code)
+                codes[id(code)] = code
+                fired[id(code)] = code
                 return disable
 
         self._callback = on_start
@@ -106,8 +107,8 @@ class SysMonTracer:
         single = self._seek_id is None
 
         def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
-            if single or code in armed:
-                add(code)
+            if single or id(code) in armed:
+                codes[id(code)] = code
             else:  # not seen yet (a generator started before tracking, then thrown into)
                 seek(code, offset)
 
@@ -115,8 +116,8 @@ class SysMonTracer:
 
     def _make_seek(self) -> Any:
         mon = self._mon
-        add = self._stack.codes.add
-        fired = self._fired.add
+        codes = self._stack.codes
+        fired = self._fired
         armed = self._armed
         kinds = self._kinds
         kind_of = self._kind
@@ -130,13 +131,13 @@ class SysMonTracer:
             if kind is None:
                 kind = kind_of(code)
             if kind == _TRACK:
-                add(code)  # it runs now: the recording tool may not see this call
-                if code not in armed:
-                    armed.add(code)
-                    fired(code)
+                codes[id(code)] = code  # it runs now: the recording tool may not see it
+                if id(code) not in armed:
+                    armed[id(code)] = code
+                    fired[id(code)] = code
                     set_local(record_id, code, events)
             elif kind == _RUNNER:
-                add(code)
+                codes[id(code)] = code
             return disable
 
         return on_seek
@@ -160,7 +161,7 @@ class SysMonTracer:
                 kind = _RUNNER if top in RUNNER_PACKAGES else _TRACK
                 if kind == _RUNNER and top not in self._runner_seen:
                     self._runner_seen.add(top)
-                    self._runner_codes.add(code)
+                    self._runner_codes[id(code)] = code
         self._kinds[filename] = kind
         return kind
 
@@ -209,7 +210,7 @@ class SysMonTracer:
         events = self._events
         # pop(), not a copy and a clear: a thread may report one in between
         while fired:
-            code = fired.pop()
+            _, code = fired.popitem()
             set_local(record_id, code, 0)
             set_local(record_id, code, events)
 
@@ -219,9 +220,9 @@ class SysMonTracer:
             self._install()
         self._rearm()
 
-    def pop(self) -> tuple[set[CodeType], bool]:
+    def pop(self) -> tuple[Codes, bool]:
         if self._stack.depth == 0:
-            return set(), False
+            return {}, False
         intact = self._intact = self._intact and self._still_ours()
         codes = self._stack.leave()
         if self._stack.depth:
@@ -231,7 +232,7 @@ class SysMonTracer:
         # the next push (which re-arms it). Every set_events() re-instruments all code
         # that runs next, which costs more than those few reports.
         if self._runner_codes:
-            codes |= self._runner_codes
+            codes.update(self._runner_codes)
         return codes, intact
 
     def arm(self) -> None:
@@ -250,7 +251,7 @@ class SysMonTracer:
             if self._seek_id is not None:
                 # local events outlive the tool id before 3.14: a later owner of the id
                 # must not get calls for our codes
-                for code in self._armed:
+                for code in self._armed.values():
                     mon.set_local_events(self.tool_id, code, 0)
             for tool_id in self.tool_ids:
                 if mon.get_tool(tool_id) == TOOL_NAME:

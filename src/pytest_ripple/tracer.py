@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from types import CodeType
 from typing import Protocol
+
+from pytest_ripple.contexts import Codes
 
 
 class Tracer(Protocol):
@@ -15,8 +16,8 @@ class Tracer(Protocol):
     def push(self) -> None:
         """Start a context. Code run from now until :meth:`pop` belongs to it."""
 
-    def pop(self) -> tuple[set[CodeType], bool]:
-        """End the innermost context: the code objects it ran, and whether tracking
+    def pop(self) -> tuple[Codes, bool]:
+        """End the innermost context: the code objects it ran (by identity), and whether tracking
         stayed in place the whole time (a debugger can take it over)."""
 
     def arm(self) -> None:

@@ -91,7 +91,7 @@ class Tracker:
             return
         self._importing = False
         codes, _ = self.recorder.tracer.pop()
-        for path, block in self.run.resolver.resolve(codes):
+        for path, block in self.run.resolver.resolve(codes.values()):
             if block not in (MODULE, READ, WHOLE) and ":" not in path:
                 self.run.import_run.add((path, block))
 
@@ -105,7 +105,7 @@ class Tracker:
 
     def _module_deps(self, rel: str, trace: Trace) -> set[Dep]:
         resolver = self.run.resolver
-        deps = {dep for dep in resolver.resolve(trace.codes) if dep[1] != MODULE}
+        deps = {dep for dep in resolver.resolve(trace.codes.values()) if dep[1] != MODULE}
         deps |= resolver.resolve_keys(trace.child_codes)
         # its own source is read to be compiled (pytest's assertion rewriter reads it
         # inside exec_module): its blocks count, not its bytes
@@ -248,7 +248,7 @@ class Tracker:
         return trace
 
     def _deps(self, item: pytest.Item, trace: Trace) -> set[Dep]:
-        deps = self.run.resolver.resolve(trace.codes)
+        deps = self.run.resolver.resolve(trace.codes.values())
         deps |= self.run.resolver.resolve_keys(trace.child_codes)  # child processes
         deps.update((path, READ) for path in trace.files)
         deps.update((path, MODULE) for path in trace.modules)
