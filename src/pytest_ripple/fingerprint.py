@@ -403,35 +403,41 @@ class Fingerprint:
         return zlib.compress(text.encode(), 6)
 
     @staticmethod
+    def _stored(data: bytes) -> tuple[dict[str, Any], bytes] | None:
+        """The first document (what a file binds) and the rest of the stored form;
+        None when it is from another version. Raises on damaged data."""
+        head, sep, tail = zlib.decompress(data).partition(b"\n")
+        doc = json.loads(head)
+        version = doc.get("v")
+        if (version == FP_VERSION and sep) or version == _FP_ONE_DOCUMENT:
+            return doc, tail
+        return None
+
+    @staticmethod
     def names(data: bytes) -> tuple[list[list[Any]], list[list[Any]]] | None:
         """What a file binds, as stored: (binding rows ``[scope, name, kind, digest,
         deps, ...]``, effect rows ``[scope, digest, uses, binds]``), without building a
         Fingerprint. Every run asks every test file which tests it defines: at 2,000
         files, building the bindings was most of a no-change run's decision."""
         try:
-            head = zlib.decompress(data).partition(b"\n")[0]
-            doc = json.loads(head)
-            if doc.get("v") not in (FP_VERSION, _FP_ONE_DOCUMENT):
-                return None
-            return doc["n"], doc["e"]
+            stored = Fingerprint._stored(data)
+            return (stored[0]["n"], stored[0]["e"]) if stored is not None else None
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
 
     @classmethod
     def loads(cls, data: bytes, *, blocks: bool = True) -> Fingerprint | None:
         """None when the stored form is from another version or damaged. ``blocks=False``:
-        names and effects only, without blocks and spans (which tests a file defines,
-        asked of every test file in every run). The one-document form of version 5
-        (the same digests) is read too."""
+        names and effects only, without blocks and spans (name taint reads every file's
+        names, few files' blocks). The one-document form of version 5 (the same
+        digests) is read too."""
         try:
-            text = zlib.decompress(data)
-            head_text, sep, tail_text = text.partition(b"\n")
-            doc = json.loads(head_text)
-            if doc.get("v") == FP_VERSION and sep:
-                if blocks:
-                    doc.update(json.loads(tail_text))
-            elif doc.get("v") != _FP_ONE_DOCUMENT:
+            stored = cls._stored(data)
+            if stored is None:
                 return None
+            doc, tail = stored
+            if blocks and doc["v"] == FP_VERSION:
+                doc.update(json.loads(tail))
             return cls(
                 content=doc["c"],
                 parsed=doc["p"],

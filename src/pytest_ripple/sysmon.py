@@ -97,8 +97,7 @@ class SysMonTracer:
         else:
 
             def on_start(code: CodeType, offset: int) -> Any:
-                codes[id(code)] = code
-                fired[id(code)] = code
+                codes[id(code)] = fired[id(code)] = code
                 return disable
 
         self._callback = on_start
@@ -131,10 +130,10 @@ class SysMonTracer:
             if kind is None:
                 kind = kind_of(code)
             if kind == _TRACK:
-                codes[id(code)] = code  # it runs now: the recording tool may not see it
-                if id(code) not in armed:
-                    armed[id(code)] = code
-                    fired[id(code)] = code
+                key = id(code)
+                codes[key] = code  # it runs now: the recording tool may not see it
+                if key not in armed:
+                    armed[key] = fired[key] = code
                     set_local(record_id, code, events)
             elif kind == _RUNNER:
                 codes[id(code)] = code
