@@ -323,6 +323,36 @@ def test_code_installed_in_another_environment_leaves_the_context_untracked(
     assert untracked is not None and "another environment" in untracked
 
 
+def test_third_party_code_of_an_environment_made_during_the_session(
+    session: Children, tmp_path: Path
+) -> None:
+    """A test that builds a virtual environment and runs a tool in it: the tool's code
+    (from the package index, like a download) is not the project's and does not leave
+    the test untracked; a copy of the project's code in it, or an environment that
+    was there before the session (it may change between runs), does."""
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    directory = _dir(session)
+
+    def ran(env: str, module: str) -> str | None:
+        session.push()
+        key = child.parse_targets(os.environ[child.ENV])[0][0]
+        where = tmp_path / env / "lib" / "python3.x" / "site-packages" / module
+        _write_report(directory, key, 700 + len(env), [f"F\t0\t{where}", "C\t0\t1\tf"])
+        return _pop(session).untracked
+
+    for env in ("made", "older"):
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    os.utime(tmp_path / "older" / "pyvenv.cfg", (1_000_000_000, 1_000_000_000))
+    assert ran("made", "tool/cli.py") is None
+    assert ran("made", "tool_single.py") is None
+    copy = ran("made", "pkg/core.py")
+    assert copy is not None and "another environment" in copy and "pkg/core.py" in copy
+    older = ran("older", "tool/cli.py")
+    assert older is not None and "another environment" in older
+
+
 def test_multiprocessing_helpers_and_forks_are_not_counted_as_started(session: Children) -> None:
     directory = _dir(session)
     session.push()
@@ -580,6 +610,80 @@ def test_a_child_that_does_not_report_keeps_its_test_selected(cli: Project) -> N
     assert sorted(reasons) == ["test_bare_environment", "test_no_site"]
     assert "did not report" in reasons["test_no_site"] and "-S -c pass" in reasons["test_no_site"]
     assert cli.run("--testmon").ran == ["test_bare_environment", "test_no_site"]
+
+
+def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
+    """A child under coverage.py or pdb: someone else's sys.settrace replaces ours
+    (before 3.12) and a profile function records instead, so the test is tracked like
+    any other. Only a child that takes the profile function too goes untracked."""
+    take_over = """
+        import sys
+
+        from pkg.work import {first}
+
+        {first}(1)
+        {setup}
+        from pkg.work import {after}
+
+        print({after}(2))
+    """
+    cli.write(
+        {
+            "pkg/traced.py": take_over.format(  # a thread first: each has its own
+                first="double",
+                after="triple",
+                setup="import threading; t = threading.Thread(target=int); t.start(); "
+                "t.join(); sys.settrace(lambda *a: None)",
+            ),
+            "pkg/debugged.py": take_over.format(  # pdb: its function comes and goes
+                first="double",
+                after="triple",
+                setup="sys.settrace(lambda *a: None); sys.settrace(None)",
+            ),
+            "pkg/profiled.py": take_over.format(
+                first="double",
+                after="triple",
+                setup="sys.settrace(lambda *a: None); sys.setprofile(lambda *a: None)",
+            ),
+            "tests/test_taken.py": """
+                import os
+                import subprocess
+                import sys
+
+
+                def run(module):
+                    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+                    done = subprocess.run(
+                        [sys.executable, "-m", module], capture_output=True, text=True, env=env
+                    )
+                    assert done.returncode == 0, done.stderr
+                    return done.stdout.strip()
+
+
+                def test_traced():
+                    assert run("pkg.traced") == "6"
+
+
+                def test_debugged():
+                    assert run("pkg.debugged") == "6"
+
+
+                def test_profiled():
+                    assert run("pkg.profiled") == "6"
+            """,
+        }
+    )
+    assert cli.run("--testmon").ran == ["test_debugged", "test_profiled", "test_traced"]
+    # after 3.12 the children record through sys.monitoring: nothing is replaced
+    untracked = ["test_profiled"] if sys.version_info < (3, 12) else []
+    assert cli.run("--testmon").ran == untracked
+    if untracked:
+        assert "replaced" in selected(cli)["test_profiled"]
+    cli.edit("pkg/work.py", "return x * 3", "return 3 * x")  # run after the takeover
+    run = cli.run("--testmon")
+    ran = ["test_debugged", "test_profiled", "test_script", "test_system", "test_traced"]
+    assert run.ran == ran
+    assert cli.run("--testmon").ran == untracked
 
 
 def test_a_console_script(project: Project, tmp_path_factory: pytest.TempPathFactory) -> None:

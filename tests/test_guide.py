@@ -386,6 +386,77 @@ class TestCategorySpecific:
         run = project.run("--testmon", "tests/unit/test_chunks.py")
         assert (run.ran, run.failed) == (["test_two"], ["test_two"])
 
+    def test_unittest_classes_with_a_mixin_of_the_same_file(
+        self,
+        project: Project,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> None:
+        """unittest classes (any name) and a mixin of the same file, as more-itertools
+        writes them: once every test is known, a no-change run does not import the file;
+        after a first run of one method only, the inherited tests are unknown and run."""
+        log = tmp_path_factory.mktemp("imports") / "log"
+        monkeypatch.setenv("IMPORT_LOG", str(log))
+        # the log is written by a module the test file imports: a statement of the
+        # test file's own that does more than bind (an effect) would make its bases
+        # untrusted, and the file imported every time
+        log_import = """
+            import os
+
+            with open(os.environ["IMPORT_LOG"], "a") as _f:
+                _f.write("imported\\n")
+        """
+        tests = """
+            from unittest import TestCase
+
+            import peek_log
+            from app.calc import add
+
+
+            class PeekableMixinTests:
+                def test_mixed_in(self):
+                    self.assertEqual(add(1, 1), 2)
+
+
+            class PeekableTests(PeekableMixinTests, TestCase):
+                def test_own(self):
+                    self.assertEqual(1, 1)
+
+
+            class SeekableTests(PeekableMixinTests, TestCase):
+                pass
+        """
+        project.write(
+            {
+                "pytest.ini": INI,
+                **FILES,
+                "tests/unit/test_peek.py": tests,
+                "tests/unit/peek_log.py": log_import,
+            }
+        )
+
+        def imported() -> bool:
+            found = log.exists()
+            log.unlink(missing_ok=True)
+            return found
+
+        own = "tests/unit/test_peek.py::PeekableTests::test_own"
+        assert project.run("--testmon", own).ran == ["test_own"]
+        assert imported()
+        run = project.run("--testmon", "tests/unit/test_peek.py")
+        assert sorted(run.nodeids) == [
+            "tests/unit/test_peek.py::PeekableTests::test_mixed_in",
+            "tests/unit/test_peek.py::SeekableTests::test_mixed_in",
+        ]
+        assert imported()
+        assert project.run("--testmon").ran == ALL
+        run = project.run("--testmon")
+        assert (run.ran, imported()) == ([], False)
+        project.edit("app/calc.py", *ADD)
+        run = project.run("--testmon")
+        assert sorted(run.ran) == ["test_add", "test_flow", "test_mixed_in", "test_mixed_in"]
+        assert imported()
+
 
 # -- Debugging with Testmon ----------------------------------------------------------
 

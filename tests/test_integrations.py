@@ -477,10 +477,12 @@ class TestDebuggers:
         project.edit("app/text.py", *UPPER)
         assert project.run("--testmon").ran == ["test_flow", "test_report", "test_upper"]
 
-    def test_tests_that_take_tracing_over_run_again(self, project: Project) -> None:
+    @pytest.mark.slow
+    def test_tests_that_take_tracing_over_run_again(self, project: Project, shell: Shell) -> None:
         """A test that switches our tracking off (sys.settrace(None) under the
         sys.settrace engine; its sys.monitoring events off under sys.monitoring) is
-        selected on the next run; tests that leave it alone are not."""
+        selected on the next run; tests that leave it alone are not. (In a child
+        process: in-process, it would switch off a session tracking this test too.)"""
         tests = """
             import sys
 
@@ -506,12 +508,12 @@ class TestDebuggers:
         """
         project.write({**FILES, "tests/test_tracing.py": tests})
         names = ["test_monitoring_off", "test_quiet", "test_settrace_none"]
-        assert project.run("--testmon", "tests/test_tracing.py").ran == names
+        assert shell.pytest("--testmon", "tests/test_tracing.py").ran == names
         taken_over = ["test_monitoring_off"] if SYSMON else ["test_settrace_none"]
         for _ in range(2):
-            assert project.run("--testmon", "tests/test_tracing.py").ran == taken_over
+            assert shell.pytest("--testmon", "tests/test_tracing.py").ran == taken_over
         project.edit("app/calc.py", *ADD)
-        run = project.run("--testmon", "tests/test_tracing.py")
+        run = shell.pytest("--testmon", "tests/test_tracing.py")
         assert run.ran == sorted({"test_settrace_none", "test_quiet", *taken_over})
 
     def test_own_trace_function_during_the_test(self, project: Project) -> None:

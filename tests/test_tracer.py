@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -501,7 +503,29 @@ def test_sysmon_with_one_free_tool_id_restarts_events() -> None:
             mon.free_tool_id(i)
 
 
+def in_child(body: Callable[[], None]) -> None:
+    """Runs a body that takes sys.settrace over in a child Python process. Run here, it
+    would take over the trace function of a session tracking this test (our own suite
+    under ``--testmon`` before 3.12), which must then run the test every time; a child
+    is tracked whatever trace function it sets."""
+    here = str(Path(__file__).parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    code = f"import {Path(__file__).stem} as t; t.{body.__name__}()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
 def test_settrace_context_taken_over_is_not_intact() -> None:
+    in_child(taken_over)
+
+
+@pytest.mark.slow
+def test_settrace_calls_a_trace_function_already_in_place() -> None:
+    in_child(already_in_place)
+
+
+def taken_over() -> None:
     tracer = SetTraceTracer()
     trace = sys.gettrace()
     try:
@@ -519,7 +543,7 @@ def test_settrace_context_taken_over_is_not_intact() -> None:
         sys.settrace(trace)
 
 
-def test_settrace_calls_a_trace_function_already_in_place() -> None:
+def already_in_place() -> None:
     # coverage.py or a debugger installed first: it keeps seeing every call
     seen: list[str] = []
 

@@ -258,14 +258,20 @@ class Reporter:
         self.engine = ""
         self.tool_id = -1
         # sys.settrace called by someone else: 1 not yet written, 2 "T ?" written; back
-        # to 0 when our trace function is called again (it was chained, not replaced)
-        self.replaced = [0]
+        # to 0 when our trace function is called again in that thread (it was chained,
+        # not replaced); the second item is the thread
+        self.replaced = [0, 0]
         self.sequence = itertools.count()
         self.own_settrace = False
         self.exiting = False
         self.spawns = SpawnEvents()
         self.chain: Callable[[Any], Callable[..., Any]] | None = None
         self.threads_armed = False
+        # the fallback when someone else's trace function replaces ours (coverage.py,
+        # pdb): a profile function sees every call too, whatever the trace function is
+        self.profile: Callable[..., Any] | None = None  # per thread, as sys.settrace is
+        self.profiling = False  # in some thread: threads started from now on get it
+        self.own_setprofile = False
 
     # -- files --------------------------------------------------------------------
     def open(self, how: str) -> bool:
@@ -367,8 +373,44 @@ class Reporter:
             # atexit is last in, first out): coverage's stop() then removes every trace
             # function, after the program ran
             return
-        if not self.own_settrace and self.engine == "sys.settrace" and not self.replaced[0]:
-            self.replaced[0] = 1
+        if self.own_settrace or self.engine != "sys.settrace" or self.replaced[0]:
+            return
+        if sys.getprofile() is not self.profile and not self._profile_instead():
+            self.replaced[:] = [1, _thread.get_ident()]
+
+    def _profile_instead(self) -> bool:
+        """Record through a profile function from now on, if that slot is free. No
+        os.write here (see on_settrace); sys.setprofile releases no lock."""
+        if self.profile is None or sys.getprofile() is not None:
+            return False
+        self._setprofile(self.profile)
+        self.profiling = True
+        if self.threads_armed:
+            import threading
+
+            threading.setprofile(self.profile)  # threads started from now on
+        return True
+
+    def on_setprofile(self) -> None:
+        """Someone replaces our profile function while it is what records: what runs
+        from now on may be missed, as when our trace function is replaced."""
+        if (
+            self.profile is not None
+            and sys.getprofile() is self.profile
+            and not self.own_setprofile
+            and not self.exiting
+            and not self.replaced[0]
+        ):
+            # perhaps ours again (a thread starting with threading.setprofile's):
+            # if our function is called again in this thread, the mark goes
+            self.replaced[:] = [1, _thread.get_ident()]
+
+    def _setprofile(self, fn: Callable[..., Any] | None) -> None:
+        self.own_setprofile = True
+        try:
+            sys.setprofile(fn)
+        finally:
+            self.own_setprofile = False
 
     def write_replaced(self) -> None:
         n = next(self.sequence)  # before the check: a later "T -" gets a higher number
@@ -426,13 +468,22 @@ class Reporter:
             if code.co_name == "start" and code.co_filename.endswith("threading.py"):
                 self.arm_threads()  # Thread.start runs for the first time
 
+        def profile(frame: FrameType, event: str, arg: Any) -> None:
+            if event == "call":
+                if id(frame.f_code) not in seen:
+                    note(frame.f_code)
+                if replaced[0] and replaced[1] == _thread.get_ident():
+                    replaced[0] = 0
+                    emit(b"T\t-\t%d\n" % next(sequence))
+
         def chain(prev: Callable[..., Any] | None) -> Callable[..., Any]:
             if prev is None:
 
                 def trace(frame: FrameType, event: str, arg: Any) -> None:
                     if id(frame.f_code) not in seen:
                         note(frame.f_code)
-                    if replaced[0]:  # still called after a sys.settrace: we are chained
+                    # still called after a sys.settrace: we are chained
+                    if replaced[0] and replaced[1] == _thread.get_ident():
                         replaced[0] = 0
                         emit(b"T\t-\t%d\n" % next(sequence))
                     return None
@@ -444,7 +495,7 @@ class Reporter:
             def chained(frame: FrameType, event: str, arg: Any) -> Any:
                 if id(frame.f_code) not in seen:
                     note(frame.f_code)
-                if replaced[0]:
+                if replaced[0] and replaced[1] == _thread.get_ident():
                     replaced[0] = 0
                     emit(b"T\t-\t%d\n" % next(sequence))
                 self.own_settrace = True  # coverage.py's C tracer re-installs itself
@@ -460,6 +511,7 @@ class Reporter:
 
         self._settrace(chain(sys.gettrace()))
         self.chain = chain
+        self.profile = profile
         self.engine = "sys.settrace"
         import atexit
 
@@ -476,6 +528,8 @@ class Reporter:
             gettrace = getattr(threading, "gettrace", None)  # 3.10+
             prev = gettrace() if gettrace is not None else getattr(threading, "_trace_hook", None)
             threading.settrace(self.chain(prev))
+            if self.profiling and self.profile is not None:
+                threading.setprofile(self.profile)
 
     def _exit(self) -> None:
         if self.replaced[0] == 1:
@@ -560,6 +614,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         reporter.on_settrace()
         return
     elif event == "sys.setprofile":  # being installed: no os.write here either
+        reporter.on_setprofile()
         return
     if reporter.replaced[0] == 1:
         reporter.write_replaced()

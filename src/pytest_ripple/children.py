@@ -38,6 +38,8 @@ from pytest_ripple import child
 from pytest_ripple.paths import relative_to_root
 from pytest_ripple.watcher import _TOOL_STATE
 
+# files of modules, as a package or a copy of the project's code holds them
+_MODULE_SUFFIXES = (".py", ".pyi", ".pyc", ".pyw", ".so", ".pyd")
 CodeKey = tuple[str, int, str]  # (co_filename, co_firstlineno, co_name)
 # A directory listed within this long after its mtime may get another entry with the
 # same mtime (coarse file system clocks): list it again next time.
@@ -220,6 +222,9 @@ class Children:
         self._spawned = False  # a process was started: look for reports from now on
         self._rel: dict[str, str | None] = {}
         self._foreign: dict[str, bool] = {}  # co_filename -> installed elsewhere
+        self._made: dict[str, bool] = {}  # a site-packages dir -> its env made this session
+        self._in_project: set[str] | None = None  # names in the project, 3 levels down
+        self._started_ns = time.time_ns()
         self.on_fork: Callable[[], None] | None = None  # closes the parent's tracking
 
     def start_session(self) -> bool:
@@ -388,8 +393,8 @@ class Children:
             why = None
             foreign = next((f for f in report.files.values() if self._installed_elsewhere(f)), None)
             if foreign is not None:
-                # another environment's copy (a test that installs the project into a
-                # new virtual environment): its changes are not the project's, nor
+                # another environment's copy of the project, or an environment that was
+                # there before this session: its changes are not the project's, nor
                 # those of the distributions installed here
                 why = f"a child process ran code installed in another environment ({foreign})"
             elif report.bad:
@@ -428,9 +433,66 @@ class Children:
                     for p in sys.path
                     if p and ("site-packages" in p or "dist-packages" in p)
                 )
-                found = not filename.startswith(ours)
+                found = not filename.startswith(ours) and not self._third_party_made_here(filename)
             self._foreign[filename] = found
         return found
+
+    def _third_party_made_here(self, filename: str) -> bool:
+        """Whether this is third-party code of a virtual environment made during this
+        session (a test that builds one and runs a tool in it). What such code is comes
+        from the installer and the package index, inputs from outside like a download,
+        which no run could check beforehand; a copy of the project's own code in it
+        changes with the project, which this run cannot see: that one is not."""
+        for marker in ("site-packages", "dist-packages"):
+            packages, sep, rel = filename.partition(f"{os.sep}{marker}{os.sep}")
+            if sep:
+                break
+        else:
+            return False
+        made = self._made.get(packages)
+        if made is None:
+            made = self._made[packages] = self._env_made_here(Path(packages))
+        if not made:
+            return False
+        top = rel.split(os.sep, 1)[0]
+        return top.split(".", 1)[0] not in self._project_names()
+
+    def _env_made_here(self, lib: Path) -> bool:
+        # site-packages is in lib/pythonX.Y (POSIX) or Lib (Windows) below pyvenv.cfg
+        for env in (lib.parent, lib.parent.parent):
+            try:
+                # 2 s: file systems with coarse timestamps round down
+                return (env / "pyvenv.cfg").stat().st_mtime_ns >= self._started_ns - 2 * 10**9
+            except OSError:
+                continue
+        return False
+
+    def _project_names(self) -> set[str]:
+        """Module and package names found in the project three levels down (``pkg``,
+        ``src/pkg``, ``packages/a/pkg``): code of another environment by such a name
+        may be a copy of the project's."""
+        if self._in_project is None:
+            names: set[str] = set()
+            level = [self._root]
+            for _ in range(3):
+                below = []
+                for directory in level:
+                    try:
+                        entries = list(os.scandir(directory))
+                    except OSError:
+                        continue
+                    for entry in entries:
+                        if entry.name.startswith("."):
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                                names.add(entry.name)
+                                below.append(entry.path)
+                        elif entry.name.endswith(_MODULE_SUFFIXES):
+                            names.add(entry.name.split(".", 1)[0])  # m.cpython-312-x.so
+                level = below
+            self._in_project = names
+        return self._in_project
 
     def _relative(self, path: str) -> str | None:
         if path in self._rel:

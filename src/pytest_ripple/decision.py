@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 
 from pytest_ripple import environment, reasons, selection
 from pytest_ripple.changes import Changes, detect
-from pytest_ripple.fingerprint import CLASS, Fingerprint
+from pytest_ripple.fingerprint import CLASS, IMPORT, Fingerprint
 from pytest_ripple.paths import in_scope, matches_name
 from pytest_ripple.store import FileRow, Store
 
@@ -203,21 +203,101 @@ def knows_every_test(
         return False
     bindings, effects = stored
     known = {n.split("::", 1)[1].split("[", 1)[0] for n in nodeids if "::" in n}
-    for scope, name, kind, _, deps, *_ in bindings:
-        if scope == "" and kind == CLASS and deps:
-            # bases or decorators: tests may come from elsewhere, and a class of any
-            # name is collected when it is a unittest.TestCase
-            return False
-        if scope == "" and kind == CLASS and matches_name(name, classes):
+    classes_here = _Lineage(bindings, effects)
+    for scope, name, kind, *_ in bindings:
+        if scope == "" and kind == CLASS:
+            lineage = classes_here.of(name)
+            if lineage is None:
+                return False  # a base or decorator may bring tests from elsewhere
+            is_unittest, scopes = lineage
+            if not (is_unittest or matches_name(name, classes)):
+                continue
+            for member in (m for s in scopes for m in classes_here.members.get(s, ())):
+                if _test_like(member, funcs) and f"{name}::{member}" not in known:
+                    return False
             continue
-        if not matches_name(name, funcs):
-            continue
-        path = scope.split(".") if scope else []
-        if (
-            all(matches_name(part, classes) for part in path)
-            and "::".join([*path, name]) not in known
-        ):
-            return False
+        if scope in classes_here.top and classes_here.top[scope][2] == CLASS:
+            continue  # a member of a module-level class: checked with its class
+        if matches_name(name, funcs):
+            path = scope.split(".") if scope else []
+            if (
+                all(matches_name(part, classes) for part in path)
+                and "::".join([*path, name]) not in known
+            ):
+                return False
     return not any(
         matches_name(n, funcs) or matches_name(n, classes) for e in effects for n in e[3]
     )
+
+
+def _test_like(name: str, funcs: Sequence[str]) -> bool:
+    # unittest collects its own prefix; a plain test class, pytest's python_functions
+    return name.startswith("test") or matches_name(name, funcs)
+
+
+# base names that make a class a unittest.TestCase and bring no test of their own
+_UNITTEST_BASES = frozenset({"TestCase", "IsolatedAsyncioTestCase"})
+
+
+def _from_unittest(source: str) -> bool:
+    """Whether an import binding (``Binding.source``) comes from unittest only."""
+    return bool(source) and all(
+        part.split(" ")[1].split(".")[0] == "unittest" for part in source.split("; ")
+    )
+
+
+class _Lineage:
+    """Where the tests of a file's classes come from, as far as the file alone says:
+    only a class whose bases are unittest's test cases, ``object`` or classes of the
+    same file has a known set of test methods (its own and those it inherits here)."""
+
+    def __init__(self, bindings: list[list[Any]], effects: list[list[Any]]) -> None:
+        self.top = {row[1]: row for row in bindings if row[0] == ""}
+        self.members: dict[str, list[str]] = {}
+        for row in bindings:
+            if row[0]:
+                self.members.setdefault(row[0], []).append(row[1])
+        # a module-level statement that binds no name it shows (``from m import *``,
+        # ``globals().update(...)``) may rebind a base: no base is then trusted
+        self.opaque = any(e[0] == "" for e in effects)
+        self._memo: dict[str, tuple[bool, list[str]] | None] = {}
+
+    def of(self, name: str, seen: frozenset[str] = frozenset()) -> tuple[bool, list[str]] | None:
+        """(whether unittest collects it, the class scopes whose members it has), or
+        None when its tests may come from elsewhere."""
+        if name in self._memo:
+            return self._memo[name]
+        row = self.top[name]
+        deps, decorated = row[4], row[5] if len(row) > 5 else True
+        bases = row[7] if len(row) > 7 else "?"
+        out: tuple[bool, list[str]] | None = (False, [name])
+        if decorated:
+            out = None  # a class decorator may add methods
+        elif deps and bases:  # "" when every base is a builtin, typing, abc... class
+            out = None if self.opaque or name in seen else self._from_bases(name, deps, seen)
+        self._memo[name] = out
+        return out
+
+    def _from_bases(
+        self, name: str, deps: list[str], seen: frozenset[str]
+    ) -> tuple[bool, list[str]] | None:
+        is_unittest, scopes = False, [name]
+        for dep in deps:
+            bound = self.top.get(dep)
+            if bound is None:
+                # an attribute (``unittest.TestCase``) or a builtin
+                if dep in _UNITTEST_BASES:
+                    is_unittest = True
+                elif dep != "object":
+                    return None
+            elif bound[2] == IMPORT and _from_unittest((bound[8:9] or [""])[0]):
+                is_unittest = True  # whatever name it has here (``import ... as``)
+            elif bound[2] == CLASS and dep != name:
+                inherited = self.of(dep, seen | {name})
+                if inherited is None:
+                    return None
+                is_unittest = is_unittest or inherited[0]
+                scopes += inherited[1]
+            else:
+                return None
+        return is_unittest, scopes
