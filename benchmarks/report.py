@@ -28,6 +28,9 @@ def render(data: dict[str, Any]) -> str:
         targets += _targets(version, py, data["quick"])
     parts.append(_glance(data))
     parts.append(_targets_section(targets))
+    children = _children_section(data)
+    if children:
+        parts.append(children)
     parts.append(_method())
     parts.append(_usage())
     return "\n\n".join(p.rstrip() for p in parts) + "\n"
@@ -280,6 +283,8 @@ def _targets(version: str, py: dict[str, Any], quick: bool) -> list[Row]:
     if startup:
         rows.append(startup)
     for wl in py["workloads"]:
+        if wl["shape"] == "cli":
+            continue  # issue 12's workload: no target of issue 11
         floor = _wl_floor(wl, py)
         s = wl["samples"]
         name = wl["name"]
@@ -452,6 +457,8 @@ def _glance(data: dict[str, Any]) -> str:
     found: list[tuple[float, str, str, str]] = []
     for version, py in data["pythons"].items():
         for wl in py["workloads"]:
+            if wl["shape"] == "cli":
+                continue  # testmon does not track children: its own section
             floor = _wl_floor(wl, py)
             s = wl["samples"]
             for phase, label, over_floor in (
@@ -486,6 +493,55 @@ def _glance(data: dict[str, Any]) -> str:
 
 def _verdict(met: bool, how: str) -> str:
     return ("met" if met else "**not met**") + (f" ({how})" if how else "")
+
+
+def _children_section(data: dict[str, Any]) -> str:
+    """The suite whose tests each start a Python child: what tracking children costs,
+    and which tool runs the tests a change reaches only through a child."""
+    rows: list[Row] = []
+    for version, py in data["pythons"].items():
+        for wl in py["workloads"]:
+            if wl["shape"] != "cli":
+                continue
+            s = wl["samples"]
+            plain = _med(s["plain"].get("first"))
+            for phase, label in (
+                ("first", "first run"),
+                ("nochange", "no-change"),
+                ("edit", "edit re-run"),
+            ):
+                cells = [version, label]
+                for tool in ("plain", "testmon", "ripple"):
+                    runs = s[tool].get(phase) or (s[tool].get("first") if tool == "plain" else [])
+                    t = _med(runs)
+                    ran = sorted(_ran(r) for r in runs) if runs else []
+                    shown = _fmt_s(t)
+                    if tool != "plain" and t and plain:
+                        shown += f" ({t / plain:.2f}x)"
+                    if ran and phase != "first":
+                        shown += f", ran {ran[len(ran) // 2]}"
+                    cells.append(shown)
+                rows.append(cells)
+    if not rows:
+        return ""
+    head = [
+        "## Child processes",
+        "",
+        "Each test of the CLI suite runs `python -m pkg.cli OP N` in a child process; the",
+        "edit changes a function only children run (5 of the 40 tests). Times with the",
+        "ratio to plain pytest's full run; `ran`: tests run (median run).",
+        "pytest-testmon does not track child processes: after the edit it runs none of",
+        "the tests it changes.",
+        "",
+        "| Python | figure | plain | testmon | ripple |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    return "\n".join(head + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _ran(run: dict[str, Any]) -> int:  # as measure.Run.ran, from the stored form
+    counts = run.get("counts") or {}
+    return sum(n for word, n in counts.items() if word != "deselected")
 
 
 def _targets_section(rows: list[Row]) -> str:
@@ -544,7 +600,8 @@ there is committed. A full run writes this file; `--quick` writes
 
 Workloads: synthetic suites from `benchmarks/synthetic.py` (5,000 tests over 100
 modules; 100,000 tests over 2,000 modules; one file of 40,000 parametrized tests of
-which one calls the edited function; a call-heavy suite), and the real suites of
+which one calls the edited function; a call-heavy suite; 40 tests that each run the
+package's command line in a child process), and the real suites of
 `benchmarks/real.py` (sqlparse 0.6.1, more-itertools 10.5.0, toolz 1.2.0: sdists
 fetched with `pip download --no-deps --no-binary :all:`, run from the unpacked tree
 with pytest alone). The 100k suite runs on Python 3.12 only, and it and the 40k file

@@ -1,6 +1,6 @@
 """Synthetic test suites, generated into ``benchmarks/_work/bench/suites``.
 
-Four shapes, each with a pytest.ini of its own (so pytest never climbs into this
+Five shapes, each with a pytest.ini of its own (so pytest never climbs into this
 repository's configuration) and a one-function edit that affects a few tests:
 
 * ``regular``: N tests over M test modules, each test module exercising its own source
@@ -8,7 +8,10 @@ repository's configuration) and a one-function edit that affects a few tests:
 * ``parametrized``: one test function parametrized N ways, of which exactly one calls
   the function the edit changes (testmon's selection inside a file is quadratic);
 * ``call_heavy``: tests that make tens of thousands of calls to many small functions
-  and recurse deeply: the worst case for a tracer.
+  and recurse deeply: the worst case for a tracer;
+* ``cli``: tests that each run the package's command line in a Python child process
+  (``python -m pkg.cli OP N``): what tracking children costs, and whether a change to
+  what only children run selects their tests.
 """
 
 from __future__ import annotations
@@ -88,20 +91,85 @@ def _calls_files(modules: int, per_module: int) -> dict[str, str]:
     return files
 
 
+def cli(root: Path, tests: int, files: int, ops: int = 8) -> Workload:
+    """``tests`` tests over ``files`` test files, each running ``python -m pkg.cli``
+    once; the edit changes one of ``ops`` operations, run by ``tests // ops`` children."""
+    name = f"CLI {tests} tests, a child process each"
+    edit = Edit("pkg/ops.py", "op3")
+    tree = root / f"cli-{tests}-{files}"
+    params = {"shape": "cli", "tests": tests, "files": files, "ops": ops, "v": 1}
+    _ensure(tree, params, lambda: _cli_files(tests // files, files, ops))
+    note = "each test runs `python -m pkg.cli OP N` in a child process"
+    return Workload(name, "synthetic", "cli", tree, edit, note=note)
+
+
+def _cli_files(per_file: int, files: int, ops: int) -> dict[str, str]:
+    out = {"pytest.ini": INI, "pkg/__init__.py": "", "pkg/cli.py": _CLI_MAIN}
+    out["pkg/ops.py"] = "def helper(x):\n    return x * 3\n" + "".join(
+        f"\n\ndef op{k}(x):\n    return helper(x) + {k}\n" for k in range(ops)
+    )
+    for f in range(files):
+        tests = [_CLI_TEST_HEAD]
+        for j in range(f * per_file, (f + 1) * per_file):
+            k = j % ops
+            tests.append(f"\ndef test_{j}():\n    assert run('op{k}', {j}) == {j * 3 + k}\n")
+        out[f"tests/test_cli{f:02d}.py"] = "\n".join(tests)
+    return out
+
+
+_CLI_MAIN = """import argparse
+import json
+
+from pkg import ops
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="pkg")
+    parser.add_argument("op")
+    parser.add_argument("n", type=int)
+    args = parser.parse_args(argv)
+    print(json.dumps({"result": getattr(ops, args.op)(args.n)}))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+_CLI_TEST_HEAD = """import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def run(op, n):
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    done = subprocess.run(
+        [sys.executable, "-m", "pkg.cli", op, str(n)],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    return json.loads(done.stdout)["result"]
+"""
+
+
 def suites(root: Path, quick: bool) -> list[Workload]:
-    """The four synthetic workloads, at full size or (``quick``) a small fraction."""
+    """The synthetic workloads, at full size or (``quick``) a small fraction."""
     if quick:
         return [
             regular(root, 500, 10),
             regular(root, 2_000, 40),
             parametrized(root, 2_000),
             call_heavy(root, 40, 4),
+            cli(root, 8, 2),
         ]
     return [
         regular(root, 5_000, 100),
         regular(root, 100_000, 2_000),
         parametrized(root, 40_000),
         call_heavy(root, 400, 20),
+        cli(root, 40, 4),
     ]
 
 

@@ -332,12 +332,18 @@ def test_third_party_code_of_an_environment_made_during_the_session(
     was there before the session (it may change between runs), does."""
     (tmp_path / "src" / "pkg").mkdir(parents=True)
     (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    deep = tmp_path / "libs" / "core" / "src" / "corepkg"  # a monorepo's package
+    deep.mkdir(parents=True)
+    (deep / "values.py").write_text("def value():\n    return 1\n")
     directory = _dir(session)
 
     def ran(env: str, module: str) -> str | None:
         session.push()
         key = child.parse_targets(os.environ[child.ENV])[0][0]
         where = tmp_path / env / "lib" / "python3.x" / "site-packages" / module
+        if not where.exists():
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.write_text(f"NAME = {module!r}\n")
         _write_report(directory, key, 700 + len(env), [f"F\t0\t{where}", "C\t0\t1\tf"])
         return _pop(session).untracked
 
@@ -349,6 +355,19 @@ def test_third_party_code_of_an_environment_made_during_the_session(
     assert ran("made", "tool_single.py") is None
     copy = ran("made", "pkg/core.py")
     assert copy is not None and "another environment" in copy and "pkg/core.py" in copy
+    # a copy under another top-level name (package_dir), or from deep in a monorepo:
+    # the same bytes as a project file of that name
+    site = tmp_path / "made" / "lib" / "python3.x" / "site-packages"
+    for name in ("renamed", "corepkg"):
+        (site / name).mkdir(parents=True, exist_ok=True)
+        (site / name / "values.py").write_text("def value():\n    return 1\n")
+        (site / name / "__init__.py").write_text("")
+    for name in ("renamed", "corepkg"):
+        copied = ran("made", f"{name}/values.py")
+        assert copied is not None and "another environment" in copied
+        assert ran("made", f"{name}/__init__.py") is None  # empty: says nothing
+    (site / "tool" / "values.py").write_text("def value():\n    return 2\n")
+    assert ran("made", "tool/values.py") is None  # same name, other bytes
     older = ran("older", "tool/cli.py")
     assert older is not None and "another environment" in older
 
@@ -615,7 +634,8 @@ def test_a_child_that_does_not_report_keeps_its_test_selected(cli: Project) -> N
 def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
     """A child under coverage.py or pdb: someone else's sys.settrace replaces ours
     (before 3.12) and a profile function records instead, so the test is tracked like
-    any other. Only a child that takes the profile function too goes untracked."""
+    any other. Only a child that takes the profile function too goes untracked, also
+    when it puts ours back (profile functions are not chained: calls were missed)."""
     take_over = """
         import sys
 
@@ -645,6 +665,37 @@ def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
                 after="triple",
                 setup="sys.settrace(lambda *a: None); sys.setprofile(lambda *a: None)",
             ),
+            "pkg/restored.py": """
+                import sys
+
+                from pkg.work import double
+
+                double(1)
+                sys.settrace(lambda *a: None)
+                old = sys.getprofile()
+                sys.setprofile(lambda *a: None)
+                from pkg.work import triple
+
+                value = triple(2)
+                sys.setprofile(old)
+                double(3)
+                print(value)
+            """,
+            # the program's own profile hook for threads stays; its threads are tracked
+            "pkg/hooked.py": """
+                import sys
+                import threading
+
+                calls = []
+                threading.setprofile(lambda *a: calls.append(1))
+                sys.settrace(lambda *a: None)
+                from pkg.work import triple
+
+                t = threading.Thread(target=triple, args=(1,))
+                t.start()
+                t.join()
+                print(6 if calls else "the hook was lost")
+            """,
             "tests/test_taken.py": """
                 import os
                 import subprocess
@@ -664,6 +715,14 @@ def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
                     assert run("pkg.traced") == "6"
 
 
+                def test_restored():
+                    assert run("pkg.restored") == "6"
+
+
+                def test_hooked():
+                    assert run("pkg.hooked") == "6"
+
+
                 def test_debugged():
                     assert run("pkg.debugged") == "6"
 
@@ -673,16 +732,16 @@ def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
             """,
         }
     )
-    assert cli.run("--testmon").ran == ["test_debugged", "test_profiled", "test_traced"]
+    every = ["test_debugged", "test_hooked", "test_profiled", "test_restored", "test_traced"]
+    assert cli.run("--testmon").ran == every
     # after 3.12 the children record through sys.monitoring: nothing is replaced
-    untracked = ["test_profiled"] if sys.version_info < (3, 12) else []
+    untracked = ["test_profiled", "test_restored"] if sys.version_info < (3, 12) else []
     assert cli.run("--testmon").ran == untracked
     if untracked:
-        assert "replaced" in selected(cli)["test_profiled"]
+        assert "replaced" in selected(cli)["test_restored"]
     cli.edit("pkg/work.py", "return x * 3", "return 3 * x")  # run after the takeover
     run = cli.run("--testmon")
-    ran = ["test_debugged", "test_profiled", "test_script", "test_system", "test_traced"]
-    assert run.ran == ran
+    assert run.ran == sorted([*every, "test_script", "test_system"])
     assert cli.run("--testmon").ran == untracked
 
 

@@ -122,10 +122,41 @@ def test_a_same_file_unittest_base_makes_its_subclass_collected_whatever_its_nam
         # the base of a base is unknown
         "from helpers import Mixin\n\nclass Local(Mixin):\n    pass\n\n"
         "class TestLocal(Local):\n    pass\n",
+        # a star import binds names unseen: a base, or test classes and functions
+        "from helpers import *\n\nclass TestLocal(HelperBase):\n    pass\n",
+        "from unittest import *\n\nclass ChunkedTests(TestCase):\n    pass\n",
+        "from helpers import *\n\ndef test_one():\n    pass\n",
+        "from . import *\n\ndef test_one():\n    pass\n",
+        "from .helpers import *\n\ndef test_one():\n    pass\n",
+        "import sys\nsetattr(sys.modules[__name__], 'test_two', lambda: None)\n\n"
+        "def test_one():\n    pass\n",
+        "globals()['Base'] = make()\n\nclass TestLocal(Base):\n    pass\n",
+        # a hook of a same-file base runs as the class is made
+        "import unittest\n\nclass Base(unittest.TestCase):\n"
+        "    def __init_subclass__(cls, **kw):\n        cls.test_extra = lambda self: None\n\n"
+        "class ChunkedTests(Base):\n    def test_one(self):\n        pass\n",
+        # nested test classes: inherited, or with bases of their own
+        "class Base:\n    class TestInner:\n        def test_x(self):\n            pass\n\n"
+        "class TestLocal(Base):\n    pass\n",
+        "from helpers import Shared\n\nclass TestLocal:\n    class TestInner(Shared):\n"
+        "        pass\n",
+        # a class body or a later statement that binds unseen
+        "import unittest\n\nclass ChunkedTests(unittest.TestCase):\n"
+        "    exec('def test_dyn(self): pass')\n\n    def test_one(self):\n        pass\n",
+        "class TestLocal:\n    pass\n\nTestLocal.test_new = lambda self: None\n",
+        # collected whatever its name
+        "class Checks:\n    __test__ = True\n\n    def test_one(self):\n        pass\n",
     ],
 )
 def test_a_class_whose_tests_may_come_from_elsewhere_is_never_known(source: str) -> None:
-    assert not knows(source, "ChunkedTests::test_one", "TestLocal::test_one")
+    every_visible = [
+        "test_one",
+        "ChunkedTests::test_one",
+        "TestLocal::test_one",
+        "TestLocal::TestInner::test_x",
+        "Checks::test_one",
+    ]
+    assert not knows(source, *every_visible)
 
 
 def test_a_class_on_builtin_or_abc_bases_is_not_a_test_case() -> None:
@@ -177,4 +208,23 @@ def test_a_rebound_class_name_keeps_its_methods_checked() -> None:
         TestThing = TestThing
     """
     assert knows(source, "TestThing::test_a")
+    assert not knows(source)
+
+
+def test_statements_that_bind_nothing_unseen_keep_a_file_known() -> None:
+    source = """
+        import os
+        import warnings
+
+        warnings.filterwarnings("ignore")
+        with open(os.devnull, "a") as log:
+            log.write("imported")
+
+        class TestThing:
+            pass
+
+        def test_one():
+            pass
+    """
+    assert knows(source, "test_one")
     assert not knows(source)

@@ -271,6 +271,7 @@ class Reporter:
         # pdb): a profile function sees every call too, whatever the trace function is
         self.profile: Callable[..., Any] | None = None  # per thread, as sys.settrace is
         self.profiling = False  # in some thread: threads started from now on get it
+        self.thread_trace: Callable[..., Any] | None = None  # threading.settrace's
         self.own_setprofile = False
 
     # -- files --------------------------------------------------------------------
@@ -373,10 +374,17 @@ class Reporter:
             # atexit is last in, first out): coverage's stop() then removes every trace
             # function, after the program ran
             return
-        if self.own_settrace or self.engine != "sys.settrace" or self.replaced[0]:
+        if self.own_settrace or self.engine != "sys.settrace":
             return
-        if sys.getprofile() is not self.profile and not self._profile_instead():
-            self.replaced[:] = [1, _thread.get_ident()]
+        if self.thread_trace is not None and _thread_start_sets("_trace_hook", self.thread_trace):
+            return  # a thread starting with our function (threading.settrace's)
+        if sys.getprofile() is self.profile or self._profile_instead():
+            return
+        me = _thread.get_ident()
+        if not self.replaced[0]:
+            self.replaced[:] = [1, me]
+        elif self.replaced[1] != me:
+            self.replaced[1] = 0  # two threads' marks: neither thread withdraws them
 
     def _profile_instead(self) -> bool:
         """Record through a profile function from now on, if that slot is free. No
@@ -386,10 +394,16 @@ class Reporter:
         self._setprofile(self.profile)
         self.profiling = True
         if self.threads_armed:
-            import threading
-
-            threading.setprofile(self.profile)  # threads started from now on
+            self._arm_thread_profile()
         return True
+
+    def _arm_thread_profile(self) -> None:
+        """Threads started from now on get our profile function, unless the program
+        set one for them (that one it keeps: a replaced profile in a thread is seen)."""
+        import threading
+
+        if getattr(threading, "_profile_hook", None) is None:
+            threading.setprofile(self.profile)
 
     def on_setprofile(self) -> None:
         """Someone replaces our profile function while it is what records: what runs
@@ -399,11 +413,12 @@ class Reporter:
             and sys.getprofile() is self.profile
             and not self.own_setprofile
             and not self.exiting
-            and not self.replaced[0]
+            and not _thread_start_sets("_profile_hook", self.profile)
         ):
-            # perhaps ours again (a thread starting with threading.setprofile's):
-            # if our function is called again in this thread, the mark goes
-            self.replaced[:] = [1, _thread.get_ident()]
+            # for good: nobody chains profile functions, so ours being called again
+            # later means it was put back, after calls it did not see (thread 0: no
+            # thread withdraws the mark)
+            self.replaced[:] = [self.replaced[0] or 1, 0]
 
     def _setprofile(self, fn: Callable[..., Any] | None) -> None:
         self.own_setprofile = True
@@ -469,12 +484,8 @@ class Reporter:
                 self.arm_threads()  # Thread.start runs for the first time
 
         def profile(frame: FrameType, event: str, arg: Any) -> None:
-            if event == "call":
-                if id(frame.f_code) not in seen:
-                    note(frame.f_code)
-                if replaced[0] and replaced[1] == _thread.get_ident():
-                    replaced[0] = 0
-                    emit(b"T\t-\t%d\n" % next(sequence))
+            if event == "call" and id(frame.f_code) not in seen:
+                note(frame.f_code)
 
         def chain(prev: Callable[..., Any] | None) -> Callable[..., Any]:
             if prev is None:
@@ -527,9 +538,10 @@ class Reporter:
 
             gettrace = getattr(threading, "gettrace", None)  # 3.10+
             prev = gettrace() if gettrace is not None else getattr(threading, "_trace_hook", None)
-            threading.settrace(self.chain(prev))
-            if self.profiling and self.profile is not None:
-                threading.setprofile(self.profile)
+            self.thread_trace = self.chain(prev)
+            threading.settrace(self.thread_trace)
+            if self.profiling:
+                self._arm_thread_profile()
 
     def _exit(self) -> None:
         if self.replaced[0] == 1:
@@ -551,7 +563,7 @@ class Reporter:
         self.files.clear()
         self.reads.clear()
         self.numbers = 0
-        self.replaced[0] = 0
+        self.replaced[:] = [0, 0]
         self.open("fork")
         if self.engine == "sys.monitoring":
             sys.monitoring.restart_events()  # type: ignore[attr-defined,unused-ignore]
@@ -593,6 +605,20 @@ def _create(directory: str, name: str, header: bytes) -> int:
         pass
     os.close(fd)
     return -1
+
+
+def _thread_start_sets(hook: str, ours: Any) -> bool:
+    """Whether the sys.settrace or sys.setprofile being called is a new thread's
+    installing threading's function for it, and that function is ours. Called from
+    the audit hook, via one method: the caller is three frames up."""
+    try:
+        code = sys._getframe(3).f_code
+    except ValueError:
+        return False
+    if code.co_name != "_bootstrap_inner" or not code.co_filename.endswith("threading.py"):
+        return False
+    threading = sys.modules.get("threading")
+    return getattr(threading, hook, None) is ours
 
 
 def _caller(depth: int) -> str:

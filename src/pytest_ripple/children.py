@@ -224,6 +224,7 @@ class Children:
         self._foreign: dict[str, bool] = {}  # co_filename -> installed elsewhere
         self._made: dict[str, bool] = {}  # a site-packages dir -> its env made this session
         self._in_project: set[str] | None = None  # names in the project, 3 levels down
+        self._py_files: dict[str, list[str]] | None = None  # by base name
         self._started_ns = time.time_ns()
         self.on_fork: Callable[[], None] | None = None  # closes the parent's tracking
 
@@ -455,7 +456,46 @@ class Children:
         if not made:
             return False
         top = rel.split(os.sep, 1)[0]
-        return top.split(".", 1)[0] not in self._project_names()
+        if top.split(".", 1)[0] in self._project_names():
+            return False
+        return not self._copies_project_file(filename)
+
+    def _copies_project_file(self, filename: str) -> bool:
+        """Whether the file has the bytes of a project file of its name: the project
+        installed under another top-level name (``package_dir``), or from deeper than
+        the names looked at (``packages/a/src/pkg``). An empty module says nothing."""
+        try:
+            data = Path(filename).read_bytes()
+        except OSError:
+            return True  # cannot tell
+        if not data.strip():
+            return False
+        for candidate in self._project_files().get(os.path.basename(filename), ()):
+            try:
+                if os.path.getsize(candidate) == len(data) and Path(candidate).read_bytes() == data:
+                    return True
+            except OSError:
+                continue
+        return False
+
+    def _project_files(self) -> dict[str, list[str]]:
+        """The project's Python files by base name (hidden directories, virtual
+        environments and caches left out), read once per session when needed."""
+        if self._py_files is None:
+            found: dict[str, list[str]] = {}
+            for directory, dirs, files in os.walk(self._root):
+                dirs[:] = [
+                    d
+                    for d in dirs
+                    if not d.startswith(".")
+                    and d not in ("__pycache__", "node_modules")
+                    and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
+                ]
+                for name in files:
+                    if name.endswith((".py", ".pyw")):
+                        found.setdefault(name, []).append(os.path.join(directory, name))
+            self._py_files = found
+        return self._py_files
 
     def _env_made_here(self, lib: Path) -> bool:
         # site-packages is in lib/pythonX.Y (POSIX) or Lib (Windows) below pyvenv.cfg

@@ -4,13 +4,14 @@ holds and what is on disk; the roles in :mod:`selecting` apply it."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence
 
 from pytest_ripple import environment, reasons, selection
 from pytest_ripple.changes import Changes, detect
-from pytest_ripple.fingerprint import CLASS, IMPORT, Fingerprint
+from pytest_ripple.fingerprint import CLASS, IMPORT, PURE_BASE_MODULES, Fingerprint
 from pytest_ripple.paths import in_scope, matches_name
 from pytest_ripple.store import FileRow, Store
 
@@ -201,22 +202,27 @@ def knows_every_test(
     stored = Fingerprint.names(row.fp_blob) if row is not None and row.fp_blob else None
     if stored is None:
         return False
-    bindings, effects = stored
+    bindings, effects, imports = stored
+    if _may_bind_unseen(bindings, effects, imports):
+        return False
     known = {n.split("::", 1)[1].split("[", 1)[0] for n in nodeids if "::" in n}
-    classes_here = _Lineage(bindings, effects)
-    for scope, name, kind, *_ in bindings:
+    lineage = _Lineage(bindings)
+    for scope, name, kind, _, deps, *_ in bindings:
+        if name == "__test__" or (scope and kind == CLASS and deps):
+            # collected whatever its name; a nested class with bases or decorators
+            return False
         if scope == "" and kind == CLASS:
-            lineage = classes_here.of(name)
-            if lineage is None:
-                return False  # a base or decorator may bring tests from elsewhere
-            is_unittest, scopes = lineage
+            found = lineage.of(name)
+            if found is None:
+                return False  # a base, decorator or hook may bring tests from elsewhere
+            is_unittest, scopes = found
             if not (is_unittest or matches_name(name, classes)):
                 continue
-            for member in (m for s in scopes for m in classes_here.members.get(s, ())):
+            for member in (m for s in scopes for m, _ in lineage.members.get(s, ())):
                 if _test_like(member, funcs) and f"{name}::{member}" not in known:
                     return False
             continue
-        if scope in classes_here.top and classes_here.top[scope][2] == CLASS:
+        if scope in lineage.top and lineage.top[scope][2] == CLASS:
             continue  # a member of a module-level class: checked with its class
         if matches_name(name, funcs):
             path = scope.split(".") if scope else []
@@ -225,9 +231,35 @@ def knows_every_test(
                 and "::".join([*path, name]) not in known
             ):
                 return False
+    # a statement that binds a test's name where no binding shows it (in a ``with``)
     return not any(
         matches_name(n, funcs) or matches_name(n, classes) for e in effects for n in e[3]
     )
+
+
+# names whose use may bind names no binding row shows: ``exec("def test_x(): ...")``,
+# ``globals().update(...)``, ``setattr(TestX, "test_y", f)``
+_BINDS_UNSEEN = frozenset(
+    {"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "__dict__", "modules"}
+)
+
+
+def _may_bind_unseen(
+    bindings: list[list[Any]], effects: list[list[Any]], imports: list[str] | None
+) -> bool:
+    """Whether a statement of the module or of a class body may bind names that no
+    binding row shows: a star import (at module level, an effect that reads nothing
+    but the parts of an imported module's name, or nothing at all: ``from . import
+    *``), ``exec``, ``globals()``, ``setattr``, or a statement that reads a class of
+    the module (``TestX.test_y = f``, ``add_tests(TestX)``)."""
+    parts = None if imports is None else {p for m in imports for p in m.split(".") if p}
+    classes = {row[1] for row in bindings if row[0] == "" and row[2] == CLASS}
+    for scope, _, uses, binds, *_ in effects:
+        if not _BINDS_UNSEEN.isdisjoint(uses) or not classes.isdisjoint(uses):
+            return True
+        if scope == "" and not binds and (parts is None or set(uses) <= parts):
+            return True
+    return False
 
 
 def _test_like(name: str, funcs: Sequence[str]) -> bool:
@@ -239,27 +271,24 @@ def _test_like(name: str, funcs: Sequence[str]) -> bool:
 _UNITTEST_BASES = frozenset({"TestCase", "IsolatedAsyncioTestCase"})
 
 
-def _from_unittest(source: str) -> bool:
-    """Whether an import binding (``Binding.source``) comes from unittest only."""
-    return bool(source) and all(
-        part.split(" ")[1].split(".")[0] == "unittest" for part in source.split("; ")
-    )
+def _source_module(source: str) -> set[str]:
+    """The top-level modules an import binding (``Binding.source``) comes from."""
+    return {part.split(" ")[1].split(".")[0] for part in source.split("; ") if " " in part}
 
 
 class _Lineage:
-    """Where the tests of a file's classes come from, as far as the file alone says:
-    only a class whose bases are unittest's test cases, ``object`` or classes of the
-    same file has a known set of test methods (its own and those it inherits here)."""
+    """Where the tests of a file's classes come from, as far as the file alone says.
+    Only a class whose bases are unittest's test cases, builtins, classes of modules
+    that hold no tests (``abc``, ``typing``...) or known classes of the same file has a
+    known set of test methods: its own and those it inherits here. Call only for a
+    file without effects (nothing rebinds a base unseen)."""
 
-    def __init__(self, bindings: list[list[Any]], effects: list[list[Any]]) -> None:
+    def __init__(self, bindings: list[list[Any]]) -> None:
         self.top = {row[1]: row for row in bindings if row[0] == ""}
-        self.members: dict[str, list[str]] = {}
+        self.members: dict[str, list[tuple[str, str]]] = {}  # class scope -> (name, kind)
         for row in bindings:
             if row[0]:
-                self.members.setdefault(row[0], []).append(row[1])
-        # a module-level statement that binds no name it shows (``from m import *``,
-        # ``globals().update(...)``) may rebind a base: no base is then trusted
-        self.opaque = any(e[0] == "" for e in effects)
+                self.members.setdefault(row[0], []).append((row[1], row[2]))
         self._memo: dict[str, tuple[bool, list[str]] | None] = {}
 
     def of(self, name: str, seen: frozenset[str] = frozenset()) -> tuple[bool, list[str]] | None:
@@ -269,12 +298,11 @@ class _Lineage:
             return self._memo[name]
         row = self.top[name]
         deps, decorated = row[4], row[5] if len(row) > 5 else True
-        bases = row[7] if len(row) > 7 else "?"
         out: tuple[bool, list[str]] | None = (False, [name])
-        if decorated:
+        if decorated or name in seen:
             out = None  # a class decorator may add methods
-        elif deps and bases:  # "" when every base is a builtin, typing, abc... class
-            out = None if self.opaque or name in seen else self._from_bases(name, deps, seen)
+        elif deps:
+            out = self._from_bases(name, deps, seen)
         self._memo[name] = out
         return out
 
@@ -285,19 +313,33 @@ class _Lineage:
         for dep in deps:
             bound = self.top.get(dep)
             if bound is None:
-                # an attribute (``unittest.TestCase``) or a builtin
+                # an attribute (``unittest.TestCase``) or a builtin; a class keyword
+                # (``metaclass=``) is neither
                 if dep in _UNITTEST_BASES:
                     is_unittest = True
-                elif dep != "object":
+                elif not hasattr(builtins, dep):
                     return None
-            elif bound[2] == IMPORT and _from_unittest((bound[8:9] or [""])[0]):
-                is_unittest = True  # whatever name it has here (``import ... as``)
+            elif bound[2] == IMPORT:
+                modules = _source_module((bound[8:9] or [""])[0])
+                if modules == {"unittest"}:
+                    is_unittest = True  # whatever name it has here (``import ... as``)
+                elif not modules or not modules <= _NO_TESTS_MODULES:
+                    return None
             elif bound[2] == CLASS and dep != name:
                 inherited = self.of(dep, seen | {name})
                 if inherited is None:
                     return None
+                for scope in inherited[1]:
+                    for member, kind in self.members.get(scope, ()):
+                        if kind == CLASS or member == "__init_subclass__":
+                            # an inherited nested class; a hook run as this class is made
+                            return None
                 is_unittest = is_unittest or inherited[0]
                 scopes += inherited[1]
             else:
                 return None
         return is_unittest, scopes
+
+
+# modules whose classes may be bases of a test class and bring no test
+_NO_TESTS_MODULES = frozenset(PURE_BASE_MODULES)

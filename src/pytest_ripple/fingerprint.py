@@ -414,14 +414,20 @@ class Fingerprint:
         return None
 
     @staticmethod
-    def names(data: bytes) -> tuple[list[list[Any]], list[list[Any]]] | None:
+    def names(
+        data: bytes,
+    ) -> tuple[list[list[Any]], list[list[Any]], list[str] | None] | None:
         """What a file binds, as stored: (binding rows ``[scope, name, kind, digest,
-        deps, ...]``, effect rows ``[scope, digest, uses, binds]``), without building a
-        Fingerprint. Every run asks every test file which tests it defines: at 2,000
-        files, building the bindings was most of a no-change run's decision."""
+        deps, ...]``, effect rows ``[scope, digest, uses, binds]``, the modules it
+        imports or None if not stored), without building a Fingerprint. Every run asks
+        every test file which tests it defines: at 2,000 files, building the bindings
+        was most of a no-change run's decision."""
         try:
             stored = Fingerprint._stored(data)
-            return (stored[0]["n"], stored[0]["e"]) if stored is not None else None
+            if stored is None:
+                return None
+            doc = stored[0]
+            return doc["n"], doc["e"], doc.get("i")
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
 
