@@ -514,7 +514,7 @@ def _children_section(data: dict[str, Any]) -> str:
                 for tool in ("plain", "testmon", "ripple"):
                     runs = s[tool].get(phase) or (s[tool].get("first") if tool == "plain" else [])
                     t = _med(runs)
-                    ran = sorted(_ran(r) for r in runs) if runs else []
+                    ran = sorted(_ran_one(r) for r in runs) if runs else []
                     shown = _fmt_s(t)
                     if tool != "plain" and t and plain:
                         shown += f" ({t / plain:.2f}x)"
@@ -528,7 +528,7 @@ def _children_section(data: dict[str, Any]) -> str:
         "## Child processes",
         "",
         "Each test of the CLI suite runs `python -m pkg.cli OP N` in a child process; the",
-        "edit changes a function only children run (5 of the 40 tests). Times with the",
+        "edit changes a function only children run (one test in eight). Times with the",
         "ratio to plain pytest's full run; `ran`: tests run (median run).",
         "pytest-testmon does not track child processes: after the edit it runs none of",
         "the tests it changes.",
@@ -539,7 +539,7 @@ def _children_section(data: dict[str, Any]) -> str:
     return "\n".join(head + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def _ran(run: dict[str, Any]) -> int:  # as measure.Run.ran, from the stored form
+def _ran_one(run: dict[str, Any]) -> int:  # as measure.Run.ran, from the stored form
     counts = run.get("counts") or {}
     return sum(n for word, n in counts.items() if word != "deselected")
 
