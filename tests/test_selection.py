@@ -13,6 +13,7 @@ from typing import Iterator, Sequence
 
 import pytest
 
+from pytest_ripple import changes as changes_module
 from pytest_ripple.changes import Changes, detect, read_state
 from pytest_ripple.fingerprint import MODULE, READ
 from pytest_ripple.reasons import earlier
@@ -351,6 +352,30 @@ def test_a_new_mtime_with_the_same_content_is_no_change(project: Recorded) -> No
     assert changes.changed == {}
     assert [s.path for s in changes.touched] == [OPS]
     assert project.plan().affected == {}
+
+
+def test_the_same_bytes_under_a_new_mtime_are_not_parsed(
+    project: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file saved with an untrusted (racy) mtime is hashed at the next run: the same
+    bytes cost a digest, not a fingerprint; other bytes of the same size are parsed."""
+    p = project.root / OPS
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    parsed: list[int] = []
+    real = changes_module.fingerprint_python
+
+    def counting(data: bytes) -> object:
+        parsed.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(changes_module, "fingerprint_python", counting)
+    assert [s.path for s in project.changes().touched] == [OPS]
+    assert parsed == []
+    text = p.read_text()
+    p.write_text(text.replace("a * b", "b * a"))  # same size, other bytes
+    changes = project.changes()
+    assert list(changes.changed) == [OPS] and parsed
 
 
 @pytest.mark.parametrize(
