@@ -631,6 +631,10 @@ def test_a_child_that_does_not_report_keeps_its_test_selected(cli: Project) -> N
     assert cli.run("--testmon").ran == ["test_bare_environment", "test_no_site"]
 
 
+# The children that go untracked on purpose report to the scratch session only: to
+# the session running this suite too, they would leave this test untracked, and it
+# would run every time. What they run of ours is then declared instead.
+@pytest.mark.testmon_depends("src/pytest_ripple/child.py", "src/pytest_ripple/children.py")
 def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
     """A child under coverage.py or pdb: someone else's sys.settrace replaces ours
     (before 3.12) and a profile function records instead, so the test is tracked like
@@ -702,8 +706,11 @@ def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
                 import sys
 
 
-                def run(module):
+                def run(module, this_session_only=False):
                     env = {**os.environ, "PYTHONPATH": os.getcwd()}
+                    if this_session_only:  # the first target is this run's session
+                        var = "PYTEST_RIPPLE_CHILDREN"
+                        env[var] = env[var].split(os.pathsep)[0]
                     done = subprocess.run(
                         [sys.executable, "-m", module], capture_output=True, text=True, env=env
                     )
@@ -716,7 +723,7 @@ def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
 
 
                 def test_restored():
-                    assert run("pkg.restored") == "6"
+                    assert run("pkg.restored", this_session_only=True) == "6"
 
 
                 def test_hooked():
@@ -728,7 +735,7 @@ def test_a_child_whose_trace_function_is_replaced(cli: Project) -> None:
 
 
                 def test_profiled():
-                    assert run("pkg.profiled") == "6"
+                    assert run("pkg.profiled", this_session_only=True) == "6"
             """,
         }
     )
