@@ -118,19 +118,23 @@ def detect(root: Path, files: dict[str, FileRow]) -> Changes:
             st = None
         if st is not None and st.st_mtime_ns == row.mtime_ns and st.st_size == row.size:
             continue  # the shortcut; a restored CI cache misses it and falls to hashing
-        if st is not None and st.st_size == row.size and not rel.startswith(GLOB):
-            # the same bytes (a racy mtime stored as 0 after an edit, a checkout, a
-            # restored cache): a digest, not a parse. Parsing more-itertools' more.py
-            # cost 0.35 s of the run after each edit of it.
+        state = None
+        if st is not None and not rel.startswith(GLOB):
             try:
                 with open(full, "rb") as f:
-                    same = digest(f.read()) == row.content
+                    data = f.read()
             except (OSError, ValueError):
-                same = False
-            if same:
-                out.touched.append(FileState(rel, st.st_mtime_ns, st.st_size, None))
-                continue
-        state = read_state(root, rel)
+                data = None
+            if data is not None:
+                if digest(data) == row.content:
+                    # the same bytes (a racy mtime stored as 0 after an edit, a
+                    # checkout, a restored cache): a digest, not a parse. Parsing
+                    # more-itertools' more.py cost 0.35 s of the run after each edit.
+                    out.touched.append(FileState(rel, st.st_mtime_ns, st.st_size, None))
+                    continue
+                state = FileState(rel, st.st_mtime_ns, st.st_size, fingerprint_bytes(rel, data))
+        if state is None:
+            state = read_state(root, rel)
         if state.fp is not None and state.fp.content == row.content:
             out.touched.append(state)
             continue

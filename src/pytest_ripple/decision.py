@@ -269,9 +269,11 @@ def _test_like(name: str, funcs: Sequence[str]) -> bool:
 
 # base names that make a class a unittest.TestCase and bring no test of their own
 _UNITTEST_BASES = frozenset({"TestCase", "IsolatedAsyncioTestCase"})
+# modules whose classes may be bases of a test class and bring no test
+_NO_TESTS_MODULES = frozenset(PURE_BASE_MODULES)
 
 
-def _source_module(source: str) -> set[str]:
+def _source_modules(source: str) -> set[str]:
     """The top-level modules an import binding (``Binding.source``) comes from."""
     return {part.split(" ")[1].split(".")[0] for part in source.split("; ") if " " in part}
 
@@ -320,7 +322,7 @@ class _Lineage:
                 elif not hasattr(builtins, dep):
                     return None
             elif bound[2] == IMPORT:
-                modules = _source_module((bound[8:9] or [""])[0])
+                modules = _source_modules((bound[8:9] or [""])[0])
                 if modules == {"unittest"}:
                     is_unittest = True  # whatever name it has here (``import ... as``)
                 elif not modules or not modules <= _NO_TESTS_MODULES:
@@ -339,7 +341,3 @@ class _Lineage:
             else:
                 return None
         return is_unittest, scopes
-
-
-# modules whose classes may be bases of a test class and bring no test
-_NO_TESTS_MODULES = frozenset(PURE_BASE_MODULES)
