@@ -1009,3 +1009,271 @@ class TestMethodHeaders:
         record(project, files, "test_label", "test_nothing")
         project.edit("app/shapes.py", "    def area(", "    @abc.abstractmethod\n    def area(")
         check(project.run("--testmon"), must=["test_label"], failed=["test_label"])
+
+
+# lib/limits.py binds LIMIT; the other modules read a LIMIT in every way a module can.
+LIMITS = {
+    "lib/__init__.py": "",
+    "lib/limits.py": """
+        LIMIT = 10
+
+
+        def limit():
+            return LIMIT
+    """,
+    "lib/own.py": """
+        LIMIT = 3
+
+
+        def small():
+            return LIMIT
+    """,
+    "lib/named.py": """
+        from lib.limits import LIMIT
+
+
+        def named():
+            return LIMIT
+    """,
+    "lib/attr.py": """
+        import lib.limits
+
+
+        def attr():
+            return lib.limits.LIMIT
+    """,
+    "lib/starred.py": """
+        from lib.limits import *  # noqa: F403
+
+
+        def starred():
+            return LIMIT  # noqa: F405
+    """,
+    "lib/unbound.py": """
+        def unbound():
+            return LIMIT  # noqa: F821  (set by lib/wire.py)
+    """,
+    "lib/wire.py": """
+        import lib.limits
+        import lib.unbound
+
+
+        def wire():
+            for name in dir(lib.limits):
+                if name.isupper():
+                    vars(lib.unbound)[name] = getattr(lib.limits, name)
+
+
+        wire()
+    """,
+    "tests/test_limits.py": """
+        import lib.wire  # noqa: F401
+        from lib.attr import attr
+        from lib.limits import limit
+        from lib.named import named
+        from lib.own import small
+        from lib.starred import starred
+        from lib.unbound import unbound
+
+
+        def test_limit():
+            assert limit() == 10
+
+
+        def test_small():
+            assert small() == 3
+
+
+        def test_named():
+            assert named() == 10
+
+
+        def test_attr():
+            assert attr() == 10
+
+
+        def test_starred():
+            assert starred() == 10
+
+
+        def test_unbound():
+            assert unbound() == 10
+    """,
+}
+LIMIT_TESTS = (
+    "test_limit",
+    "test_small",
+    "test_named",
+    "test_attr",
+    "test_starred",
+    "test_unbound",
+)
+
+
+class TestBareNamesSeeTheirOwnModule:
+    """A module that binds a name and reads it only as a bare name reads its own
+    binding: another module's binding of that name changing does not reach it. Every
+    other way to read the name still does (issue 10: an ``import sys`` added to one
+    module selected every test reading any ``sys``)."""
+
+    def test_a_constant_reaches_every_reader_but_a_module_with_its_own(
+        self, project: Project
+    ) -> None:
+        record(project, LIMITS, *LIMIT_TESTS)
+        project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
+        check(
+            project.run("--testmon"),
+            must=["test_limit", "test_named", "test_attr", "test_starred", "test_unbound"],
+            failed=["test_limit", "test_named", "test_attr", "test_starred", "test_unbound"],
+        )
+
+    def test_the_module_with_its_own_binding_is_reached_by_its_own_edit(
+        self, project: Project
+    ) -> None:
+        record(project, LIMITS, *LIMIT_TESTS)
+        project.edit("lib/own.py", "LIMIT = 3", "LIMIT = 4")
+        # lib/limits.py reads its own LIMIT; any other LIMIT may be this one (an
+        # attribute, a name imported or star-imported, one the module never binds)
+        check(
+            project.run("--testmon"),
+            must=["test_small"],
+            may=["test_named", "test_attr", "test_starred", "test_unbound"],
+            failed=["test_small"],
+        )
+
+    def test_an_import_added_to_one_module(self, project: Project) -> None:
+        files = {
+            "a.py": """
+                import os
+
+
+                def sep():
+                    return os.sep
+            """,
+            "b.py": """
+                import os
+
+
+                def cwd():
+                    return os.getcwd() != ""
+            """,
+            "test_ab.py": """
+                from a import sep
+                from b import cwd
+
+
+                def test_sep():
+                    assert sep() == "/"
+
+
+                def test_cwd():
+                    assert cwd()
+            """,
+        }
+        record(project, files, "test_cwd", "test_sep")
+        project.edit("a.py", "import os\n", "import ntpath as os\n")
+        check(project.run("--testmon"), must=["test_sep"], failed=["test_sep"])
+
+    def test_a_module_that_writes_its_own_namespace(self, project: Project) -> None:
+        files = dict(LIMITS)
+        files["lib/own.py"] = """
+            LIMIT = 3
+            globals().update(
+                {k: v for k, v in vars(__import__("lib.limits").limits).items() if k.isupper()}
+            )
+
+
+            def small():
+                return LIMIT
+        """
+        files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
+            "assert small() == 3", "assert small() == 10"
+        )
+        record(project, files, *LIMIT_TESTS)
+        project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
+        expected = ["test_limit", "test_small", "test_named", "test_attr", "test_starred"]
+        check(project.run("--testmon"), must=[*expected, "test_unbound"], failed=expected)
+
+    def test_setattr_at_import_by_a_computed_name(self, project: Project) -> None:
+        """``setattr(mod, name, ...)`` at import may overwrite any module's own name."""
+        files = dict(LIMITS)
+        files["lib/wire.py"] = """
+            import lib.limits
+            import lib.own
+            import lib.unbound
+
+            for name in dir(lib.limits):
+                if name.isupper():
+                    setattr(lib.unbound, name, getattr(lib.limits, name))
+                    setattr(lib.own, name, getattr(lib.limits, name))
+        """
+        files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
+            "assert small() == 3", "assert small() == 10"
+        )
+        record(project, files, *LIMIT_TESTS)
+        project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
+        check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
+
+
+class TestExportLists:
+    """``__all__`` says what ``from m import *`` binds: a name entering or leaving it
+    changes the modules that star-import m, and nothing else."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": "",
+        "lib/tools.py": """
+            __all__ = ["merge", "split"]
+
+
+            def merge(a, b):
+                return a + b
+
+
+            def split(s):
+                return s.split()
+        """,
+        "lib/api.py": """
+            from lib.tools import merge, split
+        """,
+        "tests/test_tools.py": """
+            from lib.api import merge, split
+
+
+            def test_merge():
+                assert merge(1, 2) == 3
+
+
+            def test_split():
+                assert split("a b") == ["a", "b"]
+        """,
+    }
+
+    def test_without_a_star_import_nothing_runs(self, project: Project) -> None:
+        record(project, self.FILES, "test_merge", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        check(project.run("--testmon"), must=[])
+
+    def test_a_star_import_of_it(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["lib/api.py"] = """
+            from lib.tools import *  # noqa: F403
+        """
+        record(project, files, "test_merge", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        # the test file imports lib.api: an import error there is a collection error
+        run = project.run("--testmon")
+        assert "test_merge" in run.out or "ImportError" in run.out, run.out
+        assert run.ret != 0, run.out
+
+    def test_a_reader_of_all(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["tests/test_names.py"] = """
+            import lib.tools
+
+
+            def test_names():
+                assert lib.tools.__all__ == ["merge", "split"]
+        """
+        record(project, files, "test_merge", "test_names", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        check(project.run("--testmon"), must=["test_names"], failed=["test_names"])

@@ -281,6 +281,74 @@ def used_names(*nodes: Any) -> set[str]:
     return out
 
 
+# Names through which a module's code can bind names of its own namespace without a
+# statement that names them (``globals().update(...)``, ``exec``,
+# ``setattr(sys.modules[__name__], ...)``): such a module's bare names are never scoped.
+_NAMESPACE_WRITERS = frozenset(
+    {
+        "globals",
+        "vars",
+        "locals",
+        "exec",
+        "eval",
+        "__dict__",
+        "__builtins__",
+        "builtins",
+        "modules",
+        "__import__",
+        "import_module",
+        "reload",
+        "run_path",
+        "run_module",
+    }
+)
+
+
+def bare_only(tree: ast.AST, bound: set[str], stars: frozenset[str]) -> frozenset[str]:
+    """The names the module binds itself that its code reads only as bare names (never
+    as an attribute, an imported name, a keyword, a parameter or a string). Such a read
+    sees this module's own binding: another module's binding of the same name reaches
+    it only through an import, which reads the name. Empty for a module that
+    star-imports or can write its own namespace."""
+    if stars:
+        return frozenset()
+    bare: set[str] = set()
+    other: set[str] = set()
+    add = other.add
+    for node in walk(tree):
+        kind = node.__class__
+        if kind is ast.Name:
+            if node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
+                bare.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            add(node.attr)  # type: ignore[attr-defined]
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                # ``import a.b`` binds ``a``; ``import a.b as x`` reads ``a.b``
+                if alias.asname:
+                    other.update(alias.name.split(".")[1:])
+        elif kind is ast.ImportFrom:
+            other.update(a.name for a in node.names)  # type: ignore[attr-defined]
+        elif (kind is ast.keyword or kind is ast.arg) and node.arg:  # type: ignore[attr-defined]
+            add(node.arg)  # type: ignore[attr-defined]
+        elif kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if value.__class__ is str and value.isidentifier():
+                add(value)
+    if (bare | other) & _NAMESPACE_WRITERS:
+        return frozenset()
+    return frozenset((bare - other) & bound)
+
+
+def star_imports(tree: ast.Module) -> frozenset[str]:
+    """The modules ``from M import *`` names (relative ones with their dots)."""
+    out = set()
+    for node in walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            out.add("." * node.level + (node.module or ""))
+    return frozenset(out)
+
+
 def _walk_list(nodes: Iterable[Any]) -> Iterable[ast.AST]:
     for node in nodes:
         if isinstance(node, ast.AST):
@@ -349,6 +417,10 @@ class Fingerprint:
     imports: frozenset[str] = frozenset()
     # modules imported inside functions, by block: they run when the block runs
     lazy: dict[str, frozenset[str]] = field(default_factory=dict)
+    # names of its own that the file reads only as bare names (``bare_only``)
+    bare: frozenset[str] = frozenset()
+    # modules it star-imports; None: not known (data of an older version)
+    stars: frozenset[str] | None = None
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -368,10 +440,13 @@ class Fingerprint:
         prefix = scope + "."
         return {b for b in self.blocks if b.startswith(prefix)}
 
-    def bound_in_module(self) -> set[str]:
-        names = {name for (_, name) in self.bindings}
+    def bound_in_module(self, scope: str | None = None) -> set[str]:
+        """Names the file's import-time code binds (in ``scope`` only: ``""`` for the
+        module's own namespace)."""
+        names = {name for (s, name) in self.bindings if scope is None or s == scope}
         for eff in self.effects:
-            names |= eff.binds
+            if scope is None or eff.scope == scope:
+                names |= eff.binds
         return names
 
     # -- storage -------------------------------------------------------------
@@ -392,7 +467,10 @@ class Fingerprint:
             "m": self.module,
             "i": sorted(self.imports),
             "l": {k: sorted(v) for k, v in self.lazy.items()},
+            "o": sorted(self.bare),
         }
+        if self.stars is not None:
+            head["st"] = sorted(self.stars)
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -457,6 +535,8 @@ class Fingerprint:
                 module=doc["m"],
                 imports=frozenset(doc["i"]),
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
+                bare=frozenset(doc.get("o", ())),
+                stars=frozenset(doc["st"]) if "st" in doc else None,
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -484,6 +564,8 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         return Fingerprint(content=fp.content)
     fp.parsed = True
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
+    fp.stars = star_imports(tree)
+    fp.bare = bare_only(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)

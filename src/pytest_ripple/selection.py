@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pytest_ripple import reasons
-from pytest_ripple.changes import PACKAGE, Changes
+from pytest_ripple.changes import PACKAGE, Changes, is_python
 from pytest_ripple.fingerprint import (
     CLASS,
     DEF,
@@ -119,6 +119,17 @@ class _Impact:
         self.deps: dict[int, dict[str, int]] = {}
         self.dep_why: dict[int, str] = {}
         self.values: dict[str, str] = {}
+        # value names -> the files whose own binding of the name changed, None: from
+        # anywhere (an attribute, an object mutated in place). A file that reads the
+        # name only bare sees its own binding, unless it is one of these.
+        self.origins: dict[str, set[str] | None] = {}
+        # modules whose ``__all__`` changed -> (the names that entered or left it, why):
+        # they reach the modules that star-import it, once every fingerprint is loaded
+        self.exports: dict[str, tuple[set[str], str]] = {}
+        # False when some module's import-time code may write another module's
+        # namespace by a name it does not spell (``setattr(mod, name, v)``): then a
+        # bare name may be anyone's
+        self.scoped = True
         self.calls: dict[str, str] = {}
         self.queue: list[tuple[str, bool]] = []  # (name, is_value)
         self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
@@ -207,24 +218,51 @@ class _Impact:
         if conftest_dir(path) is not None:
             self.scope_rule(path, why)
 
-    def taint(self, name: str, why: str, under: str | None = None) -> None:
+    def taint(self, name: str, why: str, under: str | None = None, at: str | None = None) -> None:
+        """A name bound to another value. ``under``: only code below a conftest's
+        directory sees it; ``at``: the file that binds it (None: no one file)."""
+        if name not in self.values:
+            self.values[name] = why
+            if under is not None:
+                self.under[name] = {under}
+            self.origins[name] = None if at is None else {at}
+            self.queue.append((name, True))
+            return
+        wider = False
         local = self.under.get(name)
-        if name in self.values and local is None:
-            return  # already tainted everywhere
-        if under is None:
-            self.under.pop(name, None)
-        elif local is not None:
-            if under in local:
-                return
-            local.add(under)
-        else:
-            self.under[name] = {under}
-        self.values.setdefault(name, why)
-        self.queue.append((name, True))
+        if local is not None:
+            if under is None:
+                del self.under[name]
+                wider = True
+            elif under not in local:
+                local.add(under)
+                wider = True
+        origins = self.origins.get(name)
+        if origins is not None:
+            if at is None:
+                self.origins[name] = None
+                wider = True
+            elif at not in origins:
+                origins.add(at)
+                wider = True
+        if wider:  # more code sees it now: its readers again
+            self.queue.append((name, True))
 
     def reaches(self, name: str, path: str) -> bool:
         local = self.under.get(name)
         return local is None or any(path.startswith(p) for p in local)
+
+    def sees(self, name: str, path: str) -> bool:
+        """Whether code of ``path`` that reads the tainted name can see the new value.
+        A file that reads it only as a bare name and binds it itself reads its own
+        binding (``import sys`` added to one module is not another module's ``sys``)."""
+        if not self.reaches(name, path):
+            return False
+        origins = self.origins.get(name)
+        if origins is None or path in origins or not self.scoped:
+            return True
+        fp = self.fps.get(path)
+        return fp is None or name not in fp.bare
 
     def called(self, name: str, why: str) -> None:
         if name not in self.calls and name not in self.values:
@@ -234,7 +272,7 @@ class _Impact:
     def taint_class(self, path: str, scope: str, why: str) -> None:
         """A class body changed: every method of it, and the class names, are affected."""
         for part in scope.split("."):
-            self.taint(part, why)
+            self.taint(part, why, at=path)
         fp = self.full_fp(path)
         if fp is not None:
             for block in fp.blocks_in_scope(scope):
@@ -265,10 +303,10 @@ class _Impact:
             if fp is not None and fp.parsed:
                 for (_, name), b in fp.bindings.items():
                     if b.kind != IMPORT:
-                        self.taint(name, why, under)
+                        self.taint(name, why, under, at=path)
                 for eff in fp.effects:
                     for name in eff.binds:
-                        self.taint(name, why, under)
+                        self.taint(name, why, under, at=path)
 
     def scope_rule(self, path: str, why: str) -> None:
         """Every test in a test file, or under a conftest.py's directory."""
@@ -462,14 +500,14 @@ def _bindings_changed(
         bwhy = reasons.changed(path, label)
         before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
         if not _method_header(scope, name, before, after):
-            imp.taint(name, bwhy, None if scope else conftest_dir(path))
+            imp.taint(name, bwhy, None if scope else conftest_dir(path), at=path)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__"):
             for part in scope.split("."):  # a special method: whoever uses the class
-                imp.taint(part, bwhy)
+                imp.taint(part, bwhy, at=path)
         else:
-            imp.taint(name, bwhy)  # whoever reads the method by name
+            imp.taint(name, bwhy, at=path)  # whoever reads the method by name
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
         if _acts(name, before) != _acts(name, after):
@@ -484,10 +522,11 @@ def _bindings_changed(
             # appears or disappears, every public name of the module
             before, after = old.bindings.get(("", name)), new.bindings.get(("", name))
             if before is None or after is None:
-                imp.whole_module(path, old, new, bwhy)
+                exported = {n for fp in (old, new) for n in fp.bound_in_module(scope="")}
+                exported = {n for n in exported if not n.startswith("_")}
             else:
-                for exported in before.deps ^ after.deps:
-                    imp.taint(exported, bwhy)
+                exported = set(before.deps ^ after.deps)
+            imp.exports[path] = (exported, bwhy)
     return scope_wide
 
 
@@ -529,6 +568,43 @@ def _named_only(imp: _Impact, name: str, path: str) -> bool:
     )
 
 
+# Read by import-time code that may bind names in another module's namespace.
+NAMESPACE_WRITERS = ("setattr", "__setattr__", "__dict__", "vars", "globals", "modules", "exec")
+
+
+def _exported(imp: _Impact) -> None:
+    """Names that entered or left a module's ``__all__``: other names for the modules
+    that star-import it (and so on), none for anyone else (the module still binds
+    them). Every test of a module that reads ``__all__`` itself is reached by that
+    name."""
+    if not imp.exports:
+        return
+    starred = _star_imported(imp)
+    for path, (names, why) in sorted(imp.exports.items()):
+        if starred is None or path in starred:
+            for name in sorted(names):
+                imp.taint(name, reasons.step(why, "star-imported"))
+    imp.exports.clear()
+
+
+def _star_imported(imp: _Impact) -> set[str] | None:
+    """The project modules some module star-imports; None when that cannot be told (a
+    file that does not parse, data of an older version, a relative star import that
+    names no file)."""
+    out: set[str] = set()
+    for path, fp in imp.fps.items():
+        if not is_python(path):
+            continue
+        if not fp.parsed or fp.stars is None:
+            return None
+        for name in fp.stars:
+            found = imp.index.resolve(path, name)
+            if not found and name.startswith("."):
+                return None
+            out |= found
+    return out
+
+
 def _propagate(imp: _Impact) -> None:
     """Follow names through the import-time statements that read them."""
     readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
@@ -542,6 +618,8 @@ def _propagate(imp: _Impact) -> None:
                 effect_readers[used].append((path, eff.binds))
     if "conftest" in readers or "conftest" in effect_readers:
         imp.under.clear()  # some module imports a conftest: its names go anywhere
+    imp.scoped = not any(w in readers or w in effect_readers for w in NAMESPACE_WRITERS)
+    _exported(imp)
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
@@ -564,7 +642,7 @@ def _propagate(imp: _Impact) -> None:
                 # it names the function (a string), it does not call it: a body edit
                 # leaves what it lists alone (a call at import is import_run's rule)
                 continue
-            if is_value and not imp.reaches(name, path):
+            if is_value and not imp.sees(name, path):
                 continue
             if b.kind == DEF:  # its decorators, defaults or annotations read the name
                 imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
@@ -574,20 +652,21 @@ def _propagate(imp: _Impact) -> None:
             if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
             if scope and b.kind == DEF and not bound.startswith("__"):
-                imp.taint(bound, bound_why)  # a method's header reads it: the method only
+                # a method's header reads it: the method only
+                imp.taint(bound, bound_why, at=path)
             else:
-                imp.taint(bound, bound_why, None if scope else conftest_dir(path))
+                imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=path)
                 if scope:
                     imp.taint_class(path, scope, bound_why)
         for path, binds in effect_readers.get(name, ()):
-            if is_value and not imp.reaches(name, path):
+            if is_value and not imp.sees(name, path):
                 continue
             if is_value:  # ``configure(settings.MODE)``: the import does something else
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
             for bound_name in binds:
                 link = reasons.subject(path, bound_name)
                 bound_why = why if bound_name == name else reasons.step(why, link)
-                imp.taint(bound_name, bound_why, conftest_dir(path))
+                imp.taint(bound_name, bound_why, conftest_dir(path), at=path)
     # blocks whose code reads a name bound differently now
     if not imp.values:
         return
@@ -597,7 +676,7 @@ def _propagate(imp: _Impact) -> None:
         if full is None:
             continue
         for block, (_, reads) in full.blocks.items():
-            common = [n for n in tainted.intersection(reads) if imp.reaches(n, path)]
+            common = [n for n in tainted.intersection(reads) if imp.sees(n, path)]
             if common:
                 name = min(common)
                 imp.hit(path, block, reasons.name_read_by(imp.values[name], name, path, block))
@@ -701,7 +780,7 @@ def _impact(
         _file_change(imp, path, file_row, state.fp, ch)
     for top, why in packages.items():
         imp.hit(PACKAGE + top, READ, reasons.step(why, "ran its code"))
-    if imp.queue or imp.bases_changed or imp.new_imports:
+    if imp.queue or imp.bases_changed or imp.new_imports or imp.exports:
         _load_all(imp, store, files)
         _acting_imports(imp)
         if imp.calls:
