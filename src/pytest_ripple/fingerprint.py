@@ -304,16 +304,33 @@ _NAMESPACE_WRITERS = frozenset(
 )
 
 
-def bare_only(tree: ast.AST, bound: set[str], stars: frozenset[str]) -> frozenset[str]:
-    """The names the module binds itself that its code reads only as bare names (never
-    as an attribute, an imported name, a keyword, a parameter or a string). Such a read
-    sees this module's own binding: another module's binding of the same name reaches
-    it only through an import, which reads the name. Empty for a module that
-    star-imports or can write its own namespace."""
-    if stars:
-        return frozenset()
+# Calls and attributes that write an object's namespace by a name the code need not
+# spell: on a module, they can bind any of its names.
+_COMPUTED_WRITERS = frozenset({"globals", "vars", "exec", "eval", "__dict__", "__setattr__"})
+_SELF = frozenset({"self", "cls"})
+COMPUTED = "*"  # in ``Fingerprint.writes``: some name we cannot spell
+
+
+def scan_names(
+    tree: ast.AST, bound: set[str], stars: frozenset[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(bare-only names, namespace writes) of a module.
+
+    Bare-only: the names the module binds itself that its code reads only as bare
+    names (never as an attribute, an imported name, a keyword, a parameter or a
+    string). Such a read sees this module's own binding: another module's binding of
+    the same name reaches it only through an import, which reads the name. None for a
+    module that star-imports or can write its own namespace.
+
+    Writes: the attributes its code sets or deletes on anything but ``self`` and
+    ``cls`` (``mod.NAME = v``, ``setattr(mod, "NAME", v)``, the last part of a dotted
+    string, as ``mock.patch("pkg.mod.NAME")`` takes), and ``COMPUTED`` when it may
+    set one by a name it does not spell (``setattr(obj, name, v)``, ``globals()``,
+    ``vars(obj)``, ``obj.__dict__``, ``exec``): another module's bare name may be
+    rebound from here."""
     bare: set[str] = set()
     other: set[str] = set()
+    writes: set[str] = set()
     add = other.add
     for node in walk(tree):
         kind = node.__class__
@@ -321,7 +338,26 @@ def bare_only(tree: ast.AST, bound: set[str], stars: frozenset[str]) -> frozense
             if node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
                 bare.add(node.id)  # type: ignore[attr-defined]
         elif kind is ast.Attribute:
-            add(node.attr)  # type: ignore[attr-defined]
+            attr = node.attr  # type: ignore[attr-defined]
+            add(attr)
+            target = node.value  # type: ignore[attr-defined]
+            mine = target.__class__ is ast.Name and target.id in _SELF
+            if node.ctx.__class__ is not ast.Load and not mine:  # type: ignore[attr-defined]
+                writes.add(attr)
+            elif attr in _COMPUTED_WRITERS and not mine:
+                writes.add(COMPUTED)
+        elif kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            args = node.args  # type: ignore[attr-defined]
+            if func.__class__ is ast.Name and func.id in ("setattr", "delattr"):
+                first = args[0] if args else None
+                if first.__class__ is ast.Name and first.id in _SELF:
+                    continue
+                name = args[1] if len(args) > 1 else None
+                if name.__class__ is ast.Constant and isinstance(name.value, str):
+                    writes.add(name.value)
+                else:
+                    writes.add(COMPUTED)
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 # ``import a.b`` binds ``a``; ``import a.b as x`` reads ``a.b``
@@ -333,11 +369,18 @@ def bare_only(tree: ast.AST, bound: set[str], stars: frozenset[str]) -> frozense
             add(node.arg)  # type: ignore[attr-defined]
         elif kind is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
-            if value.__class__ is str and value.isidentifier():
-                add(value)
-    if (bare | other) & _NAMESPACE_WRITERS:
-        return frozenset()
-    return frozenset((bare - other) & bound)
+            if value.__class__ is str:
+                if value.isidentifier():
+                    add(value)
+                elif "." in value:
+                    last = value.rsplit(".", 1)[1]
+                    if last.isidentifier():
+                        writes.add(last)
+    if bare & _COMPUTED_WRITERS:
+        writes.add(COMPUTED)  # globals(), vars(obj), exec(...)
+    if stars or (bare | other) & _NAMESPACE_WRITERS:
+        return frozenset(), frozenset(writes)
+    return frozenset((bare - other) & bound), frozenset(writes)
 
 
 def star_imports(tree: ast.Module) -> frozenset[str]:
@@ -417,8 +460,10 @@ class Fingerprint:
     imports: frozenset[str] = frozenset()
     # modules imported inside functions, by block: they run when the block runs
     lazy: dict[str, frozenset[str]] = field(default_factory=dict)
-    # names of its own that the file reads only as bare names (``bare_only``)
+    # names of its own that the file reads only as bare names, and the attributes its
+    # code sets on other objects (``scan_names``); None: not known (older data)
     bare: frozenset[str] = frozenset()
+    writes: frozenset[str] | None = None
     # modules it star-imports; None: not known (data of an older version)
     stars: frozenset[str] | None = None
 
@@ -469,6 +514,8 @@ class Fingerprint:
             "l": {k: sorted(v) for k, v in self.lazy.items()},
             "o": sorted(self.bare),
         }
+        if self.writes is not None:
+            head["w"] = sorted(self.writes)
         if self.stars is not None:
             head["st"] = sorted(self.stars)
         tail = {
@@ -536,6 +583,7 @@ class Fingerprint:
                 imports=frozenset(doc["i"]),
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
                 bare=frozenset(doc.get("o", ())),
+                writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
@@ -565,7 +613,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.parsed = True
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
     fp.stars = star_imports(tree)
-    fp.bare = bare_only(tree, fp.bound_in_module(scope=""), fp.stars)
+    fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)

@@ -25,6 +25,7 @@ from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes, is_python
 from pytest_ripple.fingerprint import (
     CLASS,
+    COMPUTED,
     DEF,
     IMPORT,
     MODULE,
@@ -126,10 +127,10 @@ class _Impact:
         # modules whose ``__all__`` changed -> (the names that entered or left it, why):
         # they reach the modules that star-import it, once every fingerprint is loaded
         self.exports: dict[str, tuple[set[str], str]] = {}
-        # False when some module's import-time code may write another module's
-        # namespace by a name it does not spell (``setattr(mod, name, v)``): then a
-        # bare name may be anyone's
-        self.scoped = True
+        # attributes the project's code sets on other objects (a module's bare name
+        # may be set from elsewhere), with COMPUTED when it may set one by a name it
+        # does not spell (``setattr(obj, name, v)``): then any bare name may be
+        self.written: frozenset[str] = frozenset({COMPUTED})
         self.calls: dict[str, str] = {}
         self.queue: list[tuple[str, bool]] = []  # (name, is_value)
         self.scopes: dict[str, str] = {}  # path prefix (dir/ or file) -> why: all its tests
@@ -259,8 +260,10 @@ class _Impact:
         if not self.reaches(name, path):
             return False
         origins = self.origins.get(name)
-        if origins is None or path in origins or not self.scoped:
+        if origins is None or path in origins:
             return True
+        if name in self.written or COMPUTED in self.written:
+            return True  # set from elsewhere, maybe
         fp = self.fps.get(path)
         return fp is None or name not in fp.bare
 
@@ -568,8 +571,17 @@ def _named_only(imp: _Impact, name: str, path: str) -> bool:
     )
 
 
-# Read by import-time code that may bind names in another module's namespace.
-NAMESPACE_WRITERS = ("setattr", "__setattr__", "__dict__", "vars", "globals", "modules", "exec")
+def _written(imp: _Impact) -> frozenset[str]:
+    """The attributes any project file's code sets on other objects (COMPUTED: one it
+    does not spell, or a file whose fingerprint is from an older version)."""
+    out: set[str] = set()
+    for fp in imp.fps.values():
+        if not fp.parsed:
+            continue  # not Python, or not importable
+        if fp.writes is None:
+            return frozenset({COMPUTED})
+        out |= fp.writes
+    return frozenset(out)
 
 
 def _exported(imp: _Impact) -> None:
@@ -618,7 +630,7 @@ def _propagate(imp: _Impact) -> None:
                 effect_readers[used].append((path, eff.binds))
     if "conftest" in readers or "conftest" in effect_readers:
         imp.under.clear()  # some module imports a conftest: its names go anywhere
-    imp.scoped = not any(w in readers or w in effect_readers for w in NAMESPACE_WRITERS)
+    imp.written = _written(imp)
     _exported(imp)
     while imp.queue:
         name, is_value = imp.queue.pop()
