@@ -1312,3 +1312,134 @@ class TestExportLists:
         record(project, files, "test_merge", "test_names", "test_split")
         project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
         check(project.run("--testmon"), must=["test_names"], failed=["test_names"])
+
+    @pytest.mark.parametrize(
+        "reader",
+        [
+            pytest.param(
+                """
+                exec("from lib.tools import *")
+
+
+                def call_merge():
+                    return merge(1, 2)  # noqa: F821
+                """,
+                id="exec-of-a-module",
+            ),
+            pytest.param(
+                """
+                def call_merge():
+                    ns = {}
+                    exec("from lib.tools import *", ns)
+                    return ns["merge"](1, 2)
+                """,
+                id="exec-in-a-function",
+            ),
+        ],
+    )
+    def test_a_star_import_in_a_string(self, project: Project, reader: str) -> None:
+        files = dict(self.FILES)
+        files["lib/api.py"] = reader
+        files["tests/test_tools.py"] = """
+            from lib.api import call_merge
+
+
+            def test_merge():
+                assert call_merge() == 3
+        """
+        record(project, files, "test_merge")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        check(project.run("--testmon"), must=["test_merge"], failed=["test_merge"])
+
+    def test_a_star_import_in_a_doctest(self, project: Project) -> None:
+        files = {
+            "lib/__init__.py": "",
+            "lib/tools.py": self.FILES["lib/tools.py"],
+            "lib/usage.py": """
+                def usage():
+                    \"\"\"
+                    >>> from lib.tools import *
+                    >>> merge(1, 2)
+                    3
+                    \"\"\"
+            """,
+        }
+        project.write(files)
+        assert project.run("--testmon", "--doctest-modules").ret == 0
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        run = project.run("--testmon", "--doctest-modules")
+        assert run.ret == 1 and "lib.usage.usage" in run.out, run.out
+
+
+class TestPluginModules:
+    """A module pytest imports as a plugin (``pytest_plugins``, ``-p``) is imported by
+    no test: what its import does reaches every test."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "conftest.py": """
+            pytest_plugins = ["app.testenv"]
+        """,
+        "app/__init__.py": "",
+        "app/config.py": """
+            TIMEOUT = 10
+        """,
+        "app/testenv.py": """
+            import os
+
+            from app import config
+
+            os.environ["APP_WAIT"] = str(config.TIMEOUT)
+        """,
+        "app/client.py": """
+            import os
+
+            WAIT = int(os.environ.get("APP_WAIT", "5"))
+
+
+            def get():
+                return WAIT
+        """,
+        "tests/test_client.py": """
+            from app.client import get
+
+
+            def test_get():
+                assert get() == 10
+        """,
+        "tests/test_other.py": """
+            def test_other():
+                assert True
+        """,
+    }
+
+    def test_a_value_a_plugin_passes_on_at_import(self, project: Project) -> None:
+        """Missed before this rule too: only the name TIMEOUT linked them, and here
+        the reader calls it WAIT."""
+        record(project, self.FILES, "test_get", "test_other")
+        project.edit("app/config.py", "TIMEOUT = 10", "TIMEOUT = 11")
+        check(project.run("--testmon"), must=["test_get", "test_other"], failed=["test_get"])
+
+    def test_a_plugin_given_with_p(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["conftest.py"] = ""
+        project.write(files)
+        first = project.run("--testmon", "-p", "app.testenv")
+        assert first.ret == 0 and first.ran == ["test_get", "test_other"], first.out
+        project.edit("app/config.py", "TIMEOUT = 10", "TIMEOUT = 11")
+        run = project.run("--testmon", "-p", "app.testenv")
+        check(run, must=["test_get", "test_other"], failed=["test_get"])
+
+    def test_a_test_module_is_no_plugin(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["tests/test_other.py"] = """
+            from app import config
+
+            LIMIT = config.TIMEOUT
+
+
+            def test_other():
+                assert LIMIT == 10
+        """
+        record(project, files, "test_get", "test_other")
+        project.edit("tests/test_other.py", "LIMIT = config.TIMEOUT", "LIMIT = config.TIMEOUT + 1")
+        check(project.run("--testmon"), must=["test_other"], failed=["test_other"])

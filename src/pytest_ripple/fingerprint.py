@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import keyword
+import re
 import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
@@ -30,6 +31,7 @@ _FP_ONE_DOCUMENT = 5  # the digests of 6 in one JSON document: still read
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
 READ = "<read>"  # a file read as data (open()): any change to its bytes counts
+PLUGIN = "<plugin>"  # in ``import_run``: a module pytest imported itself, as a plugin
 
 DEF, CLASS, VALUE, IMPORT = "def", "class", "value", "import"
 
@@ -251,6 +253,9 @@ _LITERALS = frozenset(
 )
 
 
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
 def used_names(*nodes: Any) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
@@ -275,8 +280,11 @@ def used_names(*nodes: Any) -> set[str]:
                 add(node.arg)  # type: ignore[attr-defined]  # parameters name the fixtures
             elif kind is ast.Constant:
                 value = node.value  # type: ignore[attr-defined]
-                if value.__class__ is str and value.isidentifier():
-                    add(value)
+                if value.__class__ is str:
+                    if value.isidentifier():
+                        add(value)
+                    elif ">>>" in value:  # doctest examples: code a test runs
+                        out.update(_IDENTIFIER.findall(value))
     out.discard("*")
     return out
 
@@ -372,6 +380,8 @@ def scan_names(
             if value.__class__ is str:
                 if value.isidentifier():
                     add(value)
+                elif ">>>" in value:
+                    other.update(_IDENTIFIER.findall(value))
                 elif "." in value:
                     last = value.rsplit(".", 1)[1]
                     if last.isidentifier():
@@ -383,12 +393,28 @@ def scan_names(
     return frozenset((bare - other) & bound), frozenset(writes)
 
 
+ANY_STAR = "?"  # in ``Fingerprint.stars``: it may star-import a module it does not name
+_DYNAMIC_IMPORTS = frozenset({"exec", "eval", "__import__"})
+
+
 def star_imports(tree: ast.Module) -> frozenset[str]:
-    """The modules ``from M import *`` names (relative ones with their dots)."""
+    """The modules ``from M import *`` names (relative ones with their dots), and
+    ``ANY_STAR`` when code may run one we cannot place: ``exec``, ``eval`` or
+    ``__import__`` called, a string holding ``import *`` (``exec("from m import
+    *")``, a doctest)."""
     out = set()
     for node in walk(tree):
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            out.add("." * node.level + (node.module or ""))
+        kind = node.__class__
+        if kind is ast.ImportFrom:
+            if any(a.name == "*" for a in node.names):  # type: ignore[attr-defined]
+                out.add("." * node.level + (node.module or ""))  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            if node.id in _DYNAMIC_IMPORTS:  # type: ignore[attr-defined]
+                out.add(ANY_STAR)
+        elif kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if value.__class__ is str and "import" in value and "*" in value:
+                out.add(ANY_STAR)
     return frozenset(out)
 
 

@@ -188,6 +188,12 @@ class Recorder:
         """A project module's body ran in the innermost open context."""
         self._modules[-1].add(rel)
 
+    def take_outside_modules(self) -> set[str]:
+        """The project modules imported outside any context since the last call: by
+        pytest itself (conftest files, test modules, plugins)."""
+        out, self._modules[0] = self._modules[0], set()
+        return out
+
     def _close_in_fork(self) -> None:
         """In a child forked while a test runs: this tracking belongs to the parent."""
         self.tracer.close()

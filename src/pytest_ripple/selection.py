@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes, is_python
 from pytest_ripple.fingerprint import (
+    ANY_STAR,
     CLASS,
     COMPUTED,
     DEF,
     IMPORT,
     MODULE,
+    PLUGIN,
     READ,
     VALUE,
     WHOLE,
@@ -607,7 +609,7 @@ def _star_imported(imp: _Impact) -> set[str] | None:
     for path, fp in imp.fps.items():
         if not is_python(path):
             continue
-        if not fp.parsed or fp.stars is None:
+        if not fp.parsed or fp.stars is None or ANY_STAR in fp.stars:
             return None
         for name in fp.stars:
             found = imp.index.resolve(path, name)
@@ -880,6 +882,8 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
         row = files.get(path)
         if row is not None:
             imp.reached_ids[row.id] = why
+        if PLUGIN in imp.import_run.get(path, ()):  # every test runs after a plugin
+            imp.scopes.setdefault("", reasons.step(why, "loaded by pytest as a plugin"))
         if conftest_dir(path) is not None:
             imp.scope_rule(path, why)
         elif path in imp.test_files:
@@ -896,7 +900,9 @@ def _ran_at_import_rule(imp: _Impact) -> None:
     data) is read by tests that never ran it: every test that can see that state, and
     every test file must be imported again."""
     for (path, block), why in sorted(imp.at_import.items()):
-        if reasons.origin(why) == reasons.changed(path, block):
+        if block == PLUGIN:
+            at_why = reasons.step(why, f"{path} is loaded by pytest as a plugin")
+        elif reasons.origin(why) == reasons.changed(path, block):
             at_why = reasons.step(why, "runs at import")
         else:
             at_why = reasons.step(why, f"{reasons.subject(path, block)} runs at import")

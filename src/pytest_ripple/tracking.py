@@ -4,6 +4,7 @@ to the end of collection, and each test's dependencies put on its teardown repor
 
 from __future__ import annotations
 
+import fnmatch
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,11 +15,12 @@ from typing import Any, Generator, Optional
 import pytest
 
 from pytest_ripple import reasons
+from pytest_ripple.changes import is_python
 from pytest_ripple.children import Children
-from pytest_ripple.fingerprint import MODULE, READ, WHOLE
+from pytest_ripple.fingerprint import MODULE, PLUGIN, READ, WHOLE
 from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
-from pytest_ripple.paths import relative_path, relative_to_root, root_prefix
+from pytest_ripple.paths import conftest_dir, relative_path, relative_to_root, root_prefix
 from pytest_ripple.recorder import Dep, Recorder, Trace
 from pytest_ripple.state import RunState
 from pytest_ripple.tracer import Tracer, choose_tracer
@@ -71,6 +73,13 @@ class Tracker:
         self.recorder: Recorder | None = started.recorder
         self.imports: ModuleImports | None = started.imports
         self._importing = True  # the import context, pushed by start_tracking()
+        # project modules imported before tracking started (``-p``, entry points): plugins
+        relative = partial(relative_to_root, root_prefix(run.rootdir))
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            rel = relative(filename) if isinstance(filename, str) else None
+            if rel is not None and is_python(rel) and conftest_dir(rel) is None:
+                run.import_run.add((rel, PLUGIN))
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
         self.depends_globs: list[str] = list(run.config.getini("testmon_depends") or [])
@@ -94,6 +103,29 @@ class Tracker:
         for path, block in self.run.resolver.resolve(codes.values()):
             if block not in (MODULE, READ, WHOLE) and ":" not in path:
                 self.run.import_run.add((path, block))
+        for rel in self._plugin_modules(self.recorder.take_outside_modules()):
+            self.run.import_run.add((rel, PLUGIN))
+
+    def _plugin_modules(self, imported: set[str]) -> set[str]:
+        """Of the project modules pytest imported itself, those that are neither a
+        conftest.py nor a test module (nor a package of one): plugins (``-p``,
+        ``pytest_plugins``, entry points). What their import does reaches every test:
+        no test imports them."""
+        patterns = list(self.run.config.getini("python_files") or [])
+        tests = {
+            rel
+            for rel in imported
+            if any(fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pat) for pat in patterns)
+        }
+        packages = set()
+        for rel in tests:
+            parts = rel.split("/")[:-1]
+            packages |= {"/".join([*parts[:i], "__init__.py"]) for i in range(len(parts) + 1)}
+        return {
+            rel
+            for rel in imported - tests - packages
+            if conftest_dir(rel) is None and is_python(rel)
+        }
 
     def module_records(self) -> dict[str, set[Dep]]:
         """What each project module imported since the last call ran at its import."""
