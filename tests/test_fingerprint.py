@@ -11,6 +11,8 @@ import pytest
 
 from helpers import digests
 from pytest_ripple.fingerprint import (
+    ANY_STAR,
+    COMPUTED,
     FP_VERSION,
     MODULE,
     WHOLE,
@@ -962,3 +964,72 @@ def test_only_a_change_to_what_acts_changes_acts() -> None:
     assert a.bindings[("", "C")].digest != b.bindings[("", "C")].digest  # docstring
     assert a.bindings[("", "C")].bases == b.bindings[("", "C")].bases != ""  # same bases
     assert not a.bindings[("", "C")].acts
+
+
+@pytest.mark.parametrize(
+    ("source", "stars"),
+    [
+        ("from .m import *\nfrom a.b import *", {".m", "a.b"}),
+        ("from m import x", set()),
+        ('exec("x = 1")', set()),  # a literal: its text is read as a string
+        ('exec("from m import *")', {ANY_STAR}),
+        ("exec(code)", {ANY_STAR}),
+        ('exec(f"x = {v}")', {ANY_STAR}),  # an f-string's values may be any code
+        ("run = exec", {ANY_STAR}),
+        ('def f():\n    """\n    >>> from m import *\n    """', {ANY_STAR}),  # a doctest
+        ('"""Imports x; a * b."""', set()),
+    ],
+)
+def test_star_imports(source: str, stars: set[str]) -> None:
+    fp = fingerprint_python(source.encode())
+    assert fp.stars == stars
+    assert Fingerprint.loads(fp.dumps()).stars == stars  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("source", "bare", "writes"),
+    [
+        # LIMIT read bare only; os bound by an import and read as a receiver
+        ("import os\nLIMIT = 3\n\ndef f():\n    return LIMIT, os.sep", {"LIMIT", "os"}, set()),
+        # read as an attribute or a string somewhere: not bare-only
+        ("LIMIT = 3\n\ndef f(o):\n    return LIMIT, o.LIMIT", set(), set()),
+        ('LIMIT = 3\n\ndef f(o):\n    return LIMIT, getattr(o, "LIMIT")', set(), set()),
+        ("from m import LIMIT\n\ndef f():\n    return LIMIT", set(), set()),
+        # read bare but bound elsewhere (builtins, or set from outside)
+        ("def f():\n    return LIMIT", set(), set()),
+        # a module that can bind its own names without naming them
+        ("LIMIT = 3\nglobals().update(x=1)\n\ndef f():\n    return LIMIT", set(), {COMPUTED}),
+        ("from m import *\nLIMIT = 3\n\ndef f():\n    return LIMIT", set(), set()),
+        # writes: attributes set on anything but self and cls, by name or not
+        ("import m\nm.LIMIT = 4", {"m"}, {"LIMIT"}),
+        (
+            "class A:\n    def f(self):\n        self.x = 1\n        setattr(self, 'y', 2)",
+            set(),
+            set(),
+        ),
+        ("import m\nsetattr(m, 'LIMIT', 4)", {"m"}, {"LIMIT"}),
+        ("def f(o, k):\n    setattr(o, k, 4)", set(), {COMPUTED}),
+        ("def f(o):\n    vars(o)['x'] = 1", set(), {COMPUTED}),
+        ("def f(o):\n    o.__dict__.update(x=1)", set(), {COMPUTED}),
+        ('patch("pkg.mod.LIMIT", 4)', set(), {"LIMIT"}),
+    ],
+)
+def test_bare_names_and_writes(source: str, bare: set[str], writes: set[str]) -> None:
+    fp = fingerprint_python(source.encode())
+    assert (fp.bare, fp.writes) == (bare, writes)
+    stored = Fingerprint.loads(fp.dumps())
+    assert stored is not None and (stored.bare, stored.writes) == (bare, writes)
+
+
+def test_older_data_knows_no_stars_and_no_writes() -> None:
+    """A fingerprint stored before the fields existed reads as 'not known': star
+    imports may be anywhere, and any name may be set from outside."""
+    fp = fingerprint_python(b"X = 1\n\ndef f():\n    return X\n")
+    head, tail = zlib.decompress(fp.dumps()).split(b"\n", 1)
+    doc = json.loads(head)
+    for key in ("o", "st", "w"):
+        del doc[key]
+    old = zlib.compress(json.dumps(doc).encode() + b"\n" + tail)
+    loaded = Fingerprint.loads(old)
+    assert loaded is not None
+    assert (loaded.bare, loaded.stars, loaded.writes) == (frozenset(), None, None)

@@ -394,26 +394,36 @@ def scan_names(
 
 
 ANY_STAR = "?"  # in ``Fingerprint.stars``: it may star-import a module it does not name
-_DYNAMIC_IMPORTS = frozenset({"exec", "eval", "__import__"})
+_STAR_TEXT = re.compile(r"\bimport\s*\*")
 
 
 def star_imports(tree: ast.Module) -> frozenset[str]:
     """The modules ``from M import *`` names (relative ones with their dots), and
-    ``ANY_STAR`` when code may run one we cannot place: ``exec``, ``eval`` or
-    ``__import__`` called, a string holding ``import *`` (``exec("from m import
-    *")``, a doctest)."""
+    ``ANY_STAR`` when code may run one we cannot place: a string holding ``import *``
+    (``exec("from m import *")``, a doctest), or ``exec`` of anything but a literal
+    string (whose text the strings rule reads)."""
     out = set()
+    literal_exec: set[int] = set()  # ids of ``exec`` names called on a literal string
     for node in walk(tree):
         kind = node.__class__
         if kind is ast.ImportFrom:
             if any(a.name == "*" for a in node.names):  # type: ignore[attr-defined]
                 out.add("." * node.level + (node.module or ""))  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            func, args = node.func, node.args  # type: ignore[attr-defined]
+            if (
+                func.__class__ is ast.Name
+                and func.id == "exec"
+                and args
+                and isinstance(args[0], ast.Constant)  # an f-string's values may be any code
+            ):
+                literal_exec.add(id(func))
         elif kind is ast.Name:
-            if node.id in _DYNAMIC_IMPORTS:  # type: ignore[attr-defined]
+            if node.id == "exec" and id(node) not in literal_exec:  # type: ignore[attr-defined]
                 out.add(ANY_STAR)
         elif kind is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
-            if value.__class__ is str and "import" in value and "*" in value:
+            if value.__class__ is str and "import" in value and _STAR_TEXT.search(value):
                 out.add(ANY_STAR)
     return frozenset(out)
 
