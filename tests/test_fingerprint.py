@@ -1033,3 +1033,28 @@ def test_older_data_knows_no_stars_and_no_writes() -> None:
     loaded = Fingerprint.loads(old)
     assert loaded is not None
     assert (loaded.bare, loaded.stars, loaded.writes) == (frozenset(), None, None)
+
+
+def test_doctest_names() -> None:
+    """A doctest runs in a copy of its module's namespace: its bare names are the
+    module's, but for those its own imports bind; the prose around it is no code."""
+    source = '''
+import math
+import json
+
+
+def root(x):
+    """Square root, as math would say.
+
+    >>> from json import dumps
+    >>> import json as codec
+    >>> root(4) == math.sqrt(4)
+    True
+    """
+    return math.sqrt(x)
+'''
+    fp = fingerprint_python(source.encode())
+    assert "math" in fp.bare  # read bare by the doctest too
+    assert "root" in fp.bare
+    assert {"dumps", "codec", "root"} <= fp.blocks["root"][1]
+    assert not {"say", "True"} & fp.blocks["root"][1]  # prose, output

@@ -256,6 +256,38 @@ _LITERALS = frozenset(
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
+def _doctest_lines(text: str) -> Iterable[str]:
+    """The code of a docstring's doctest examples (``>>>`` and ``...`` lines), which
+    ``--doctest-modules`` runs. The prose around them is not code."""
+    for line in text.splitlines():
+        line = line.lstrip()
+        if line.startswith((">>>", "...")):
+            yield line[3:]
+
+
+def _doctest_import(line: str, names: list[str]) -> list[str]:
+    """What a doctest's import line binds or reads (the names it binds shadow the
+    module's own); every name of it when it does not parse alone."""
+    try:
+        stmt = ast.parse(line.strip()).body[0]
+    except (SyntaxError, ValueError, IndexError):
+        return names
+    if isinstance(stmt, ast.Import):
+        out = []
+        for alias in stmt.names:
+            out.append(alias.asname or alias.name.split(".")[0])
+            if alias.asname:
+                out += alias.name.split(".")[1:]
+        return out
+    if isinstance(stmt, ast.ImportFrom):
+        return [n for a in stmt.names for n in (a.name, a.asname) if n]
+    return names
+
+
+def doctest_names(text: str) -> set[str]:
+    return {name for line in _doctest_lines(text) for name in _IDENTIFIER.findall(line)}
+
+
 def used_names(*nodes: Any) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
@@ -284,32 +316,16 @@ def used_names(*nodes: Any) -> set[str]:
                     if value.isidentifier():
                         add(value)
                     elif ">>>" in value:  # doctest examples: code a test runs
-                        out.update(_IDENTIFIER.findall(value))
+                        out.update(doctest_names(value))
     out.discard("*")
     return out
 
 
 # Names through which a module's code can bind names of its own namespace without a
-# statement that names them (``globals().update(...)``, ``exec``,
-# ``setattr(sys.modules[__name__], ...)``): such a module's bare names are never scoped.
-_NAMESPACE_WRITERS = frozenset(
-    {
-        "globals",
-        "vars",
-        "locals",
-        "exec",
-        "eval",
-        "__dict__",
-        "__builtins__",
-        "builtins",
-        "modules",
-        "__import__",
-        "import_module",
-        "reload",
-        "run_path",
-        "run_module",
-    }
-)
+# statement that names them (``globals().update(...)``, ``exec``, ``eval`` of a walrus):
+# such a module's bare names are never scoped. (``setattr(sys.modules[__name__], ...)``
+# is a write ``Fingerprint.writes`` records.)
+_NAMESPACE_WRITERS = frozenset({"globals", "vars", "locals", "exec", "eval", "__dict__"})
 
 
 # Calls and attributes that write an object's namespace by a name the code need not
@@ -381,7 +397,14 @@ def scan_names(
                 if value.isidentifier():
                     add(value)
                 elif ">>>" in value:
-                    other.update(_IDENTIFIER.findall(value))
+                    # a doctest runs in a copy of the module's namespace: its bare
+                    # names are the module's, but for what its own imports bind
+                    for line in _doctest_lines(value):
+                        names = _IDENTIFIER.findall(line)
+                        if "import" in names:
+                            other.update(_doctest_import(line, names))
+                        else:
+                            bare.update(names)
                 elif "." in value:
                     last = value.rsplit(".", 1)[1]
                     if last.isidentifier():
