@@ -993,7 +993,7 @@ def test_star_imports(source: str, stars: set[str]) -> None:
         ("import os\nLIMIT = 3\n\ndef f():\n    return LIMIT, os.sep", {"LIMIT", "os"}, set()),
         # read as an attribute or a string somewhere: not bare-only
         ("LIMIT = 3\n\ndef f(o):\n    return LIMIT, o.LIMIT", set(), set()),
-        ('LIMIT = 3\n\ndef f(o):\n    return LIMIT, getattr(o, "LIMIT")', set(), set()),
+        ('LIMIT = 3\n\ndef f(o):\n    return LIMIT, getattr(o, "LIMIT")', set(), {"LIMIT"}),
         ("from m import LIMIT\n\ndef f():\n    return LIMIT", set(), set()),
         # read bare but bound elsewhere (builtins, or set from outside)
         ("def f():\n    return LIMIT", set(), set()),
@@ -1002,14 +1002,17 @@ def test_star_imports(source: str, stars: set[str]) -> None:
         ("from m import *\nLIMIT = 3\n\ndef f():\n    return LIMIT", set(), set()),
         # writes: attributes set on anything but self and cls, by name or not
         ("import m\nm.LIMIT = 4", {"m"}, {"LIMIT"}),
-        (
-            "class A:\n    def f(self):\n        self.x = 1\n        setattr(self, 'y', 2)",
-            set(),
-            set(),
-        ),
+        ("class A:\n    def f(self):\n        self.x = 1", set(), set()),
+        # a name in a string may be set anywhere (monkeypatch.setattr(mod, "NAME", v))
+        ("def f(o):\n    setattr(o, 'y', 2)", set(), {"y"}),
+        # a global statement: a setter another module calls
+        ("X = 1\n\ndef set_x(v):\n    global X\n    X = v", set(), {"X"}),
+        # bound from the environment, which another module may set
+        ('import os\nX = os.environ.get("X")\n\ndef f():\n    return X', {"os"}, {"X"}),
+        ("def f():\n    sys._getframe(1).f_globals['x'] = 1", set(), {COMPUTED, "x"}),
         ("import m\nsetattr(m, 'LIMIT', 4)", {"m"}, {"LIMIT"}),
         ("def f(o, k):\n    setattr(o, k, 4)", set(), {COMPUTED}),
-        ("def f(o):\n    vars(o)['x'] = 1", set(), {COMPUTED}),
+        ("def f(o):\n    vars(o)['x'] = 1", set(), {COMPUTED, "x"}),
         ("def f(o):\n    o.__dict__.update(x=1)", set(), {COMPUTED}),
         ('patch("pkg.mod.LIMIT", 4)', set(), {"LIMIT"}),
     ],

@@ -1231,6 +1231,16 @@ class TestBareNamesSeeTheirOwnModule:
                 """,
                 id="dotted-strings",
             ),
+            pytest.param(
+                """
+                import pytest
+
+                mp = pytest.MonkeyPatch()
+                mp.setattr(lib.unbound, "LIMIT", lib.limits.LIMIT, raising=False)
+                mp.setattr(lib.own, "LIMIT", lib.limits.LIMIT)
+                """,
+                id="a-name-in-a-string",
+            ),
         ],
     )
     def test_a_name_set_from_another_module(self, project: Project, wire: str) -> None:
@@ -1299,6 +1309,31 @@ class TestExportLists:
         run = project.run("--testmon")
         assert "test_merge" in run.out or "ImportError" in run.out, run.out
         assert run.ret != 0, run.out
+
+    def test_an_export_list_copied_from_another(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["lib/api.py"] = """
+            import lib.tools
+            from lib.tools import merge, split  # noqa: F401
+
+            __all__ = list(lib.tools.__all__)
+        """
+        files["tests/test_tools.py"] = """
+            from lib.api import *  # noqa: F403
+
+
+            def test_merge():
+                assert merge(1, 2) == 3  # noqa: F405
+
+
+            def test_split():
+                assert split("a b") == ["a", "b"]  # noqa: F405
+        """
+        record(project, files, "test_merge", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        check(
+            project.run("--testmon"), must=["test_merge"], may=["test_split"], failed=["test_merge"]
+        )
 
     def test_a_reader_of_all(self, project: Project) -> None:
         files = dict(self.FILES)
@@ -1443,3 +1478,112 @@ class TestPluginModules:
         record(project, files, "test_get", "test_other")
         project.edit("tests/test_other.py", "LIMIT = config.TIMEOUT", "LIMIT = config.TIMEOUT + 1")
         check(project.run("--testmon"), must=["test_other"], failed=["test_other"])
+
+
+class TestNamesSetByTheirOwnModule:
+    """Ways a module's own name gets another module's value without naming it."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "app/__init__.py": "",
+        "app/config.py": """
+            TIMEOUT = 10
+        """,
+        # another test file imports the writer first; this one's imports never reach it
+        "tests/test_a_boot.py": """
+            import app.boot  # noqa: F401
+
+
+            def test_boot():
+                assert True
+        """,
+        "tests/test_client.py": """
+            from app.client import get
+
+
+            def test_get():
+                assert get() == 10
+        """,
+    }
+
+    @pytest.mark.parametrize(
+        ("client", "boot"),
+        [
+            pytest.param(
+                """
+                TIMEOUT = 5
+
+
+                def set_timeout(value):
+                    global TIMEOUT
+                    TIMEOUT = value
+
+
+                def get():
+                    return TIMEOUT
+                """,
+                """
+                from app import client, config
+
+                client.set_timeout(config.TIMEOUT)
+                """,
+                id="a-global-setter",
+            ),
+            pytest.param(
+                """
+                import os
+
+                TIMEOUT = int(os.environ.get("APP_WAIT", "5"))
+
+
+                def get():
+                    return TIMEOUT
+                """,
+                """
+                import os
+
+                from app import config
+
+                os.environ["APP_WAIT"] = str(config.TIMEOUT)
+                import app.client  # noqa: E402, F401
+                """,
+                id="through-the-environment",
+            ),
+            pytest.param(
+                """
+                from app.loader import apply
+
+                TIMEOUT = 5
+                apply("app.config")
+
+
+                def get():
+                    return TIMEOUT
+                """,
+                """
+                import app.client  # noqa: F401
+                """,
+                id="frame-globals",
+            ),
+        ],
+    )
+    def test_a_changed_value_reaches_the_own_name(
+        self, project: Project, client: str, boot: str
+    ) -> None:
+        files = dict(self.FILES)
+        files["app/client.py"] = client
+        files["app/boot.py"] = boot
+        files["app/loader.py"] = """
+            import importlib
+            import sys
+
+
+            def apply(name):
+                module = importlib.import_module(name)
+                caller = sys._getframe(1).f_globals
+                for key in dir(module):
+                    if key.isupper():
+                        caller[key] = getattr(module, key)
+        """
+        record(project, files, "test_boot", "test_get")
+        project.edit("app/config.py", "TIMEOUT = 10", "TIMEOUT = 11")
+        check(project.run("--testmon"), must=["test_get"], may=["test_boot"], failed=["test_get"])

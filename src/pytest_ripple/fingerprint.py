@@ -330,7 +330,22 @@ _NAMESPACE_WRITERS = frozenset({"globals", "vars", "locals", "exec", "eval", "__
 
 # Calls and attributes that write an object's namespace by a name the code need not
 # spell: on a module, they can bind any of its names.
-_COMPUTED_WRITERS = frozenset({"globals", "vars", "exec", "eval", "__dict__", "__setattr__"})
+_COMPUTED_WRITERS = frozenset(
+    {
+        "globals",
+        "vars",
+        "exec",
+        "eval",
+        "__dict__",
+        "__setattr__",
+        "f_globals",  # sys._getframe(1).f_globals[k] = v: a caller's module
+        "__globals__",  # function.__globals__[k] = v: the function's module
+        "__builtins__",
+    }
+)
+# Reading one of these at module level takes a value from outside the program (the
+# environment another module may have set): the name it binds is set from outside.
+_FROM_OUTSIDE = frozenset({"environ", "getenv", "environb", "getenvb"})
 _SELF = frozenset({"self", "cls"})
 COMPUTED = "*"  # in ``Fingerprint.writes``: some name we cannot spell
 
@@ -346,12 +361,14 @@ def scan_names(
     the same name reaches it only through an import, which reads the name. None for a
     module that star-imports or can write its own namespace.
 
-    Writes: the attributes its code sets or deletes on anything but ``self`` and
-    ``cls`` (``mod.NAME = v``, ``setattr(mod, "NAME", v)``, the last part of a dotted
-    string, as ``mock.patch("pkg.mod.NAME")`` takes), and ``COMPUTED`` when it may
+    Writes: the names its code may set in another module's namespace: attributes set
+    or deleted on anything but ``self`` and ``cls`` (``mod.NAME = v``), names in
+    strings (``setattr(mod, "NAME", v)``, ``monkeypatch.setattr(mod, "NAME", v)``,
+    the last part of ``mock.patch("pkg.mod.NAME")``), names a ``global`` statement
+    lets a function set (a setter another module calls), names bound at module level
+    from the environment (another module may have set it); ``COMPUTED`` when it may
     set one by a name it does not spell (``setattr(obj, name, v)``, ``globals()``,
-    ``vars(obj)``, ``obj.__dict__``, ``exec``): another module's bare name may be
-    rebound from here."""
+    ``vars(obj)``, ``obj.__dict__``, ``f_globals``, ``__globals__``, ``exec``)."""
     bare: set[str] = set()
     other: set[str] = set()
     writes: set[str] = set()
@@ -361,6 +378,8 @@ def scan_names(
         if kind is ast.Name:
             if node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
                 bare.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Global:
+            writes.update(node.names)  # type: ignore[attr-defined]  # a setter others may call
         elif kind is ast.Attribute:
             attr = node.attr  # type: ignore[attr-defined]
             add(attr)
@@ -396,6 +415,7 @@ def scan_names(
             if value.__class__ is str:
                 if value.isidentifier():
                     add(value)
+                    writes.add(value)  # monkeypatch.setattr(obj, "NAME", v), patch.object
                 elif ">>>" in value:
                     # a doctest runs in a copy of the module's namespace: its bare
                     # names are the module's, but for what its own imports bind
@@ -410,7 +430,12 @@ def scan_names(
                     if last.isidentifier():
                         writes.add(last)
     if bare & _COMPUTED_WRITERS:
-        writes.add(COMPUTED)  # globals(), vars(obj), exec(...)
+        writes.add(COMPUTED)  # globals(), vars(obj), exec(...), __builtins__[k] = v
+    for stmt in getattr(tree, "body", ()):
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            value = getattr(stmt, "value", None)
+            if value is not None and used_names(value) & _FROM_OUTSIDE:
+                writes.update(_bound_names(stmt))
     if stars or (bare | other) & _NAMESPACE_WRITERS:
         return frozenset(), frozenset(writes)
     return frozenset((bare - other) & bound), frozenset(writes)

@@ -529,6 +529,7 @@ def _bindings_changed(
             if before is None or after is None:
                 exported = {n for fp in (old, new) for n in fp.bound_in_module(scope="")}
                 exported = {n for n in exported if not n.startswith("_")}
+                exported |= (before or after).deps  # type: ignore[union-attr]  # submodules too
             else:
                 exported = set(before.deps ^ after.deps)
             imp.exports[path] = (exported, bwhy)
@@ -658,6 +659,14 @@ def _propagate(imp: _Impact) -> None:
                 continue
             if is_value and not imp.sees(name, path):
                 continue
+            if bound == "__all__" and not scope and is_value:
+                # ``__all__ = list(core.__all__)``: what a star import of it binds
+                own = imp.fps.get(path)
+                public = (
+                    {n for n in own.bound_in_module(scope="") if n[:1] != "_"} if own else set()
+                )
+                imp.exports[path] = (public | b.deps, bound_why)
+                _exported(imp)
             if b.kind == DEF:  # its decorators, defaults or annotations read the name
                 imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
             # a registration, or a call or class creation that may act, reads it (a

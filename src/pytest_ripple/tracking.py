@@ -73,6 +73,7 @@ class Tracker:
         self.recorder: Recorder | None = started.recorder
         self.imports: ModuleImports | None = started.imports
         self._importing = True  # the import context, pushed by start_tracking()
+        self._collected: set[str] = set()  # files that yielded test items
         # project modules imported before tracking started (``-p``, entry points): plugins
         relative = partial(relative_to_root, root_prefix(run.rootdir))
         for module in list(sys.modules.values()):
@@ -91,6 +92,10 @@ class Tracker:
 
     # -- the import context ------------------------------------------------------------
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:  # test modules, doctest modules
+            rel = relative_path(self.run.rootdir, Path(str(item.path)))
+            if rel is not None:
+                self._collected.add(rel)
         self.end_import_context()
 
     def end_import_context(self) -> None:
@@ -112,10 +117,22 @@ class Tracker:
         ``pytest_plugins``, entry points). What their import does reaches every test:
         no test imports them."""
         patterns = list(self.run.config.getini("python_files") or [])
+        # where pytest collects (``testpaths`` or the arguments): python_files = *.py
+        # must not make every module a test module
+        where = []
+        for arg in self.run.config.args:
+            full = Path(self.run.config.invocation_params.dir, arg.split("::")[0])
+            rel = relative_path(self.run.rootdir, full.resolve())
+            if rel is not None:
+                where.append("" if rel == "." else rel.rstrip("/") + "/")
         tests = {
             rel
             for rel in imported
-            if any(fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pat) for pat in patterns)
+            if rel in self._collected
+            or (
+                any(fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pat) for pat in patterns)
+                and any(rel.startswith(w) or rel == w.rstrip("/") for w in where)
+            )
         }
         packages = set()
         for rel in tests:
