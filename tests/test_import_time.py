@@ -1162,7 +1162,9 @@ class TestBareNamesSeeTheirOwnModule:
         }
         record(project, files, "test_cwd", "test_sep")
         project.edit("a.py", "import os\n", "import ntpath as os\n")
-        check(project.run("--testmon"), must=["test_sep"], failed=["test_sep"])
+        # 3.9 has no list of stdlib modules: a new import may run anything there
+        may = ["test_cwd"] if sys.version_info < (3, 10) else []
+        check(project.run("--testmon"), must=["test_sep"], may=may, failed=["test_sep"])
 
     def test_a_module_that_writes_its_own_namespace(self, project: Project) -> None:
         files = dict(LIMITS)
