@@ -75,10 +75,9 @@ class Tracker:
         self._importing = True  # the import context, pushed by start_tracking()
         self._collected: set[str] = set()  # files that yielded test items
         # project modules imported before tracking started (``-p``, entry points): plugins
-        relative = partial(relative_to_root, root_prefix(run.rootdir))
         for module in list(sys.modules.values()):
             filename = getattr(module, "__file__", None)
-            rel = relative(filename) if isinstance(filename, str) else None
+            rel = started.imports.relative(filename) if isinstance(filename, str) else None
             if rel is not None and is_python(rel) and conftest_dir(rel) is None:
                 run.import_run.add((rel, PLUGIN))
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
@@ -92,8 +91,8 @@ class Tracker:
 
     # -- the import context ------------------------------------------------------------
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        for item in session.items:  # test modules, doctest modules
-            rel = relative_path(self.run.rootdir, Path(str(item.path)))
+        for path in {item.path for item in session.items}:  # test and doctest modules
+            rel = relative_path(self.run.rootdir, Path(str(path)))
             if rel is not None:
                 self._collected.add(rel)
         self.end_import_context()
