@@ -1038,6 +1038,35 @@ def test_older_data_knows_no_stars_and_no_writes() -> None:
     assert (loaded.bare, loaded.stars, loaded.writes) == (frozenset(), None, None)
 
 
+@pytest.mark.parametrize(
+    ("source", "listed"),
+    [
+        ('__all__ = ["a", "b"]\n', True),
+        ("__all__ = ('a',)\n__all__ += ['b']\n__all__.append('c')\n", True),
+        ('__all__: list = ["a"]\n__all__.insert(0, "b")\n', True),
+        ("X = 1\n", False),  # no __all__: a star import binds every public name
+        ('__all__ = ["a"] + other.__all__\n', False),
+        ('NAMES = ["a"]\n__all__ = NAMES\n', False),
+        ('__all__ = ["a"]\n__all__ = sorted(__all__)\n', False),
+        ('__all__ = ["a"]\n__all__.extend(core.__all__)\n', False),
+        ('__all__ = ["a"]\nglobals()["__all__"] = ["b"]\n', False),
+        ('__all__ = ["a"]\nsetattr(sys.modules[__name__], "__all__", [])\n', False),
+        ('__all__ = ["a"]\nsys.modules[__name__].__all__ = []\n', False),
+        ('__all__ = ["a"]\nexec(code)\n', False),
+        ('__all__ = ["a"]\ndef f():\n    global __all__\n    __all__ = make()\n', False),
+        ('__all__ = ["a"]\ndel __all__\n', False),
+        ('__all__ = [f"{x}"]\n', False),
+    ],
+)
+def test_literal_export_lists(source: str, listed: bool) -> None:
+    """Whether ``__all__`` is only ever string literals: then a listed name's value is
+    no part of what ``from m import *`` binds."""
+    found = fingerprint_python(source.encode())
+    assert found.listed is listed
+    stored = Fingerprint.loads(found.dumps())
+    assert stored is not None and stored.listed is listed
+
+
 def test_doctest_names() -> None:
     """A doctest runs in a copy of its module's namespace: its bare names are the
     module's, but for those its own imports bind; the prose around it is no code."""

@@ -1337,6 +1337,92 @@ class TestExportLists:
             project.run("--testmon"), must=["test_merge"], may=["test_split"], failed=["test_merge"]
         )
 
+    # a package that star-imports its modules (more-itertools, toolz): a changed value of
+    # one listed name leaves what the star import binds alone
+    STARRED: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": """
+            from lib.tools import *  # noqa: F403
+            from lib.text import *  # noqa: F403
+        """,
+        "lib/tools.py": """
+            import operator
+
+            __all__ = ["merge", "split"]
+
+
+            def merge(a, b, op=operator.add):
+                return op(a, b)
+
+
+            def split(s, sep=None):
+                return s.split(sep)
+        """,
+        "lib/text.py": """
+            import operator
+
+            __all__ = ["upper"]
+
+
+            def upper(s):
+                return operator.methodcaller("upper")(s)
+        """,
+        "tests/test_tools.py": """
+            from lib import merge, split
+
+
+            def test_merge():
+                assert merge(1, 2) == 3
+
+
+            def test_split():
+                assert split("a b") == ["a", "b"]
+        """,
+        "tests/test_text.py": """
+            from lib import upper
+
+
+            def test_upper():
+                assert upper("a") == "A"
+        """,
+    }
+
+    def test_a_listed_default_changed(self, project: Project) -> None:
+        record(project, self.STARRED, "test_merge", "test_split", "test_upper")
+        project.edit("lib/tools.py", "sep=None", 'sep=" "')
+        # before: every public name of lib.tools counted as star-imported anew, and
+        # `operator` reached lib.text
+        check(project.run("--testmon"), must=["test_split"])
+
+    def test_a_listed_function_removed(self, project: Project) -> None:
+        record(project, self.STARRED, "test_merge", "test_split", "test_upper")
+        project.edit("lib/tools.py", "def split(s, sep=None):\n    return s.split(sep)\n", "")
+        # `from lib.tools import *` now fails: every test file importing lib
+        run = project.run("--testmon")
+        assert run.ret != 0, run.out
+        assert "tests/test_text.py" in run.out and "tests/test_tools.py" in run.out, run.out
+        assert "AttributeError" in run.out, run.out
+
+    def test_a_built_list_of_a_changed_name(self, project: Project) -> None:
+        files = dict(self.STARRED)
+        files["lib/tools.py"] = """
+            import operator
+
+            NAMES = ["merge", "split"]
+            __all__ = NAMES
+
+
+            def merge(a, b, op=operator.add):
+                return op(a, b)
+
+
+            def split(s, sep=None):
+                return s.split(sep)
+        """
+        record(project, files, "test_merge", "test_split", "test_upper")
+        project.edit("lib/tools.py", 'NAMES = ["merge", "split"]', 'NAMES = ["merge"]')
+        run = project.run("--testmon")
+        assert run.ret != 0 and "split" in run.out, run.out
+
     def test_a_reader_of_all(self, project: Project) -> None:
         files = dict(self.FILES)
         files["tests/test_names.py"] = """

@@ -476,6 +476,58 @@ def star_imports(tree: ast.Module) -> frozenset[str]:
     return frozenset(out)
 
 
+_LIST_METHODS = frozenset({"append", "extend", "insert", "remove"})
+
+
+def _strings(node: ast.AST | None) -> bool:
+    """A string literal, or a list, tuple or set of them."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_strings(e) for e in node.elts)
+    return False
+
+
+def literal_all(tree: ast.Module) -> bool:
+    """Whether the module binds ``__all__`` and only ever from string literals:
+    ``__all__ = ("a", "b")``, ``__all__ += ["c"]``, ``__all__.append("d")``, and no
+    other code that could build it (``list(core.__all__)``, a string ``"__all__"``,
+    ``globals()``, ``exec``...). Then the value of a name it lists is no part of it."""
+    literal: set[int] = set()  # ids of the names bound or extended by literals
+    for stmt in walk(tree):
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            plus = not isinstance(stmt, ast.AugAssign) or isinstance(stmt.op, ast.Add)
+            one = len(targets) == 1 and isinstance(targets[0], ast.Name)
+            if one and plus and _strings(stmt.value):
+                literal.add(id(targets[0]))
+        elif isinstance(stmt, ast.Call):
+            func = stmt.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.attr in _LIST_METHODS
+                and all(isinstance(a, ast.Constant) or _strings(a) for a in stmt.args)
+                and not stmt.keywords
+            ):
+                literal.add(id(func.value))
+    seen = False
+    for node in walk(tree):
+        if isinstance(node, ast.Name):
+            if node.id == "__all__":
+                if id(node) not in literal:
+                    return False
+                seen = True
+            elif node.id in _NAMESPACE_WRITERS:
+                return False
+        elif isinstance(node, ast.Attribute):
+            if node.attr == "__all__" and not isinstance(node.ctx, ast.Load):
+                return False
+        elif isinstance(node, ast.Constant) and node.value == "__all__":
+            return False
+    return seen
+
+
 def _walk_list(nodes: Iterable[Any]) -> Iterable[ast.AST]:
     for node in nodes:
         if isinstance(node, ast.AST):
@@ -550,6 +602,9 @@ class Fingerprint:
     writes: frozenset[str] | None = None
     # modules it star-imports; None: not known (data of an older version)
     stars: frozenset[str] | None = None
+    # its ``__all__`` lists only literal strings (``literal_all``): a changed value of a
+    # listed name leaves the set of names a star import binds alone. False: not known
+    listed: bool = False
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -602,6 +657,8 @@ class Fingerprint:
             head["w"] = sorted(self.writes)
         if self.stars is not None:
             head["st"] = sorted(self.stars)
+        if self.listed:
+            head["la"] = 1
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -669,6 +726,7 @@ class Fingerprint:
                 bare=frozenset(doc.get("o", ())),
                 writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
+                listed=bool(doc.get("la")),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -698,6 +756,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
     fp.stars = star_imports(tree)
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
+    fp.listed = literal_all(tree)
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)

@@ -659,9 +659,10 @@ def _propagate(imp: _Impact) -> None:
                 continue
             if is_value and not imp.sees(name, path):
                 continue
-            if bound == "__all__" and not scope and is_value:
-                # ``__all__ = list(core.__all__)``: what a star import of it binds
-                own = imp.fps.get(path)
+            own = imp.fps.get(path)
+            if bound == "__all__" and not scope and is_value and not (own and own.listed):
+                # ``__all__ = list(core.__all__)``: what a star import of it binds (a
+                # list of strings binds the same names whatever their values)
                 public = (
                     {n for n in own.bound_in_module(scope="") if n[:1] != "_"} if own else set()
                 )
