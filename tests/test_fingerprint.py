@@ -574,6 +574,30 @@ def test_statements_beyond_binding_are_effects(old: str, new: str) -> None:
     assert ch.bindings == set()
 
 
+def test_dict_keywords_are_keys_not_names_read() -> None:
+    """``dict(juxt=1)`` reads no name ``juxt``; a statement that stores it keeps the key
+    as what it touches."""
+    found = fp(
+        """
+        TABLE = dict(juxt=1, merge=f(x=2))
+        INFO = {}
+        INFO["toolz"] = dict(curry=[lambda func: None], flip=SIG)
+        """
+    )
+    assert found.bindings[("", "TABLE")].deps == {"dict", "f", "x"}
+    (effect,) = found.effects
+    assert effect.uses == {"INFO", "toolz", "dict", "func", "SIG"}  # an identifier string
+    assert effect.keys == {"curry", "flip"}
+    stored = Fingerprint.loads(found.dumps())
+    assert stored is not None and stored.effects == found.effects
+    # an effect row of an older version has no keys
+    head, tail = zlib.decompress(found.dumps()).split(b"\n", 1)
+    doc = json.loads(head)
+    doc["e"] = [row[:4] for row in doc["e"]]
+    older = Fingerprint.loads(zlib.compress(json.dumps(doc).encode() + b"\n" + tail))
+    assert older is not None and older.effects[0].keys == frozenset()
+
+
 MAIN_GUARD = """
 def main():
     return 1
@@ -1065,6 +1089,26 @@ def test_literal_export_lists(source: str, listed: bool) -> None:
     assert found.listed is listed
     stored = Fingerprint.loads(found.dumps())
     assert stored is not None and stored.listed is listed
+
+
+def test_module_and_class_doctests_read_names() -> None:
+    """The docstring binding of a module or class reads what its examples read (the
+    doctest is recorded on the module's import-time code); prose reads nothing."""
+    found = fp(
+        '''
+        """Tools.
+
+        >>> from lib.tools import *
+        >>> SEP
+        """
+
+
+        class C:
+            """No examples, a SEP word."""
+        '''
+    )
+    assert {"SEP", "lib", "tools"} <= found.bindings[("", "__doc__")].deps
+    assert found.bindings[("C", "__doc__")].deps == frozenset()
 
 
 def test_doctest_names() -> None:

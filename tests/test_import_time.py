@@ -131,6 +131,102 @@ class TestEffectsAtImport:
         project.edit("conf.py", 'VALUE = "1"', 'VALUE = "2"')
         check(project.run("--testmon"), must=["test_value"], failed=["test_value"])
 
+    # toolz/_signatures.py: ``module_info["toolz"] = dict(juxt=[...])``, a table keyed by
+    # the names of other modules' functions, filled at import of a module everyone
+    # imports
+    KEYED: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": """
+            from lib import table  # noqa: F401
+            from lib.funcs import Juxt, merge  # noqa: F401
+        """,
+        "lib/funcs.py": """
+            class Juxt:
+                __slots__ = ["funcs"]
+
+                def __init__(self, *funcs):
+                    self.funcs = funcs
+
+                def __call__(self, x):
+                    return tuple(f(x) for f in self.funcs)
+
+
+            def merge(a, b):
+                return {**a, **b}
+        """,
+        "lib/table.py": """
+            ARITY = {}
+            ARITY["lib"] = dict(Juxt=1, merge=2)
+
+
+            def arity(name):
+                return ARITY["lib"][name]
+        """,
+        "tests/test_juxt.py": """
+            from lib import Juxt
+
+
+            def test_juxt():
+                assert Juxt(str, abs)(-1) == ("-1", 1)
+        """,
+        "tests/test_merge.py": """
+            from lib import merge
+
+
+            def test_merge():
+                assert merge({"a": 1}, {"b": 2}) == {"a": 1, "b": 2}
+        """,
+        "tests/test_table.py": """
+            from lib.table import arity
+
+
+            def test_arity():
+                assert arity("merge") == 2
+        """,
+    }
+
+    def test_a_class_named_by_a_dict_keyword(self, project: Project) -> None:
+        record(project, self.KEYED, "test_arity", "test_juxt", "test_merge")
+        project.edit("lib/funcs.py", '__slots__ = ["funcs"]', "__slots__ = []")
+        # before: `dict(Juxt=1)` read the name Juxt when lib.table is imported, which
+        # every test does
+        check(project.run("--testmon"), must=["test_juxt"], failed=["test_juxt"])
+
+    def test_a_changed_dict_keyword_reaches_readers_by_name(self, project: Project) -> None:
+        files = {
+            "app/__init__.py": "",
+            "app/registry.py": """
+                _REG = {}
+
+
+                def get_registry():
+                    return _REG
+
+
+                def lookup(name):
+                    return _REG.get(name)
+            """,
+            "tests/test_a.py": """
+                from app.registry import get_registry
+
+                get_registry().update(dict(MODE=1))
+
+
+                def test_a():
+                    assert True
+            """,
+            "tests/test_b.py": """
+                from app.registry import lookup
+
+
+                def test_mode():
+                    assert lookup("MODE") == 1
+            """,
+        }
+        record(project, files, "test_a", "test_mode")
+        project.edit("tests/test_a.py", "dict(MODE=1)", "dict(OTHER=1)")
+        # only the key links them: the statement stored MODE, a test looks MODE up
+        check(project.run("--testmon"), must=["test_a", "test_mode"], failed=["test_mode"])
+
     def test_registry_filled_by_a_decorator_and_read_by_lookup(self, project: Project) -> None:
         files = {
             "reg.py": """
@@ -1422,6 +1518,165 @@ class TestExportLists:
         project.edit("lib/tools.py", 'NAMES = ["merge", "split"]', 'NAMES = ["merge"]')
         run = project.run("--testmon")
         assert run.ret != 0 and "split" in run.out, run.out
+
+    @pytest.mark.parametrize("before", ["NAMES", '["a"] + EXTRA'])
+    def test_a_built_list_becomes_a_literal(self, project: Project, before: str) -> None:
+        files = {
+            "lib/__init__.py": """
+                from lib.tools import *  # noqa: F403
+            """,
+            "lib/tools.py": f"""
+                NAMES = ["a", "c"]
+                EXTRA = ["c"]
+                __all__ = {before}
+
+
+                def a():
+                    return 1
+
+
+                def c():
+                    return 3
+            """,
+            "tests/test_a.py": """
+                from lib import a
+
+
+                def test_a():
+                    assert a() == 1
+            """,
+            "tests/test_c.py": """
+                import lib
+
+
+                def test_c():
+                    assert lib.c() == 3
+            """,
+        }
+        record(project, files, "test_a", "test_c")
+        project.edit("lib/tools.py", f"__all__ = {before}", '__all__ = ["a"]')
+        # which names left it cannot be told from the names the old list's code read
+        check(project.run("--testmon"), must=["test_c"], may=["test_a"], failed=["test_c"])
+
+    def test_a_listed_name_no_longer_bound(self, project: Project) -> None:
+        """``from lib.tools import *`` now raises, in a test that imports it late."""
+        files = {
+            "lib/__init__.py": "",
+            "lib/api.py": """
+                from lib.tools import *  # noqa: F403
+            """,
+            "lib/tools.py": """
+                __all__ = ["SEP", "join"]
+
+                SEP = ","
+
+
+                def join(items):
+                    return SEP.join(items)
+            """,
+            "tests/test_lazy.py": """
+                def test_lazy_api():
+                    import lib.api
+
+                    assert lib.api.__name__ == "lib.api"
+            """,
+            "tests/test_tools.py": """
+                from lib.tools import SEP
+
+
+                def test_sep():
+                    assert SEP == ","
+            """,
+        }
+        record(project, files, "test_lazy_api", "test_sep")
+        project.edit("lib/tools.py", "def join(items):\n    return SEP.join(items)\n", "")
+        check(
+            project.run("--testmon"),
+            must=["test_lazy_api"],
+            may=["test_sep"],
+            failed=["test_lazy_api"],
+        )
+
+    def test_a_listed_submodule_no_longer_shadowed(self, project: Project) -> None:
+        """A star import of a package imports the submodules ``__all__`` names that it
+        does not bind: their import-time code runs."""
+        files = {
+            "pkg/__init__.py": """
+                __all__ = ["plugin", "ready"]
+
+                plugin = None  # keeps `from pkg import *` from importing pkg.plugin
+
+
+                def ready():
+                    return True
+            """,
+            "pkg/plugin.py": """
+                from pkg.registry import REG
+
+                REG.append("plugin")
+            """,
+            "pkg/registry.py": """
+                REG = []
+            """,
+            "tests/test_reg.py": """
+                from pkg import *  # noqa: F403
+                from pkg.registry import REG
+
+
+                def test_reg_empty():
+                    assert REG == []
+            """,
+            "tests/test_ready.py": """
+                from pkg import ready
+
+
+                def test_ready():
+                    assert ready()
+            """,
+        }
+        record(project, files, "test_ready", "test_reg_empty")
+        project.edit("pkg/__init__.py", "plugin = None  # keeps", "# keeps")
+        check(
+            project.run("--testmon"),
+            must=["test_reg_empty"],
+            may=["test_ready"],
+            failed=["test_reg_empty"],
+        )
+
+    def test_a_module_docstring_doctest(self, project: Project) -> None:
+        files = {
+            "lib/__init__.py": "",
+            "lib/doc.py": '''
+                """Examples.
+
+                >>> from lib.tools import *
+                >>> SEP
+                ','
+                """
+            ''',
+            "lib/tools.py": """
+                __all__ = ["SEP", "join"]
+
+                SEP = ","
+
+
+                def join(items):
+                    return "+".join(items)
+            """,
+            "tests/test_tools.py": """
+                from lib.tools import join
+
+
+                def test_join():
+                    assert join("ab") == "a+b"
+            """,
+        }
+        project.write(files)
+        assert project.run("--testmon", "--doctest-modules").ret == 0
+        project.edit("lib/tools.py", 'SEP = ","', 'SEP = ";"')
+        run = project.run("--testmon", "--doctest-modules")
+        assert run.ran == ["lib.doc"], run.out
+        assert run.ret == 1, run.out
 
     def test_a_reader_of_all(self, project: Project) -> None:
         files = dict(self.FILES)

@@ -1601,6 +1601,29 @@ class TestFixturesAndConfiguration:
         )
         assert project.run("--testmon").ran == []
 
+    @pytest.mark.parametrize(
+        "importer", ["from tests.conftest import SEP", "import tests.conftest as c\nSEP = c.SEP"]
+    )
+    def test_a_conftest_imported_from_outside_its_directory(
+        self, project: Project, importer: str
+    ) -> None:
+        """A conftest's names reach only the tests below it, unless a module imports
+        the conftest by a dotted name that no read of the word ``conftest`` shows."""
+        files = {
+            "tests/__init__.py": "",
+            "tests/conftest.py": """
+                SEP = ","
+            """,
+            "tests/test_in.py": """
+                def test_in():
+                    assert True
+            """,
+            "test_top.py": f"{importer}\n\n\ndef test_sep():\n    assert SEP == ','\n",
+        }
+        record(project, files, "test_in", "test_sep")
+        project.edit("tests/conftest.py", 'SEP = ","', 'SEP = ";"')
+        check(project.run("--testmon"), must=["test_sep"], may=["test_in"], failed=["test_sep"])
+
     def test_fixture_overridden_in_a_lower_conftest(self, project: Project) -> None:
         record(project, self.AUTOUSE, *self.ALL)
         project.edit(

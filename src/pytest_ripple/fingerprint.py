@@ -288,18 +288,27 @@ def doctest_names(text: str) -> set[str]:
     return {name for line in _doctest_lines(text) for name in _IDENTIFIER.findall(line)}
 
 
-def used_names(*nodes: Any) -> set[str]:
+def used_names(*nodes: Any, keys: set[str] | None = None) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
-    over-approximates and so stays safe."""
+    over-approximates and so stays safe. The keywords of ``dict(a=1)`` are keys, not
+    names read: they go to ``keys`` (what a statement that stores them touches)."""
     out: set[str] = set()
     add = out.add
+    skipped: set[int] = set()
     for root in nodes:
         if root is None:
             continue
         for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
             kind = node.__class__  # ast.parse makes these classes, never subclasses
-            if kind is ast.Name:
+            if kind is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if func.__class__ is ast.Name and func.id == "dict":
+                    for k in node.keywords:  # type: ignore[attr-defined]
+                        skipped.add(id(k))
+                        if keys is not None and k.arg:
+                            keys.add(k.arg)
+            elif kind is ast.Name:
                 add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
@@ -308,7 +317,7 @@ def used_names(*nodes: Any) -> set[str]:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
                 out.update(node.module.split("."))  # type: ignore[attr-defined]
-            elif (kind is ast.keyword or kind is ast.arg) and node.arg:  # type: ignore[attr-defined]
+            elif (kind is ast.keyword or kind is ast.arg) and node.arg and id(node) not in skipped:  # type: ignore[attr-defined]
                 add(node.arg)  # type: ignore[attr-defined]  # parameters name the fixtures
             elif kind is ast.Constant:
                 value = node.value  # type: ignore[attr-defined]
@@ -577,6 +586,9 @@ class Effect:
     digest: str
     uses: frozenset[str]
     binds: frozenset[str]
+    # keys it stores by keyword (``d[k] = dict(NAME=1)``): no names it reads, but
+    # readers may look them up by name (``config["NAME"]``) when the statement changes
+    keys: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -647,7 +659,11 @@ class Fingerprint:
                 + ([b.source] if b.source else [])
                 for (scope, name), b in self.bindings.items()
             ],
-            "e": [[e.scope, e.digest, sorted(e.uses), sorted(e.binds)] for e in self.effects],
+            "e": [
+                [e.scope, e.digest, sorted(e.uses), sorted(e.binds)]
+                + ([sorted(e.keys)] if e.keys else [])
+                for e in self.effects
+            ],
             "m": self.module,
             "i": sorted(self.imports),
             "l": {k: sorted(v) for k, v in self.lazy.items()},
@@ -719,7 +735,12 @@ class Fingerprint:
                     (row[0], row[1]): Binding(row[2], row[3], frozenset(row[4]), *row[5:9])
                     for row in doc["n"]
                 },
-                effects=[Effect(s, d, frozenset(u), frozenset(b)) for s, d, u, b in doc["e"]],
+                effects=[
+                    Effect(
+                        row[0], row[1], frozenset(row[2]), frozenset(row[3]), frozenset(*row[4:5])
+                    )
+                    for row in doc["e"]
+                ],
                 module=doc["m"],
                 imports=frozenset(doc["i"]),
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
@@ -1135,7 +1156,10 @@ class _Scanner:
         doc = _docstring_node(body)
         for stmt in body:
             if stmt is doc:
-                self.bind(scope, "__doc__", Binding(VALUE, self.tok.node(stmt), frozenset()))
+                # a module's or class's doctest examples read these names when they run
+                text = getattr(stmt.value, "value", "")  # type: ignore[attr-defined]
+                reads = frozenset(doctest_names(text)) if ">>>" in text else frozenset()
+                self.bind(scope, "__doc__", Binding(VALUE, self.tok.node(stmt), reads))
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 self.block(qual, stmt)
@@ -1195,12 +1219,14 @@ class _Scanner:
                     reads = frozenset(used_names(getattr(stmt, "value", None)))
                     self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
             else:
+                keys: set[str] = set()
                 self.fp.effects.append(
                     Effect(
                         scope,
                         self.tok.node(stmt),
-                        frozenset(used_names(stmt)),
+                        frozenset(used_names(stmt, keys=keys)),
                         frozenset(_bound_names(stmt)),
+                        frozenset(keys),
                     )
                 )
 

@@ -129,6 +129,9 @@ class _Impact:
         # modules whose ``__all__`` changed -> (the names that entered or left it, why):
         # they reach the modules that star-import it, once every fingerprint is loaded
         self.exports: dict[str, tuple[set[str], str]] = {}
+        # modules that bind, or stop binding, a name their ``__all__`` may list -> why:
+        # a star import of them fails, or stops failing
+        self.unlisted: dict[str, str] = {}
         # attributes the project's code sets on other objects (a module's bare name
         # may be set from elsewhere), with COMPUTED when it may set one by a name it
         # does not spell (``setattr(obj, name, v)``): then any bare name may be
@@ -523,17 +526,78 @@ def _bindings_changed(
             imp.scope_rule(path, bwhy)
         if name == "__all__" and not scope:
             # `from path import *` elsewhere now binds other names: those that entered
-            # or left __all__ (its identifier strings are its deps), or, when __all__
-            # appears or disappears, every public name of the module
+            # or left a list of strings (its deps), or, when __all__ appears, disappears
+            # or is built by code, every public name of the module (and what it names)
             before, after = old.bindings.get(("", name)), new.bindings.get(("", name))
-            if before is None or after is None:
+            if before is None or after is None or not (old.listed and new.listed):
                 exported = {n for fp in (old, new) for n in fp.bound_in_module(scope="")}
                 exported = {n for n in exported if not n.startswith("_")}
-                exported |= (before or after).deps  # type: ignore[union-attr]  # submodules too
+                for listing in (before, after):
+                    exported |= listing.deps if listing is not None else set()  # submodules
             else:
                 exported = set(before.deps ^ after.deps)
             imp.exports[path] = (exported, bwhy)
+        elif not scope and (before is None) != (after is None) and _may_list(name, old, new):
+            # ``from path import *`` raises when __all__ names what the module does not
+            # bind, and stops raising when it binds it again
+            imp.unlisted.setdefault(path, bwhy)
     return scope_wide
+
+
+def _imports_a_conftest(imp: _Impact) -> bool:
+    """Whether some module imports a conftest module (``from tests.conftest import
+    X``), at import time or in a function."""
+    for fp in imp.fps.values():
+        for names in (fp.imports, *fp.lazy.values()):
+            if any("conftest" in name.split(".") for name in names):
+                return True
+    return False
+
+
+def _may_list(name: str, old: Fingerprint, new: Fingerprint) -> bool:
+    """Whether the module's ``__all__`` may name ``name`` (one built by code may name
+    anything)."""
+    for fp in (old, new):
+        b = fp.bindings.get(("", "__all__"))
+        if b is not None and (not fp.listed or name in b.deps):
+            return True
+    return False
+
+
+def _unlisted(imp: _Impact) -> None:
+    """Modules whose ``__all__`` names a name they bound and no longer do (or the
+    reverse): importing a module that star-imports them fails (or now works)."""
+    for path, why in sorted(imp.unlisted.items()):
+        star_why = reasons.step(why, "star-imported")
+        imp.import_acts(path, star_why)
+        importers = _star_importers(imp, path)
+        if importers is None:  # who star-imports it is not known: whoever may
+            own = imp.fps.get(path)
+            public = {n for n in own.bound_in_module(scope="") if n[:1] != "_"} if own else set()
+            for name in sorted(public):
+                imp.taint(name, star_why)
+            continue
+        for importer in sorted(importers):
+            imp.import_acts(importer, star_why)
+    imp.unlisted.clear()
+
+
+def _star_importers(imp: _Impact, path: str) -> set[str] | None:
+    """The project modules that star-import module ``path``; None when that cannot be
+    told (see ``_star_imported``)."""
+    out: set[str] = set()
+    for source, fp in imp.fps.items():
+        if not is_python(source):
+            continue
+        if not fp.parsed or fp.stars is None or ANY_STAR in fp.stars:
+            return None
+        for name in fp.stars:
+            found = imp.index.resolve(source, name)
+            if not found and name.startswith("."):
+                return None
+            if path in found:
+                out.add(source)
+    return out
 
 
 def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> None:
@@ -543,7 +607,7 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
     new_effects = {e.digest for e in new.effects}
     for eff in old.effects + new.effects:
         if (eff.digest in old_effects) != (eff.digest in new_effects):
-            for name in eff.uses | eff.binds:
+            for name in eff.uses | eff.binds | eff.keys:
                 imp.taint(name, reasons.changed(path, MODULE))
 
 
@@ -631,10 +695,11 @@ def _propagate(imp: _Impact) -> None:
         for eff in fp.effects:
             for used in eff.uses:
                 effect_readers[used].append((path, eff.binds))
-    if "conftest" in readers or "conftest" in effect_readers:
+    if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
     imp.written = _written(imp)
     _exported(imp)
+    _unlisted(imp)
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
@@ -644,6 +709,12 @@ def _propagate(imp: _Impact) -> None:
             if bound == "__all__":  # the test reads the module's names, not the function
                 link = f"listed in {link}"
             bound_why = why if bound == name else reasons.step(why, link)
+            if bound == "__doc__":
+                # its doctest examples read the name: those of a module's or class's
+                # docstring are recorded on the module's import-time code
+                if is_value and imp.sees(name, path):
+                    imp.hit(path, MODULE, reasons.step(why, f"read by a doctest of {path}"))
+                continue  # the docstring itself says the same
             if b.kind == IMPORT and not is_value:
                 imp.called(bound, bound_why)  # an alias of a changed function: still a call
                 continue
