@@ -598,6 +598,44 @@ def test_dict_keywords_are_keys_not_names_read() -> None:
     assert older is not None and older.effects[0].keys == frozenset()
 
 
+@pytest.mark.parametrize(
+    ("source", "binds"),
+    [
+        ("if TYPE_CHECKING:\n    from m import X\n", {"X"}),
+        ("try:\n    import simplejson as json\nexcept ImportError:\n    import json\n", {"json"}),
+        ("if sys.version_info >= (3, 13):\n    T = TypeVar('T')\nelse:\n    T = None\n", {"T"}),
+        (
+            "try:\n    import a\nexcept ImportError as e:\n    a = None\n    err = e\n",
+            {"a", "e", "err"},
+        ),
+        ("if (m := re.compile('x')):\n    Y = 1\n", {"m", "Y"}),
+        ("if X:\n    def f(a=1):\n        local = g()\n        return local\n", {"f"}),
+        ("if X:\n    @functools.lru_cache\n    def f():\n        pass\n", {"f"}),
+        ("if X:\n    pass\nelif Y:\n    '''doc'''\n    Z: int = 1\n", {"Z"}),
+        ("if X:\n    register(f)\n", None),
+        ("for k in KEYS:\n    TABLE[k] = 1\n", None),
+        ("if X:\n    TABLE['a'] = 1\n", None),
+        ("if X:\n    @app.route('/')\n    def f():\n        pass\n", None),
+        ("if X:\n    def f(a=g()):\n        pass\n", None),
+        ("if X:\n    class C:\n        pass\n", None),
+        ("try:\n    import a\nexcept ImportError:\n    raise\n", None),
+        ("if X:\n    from m import *\n", None),
+        ("if X:\n    del Y\n", None),
+        ("if configure():\n    Y = 1\n", None),
+        ("with open('f') as fh:\n    DATA = fh.read()\n", None),
+    ],
+)
+def test_statements_that_only_bind(source: str, binds: set[str] | None) -> None:
+    """An ``if`` or ``try`` whose import-time work is binding names, and those names."""
+    head = "import functools\nimport re\nimport sys\nfrom typing import TYPE_CHECKING, TypeVar\n\n"
+    (effect,) = fingerprint_python((head + source).encode()).effects
+    assert effect.binding is (binds is not None)
+    if binds is not None:
+        assert effect.binds == binds
+    stored = Fingerprint.loads(fingerprint_python((head + source).encode()).dumps())
+    assert stored is not None and stored.effects == [effect]
+
+
 MAIN_GUARD = """
 def main():
     return 1

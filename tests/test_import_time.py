@@ -1930,3 +1930,198 @@ class TestNamesSetByTheirOwnModule:
         record(project, files, "test_boot", "test_get")
         project.edit("app/config.py", "TIMEOUT = 10", "TIMEOUT = 11")
         check(project.run("--testmon"), must=["test_get"], may=["test_boot"], failed=["test_get"])
+
+
+class TestStatementsThatOnlyBind:
+    """An ``if`` or ``try`` at module level that only binds names (a version check, an
+    optional import, ``if TYPE_CHECKING``) gives its names new values when it changes;
+    it does nothing else that every importer of the module could see."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": "",
+        "lib/compat.py": """
+            import sys
+
+            if sys.version_info >= (3, 0):
+                SEP = ","
+            else:
+                SEP = ";"
+
+            if sys.version_info >= (3, 0):
+
+                def double(x):
+                    return x * 2
+
+            try:
+                from json import dumps
+            except ImportError:
+                dumps = None
+
+
+            def one():
+                return 1
+        """,
+        "lib/text.py": """
+            from lib.compat import SEP
+
+
+            def join(items):
+                return SEP.join(items)
+        """,
+        "tests/test_text.py": """
+            from lib.text import join
+
+
+            def test_join():
+                assert join("ab") == "a,b"
+        """,
+        "tests/test_compat.py": """
+            from lib import compat
+
+
+            def test_one():
+                assert compat.one() == 1
+
+
+            def test_double():
+                assert compat.double(2) == 4
+        """,
+    }
+    ALL = ("test_double", "test_join", "test_one")
+
+    def test_a_value_bound_under_a_version_check(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/compat.py", 'SEP = ","', 'SEP = "+"')
+        # before: every test whose imports reach lib.compat. A function defined under a
+        # check runs as the module's code: test_double ran <module>
+        check(
+            project.run("--testmon"), must=["test_join"], may=["test_double"], failed=["test_join"]
+        )
+
+    def test_a_function_defined_under_a_version_check(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/compat.py", "return x * 2", "return x * 3")
+        check(project.run("--testmon"), must=["test_double"], failed=["test_double"])
+
+    def test_an_optional_import_changed(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["tests/test_dumps.py"] = """
+            from lib.compat import dumps
+
+
+            def test_dumps():
+                assert dumps([1]) == "[1]"
+        """
+        record(project, files, *self.ALL, "test_dumps")
+        project.edit("lib/compat.py", "from json import dumps", "from json import loads as dumps")
+        check(
+            project.run("--testmon"),
+            must=["test_dumps"],
+            may=["test_double"],
+            failed=["test_dumps"],
+        )
+
+    def test_a_call_under_a_check_still_acts(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["lib/registry.py"] = """
+            NAMES = []
+
+
+            def register(name):
+                NAMES.append(name)
+        """
+        files["lib/compat.py"] = """
+            import sys
+
+            from lib.registry import register
+
+            if sys.version_info >= (3, 0):
+                register("py3")
+
+
+            def one():
+                return 1
+
+
+            def double(x):
+                return x * 2
+
+
+            SEP = ","
+        """
+        files["tests/test_registry.py"] = """
+            import lib.compat  # noqa: F401
+            from lib.registry import NAMES
+
+
+            def test_names():
+                assert NAMES == ["py3"]
+        """
+        record(project, files, *self.ALL, "test_names")
+        project.edit("lib/compat.py", 'register("py3")', 'register("3")')
+        check(
+            project.run("--testmon"),
+            must=["test_names"],
+            may=["test_double", "test_one", "test_join"],
+            failed=["test_names"],
+        )
+
+    def test_a_mark_bound_under_a_check(self, project: Project) -> None:
+        files = {
+            "lib/__init__.py": "",
+            "lib/flags.py": """
+                SKIP = True
+            """,
+            "tests/test_flags.py": """
+                import pytest
+
+                from lib import flags
+
+                if flags.SKIP:
+                    pytestmark = pytest.mark.skip
+                else:
+                    pytestmark = []
+
+
+                def test_a():
+                    assert True
+            """,
+        }
+        project.write(files)
+        first = project.run("--testmon")
+        assert first.ret == 0 and "1 skipped" in first.out, first.out
+        project.edit("lib/flags.py", "SKIP = True", "SKIP = False")
+        run = project.run("--testmon")
+        assert run.outcomes == {"tests/test_flags.py::test_a": "passed"}, run.out
+
+    def test_a_hook_defined_under_a_check(self, project: Project) -> None:
+        files = {
+            "tests/conftest.py": """
+                import sys
+
+                import pytest
+
+                if sys.version_info >= (3, 0):
+
+                    def pytest_collection_modifyitems(items):
+                        for item in items:
+                            if "x" in item.name:
+                                item.add_marker(pytest.mark.skip)
+            """,
+            "tests/test_names.py": """
+                def test_x():
+                    assert True
+
+
+                def test_y():
+                    assert True
+            """,
+        }
+        project.write(files)
+        assert project.run("--testmon").ret == 0
+        project.edit("tests/conftest.py", 'if "x" in item.name', 'if "y" in item.name')
+        run = project.run("--testmon")
+        assert run.outcomes == {
+            "tests/test_names.py::test_x": "passed",
+            "tests/test_names.py::test_y": "skipped",
+        }, run.out

@@ -589,6 +589,10 @@ class Effect:
     # keys it stores by keyword (``d[k] = dict(NAME=1)``): no names it reads, but
     # readers may look them up by name (``config["NAME"]``) when the statement changes
     keys: frozenset[str] = frozenset()
+    # an ``if`` or ``try`` that only binds names (imports, assignments to names,
+    # undecorated or purely decorated functions) and calls nothing that may act: its
+    # ``binds`` are exactly the module's names it binds, and it does nothing else
+    binding: bool = False
 
 
 @dataclass
@@ -661,7 +665,8 @@ class Fingerprint:
             ],
             "e": [
                 [e.scope, e.digest, sorted(e.uses), sorted(e.binds)]
-                + ([sorted(e.keys)] if e.keys else [])
+                + ([sorted(e.keys)] if e.keys or e.binding else [])
+                + ([1] if e.binding else [])
                 for e in self.effects
             ],
             "m": self.module,
@@ -737,7 +742,12 @@ class Fingerprint:
                 },
                 effects=[
                     Effect(
-                        row[0], row[1], frozenset(row[2]), frozenset(row[3]), frozenset(*row[4:5])
+                        row[0],
+                        row[1],
+                        frozenset(row[2]),
+                        frozenset(row[3]),
+                        frozenset(*row[4:5]),
+                        bool(row[5:6]),
                     )
                     for row in doc["e"]
                 ],
@@ -1220,15 +1230,70 @@ class _Scanner:
                     self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
             else:
                 keys: set[str] = set()
+                uses = frozenset(used_names(stmt, keys=keys))
+                only = self.binding_only(stmt)
+                binds = only if only is not None else _bound_names(stmt)
                 self.fp.effects.append(
                     Effect(
                         scope,
                         self.tok.node(stmt),
-                        frozenset(used_names(stmt, keys=keys)),
-                        frozenset(_bound_names(stmt)),
+                        uses,
+                        frozenset(binds),
                         frozenset(keys),
+                        only is not None,
                     )
                 )
+
+    def binding_only(self, stmt: ast.stmt) -> set[str] | None:
+        """The names an ``if`` or ``try`` binds in its scope when all it does at
+        import is bind them (``if TYPE_CHECKING: from m import X``, ``try: import
+        simplejson as json`` / ``except ImportError: import json``, ``if sys.version_info
+        >= (3, 13): T = TypeVar(...)``); None when it may do anything else: a call not
+        known to be pure, a decorator that may register, a class (its creation may run
+        hooks), a loop, ``with``, ``raise``, ``del``, a star import."""
+        names: set[str] = set()
+        todo: list[ast.stmt] = [stmt]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.If):
+                exprs: list[Any] = [node.test]
+                todo += [*node.body, *node.orelse]
+            elif isinstance(node, ast.Try):
+                exprs = [h.type for h in node.handlers]
+                names.update(h.name for h in node.handlers if h.name)
+                todo += [*node.body, *node.orelse, *node.finalbody]
+                todo += [b for h in node.handlers for b in h.body]
+            elif isinstance(node, ast.Import):
+                names.update(a.asname or a.name.split(".")[0] for a in node.names)
+                continue
+            elif isinstance(node, ast.ImportFrom):
+                if any(a.name == "*" for a in node.names):
+                    return None
+                names.update(a.asname or a.name for a in node.names)
+                continue
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                if not _simple_targets(node):
+                    return None
+                names |= _bound_names(node)
+                exprs = [node.value, getattr(node, "annotation", None)]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if self.purity.decorator_acts(node.decorator_list):
+                    return None
+                names.add(node.name)
+                exprs = [node.decorator_list, node.args, node.returns]
+            elif isinstance(node, ast.Pass) or (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            ):
+                continue
+            else:
+                return None
+            if self.purity.acting_calls(*exprs):
+                return None
+            for expr in exprs:  # ``if (m := ...)``: a walrus binds in the module
+                for sub in walk(expr) if isinstance(expr, ast.AST) else _walk_list(expr or []):
+                    if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                        names.add(sub.target.id)
+        return names
 
 
 def _simple_targets(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:

@@ -389,9 +389,8 @@ def _file_change(
         imp.hit(path, block, reasons.changed(path, block))
     registration = _bindings_changed(imp, path, old, new, ch)
     moved = _imports_moved(imp, path, old, new)
-    if ch.effects:
-        _effects_changed(imp, path, old, new)
-    scope_why = module_why if ch.effects or moved else registration
+    acting = ch.effects and _effects_changed(imp, path, old, new)
+    scope_why = module_why if acting or moved else registration
     if scope_why is not None:
         # what the module's import does changed: the tests whose imports reach it
         imp.import_acts(path, scope_why)
@@ -554,6 +553,11 @@ def _imports_a_conftest(imp: _Impact) -> bool:
     return False
 
 
+def _pytest_name(name: str) -> bool:
+    """A name pytest looks up by itself: a hook, ``pytest_plugins``, ``pytestmark``..."""
+    return name in PYTEST_NAMES or name.startswith("pytest_")
+
+
 def _may_list(name: str, old: Fingerprint, new: Fingerprint) -> bool:
     """Whether the module's ``__all__`` may name ``name`` (one built by code may name
     anything)."""
@@ -600,15 +604,26 @@ def _star_importers(imp: _Impact, path: str) -> set[str] | None:
     return out
 
 
-def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> None:
+def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> bool:
     """What a changed statement with effects touched (``registry.add(f)``,
-    ``os.environ[k] = v``)."""
+    ``os.environ[k] = v``); whether one may act beyond binding names (an ``if`` or
+    ``try`` that only binds names does not: it is its names' new values)."""
     old_effects = {e.digest for e in old.effects}
     new_effects = {e.digest for e in new.effects}
+    acts = False
     for eff in old.effects + new.effects:
         if (eff.digest in old_effects) != (eff.digest in new_effects):
+            why = reasons.changed(path, MODULE)
+            if eff.binding and not any(_pytest_name(n) for n in eff.binds):
+                for name in eff.binds:
+                    imp.taint(name, why, None if eff.scope else conftest_dir(path), at=path)
+                    if eff.scope:
+                        imp.taint_class(path, eff.scope, why)
+                continue
+            acts = True
             for name in eff.uses | eff.binds | eff.keys:
-                imp.taint(name, reasons.changed(path, MODULE))
+                imp.taint(name, why)
+    return acts
 
 
 def _hooks_changed(imp: _Impact, path: str, ch: FileChange) -> None:
@@ -687,14 +702,15 @@ def _star_imported(imp: _Impact) -> set[str] | None:
 def _propagate(imp: _Impact) -> None:
     """Follow names through the import-time statements that read them."""
     readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
-    effect_readers: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    effect_readers: dict[str, list[tuple[str, frozenset[str], bool]]] = defaultdict(list)
     for path, fp in imp.fps.items():
         for (scope, name), b in fp.bindings.items():
             for dep in _reads(name, b):
                 readers[dep].append((path, scope, name, b))
         for eff in fp.effects:
             for used in eff.uses:
-                effect_readers[used].append((path, eff.binds))
+                binding = eff.binding and not any(_pytest_name(n) for n in eff.binds)
+                effect_readers[used].append((path, eff.binds, binding))
     if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
     imp.written = _written(imp)
@@ -753,10 +769,10 @@ def _propagate(imp: _Impact) -> None:
                 imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=path)
                 if scope:
                     imp.taint_class(path, scope, bound_why)
-        for path, binds in effect_readers.get(name, ()):
+        for path, binds, binding in effect_readers.get(name, ()):
             if is_value and not imp.sees(name, path):
                 continue
-            if is_value:  # ``configure(settings.MODE)``: the import does something else
+            if is_value and not binding:  # ``configure(settings.MODE)``: the import acts
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
             for bound_name in binds:
                 link = reasons.subject(path, bound_name)
