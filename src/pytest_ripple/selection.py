@@ -574,34 +574,16 @@ def _unlisted(imp: _Impact) -> None:
     for path, why in sorted(imp.unlisted.items()):
         star_why = reasons.step(why, "star-imported")
         imp.import_acts(path, star_why)
-        importers = _star_importers(imp, path)
-        if importers is None:  # who star-imports it is not known: whoever may
+        stars = _star_imports(imp)
+        if stars is None:  # who star-imports it is not known: whoever may
             own = imp.fps.get(path)
             public = {n for n in own.bound_in_module(scope="") if n[:1] != "_"} if own else set()
             for name in sorted(public):
                 imp.taint(name, star_why)
             continue
-        for importer in sorted(importers):
+        for importer in sorted(stars.get(path, ())):
             imp.import_acts(importer, star_why)
     imp.unlisted.clear()
-
-
-def _star_importers(imp: _Impact, path: str) -> set[str] | None:
-    """The project modules that star-import module ``path``; None when that cannot be
-    told (see ``_star_imported``)."""
-    out: set[str] = set()
-    for source, fp in imp.fps.items():
-        if not is_python(source):
-            continue
-        if not fp.parsed or fp.stars is None or ANY_STAR in fp.stars:
-            return None
-        for name in fp.stars:
-            found = imp.index.resolve(source, name)
-            if not found and name.startswith("."):
-                return None
-            if path in found:
-                out.add(source)
-    return out
 
 
 def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) -> bool:
@@ -673,7 +655,7 @@ def _exported(imp: _Impact) -> None:
     name."""
     if not imp.exports:
         return
-    starred = _star_imported(imp)
+    starred = _star_imports(imp)
     for path, (names, why) in sorted(imp.exports.items()):
         if starred is None or path in starred:
             for name in sorted(names):
@@ -681,11 +663,11 @@ def _exported(imp: _Impact) -> None:
     imp.exports.clear()
 
 
-def _star_imported(imp: _Impact) -> set[str] | None:
-    """The project modules some module star-imports; None when that cannot be told (a
-    file that does not parse, data of an older version, a relative star import that
-    names no file)."""
-    out: set[str] = set()
+def _star_imports(imp: _Impact) -> dict[str, set[str]] | None:
+    """{project module: the modules that star-import it}; None when that cannot be
+    told (a file that does not parse, data of an older version, a relative star import
+    that names no file, ``exec`` of a string we cannot read)."""
+    out: dict[str, set[str]] = defaultdict(set)
     for path, fp in imp.fps.items():
         if not is_python(path):
             continue
@@ -695,7 +677,8 @@ def _star_imported(imp: _Impact) -> set[str] | None:
             found = imp.index.resolve(path, name)
             if not found and name.startswith("."):
                 return None
-            out |= found
+            for module in found:
+                out[module].add(path)
     return out
 
 
