@@ -18,6 +18,7 @@ import io
 import json
 import keyword
 import re
+import sys
 import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
@@ -288,27 +289,19 @@ def doctest_names(text: str) -> set[str]:
     return {name for line in _doctest_lines(text) for name in _IDENTIFIER.findall(line)}
 
 
-def used_names(*nodes: Any, keys: set[str] | None = None) -> set[str]:
+def used_names(*nodes: Any) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
-    over-approximates and so stays safe. The keywords of ``dict(a=1)`` are keys, not
-    names read: they go to ``keys`` (what a statement that stores them touches)."""
+    over-approximates and so stays safe. (``dict(fetch=2)``'s keyword is such a name:
+    its keys are looked up as attributes, ``getattr(api, name)``.)"""
     out: set[str] = set()
     add = out.add
-    skipped: set[int] = set()
     for root in nodes:
         if root is None:
             continue
         for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
             kind = node.__class__  # ast.parse makes these classes, never subclasses
-            if kind is ast.Call:
-                func = node.func  # type: ignore[attr-defined]
-                if func.__class__ is ast.Name and func.id == "dict":
-                    for k in node.keywords:  # type: ignore[attr-defined]
-                        skipped.add(id(k))
-                        if keys is not None and k.arg:
-                            keys.add(k.arg)
-            elif kind is ast.Name:
+            if kind is ast.Name:
                 add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
@@ -317,7 +310,7 @@ def used_names(*nodes: Any, keys: set[str] | None = None) -> set[str]:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
                 out.update(node.module.split("."))  # type: ignore[attr-defined]
-            elif (kind is ast.keyword or kind is ast.arg) and node.arg and id(node) not in skipped:  # type: ignore[attr-defined]
+            elif (kind is ast.keyword or kind is ast.arg) and node.arg:  # type: ignore[attr-defined]
                 add(node.arg)  # type: ignore[attr-defined]  # parameters name the fixtures
             elif kind is ast.Constant:
                 value = node.value  # type: ignore[attr-defined]
@@ -586,9 +579,6 @@ class Effect:
     digest: str
     uses: frozenset[str]
     binds: frozenset[str]
-    # keys it stores by keyword (``d[k] = dict(NAME=1)``): no names it reads, but
-    # readers may look them up by name (``config["NAME"]``) when the statement changes
-    keys: frozenset[str] = frozenset()
     # an ``if`` or ``try`` that only binds names (imports, assignments to names,
     # undecorated or purely decorated functions) and calls nothing that may act: its
     # ``binds`` are exactly the module's names it binds, and it does nothing else
@@ -664,9 +654,7 @@ class Fingerprint:
                 for (scope, name), b in self.bindings.items()
             ],
             "e": [
-                [e.scope, e.digest, sorted(e.uses), sorted(e.binds)]
-                + ([sorted(e.keys)] if e.keys or e.binding else [])
-                + ([1] if e.binding else [])
+                [e.scope, e.digest, sorted(e.uses), sorted(e.binds)] + ([1] if e.binding else [])
                 for e in self.effects
             ],
             "m": self.module,
@@ -741,14 +729,7 @@ class Fingerprint:
                     for row in doc["n"]
                 },
                 effects=[
-                    Effect(
-                        row[0],
-                        row[1],
-                        frozenset(row[2]),
-                        frozenset(row[3]),
-                        frozenset(*row[4:5]),
-                        bool(row[5:6]),
-                    )
+                    Effect(row[0], row[1], frozenset(row[2]), frozenset(row[3]), bool(row[4:5]))
                     for row in doc["e"]
                 ],
                 module=doc["m"],
@@ -1229,17 +1210,14 @@ class _Scanner:
                     reads = frozenset(used_names(getattr(stmt, "value", None)))
                     self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
             else:
-                keys: set[str] = set()
-                uses = frozenset(used_names(stmt, keys=keys))
                 only = self.binding_only(stmt)
                 binds = only if only is not None else _bound_names(stmt)
                 self.fp.effects.append(
                     Effect(
                         scope,
                         self.tok.node(stmt),
-                        uses,
+                        frozenset(used_names(stmt)),
                         frozenset(binds),
-                        frozenset(keys),
                         only is not None,
                     )
                 )
@@ -1248,30 +1226,38 @@ class _Scanner:
         """The names an ``if`` or ``try`` binds in its scope when all it does at
         import is bind them (``if TYPE_CHECKING: from m import X``, ``try: import
         simplejson as json`` / ``except ImportError: import json``, ``if sys.version_info
-        >= (3, 13): T = TypeVar(...)``); None when it may do anything else: a call not
-        known to be pure, a decorator that may register, a class (its creation may run
-        hooks), a loop, ``with``, ``raise``, ``del``, a star import."""
+        >= (3, 13): T = TypeVar(...)``); None when it may do anything else: import a
+        module that is not the standard library's (its body runs: a registration, and
+        in another order), call something not known to be pure, decorate with what may
+        register, create a class (its hooks), change an object in place (``X +=``),
+        loop, ``with``, ``raise``, ``del``, star-import, or bind a name that Python or
+        pytest looks up by itself (``__getattr__``, ``__all__``, a hook)."""
         names: set[str] = set()
-        todo: list[ast.stmt] = [stmt]
+        todo: list[tuple[ast.stmt, bool]] = [(stmt, False)]
         while todo:
-            node = todo.pop()
+            node, dead = todo.pop()  # dead: under ``if TYPE_CHECKING:``, never run
             if isinstance(node, ast.If):
                 exprs: list[Any] = [node.test]
-                todo += [*node.body, *node.orelse]
+                todo += [(b, dead or _type_checking(node.test)) for b in node.body]
+                todo += [(b, dead) for b in node.orelse]
             elif isinstance(node, ast.Try):
                 exprs = [h.type for h in node.handlers]
                 names.update(h.name for h in node.handlers if h.name)
-                todo += [*node.body, *node.orelse, *node.finalbody]
-                todo += [b for h in node.handlers for b in h.body]
-            elif isinstance(node, ast.Import):
-                names.update(a.asname or a.name.split(".")[0] for a in node.names)
-                continue
-            elif isinstance(node, ast.ImportFrom):
-                if any(a.name == "*" for a in node.names):
+                parts = [*node.body, *node.orelse, *node.finalbody]
+                todo += [(b, dead) for b in parts + [b for h in node.handlers for b in h.body]]
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if isinstance(node, ast.ImportFrom):
+                    if any(a.name == "*" for a in node.names):
+                        return None
+                    modules = [("." * node.level) + (node.module or "")]
+                    names.update(a.asname or a.name for a in node.names)
+                else:
+                    modules = [a.name for a in node.names]
+                    names.update(a.asname or a.name.split(".")[0] for a in node.names)
+                if not dead and any(m.split(".")[0] not in _STDLIB for m in modules):
                     return None
-                names.update(a.asname or a.name for a in node.names)
                 continue
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 if not _simple_targets(node):
                     return None
                 names |= _bound_names(node)
@@ -1293,7 +1279,28 @@ class _Scanner:
                 for sub in walk(expr) if isinstance(expr, ast.AST) else _walk_list(expr or []):
                     if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
                         names.add(sub.target.id)
+        if any(_looked_up(n) for n in names):
+            return None
         return names
+
+
+# names Python or pytest look up in a module's namespace by themselves
+_LOOKED_UP = frozenset(
+    {"pytestmark", "collect_ignore", "collect_ignore_glob", "setup_module", "teardown_module"}
+    | {"setup_function", "teardown_function", "setUpModule", "tearDownModule"}
+)
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _looked_up(name: str) -> bool:
+    return name in _LOOKED_UP or name.startswith(("pytest_", "__"))
+
+
+def _type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` or ``if typing.TYPE_CHECKING:``: its body never runs."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
 def _simple_targets(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:

@@ -506,8 +506,12 @@ def _bindings_changed(
         label = f"{scope}.{name}" if scope else name
         bwhy = reasons.changed(path, label)
         before, after = old.bindings.get((scope, name)), new.bindings.get((scope, name))
+        # ``X += [...]`` (a binding that reads its own name) may change the object in
+        # place: every module that holds it sees that, not only this one's bare reads
+        in_place = any(x.kind == VALUE and name in x.deps for x in (before, after) if x)
+        own = None if in_place else path
         if not _method_header(scope, name, before, after):
-            imp.taint(name, bwhy, None if scope else conftest_dir(path), at=path)
+            imp.taint(name, bwhy, None if scope else conftest_dir(path), at=own)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__"):
@@ -553,9 +557,15 @@ def _imports_a_conftest(imp: _Impact) -> bool:
     return False
 
 
-def _pytest_name(name: str) -> bool:
-    """A name pytest looks up by itself: a hook, ``pytest_plugins``, ``pytestmark``..."""
-    return name in PYTEST_NAMES or name.startswith("pytest_")
+def _namespace_read(imp: _Impact, path: str) -> bool:
+    """Whether pytest reads the module's namespace by itself (a test module, a
+    conftest.py, a plugin): any name bound there may be a test, an autouse fixture or
+    a hook that nothing reads by name."""
+    return (
+        path in imp.test_files
+        or conftest_dir(path) is not None
+        or PLUGIN in imp.import_run.get(path, ())
+    )
 
 
 def _may_list(name: str, old: Fingerprint, new: Fingerprint) -> bool:
@@ -596,14 +606,16 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
     for eff in old.effects + new.effects:
         if (eff.digest in old_effects) != (eff.digest in new_effects):
             why = reasons.changed(path, MODULE)
-            if eff.binding and not any(_pytest_name(n) for n in eff.binds):
+            if eff.binding and not _namespace_read(imp, path):
                 for name in eff.binds:
                     imp.taint(name, why, None if eff.scope else conftest_dir(path), at=path)
                     if eff.scope:
                         imp.taint_class(path, eff.scope, why)
+                if not eff.scope and any(_may_list(n, old, new) for n in eff.binds):
+                    imp.unlisted.setdefault(path, why)  # a listed name bound or not now
                 continue
             acts = True
-            for name in eff.uses | eff.binds | eff.keys:
+            for name in eff.uses | eff.binds:
                 imp.taint(name, why)
     return acts
 
@@ -692,7 +704,7 @@ def _propagate(imp: _Impact) -> None:
                 readers[dep].append((path, scope, name, b))
         for eff in fp.effects:
             for used in eff.uses:
-                binding = eff.binding and not any(_pytest_name(n) for n in eff.binds)
+                binding = eff.binding and not _namespace_read(imp, path)
                 effect_readers[used].append((path, eff.binds, binding))
     if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
@@ -749,7 +761,8 @@ def _propagate(imp: _Impact) -> None:
                 # a method's header reads it: the method only
                 imp.taint(bound, bound_why, at=path)
             else:
-                imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=path)
+                at = None if b.kind == VALUE and bound in b.deps else path  # ``X += [1]``
+                imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=at)
                 if scope:
                     imp.taint_class(path, scope, bound_why)
         for path, binds, binding in effect_readers.get(name, ()):
