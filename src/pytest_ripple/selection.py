@@ -581,10 +581,12 @@ def _may_list(name: str, old: Fingerprint, new: Fingerprint) -> bool:
 def _unlisted(imp: _Impact) -> None:
     """Modules whose ``__all__`` names a name they bound and no longer do (or the
     reverse): importing a module that star-imports them fails (or now works)."""
+    if not imp.unlisted:
+        return
+    stars = _star_imports(imp)
     for path, why in sorted(imp.unlisted.items()):
         star_why = reasons.step(why, "star-imported")
         imp.import_acts(path, star_why)
-        stars = _star_imports(imp)
         if stars is None:  # who star-imports it is not known: whoever may
             own = imp.fps.get(path)
             public = {n for n in own.bound_in_module(scope="") if n[:1] != "_"} if own else set()
@@ -703,8 +705,8 @@ def _propagate(imp: _Impact) -> None:
             for dep in _reads(name, b):
                 readers[dep].append((path, scope, name, b))
         for eff in fp.effects:
+            binding = eff.binding and not _namespace_read(imp, path)
             for used in eff.uses:
-                binding = eff.binding and not _namespace_read(imp, path)
                 effect_readers[used].append((path, eff.binds, binding))
     if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
