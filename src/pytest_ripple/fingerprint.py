@@ -579,9 +579,8 @@ class Effect:
     digest: str
     uses: frozenset[str]
     binds: frozenset[str]
-    # an ``if`` or ``try`` that only binds names (imports, assignments to names,
-    # undecorated or purely decorated functions) and calls nothing that may act: its
-    # ``binds`` are exactly the module's names it binds, and it does nothing else
+    # an ``if`` or ``try`` that only binds names (``_Scanner.binding_only``): its
+    # ``binds`` are exactly the names it binds in its scope, and it does nothing else
     binding: bool = False
 
 
@@ -1254,7 +1253,7 @@ class _Scanner:
                 else:
                     modules = [a.name for a in node.names]
                     names.update(a.asname or a.name.split(".")[0] for a in node.names)
-                if not dead and any(m.split(".")[0] not in _STDLIB for m in modules):
+                if not dead and any(m.split(".")[0] not in STDLIB for m in modules):
                     return None
                 continue
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -1289,7 +1288,9 @@ _LOOKED_UP = frozenset(
     {"pytestmark", "collect_ignore", "collect_ignore_glob", "setup_module", "teardown_module"}
     | {"setup_function", "teardown_function", "setUpModule", "tearDownModule"}
 )
-_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+# Top-level modules of the standard library (3.10+; before, every module counts as one
+# that may be the project's)
+STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
 def _looked_up(name: str) -> bool:

@@ -17,7 +17,6 @@ subset run never loses a selection.
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -32,6 +31,7 @@ from pytest_ripple.fingerprint import (
     MODULE,
     PLUGIN,
     READ,
+    STDLIB,
     VALUE,
     WHOLE,
     Binding,
@@ -42,9 +42,6 @@ from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
-# Top-level modules of the standard library (3.10+; before, every module counts as one
-# that may be the project's)
-_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 # Names pytest itself reads from modules and classes: changing them changes what runs.
 PYTEST_NAMES = frozenset(
     {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
@@ -416,7 +413,7 @@ def _imports_moved(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) 
         return False
     index = imp.index
     for name in moved:
-        if name[:1] != "." and name.split(".")[0] in _STDLIB:
+        if name[:1] != "." and name.split(".")[0] in STDLIB:
             continue
         if not index.resolve(path, name):
             return True
@@ -476,7 +473,7 @@ def _import_acts(imp: _Impact, modules: set[str]) -> bool:
                 return True
         for name in fp.imports:
             found = imp.index.resolve(path, name)
-            if not found and (name[:1] == "." or name.split(".")[0] not in _STDLIB):
+            if not found and (name[:1] == "." or name.split(".")[0] not in STDLIB):
                 return True
             todo.extend(found)
     return False
