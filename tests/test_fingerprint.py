@@ -591,8 +591,12 @@ STDLIB = sys.version_info >= (3, 10) or None
             STDLIB and {"json", "e", "err"},
         ),
         ("if (m := re.compile('x')):\n    Y = 1\n", {"m", "Y"}),
-        ("if X:\n    def f(a=1):\n        local = g()\n        return local\n", {"f"}),
-        ("if X:\n    @functools.lru_cache\n    def f():\n        pass\n", {"f"}),
+        # a function's code is recorded as the module's: it may run at another's import
+        ("if X:\n    def f(a=1):\n        return g()\n", None),
+        ("if TYPE_CHECKING:\n    def f(a: int) -> int: ...\n", {"f"}),
+        ("if X:\n    from shlex import quote\n", STDLIB and {"quote"}),
+        ("if X:\n    from json import decoder\n", None),  # a package: maybe a submodule
+        ("if X:\n    import logging.handlers\n", None),  # sets logging.handlers
         ("if X:\n    pass\nelif Y:\n    '''doc'''\n    Z: int = 1\n", {"Z"}),
         (
             "if TYPE_CHECKING:\n    from . import models\n    from app.db import Session\n",

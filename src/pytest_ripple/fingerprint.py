@@ -13,7 +13,9 @@ Python, is one whole-file block.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import importlib.util
 import io
 import json
 import keyword
@@ -1248,12 +1250,14 @@ class _Scanner:
                 if isinstance(node, ast.ImportFrom):
                     if any(a.name == "*" for a in node.names):
                         return None
-                    modules = [("." * node.level) + (node.module or "")]
+                    # a name of a package may be a submodule: importing it sets an
+                    # attribute on the package, which every importer shares
+                    plain = not node.level and _plain_stdlib(node.module or "")
                     names.update(a.asname or a.name for a in node.names)
                 else:
-                    modules = [a.name for a in node.names]
-                    names.update(a.asname or a.name.split(".")[0] for a in node.names)
-                if not dead and any(m.split(".")[0] not in STDLIB for m in modules):
+                    plain = all("." not in a.name and a.name in STDLIB for a in node.names)
+                    names.update(a.asname or a.name for a in node.names)
+                if not (dead or plain):
                     return None
                 continue
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -1262,10 +1266,12 @@ class _Scanner:
                 names |= _bound_names(node)
                 exprs = [node.value, getattr(node, "annotation", None)]
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if self.purity.decorator_acts(node.decorator_list):
+                # its code is recorded as the module's (no block of its own): when it
+                # runs at another module's import only the import rule finds it
+                if not dead:
                     return None
                 names.add(node.name)
-                exprs = [node.decorator_list, node.args, node.returns]
+                exprs = []
             elif isinstance(node, ast.Pass) or (
                 isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
             ):
@@ -1291,6 +1297,19 @@ _LOOKED_UP = frozenset(
 # Top-level modules of the standard library (3.10+; before, every module counts as one
 # that may be the project's)
 STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+@functools.cache
+def _plain_stdlib(name: str) -> bool:
+    """A top-level module of the standard library that is no package (``shlex``, not
+    ``json``), so a ``from`` import of it imports no submodule."""
+    if name not in STDLIB:
+        return False
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    return spec is not None and spec.submodule_search_locations is None
 
 
 def _looked_up(name: str) -> bool:

@@ -554,15 +554,20 @@ def _imports_a_conftest(imp: _Impact) -> bool:
     return False
 
 
-def _namespace_read(imp: _Impact, path: str) -> bool:
-    """Whether pytest reads the module's namespace by itself (a test module, a
-    conftest.py, a plugin): any name bound there may be a test, an autouse fixture or
-    a hook that nothing reads by name."""
-    return (
+def _only_binds(imp: _Impact, path: str, *fps: Fingerprint) -> bool:
+    """Whether the module's ``if`` and ``try`` statements that only bind names do no
+    more: not so in a module whose namespace pytest reads by itself (a test module, a
+    conftest.py, a plugin: a name there may be a test, an autouse fixture or a hook
+    that nothing reads by name), nor in one that imports a project module named as one
+    of the standard library's (``queue.py`` first on ``sys.path``: its body runs)."""
+    if (
         path in imp.test_files
         or conftest_dir(path) is not None
         or PLUGIN in imp.import_run.get(path, ())
-    )
+    ):
+        return False
+    names = {n for fp in fps for n in fp.imports if n.split(".")[0] in STDLIB}
+    return not any(imp.index.resolve(path, n) for n in names)
 
 
 def _may_list(name: str, old: Fingerprint, new: Fingerprint) -> bool:
@@ -605,7 +610,7 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
     for eff in old.effects + new.effects:
         if (eff.digest in old_effects) != (eff.digest in new_effects):
             why = reasons.changed(path, MODULE)
-            if eff.binding and not _namespace_read(imp, path):
+            if eff.binding and _only_binds(imp, path, old, new):
                 for name in eff.binds:
                     imp.taint(name, why, None if eff.scope else conftest_dir(path), at=path)
                     if eff.scope:
@@ -702,7 +707,7 @@ def _propagate(imp: _Impact) -> None:
             for dep in _reads(name, b):
                 readers[dep].append((path, scope, name, b))
         for eff in fp.effects:
-            binding = eff.binding and not _namespace_read(imp, path)
+            binding = eff.binding and _only_binds(imp, path, fp)
             for used in eff.uses:
                 effect_readers[used].append((path, eff.binds, binding))
     if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
