@@ -1290,10 +1290,18 @@ class _Scanner:
 
 
 # names Python or pytest look up in a module's namespace by themselves
-_LOOKED_UP = frozenset(
-    {"pytestmark", "collect_ignore", "collect_ignore_glob", "setup_module", "teardown_module"}
-    | {"setup_function", "teardown_function", "setUpModule", "tearDownModule"}
+# Names pytest itself reads from modules and classes: changing them changes what runs.
+PYTEST_NAMES = frozenset(
+    {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
 )
+_LOOKED_UP = PYTEST_NAMES | {
+    "setup_module",
+    "teardown_module",
+    "setup_function",
+    "teardown_function",
+    "setUpModule",
+    "tearDownModule",
+}
 # Top-level modules of the standard library (3.10+; before, every module counts as one
 # that may be the project's)
 STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))

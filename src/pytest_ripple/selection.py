@@ -30,6 +30,7 @@ from pytest_ripple.fingerprint import (
     IMPORT,
     MODULE,
     PLUGIN,
+    PYTEST_NAMES,
     READ,
     STDLIB,
     VALUE,
@@ -42,10 +43,6 @@ from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
 from pytest_ripple.store import FAILED, FileRow, Store, TestRow
 
-# Names pytest itself reads from modules and classes: changing them changes what runs.
-PYTEST_NAMES = frozenset(
-    {"pytestmark", "pytest_plugins", "collect_ignore", "collect_ignore_glob", "__test__"}
-)
 # Hooks pytest calls through ``node.ihook``: a conftest.py gets them only for the nodes
 # under its directory. Every other hook of a conftest.py (pytest_collection_modifyitems,
 # pytest_make_parametrize_id, pytest_configure ...) and every hook of a plugin module
@@ -528,7 +525,6 @@ def _bindings_changed(
             # `from path import *` elsewhere now binds other names: those that entered
             # or left a list of strings (its deps), or, when __all__ appears, disappears
             # or is built by code, every public name of the module (and what it names)
-            before, after = old.bindings.get(("", name)), new.bindings.get(("", name))
             if before is None or after is None or not (old.listed and new.listed):
                 exported = {n for fp in (old, new) for n in fp.bound_in_module(scope="")}
                 exported = {n for n in exported if not n.startswith("_")}
