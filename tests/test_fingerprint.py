@@ -1034,11 +1034,40 @@ def test_only_a_change_to_what_acts_changes_acts() -> None:
         ("from m import x", set()),
         ('exec("x = 1")', set()),  # a literal: its text is read as a string
         ('exec("from m import *")', {ANY_STAR}),
-        ("exec(code)", {ANY_STAR}),
-        ('exec(f"x = {v}")', {ANY_STAR}),  # an f-string's values may be any code
-        ("run = exec", {ANY_STAR}),
+        ("exec(code)", {ANY_STAR, "?<module>"}),
+        ('exec(f"x = {v}")', {ANY_STAR, "?<module>"}),  # an f-string's values may be any code
+        ("run = exec", {ANY_STAR, "?<module>"}),
         ('def f():\n    """\n    >>> from m import *\n    """', {ANY_STAR}),  # a doctest
         ('"""Imports x; a * b."""', set()),
+        # run into a dict of a function's own: only that function sees what it binds
+        ("def f():\n    ns = {}\n    exec(code, {}, ns)", {"?f"}),
+        ("class C:\n    def m(self):\n        exec(code, {})", {"?C.m"}),
+        ("def f():\n    ns: dict = {'a': 1}\n    exec(code, ns)", {"?f"}),
+        ("exec(code, {}, {})", {ANY_STAR, "?<module>"}),  # at import: no function's own
+        ("def f(ns):\n    exec(code, {}, ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    exec(code, globals())", {ANY_STAR, "?f"}),
+        ("def f():\n    exec(code)", {ANY_STAR, "?f"}),
+        ("def f():\n    exec(code, {}, locals=ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    ns = {}\n    ns = vars(m)\n    exec(code, ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    global ns\n    ns = {}\n    exec(code, ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    exec(code, (ns := globals()))", {ANY_STAR, "?f"}),
+        ("def f():\n    ns = {}\n    for ns in spaces:\n        exec(code, ns)", {ANY_STAR, "?f"}),
+        (
+            "def f():\n    ns = {}\n    with open(p) as ns:\n        exec(code, ns)",
+            {ANY_STAR, "?f"},
+        ),
+        ("def f():\n    ns = {}\n    ns, b = g()\n    exec(code, ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    ns = {}\n    import ns\n    exec(code, ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    exec(code, ns)", {ANY_STAR, "?f"}),  # a global
+        (
+            "def f():\n    ns = {}\n\n    def g():\n        nonlocal ns\n        ns = globals()\n"
+            "    g()\n    exec(code, ns)",
+            {ANY_STAR, "?f"},
+        ),
+        ("def f(x=exec(code, {}, {})):\n    pass", {ANY_STAR, "?<module>"}),  # a default
+        ("@deco(exec(code, {}))\ndef f():\n    pass", {ANY_STAR, "?<module>"}),
+        ("def f():\n    exec(code, {}, {})\n    exec(code, globals())", {"?f", ANY_STAR}),
+        ("class C:\n    exec(code, {})", {ANY_STAR, "?<module>"}),
     ],
 )
 def test_star_imports(source: str, stars: set[str]) -> None:

@@ -1725,6 +1725,101 @@ class TestExportLists:
         project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
         check(project.run("--testmon"), must=["test_merge"], failed=["test_merge"])
 
+    CODEGEN: ClassVar[dict[str, str]] = {
+        # code built at run time, run into a dict of the function's own: whatever it
+        # star-imports, only make() can see (toolz's tests build functions so)
+        "lib/gen.py": """
+            def make(what):
+                ns = {}
+                exec(f"from lib.tools import {what}", {}, ns)
+                return ns["merge"](1, 2)
+        """,
+        "tests/test_gen.py": """
+            from lib.gen import make
+
+
+            def test_make():
+                assert make("*") == 3
+        """,
+        "tests/test_more.py": """
+            from lib.tools import merge
+
+
+            def test_more():
+                assert merge(2, 2) == 4
+        """,
+    }
+
+    def test_exec_into_a_dict_of_its_own(self, project: Project) -> None:
+        files = {**self.FILES, **self.CODEGEN}
+        record(project, files, "test_make", "test_merge", "test_more", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["merge"]')
+        run = project.run("--testmon")
+        assert run.ran == ["test_make"], run.out  # was every test that reads split
+        project.edit("lib/tools.py", '__all__ = ["merge"]', '__all__ = ["split"]')
+        check(project.run("--testmon"), must=["test_make"], failed=["test_make"])
+
+    @pytest.mark.parametrize(
+        "namespace", [pytest.param("{}", id="its-own"), pytest.param("globals()", id="module")]
+    )
+    def test_exec_and_a_listed_name_gone(self, project: Project, namespace: str) -> None:
+        """The star import fails: the code that ran it, though it reads no name."""
+        files = {**self.FILES, **self.CODEGEN}
+        files["lib/gen.py"] = f"""
+def make(what):
+    ns = {namespace}
+    exec(f"from lib.tools import {{what}}", ns)
+    return len(ns) > 0
+"""
+        files["tests/test_gen.py"] = """
+            from lib.gen import make
+
+
+            def test_make():
+                assert make("*")
+        """
+        files["lib/tools.py"] = """
+            __all__ = ["merge", "split", "SEP"]
+            SEP = ","
+
+
+            def merge(a, b):
+                return a + b
+
+
+            def split(s):
+                return s.split()
+        """
+        record(project, files, "test_make", "test_merge", "test_more", "test_split")
+        project.edit("lib/tools.py", 'SEP = ","', 'SEPARATOR = ","')
+        run = project.run("--testmon")  # a star import of lib.tools fails: its importers
+        check(
+            run,
+            must=["test_make"],
+            may=["test_merge", "test_more", "test_split"],
+            failed=["test_make"],
+        )
+
+    @pytest.mark.parametrize(
+        "namespace",
+        [
+            pytest.param("ns = {}\n    ns = globals()", id="rebound"),
+            pytest.param("ns = globals()", id="globals"),
+        ],
+    )
+    def test_exec_into_the_module(self, project: Project, namespace: str) -> None:
+        files = {**self.FILES, **self.CODEGEN}
+        files["lib/gen.py"] = f"""
+def make(what):
+    {namespace}
+    exec(f"from lib.tools import {{what}}", ns)
+    return merge(1, 2)  # noqa: F821
+"""
+        record(project, files, "test_make", "test_merge", "test_more", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        run = project.run("--testmon")  # the module's names: every reader of merge
+        check(run, must=["test_make"], may=["test_merge", "test_more"], failed=["test_make"])
+
     def test_a_star_import_in_a_doctest(self, project: Project) -> None:
         files = {
             "lib/__init__.py": "",

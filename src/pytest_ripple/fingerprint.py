@@ -446,15 +446,22 @@ def scan_names(
 
 
 ANY_STAR = "?"  # in ``Fingerprint.stars``: it may star-import a module it does not name
+# ``ANY_STAR + block``: that block (``<module>``: import-time code) runs ``exec`` of a
+# text we cannot read; a star import there fails when a listed name is gone
 _STAR_TEXT = re.compile(r"\bimport\s*\*")
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def star_imports(tree: ast.Module) -> frozenset[str]:
+def star_imports(tree: ast.Module, spans: list[tuple[int, int, str]]) -> frozenset[str]:
     """The modules ``from M import *`` names (relative ones with their dots), and
     ``ANY_STAR`` when code may run one we cannot place: a string holding ``import *``
     (``exec("from m import *")``, a doctest), or ``exec`` of anything but a literal
-    string (whose text the strings rule reads)."""
+    string (whose text the strings rule reads). Such an ``exec`` also gives
+    ``ANY_STAR + block``, the block it runs in; only that, and no ``ANY_STAR``, when
+    it runs in a function's body into a new dict (``ns = {}; exec(code, g, ns)``):
+    what a star import there binds, only that function's code can see."""
     out = set()
+    placed = _placed_execs(tree, spans)  # ids of ``exec`` names -> (block, own dict)
     literal_exec: set[int] = set()  # ids of ``exec`` names called on a literal string
     for node in walk(tree):
         kind = node.__class__
@@ -472,12 +479,100 @@ def star_imports(tree: ast.Module) -> frozenset[str]:
                 literal_exec.add(id(func))
         elif kind is ast.Name:
             if node.id == "exec" and id(node) not in literal_exec:  # type: ignore[attr-defined]
-                out.add(ANY_STAR)
+                block, own = placed.get(id(node), (MODULE, False))
+                out.add(ANY_STAR + block)
+                if not own:
+                    out.add(ANY_STAR)
         elif kind is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
             if value.__class__ is str and "import" in value and _STAR_TEXT.search(value):
                 out.add(ANY_STAR)
     return frozenset(out)
+
+
+def _placed_execs(
+    tree: ast.Module, spans: list[tuple[int, int, str]]
+) -> dict[int, tuple[str, bool]]:
+    """``exec`` names in the body of a function -> (its block in ``spans``, whether
+    the call runs the code into a dict of its own: ``exec(code, g, ns)`` or
+    ``exec(code, ns)`` whose last dict is new, a dict display or a name the function
+    binds only to dict displays: not a parameter, ``global`` or ``nonlocal``, nor
+    bound any other way anywhere in the function). A star import in the code binds
+    into that dict alone. Decorators and defaults run at import: not in the body."""
+    out: dict[int, tuple[str, bool]] = {}
+    defs: list[ast.AST] = []
+    todo: list[ast.AST] = list(tree.body)
+    while todo:  # functions and methods (classes in classes too)
+        node = todo.pop()
+        if isinstance(node, ast.ClassDef):
+            todo.extend(node.body)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs.append(node)
+    for fn in defs:
+        assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+        block = _block_of(spans, fn.lineno)
+        if block is None:
+            continue
+        inside = [n for stmt in fn.body for n in walk(stmt)]
+        for node in inside:
+            if isinstance(node, ast.Name) and node.id == "exec":
+                out.setdefault(id(node), (block, False))
+            if not isinstance(node, ast.Call):
+                continue
+            func, args = node.func, node.args
+            if (
+                isinstance(func, ast.Name)
+                and func.id == "exec"
+                and len(args) in (2, 3)
+                and not node.keywords
+                and _new_dict(args[-1], fn, inside)
+            ):
+                out[id(func)] = (block, True)
+    return out
+
+
+def _new_dict(
+    arg: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef, inside: list[ast.AST]
+) -> bool:
+    if isinstance(arg, ast.Dict):
+        return True
+    if not isinstance(arg, ast.Name):
+        return False
+    name = arg.id
+    bound = False
+    targets: set[int] = set()  # the names ``ns = {...}`` binds
+    for node in [*walk(fn.args), *inside]:
+        if isinstance(node, ast.arg) and node.arg == name:
+            return False
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            bound_here = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in bound_here:
+                if isinstance(t, ast.Name) and t.id == name:
+                    if not isinstance(node.value, ast.Dict):
+                        return False
+                    targets.add(id(t))
+                    bound = True
+        elif isinstance(node, ast.Name) and node.id == name:
+            if not isinstance(node.ctx, ast.Load) and id(node) not in targets:
+                return False  # for, with, walrus, del, unpacking
+        elif name in _other_binds(node):
+            return False  # import, except as, def, class, match
+    return bound
+
+
+def _other_binds(node: ast.AST) -> set[str]:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    names = set()
+    for attr in ("name", "rest"):  # except ... as x, match patterns
+        value = getattr(node, attr, None)
+        if isinstance(value, str) and not isinstance(node, ast.alias):
+            names.add(value)
+    return names
 
 
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove"})
@@ -767,7 +862,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         return Fingerprint(content=fp.content)
     fp.parsed = True
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
-    fp.stars = star_imports(tree)
+    fp.stars = star_imports(tree, fp.spans)
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.listed = literal_all(tree)
     fp.spans.sort()

@@ -593,6 +593,7 @@ def _unlisted(imp: _Impact) -> None:
             continue
         for importer in sorted(stars.get(path, ())):
             imp.import_acts(importer, star_why)
+    _star_in_code(imp, sorted(imp.unlisted.items())[0][1])
     imp.unlisted.clear()
 
 
@@ -672,6 +673,7 @@ def _exported(imp: _Impact) -> None:
         if starred is None or path in starred:
             for name in sorted(names):
                 imp.taint(name, reasons.step(why, "star-imported"))
+    _star_in_code(imp, sorted(imp.exports.items())[0][1][1])
     imp.exports.clear()
 
 
@@ -686,12 +688,29 @@ def _star_imports(imp: _Impact) -> dict[str, set[str]] | None:
         if not fp.parsed or fp.stars is None or ANY_STAR in fp.stars:
             return None
         for name in fp.stars:
+            if name.startswith(ANY_STAR):
+                continue  # its block: ``_star_in_code``
             found = imp.index.resolve(path, name)
             if not found and name.startswith("."):
                 return None
             for module in found:
                 out[module].add(path)
     return out
+
+
+def _star_in_code(imp: _Impact, why: str) -> None:
+    """A changed ``__all__`` reaches the blocks that ``exec`` a text we cannot read,
+    as if their code had changed: a star import there may bind other names, or fail
+    (into a dict of their own, only they see what it binds)."""
+    for path, fp in imp.fps.items():
+        for name in sorted(fp.stars or ()):
+            if name.startswith(ANY_STAR) and name != ANY_STAR:
+                block = name[len(ANY_STAR) :]
+                step = reasons.step(why, f"{reasons.subject(path, block)} may star-import it")
+                if block == MODULE:
+                    imp.import_acts(path, step)
+                else:
+                    imp.hit(path, block, step)
 
 
 def _propagate(imp: _Impact) -> None:
