@@ -1068,6 +1068,16 @@ def test_only_a_change_to_what_acts_changes_acts() -> None:
         ("@deco(exec(code, {}))\ndef f():\n    pass", {ANY_STAR, "?<module>"}),
         ("def f():\n    exec(code, {}, {})\n    exec(code, globals())", {"?f", ANY_STAR}),
         ("class C:\n    exec(code, {})", {ANY_STAR, "?<module>"}),
+        # the name at the exec is another scope's: a global, a closure's
+        (
+            "ns = globals()\n\n\ndef f():\n    def g():\n        ns = {}\n        return ns\n"
+            "    exec(code, ns)",
+            {ANY_STAR, "?f"},
+        ),
+        ("class K:\n    ns = {}\n\n    def m(self):\n        exec(code, ns)", {ANY_STAR, "?K.m"}),
+        ("def f():\n    ns = {}\n\n    def g():\n        exec(code, ns)", {ANY_STAR, "?f"}),
+        ("def f():\n    ns = {}\n    return [exec(code, ns) for _ in x]", {ANY_STAR, "?f"}),
+        ("def f():\n    ns = {}\n    g(lambda: exec(code, ns))", {ANY_STAR, "?f"}),
     ],
 )
 def test_star_imports(source: str, stars: set[str]) -> None:

@@ -1800,6 +1800,73 @@ def make(what):
             failed=["test_make"],
         )
 
+    def test_exec_into_a_dict_of_its_own_run_by_a_plugin(self, project: Project) -> None:
+        """A module pytest imported before tracking started may have run the function
+        unseen, and passed on what it returned: every test."""
+        files = {**self.FILES, **self.CODEGEN}
+        files["pytest.ini"] = "[pytest]\npythonpath = .\naddopts = -p lib.plug\n"
+        files["lib/plug.py"] = """
+            import pytest
+
+            from lib.gen import load
+
+            globals().update(load("*"))
+
+
+            @pytest.fixture
+            def merged():
+                return merge(1, 2)  # noqa: F821
+        """
+        files["lib/gen.py"] = """
+            def load(what):
+                ns = {}
+                exec(f"from lib.tools import {what}", {}, ns)
+                return ns
+        """
+        files["tests/test_gen.py"] = """
+            def test_make(merged):
+                assert merged == 3
+        """
+        record(project, files, "test_make", "test_merge", "test_more", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        run = project.run("--testmon")
+        may = ["test_merge", "test_more", "test_split"]
+        check(run, must=["test_make"], may=may, failed=["test_make"])
+
+    def test_exec_into_a_global_dict_named_as_a_local_elsewhere(self, project: Project) -> None:
+        files = {**self.FILES, **self.CODEGEN}
+        files["lib/gen.py"] = """
+            ns = globals()
+
+
+            def install(what):
+                def helper():
+                    ns = {}
+                    return ns
+
+                exec(f"from lib.tools import {what}", ns)
+
+
+            def merged():
+                return merge(1, 2)  # noqa: F821
+        """
+        files["tests/test_gen.py"] = """
+            from lib import gen
+
+
+            def test_install():
+                gen.install("*")
+
+
+            def test_make():
+                assert gen.merged() == 3
+        """
+        record(project, files, "test_install", "test_make", "test_merge", "test_more", "test_split")
+        project.edit("lib/tools.py", '__all__ = ["merge", "split"]', '__all__ = ["split"]')
+        run = project.run("--testmon")
+        may = ["test_install", "test_merge", "test_more", "test_split"]
+        check(run, must=["test_make"], may=may, failed=["test_make"])
+
     @pytest.mark.parametrize(
         "namespace",
         [

@@ -514,9 +514,11 @@ def _placed_execs(
         if block is None:
             continue
         inside = [n for stmt in fn.body for n in walk(stmt)]
+        own = _own_scope(fn)
         for node in inside:
             if isinstance(node, ast.Name) and node.id == "exec":
                 out.setdefault(id(node), (block, False))
+        for node in own:
             if not isinstance(node, ast.Call):
                 continue
             func, args = node.func, node.args
@@ -525,27 +527,52 @@ def _placed_execs(
                 and func.id == "exec"
                 and len(args) in (2, 3)
                 and not node.keywords
-                and _new_dict(args[-1], fn, inside)
+                and _new_dict(args[-1], fn, own, inside)
             ):
                 out[id(func)] = (block, True)
     return out
 
 
+def _own_scope(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The nodes of a function's body in its own scope: not those of the functions,
+    lambdas, classes and comprehensions in it (their defaults and decorators, which
+    run here, included)."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(reversed(fn.body))
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            below: list[ast.AST] = [*node.decorator_list, *node.args.defaults]
+            below += [d for d in node.args.kw_defaults if d is not None]
+        elif isinstance(node, ast.Lambda):
+            below = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.ClassDef):
+            below = [*node.decorator_list, *node.bases, *node.keywords]
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            below = [node.generators[0].iter]
+        else:
+            below = list(ast.iter_child_nodes(node))
+        todo.extend(reversed(below))
+    return out
+
+
 def _new_dict(
-    arg: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef, inside: list[ast.AST]
+    arg: ast.expr,
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    own: list[ast.AST],
+    inside: list[ast.AST],
 ) -> bool:
+    """Whether ``arg``, in the function's own scope, is a new dict: a dict display,
+    or a name only the function's own scope binds, and only to dict displays (bound
+    nowhere else in the function, nor declared ``global`` or ``nonlocal``)."""
     if isinstance(arg, ast.Dict):
         return True
     if not isinstance(arg, ast.Name):
         return False
     name = arg.id
-    bound = False
     targets: set[int] = set()  # the names ``ns = {...}`` binds
-    for node in [*walk(fn.args), *inside]:
-        if isinstance(node, ast.arg) and node.arg == name:
-            return False
-        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            return False
+    for node in own:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             bound_here = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in bound_here:
@@ -553,13 +580,19 @@ def _new_dict(
                     if not isinstance(node.value, ast.Dict):
                         return False
                     targets.add(id(t))
-                    bound = True
-        elif isinstance(node, ast.Name) and node.id == name:
+    if not targets:
+        return False  # a global, or a closure's name
+    for node in [*walk(fn.args), *inside]:
+        if isinstance(node, ast.arg) and node.arg == name:
+            return False
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, ast.Name) and node.id == name:
             if not isinstance(node.ctx, ast.Load) and id(node) not in targets:
-                return False  # for, with, walrus, del, unpacking
+                return False  # for, with, walrus, del, unpacking, a nested scope's
         elif name in _other_binds(node):
             return False  # import, except as, def, class, match
-    return bound
+    return True
 
 
 def _other_binds(node: ast.AST) -> set[str]:

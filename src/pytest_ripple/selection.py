@@ -701,16 +701,21 @@ def _star_imports(imp: _Impact) -> dict[str, set[str]] | None:
 def _star_in_code(imp: _Impact, why: str) -> None:
     """A changed ``__all__`` reaches the blocks that ``exec`` a text we cannot read,
     as if their code had changed: a star import there may bind other names, or fail
-    (into a dict of their own, only they see what it binds)."""
-    for path, fp in imp.fps.items():
+    (into a dict of their own, only they see what it binds, and what they return).
+    A module imported before tracking started (a plugin's) may have run them
+    unseen: every test."""
+    for path, fp in list(imp.fps.items()):
         for name in sorted(fp.stars or ()):
             if name.startswith(ANY_STAR) and name != ANY_STAR:
                 block = name[len(ANY_STAR) :]
                 step = reasons.step(why, f"{reasons.subject(path, block)} may star-import it")
                 if block == MODULE:
                     imp.import_acts(path, step)
-                else:
-                    imp.hit(path, block, step)
+                    continue
+                imp.hit(path, block, step)
+                imp.called(block.split("#")[0].rsplit(".", 1)[-1], step)
+                if PLUGIN in imp.import_run.get(path, ()):
+                    imp.at_import.setdefault((path, PLUGIN), step)
 
 
 def _propagate(imp: _Impact) -> None:
