@@ -1868,6 +1868,55 @@ def make(what):
         check(run, must=["test_make"], may=may, failed=["test_make"])
 
     @pytest.mark.parametrize(
+        ("tools", "old", "new"),
+        [
+            pytest.param("", "def split(", "def _split(", id="name-gone"),
+            pytest.param("", "def split(", "def join():\n    pass\n\n\ndef split(", id="name-new"),
+            pytest.param(
+                '__all__ = ["merge"]\n__all__.append("split")\n',
+                '__all__.append("split")\n',
+                "",
+                id="all-appended",
+            ),
+            pytest.param("", "def merge(a, b):", "def merge(a, b)", id="syntax-error"),
+        ],
+    )
+    def test_exec_and_the_names_a_star_import_binds(
+        self, project: Project, tools: str, old: str, new: str
+    ) -> None:
+        """What ``from lib.tools import *`` binds changed without a literal ``__all__``
+        saying so: the code that runs it in text we cannot read sees it."""
+        files = {
+            "lib/__init__.py": "",
+            "lib/tools.py": tools + "\n\ndef merge(a, b):\n    return a + b\n\n\ndef split(s):\n"
+            "    return s.split()\n",
+            "lib/gen.py": """
+                def load(what):
+                    ns = {}
+                    exec(f"from lib.tools import {what}", {}, ns)
+                    return sorted(k for k in ns if not k.startswith("_"))
+            """,
+            "tests/test_gen.py": """
+                from lib.gen import load
+
+
+                def test_load():
+                    assert len(load("*")) == 2
+            """,
+            "tests/test_tools.py": """
+                from lib.tools import merge
+
+
+                def test_merge():
+                    assert merge(1, 2) == 3
+            """,
+        }
+        record(project, files, "test_load", "test_merge")
+        project.edit("lib/tools.py", old, new)
+        run = project.run("--testmon", "--continue-on-collection-errors")
+        check(run, must=["test_load"], may=["test_merge"], failed=["test_load"])
+
+    @pytest.mark.parametrize(
         "namespace",
         [
             pytest.param("ns = {}\n    ns = globals()", id="rebound"),

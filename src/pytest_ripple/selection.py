@@ -126,6 +126,10 @@ class _Impact:
         # modules that bind, or stop binding, a name their ``__all__`` may list -> why:
         # a star import of them fails, or stops failing
         self.unlisted: dict[str, str] = {}
+        # why a star import of some module may bind other names (a public name bound or
+        # gone where no ``__all__`` lists them, ``__all__.append(...)`` changed): it
+        # reaches the code that ``exec``s text we cannot read (``_star_in_code``)
+        self.stars_changed: str | None = None
         # attributes the project's code sets on other objects (a module's bare name
         # may be set from elsewhere), with COMPUTED when it may set one by a name it
         # does not spell (``setattr(obj, name, v)``): then any bare name may be
@@ -537,6 +541,8 @@ def _bindings_changed(
             # ``from path import *`` raises when __all__ names what the module does not
             # bind, and stops raising when it binds it again
             imp.unlisted.setdefault(path, bwhy)
+        elif not scope and (before is None) != (after is None) and name[:1] != "_":
+            imp.stars_changed = imp.stars_changed or bwhy  # no __all__: it binds them all
     return scope_wide
 
 
@@ -618,6 +624,8 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
             acts = True
             for name in eff.uses | eff.binds:
                 imp.taint(name, why)
+            if not eff.scope and "__all__" in eff.uses | eff.binds:
+                imp.stars_changed = imp.stars_changed or why  # ``__all__.append(...)``
     return acts
 
 
@@ -735,6 +743,8 @@ def _propagate(imp: _Impact) -> None:
     imp.written = _written(imp)
     _exported(imp)
     _unlisted(imp)
+    if imp.stars_changed is not None:
+        _star_in_code(imp, imp.stars_changed)
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
@@ -911,7 +921,7 @@ def _impact(
         _file_change(imp, path, file_row, state.fp, ch)
     for top, why in packages.items():
         imp.hit(PACKAGE + top, READ, reasons.step(why, "ran its code"))
-    if imp.queue or imp.bases_changed or imp.new_imports or imp.exports:
+    if imp.queue or imp.bases_changed or imp.new_imports or imp.exports or imp.stars_changed:
         _load_all(imp, store, files)
         _acting_imports(imp)
         if imp.calls:
@@ -995,6 +1005,12 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                     lazily = f"imported by {reasons.subject(path, block)}"
                     imp.hit(path, block, reasons.step(reached[target], lazily))
                     break
+        for star in sorted(fp.stars or ()):  # ``exec`` of text we cannot read: any module
+            block = star[len(ANY_STAR) :]
+            if reached and star.startswith(ANY_STAR) and block not in ("", MODULE):
+                target = min(reached)
+                lazily = f"may be imported by {reasons.subject(path, block)}"
+                imp.hit(path, block, reasons.step(reached[target], lazily))
     for path, why in reached.items():
         row = files.get(path)
         if row is not None:
