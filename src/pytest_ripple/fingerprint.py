@@ -449,7 +449,6 @@ ANY_STAR = "?"  # in ``Fingerprint.stars``: it may star-import a module it does 
 # ``ANY_STAR + block``: that block (``<module>``: import-time code) runs ``exec`` of a
 # text we cannot read; a star import there fails when a listed name is gone
 _STAR_TEXT = re.compile(r"\bimport\s*\*")
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def star_imports(tree: ast.Module, spans: list[tuple[int, int, str]]) -> frozenset[str]:
@@ -495,10 +494,9 @@ def _placed_execs(
 ) -> dict[int, tuple[str, bool]]:
     """``exec`` names in the body of a function -> (its block in ``spans``, whether
     the call runs the code into a dict of its own: ``exec(code, g, ns)`` or
-    ``exec(code, ns)`` whose last dict is new, a dict display or a name the function
-    binds only to dict displays: not a parameter, ``global`` or ``nonlocal``, nor
-    bound any other way anywhere in the function). A star import in the code binds
-    into that dict alone. Decorators and defaults run at import: not in the body."""
+    ``exec(code, ns)`` in the function's own scope whose last dict is new,
+    ``_new_dict``). A star import in the code binds into that dict alone. Decorators
+    and defaults run at import: not in the body."""
     out: dict[int, tuple[str, bool]] = {}
     defs: list[ast.AST] = []
     todo: list[ast.AST] = list(tree.body)

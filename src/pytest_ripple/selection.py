@@ -130,6 +130,7 @@ class _Impact:
         # gone where no ``__all__`` lists them, ``__all__.append(...)`` changed): it
         # reaches the code that ``exec``s text we cannot read (``_star_in_code``)
         self.stars_changed: str | None = None
+        self.stars_reached = False
         # attributes the project's code sets on other objects (a module's bare name
         # may be set from elsewhere), with COMPUTED when it may set one by a name it
         # does not spell (``setattr(obj, name, v)``): then any bare name may be
@@ -599,7 +600,8 @@ def _unlisted(imp: _Impact) -> None:
             continue
         for importer in sorted(stars.get(path, ())):
             imp.import_acts(importer, star_why)
-    _star_in_code(imp, sorted(imp.unlisted.items())[0][1])
+    imp.stars_changed = imp.stars_changed or sorted(imp.unlisted.items())[0][1]
+    _star_in_code(imp)
     imp.unlisted.clear()
 
 
@@ -681,7 +683,8 @@ def _exported(imp: _Impact) -> None:
         if starred is None or path in starred:
             for name in sorted(names):
                 imp.taint(name, reasons.step(why, "star-imported"))
-    _star_in_code(imp, sorted(imp.exports.items())[0][1][1])
+    imp.stars_changed = imp.stars_changed or sorted(imp.exports.items())[0][1][1]
+    _star_in_code(imp)
     imp.exports.clear()
 
 
@@ -697,7 +700,7 @@ def _star_imports(imp: _Impact) -> dict[str, set[str]] | None:
             return None
         for name in fp.stars:
             if name.startswith(ANY_STAR):
-                continue  # its block: ``_star_in_code``
+                continue  # a block that execs text we cannot read: ``_star_in_code``
             found = imp.index.resolve(path, name)
             if not found and name.startswith("."):
                 return None
@@ -706,24 +709,32 @@ def _star_imports(imp: _Impact) -> dict[str, set[str]] | None:
     return out
 
 
-def _star_in_code(imp: _Impact, why: str) -> None:
-    """A changed ``__all__`` reaches the blocks that ``exec`` a text we cannot read,
-    as if their code had changed: a star import there may bind other names, or fail
-    (into a dict of their own, only they see what it binds, and what they return).
-    A module imported before tracking started (a plugin's) may have run them
-    unseen: every test."""
+def _exec_blocks(fp: Fingerprint) -> list[str]:
+    """The blocks that ``exec`` text we cannot read (``<module>``: import-time code)."""
+    stars = fp.stars or ()
+    return sorted(s[len(ANY_STAR) :] for s in stars if s.startswith(ANY_STAR) and s != ANY_STAR)
+
+
+def _star_in_code(imp: _Impact) -> None:
+    """What a star import of some module binds changed (``stars_changed``): it reaches
+    the blocks that ``exec`` text we cannot read, once, as if their code had changed:
+    a star import there may bind other names, or fail (into a dict of their own, only
+    they see what it binds, and what they return). A module imported before tracking
+    started (a plugin's) may have run them unseen: every test."""
+    why = imp.stars_changed
+    if why is None or imp.stars_reached:
+        return
+    imp.stars_reached = True
     for path, fp in list(imp.fps.items()):
-        for name in sorted(fp.stars or ()):
-            if name.startswith(ANY_STAR) and name != ANY_STAR:
-                block = name[len(ANY_STAR) :]
-                step = reasons.step(why, f"{reasons.subject(path, block)} may star-import it")
-                if block == MODULE:
-                    imp.import_acts(path, step)
-                    continue
-                imp.hit(path, block, step)
-                imp.called(block.split("#")[0].rsplit(".", 1)[-1], step)
-                if PLUGIN in imp.import_run.get(path, ()):
-                    imp.at_import.setdefault((path, PLUGIN), step)
+        for block in _exec_blocks(fp):
+            step = reasons.step(why, f"{reasons.subject(path, block)} may star-import it")
+            if block == MODULE:
+                imp.import_acts(path, step)
+                continue
+            imp.hit(path, block, step)
+            imp.called(block.split("#")[0].rsplit(".", 1)[-1], step)
+            if PLUGIN in imp.import_run.get(path, ()):
+                imp.at_import.setdefault((path, PLUGIN), step)
 
 
 def _propagate(imp: _Impact) -> None:
@@ -743,8 +754,7 @@ def _propagate(imp: _Impact) -> None:
     imp.written = _written(imp)
     _exported(imp)
     _unlisted(imp)
-    if imp.stars_changed is not None:
-        _star_in_code(imp, imp.stars_changed)
+    _star_in_code(imp)
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
@@ -1005,12 +1015,10 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                     lazily = f"imported by {reasons.subject(path, block)}"
                     imp.hit(path, block, reasons.step(reached[target], lazily))
                     break
-        for star in sorted(fp.stars or ()):  # ``exec`` of text we cannot read: any module
-            block = star[len(ANY_STAR) :]
-            if reached and star.startswith(ANY_STAR) and block not in ("", MODULE):
-                target = min(reached)
+        for block in _exec_blocks(fp) if reached else ():  # it may import any module
+            if block != MODULE:
                 lazily = f"may be imported by {reasons.subject(path, block)}"
-                imp.hit(path, block, reasons.step(reached[target], lazily))
+                imp.hit(path, block, reasons.step(reached[min(reached)], lazily))
     for path, why in reached.items():
         row = files.get(path)
         if row is not None:
