@@ -16,12 +16,15 @@ from pytest_ripple.fingerprint import (
     COMPUTED,
     FP_VERSION,
     MODULE,
+    READ,
     WHOLE,
+    LISTS,
     FileChange,
     Fingerprint,
     diff,
     digest,
     fingerprint_python,
+    fingerprint_text,
 )
 
 
@@ -1210,3 +1213,44 @@ def root(x):
     assert "root" in fp.bare
     assert {"dumps", "codec", "root"} <= fp.blocks["root"][1]
     assert not {"say", "True"} & fp.blocks["root"][1]  # prose, output
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (b">>> from pkg.limits import LIMIT\n>>> LIMIT + 1\n11\n", {"pkg", "limits", "LIMIT"}),
+        (b"Text\n    >>> f(\n    ...     key=2)\n    3\n", {"f", "key"}),  # indented, continued
+        (b"Prose that names LIMIT, and output:\nLIMIT\n", set()),
+        (b"\xff\xfe\n>>> X\n", {"X"}),  # not UTF-8: still read
+        (b"", set()),
+    ],
+)
+def test_text_file_doctest_names(text: bytes, names: set[str]) -> None:
+    """A text file is one block read as data; its doctest examples' names are that
+    block's (``--doctest-glob`` runs them), the prose's are not. Every text file has
+    the block: one stored without it is from an older version."""
+    found = fingerprint_text(text)
+    assert not found.parsed
+    assert found.content == digest(text)
+    assert found.blocks == {READ: (found.content, frozenset(names))}
+    loaded = Fingerprint.loads(found.dumps())
+    assert loaded is not None and loaded.blocks == found.blocks
+    assert Fingerprint.names(found.dumps()) is None  # it binds nothing a test file can tell
+
+
+@pytest.mark.parametrize(
+    ("body", "marks"),
+    [
+        ("return dir(mod)", {LISTS}),
+        ("return vars(pkg.api)", {LISTS}),
+        ("return pkg.api.__dict__", {LISTS}),
+        ("return inspect.getmembers(mod)", {LISTS}),
+        ("return vars(os)", {LISTS + "os"}),  # the standard library's, imported by name
+        ("return vars(self), self.__dict__, dir(cls)", set()),  # what code that ran set
+        ("return dir()", set()),  # the function's own names
+        ("return json.dumps(x)", set()),
+    ],
+)
+def test_listing_a_namespace_reads_any_name(body: str, marks: set[str]) -> None:
+    found = fp(f"import inspect\nimport os\nimport pkg.api\n\ndef f(mod, self, cls):\n    {body}\n")
+    assert {n for n in found.blocks["f"][1] if n.startswith(LISTS)} == marks

@@ -8,6 +8,7 @@ or imported). End to end: record, edit, re-run, assert exactly which tests ran.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import textwrap
 import time
@@ -2443,3 +2444,123 @@ class TestStatementsThatOnlyBind:
         assert project.run("--testmon").ret == 0
         project.edit(*edit)
         check(project.run("--testmon"), must=[failing], failed=[failing])
+
+
+class TestDoctestTextFiles:
+    """A text file's doctest examples (``--doctest-glob``) read values that no function
+    of the test's trace holds: ``>>> from pkg.limits import LIMIT``."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "pytest.ini": "[pytest]\naddopts = --doctest-glob=*.txt\n",
+        "pkg/__init__.py": "",
+        "pkg/limits.py": """
+            LIMIT = 10
+            STEP = 2
+
+
+            def clamp(n):
+                return min(n, LIMIT)
+        """,
+        "docs/limits.txt": """
+            The limit:
+
+            >>> from pkg.limits import LIMIT
+            >>> LIMIT
+            10
+
+            Prose that names STEP reads nothing.
+        """,
+        "tests/test_step.py": """
+            from pkg.limits import STEP
+
+
+            def test_step():
+                assert STEP == 2
+        """,
+    }
+    DOCTEST = "limits.txt"  # its node id: docs/limits.txt::limits.txt
+
+    def test_a_constant_the_examples_read(self, project: Project) -> None:
+        record(project, self.FILES, self.DOCTEST, "test_step")
+        project.edit("pkg/limits.py", "STEP = 2", "STEP = 3")
+        check(project.run("--testmon"), must=["test_step"], failed=["test_step"])
+        project.edit("pkg/limits.py", "STEP = 3", "STEP = 2")
+        check(project.run("--testmon"), must=["test_step"])  # the prose reads nothing
+        project.edit("pkg/limits.py", "LIMIT = 10", "LIMIT = 11")
+        run = project.run("--testmon", "-v")
+        check(run, must=[self.DOCTEST], failed=[self.DOCTEST])
+        assert "LIMIT may be read by the doctest examples of docs/limits.txt" in run.out
+        project.edit("docs/limits.txt", "10\n", "11\n")
+        run = project.run("--testmon")
+        check(run, must=[self.DOCTEST])
+        assert run.ret == 0, run.out
+
+    def test_a_file_stored_without_its_names(self, project: Project) -> None:
+        """Data from an older version holds no names for the text file: it may read
+        any."""
+        record(project, self.FILES, self.DOCTEST, "test_step")
+        con = sqlite3.connect(str(project.pytester.path / ".testmondata"))
+        with con:
+            con.execute("UPDATE file SET fp = NULL WHERE path = ?", ("docs/limits.txt",))
+        con.close()
+        project.edit("pkg/limits.py", "LIMIT = 10", "LIMIT = 11")
+        check(project.run("--testmon"), must=[self.DOCTEST], failed=[self.DOCTEST])
+
+
+class TestTestsThatListNames:
+    """A test that lists a namespace (``dir(m)``, ``vars(m)``, ``m.__dict__``,
+    ``inspect.getmembers(m)``) reads names it does not spell: a new one too."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": '''
+            import os
+
+
+            def load():
+                """Load."""
+                return os.sep
+        ''',
+        "tests/test_api.py": """
+            import inspect
+            import os
+
+            from pkg import api
+
+
+            def test_documented():
+                for name, obj in inspect.getmembers(api, inspect.isfunction):
+                    assert obj.__doc__, name
+
+
+            def test_os_names():
+                assert "sep" in vars(os)
+
+
+            def test_load():
+                assert api.load()
+        """,
+    }
+
+    def test_a_new_function_without_a_docstring(self, project: Project) -> None:
+        record(project, self.FILES, "test_documented", "test_load", "test_os_names")
+        project.edit("pkg/api.py", "def load():", "def save():\n    return 1\n\n\ndef load():")
+        run = project.run("--testmon", "-v")
+        check(run, must=["test_documented"], failed=["test_documented"])
+        assert "save may be read by tests/test_api.py::test_documented (it lists names)" in run.out
+
+    def test_a_docstring_removed(self, project: Project) -> None:
+        record(project, self.FILES, "test_documented", "test_load", "test_os_names")
+        project.edit("pkg/api.py", '"""Load."""', "pass")
+        check(
+            project.run("--testmon"),
+            must=["test_documented"],
+            may=["test_load"],  # it ran load()
+            failed=["test_documented"],
+        )
+
+    def test_a_standard_library_module_listed(self, project: Project) -> None:
+        """``vars(os)`` lists the standard library's ``os`` (nobody's names)."""
+        record(project, self.FILES, "test_documented", "test_load", "test_os_names")
+        project.edit("pkg/api.py", "import os\n", "import os\n\nLIMIT = 1\n")
+        check(project.run("--testmon"), must=["test_documented"])

@@ -15,7 +15,7 @@ from pytest_ripple.fingerprint import (
     diff,
     digest,
     fingerprint_python,
-    whole_file,
+    fingerprint_text,
 )
 
 if TYPE_CHECKING:  # the store saves FileState objects: no import cycle at run time
@@ -29,7 +29,7 @@ def is_python(path: str) -> bool:
 
 
 def fingerprint_bytes(path: str, data: bytes) -> Fingerprint:
-    return fingerprint_python(data) if is_python(path) else whole_file(data)
+    return fingerprint_python(data) if is_python(path) else fingerprint_text(data)
 
 
 # A file modified this recently may be modified again within the same mtime tick

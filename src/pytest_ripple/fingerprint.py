@@ -308,6 +308,14 @@ def used_names(*nodes: Any) -> set[str]:
             elif kind is ast.Attribute:
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
                     add(node.attr)  # type: ignore[attr-defined]
+                    if node.attr == "__dict__":  # type: ignore[attr-defined]
+                        add(LISTS + _root(node.value))  # type: ignore[attr-defined]
+            elif kind is ast.Call and node.args:  # type: ignore[attr-defined]
+                func = node.func  # type: ignore[attr-defined]
+                if (func.__class__ is ast.Name and func.id in ("dir", "vars")) or (
+                    func.__class__ is ast.Attribute and func.attr == "getmembers"
+                ):
+                    add(LISTS + _root(node.args[0]))  # type: ignore[attr-defined]
             elif kind is ast.alias:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
@@ -323,6 +331,18 @@ def used_names(*nodes: Any) -> set[str]:
                         out.update(doctest_names(value))
     out.discard("*")
     return out
+
+
+# In the names a piece of code reads: it lists a namespace (``dir(m)``, ``vars(m)``,
+# ``m.__dict__``, ``inspect.getmembers(m)``) and so may read any name, a new one too.
+# ``LISTS + "os"``: the namespace of a standard library module the file imports by that
+# name (nobody's, unless a project module shadows it: ``selection`` checks); ``LISTS``
+# alone: of anything.
+LISTS = "<dir>"
+
+
+def _root(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 # Names through which a module's code can bind names of its own namespace without a
@@ -829,6 +849,8 @@ class Fingerprint:
             if stored is None:
                 return None
             doc = stored[0]
+            if not doc["p"]:
+                return None  # a text file's doctest names: it binds nothing it can tell
             return doc["n"], doc["e"], doc.get("i")
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -871,8 +893,19 @@ class Fingerprint:
             return None
 
 
-def whole_file(data: bytes) -> Fingerprint:
-    return Fingerprint(content=digest(data))
+def fingerprint_text(data: bytes) -> Fingerprint:
+    """A file that is not Python: one whole-file block, read as data. Its ``<read>``
+    block lists the names its doctest examples read: pytest runs a text file's examples
+    as a test (``--doctest-glob``), and ``>>> from pkg import X`` reads a value that no
+    function of the test's trace holds. Every such file has the block, so a stored one
+    without it is from an older version (see ``selection``)."""
+    fp = Fingerprint(content=digest(data))
+    names: frozenset[str] = frozenset()
+    if b">>>" in data:
+        text = data.decode("utf-8", "replace")
+        names = frozenset(n for n in doctest_names(text) if not keyword.iskeyword(n))
+    fp.blocks[READ] = (fp.content, names)
+    return fp
 
 
 def fingerprint_python(data: bytes) -> Fingerprint:
@@ -1242,6 +1275,21 @@ class _Scanner:
         calls = self.purity.acting_calls(*parts)
         return self.tok.node(*calls) if calls else ""
 
+    def names(self, *nodes: Any) -> set[str]:
+        """``used_names``, with a namespace listed resolved: ``self``'s and ``cls``'s
+        hold what code that ran set; a standard library module imported by name is
+        kept by that name; anything else may hold any name."""
+        out = used_names(*nodes)
+        listed = [n for n in out if n.startswith(LISTS)]
+        for mark in listed:
+            out.discard(mark)
+            root = mark[len(LISTS) :]
+            if root in _SELF:
+                continue
+            stdlib = root in STDLIB and self.purity.origins.get(root) == root
+            out.add(mark if stdlib and root in self.purity.modules else LISTS)
+        return out
+
     def bind(self, scope: str, name: str, b: Binding) -> None:
         key = (scope, name)
         old = self.fp.bindings.get(key)
@@ -1267,7 +1315,7 @@ class _Scanner:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         end = node.end_lineno or node.lineno
         dg = self.tok.span(self.def_start(node), self.tok.end(node))
-        self.fp.blocks[name] = (dg, frozenset(used_names(node)))
+        self.fp.blocks[name] = (dg, frozenset(self.names(node)))
         self.fp.spans.append((start, end, name))
 
     def scope(self, body: Sequence[ast.stmt], scope: str) -> None:
@@ -1281,14 +1329,14 @@ class _Scanner:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 self.block(qual, stmt)
-                deps = used_names(stmt.decorator_list, stmt.args, stmt.returns)
+                deps = self.names(stmt.decorator_list, stmt.args, stmt.returns)
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
                 decorated = bool(stmt.decorator_list)
                 self.bind(scope, stmt.name, Binding(DEF, header, frozenset(deps), decorated, acts))
             elif isinstance(stmt, ast.ClassDef):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
-                deps = used_names(stmt.bases, stmt.keywords, stmt.decorator_list)
+                deps = self.names(stmt.bases, stmt.keywords, stmt.decorator_list)
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.bases, stmt.keywords)
                 decorated = bool(stmt.decorator_list)
@@ -1321,7 +1369,7 @@ class _Scanner:
                 stmt
             ):
                 value = getattr(stmt, "value", None)
-                deps = used_names(value, getattr(stmt, "annotation", None))
+                deps = self.names(value, getattr(stmt, "annotation", None))
                 if isinstance(stmt, ast.AugAssign):
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)
@@ -1334,7 +1382,7 @@ class _Scanner:
             elif type(stmt).__name__ == "TypeAlias":  # 3.12 ``type X = ...``
                 name_node = getattr(stmt, "name", None)
                 if isinstance(name_node, ast.Name):
-                    reads = frozenset(used_names(getattr(stmt, "value", None)))
+                    reads = frozenset(self.names(getattr(stmt, "value", None)))
                     self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
             else:
                 only = self.binding_only(stmt)
@@ -1343,7 +1391,7 @@ class _Scanner:
                     Effect(
                         scope,
                         self.tok.node(stmt),
-                        frozenset(used_names(stmt)),
+                        frozenset(self.names(stmt)),
                         frozenset(binds),
                         only is not None,
                     )

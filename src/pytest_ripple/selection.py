@@ -28,6 +28,7 @@ from pytest_ripple.fingerprint import (
     COMPUTED,
     DEF,
     IMPORT,
+    LISTS,
     MODULE,
     PLUGIN,
     PYTEST_NAMES,
@@ -346,6 +347,24 @@ def _reads(name: str, b: Binding) -> frozenset[str]:
         if name != parts[0]:  # ``import a.b as x``; ``import a.b`` binds ``a``
             found.update(parts[1:])
     return frozenset(found)
+
+
+def _lists_any(imp: _Impact, path: str, reads: frozenset[str]) -> bool:
+    """Whether test code that reads ``reads`` lists a namespace that may hold any name
+    (``dir(m)``, ``vars(m)``: a test that every public function has a docstring): a
+    standard library module's only when a project module may shadow it. Only in a
+    test file: the project's own code lists namespaces it is handed (bookshop's
+    ``Config.from_object(obj)`` at a conftest's import), and reading every name there
+    would select every test below that conftest for any edit (a gap, noted in the
+    design)."""
+    if path not in imp.test_files:
+        return False
+    for mark in reads:
+        if mark.startswith(LISTS):
+            root = mark[len(LISTS) :]
+            if not root or imp.index.resolve(path, root) - {path}:
+                return True
+    return False
 
 
 def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
@@ -743,12 +762,17 @@ def _propagate(imp: _Impact) -> None:
     effect_readers: dict[str, list[tuple[str, frozenset[str], bool]]] = defaultdict(list)
     for path, fp in imp.fps.items():
         for (scope, name), b in fp.bindings.items():
-            for dep in _reads(name, b):
+            reads = _reads(name, b)
+            for dep in reads:
                 readers[dep].append((path, scope, name, b))
+            if _lists_any(imp, path, reads):  # it reads every name
+                readers[LISTS].append((path, scope, name, b))
         for eff in fp.effects:
             binding = eff.binding and _only_binds(imp, path, fp)
             for used in eff.uses:
                 effect_readers[used].append((path, eff.binds, binding))
+            if _lists_any(imp, path, eff.uses):
+                effect_readers[LISTS].append((path, eff.binds, binding))
     if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
     imp.written = _written(imp)
@@ -758,7 +782,8 @@ def _propagate(imp: _Impact) -> None:
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
-        for path, scope, bound, b in readers.get(name, ()):
+        listing = readers.get(LISTS, ()) if is_value else ()  # a value found by listing
+        for path, scope, bound, b in [*readers.get(name, ()), *listing]:
             label = f"{scope}.{bound}" if scope else bound
             link = reasons.subject(path, label)
             if bound == "__all__":  # the test reads the module's names, not the function
@@ -809,7 +834,8 @@ def _propagate(imp: _Impact) -> None:
                 imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=at)
                 if scope:
                     imp.taint_class(path, scope, bound_why)
-        for path, binds, binding in effect_readers.get(name, ()):
+        listing_effects = effect_readers.get(LISTS, ()) if is_value else ()
+        for path, binds, binding in [*effect_readers.get(name, ()), *listing_effects]:
             if is_value and not imp.sees(name, path):
                 continue
             if is_value and not binding:  # ``configure(settings.MODE)``: the import acts
@@ -827,10 +853,29 @@ def _propagate(imp: _Impact) -> None:
         if full is None:
             continue
         for block, (_, reads) in full.blocks.items():
-            common = [n for n in tainted.intersection(reads) if imp.sees(n, path)]
+            some = tainted if _lists_any(imp, path, reads) else tainted.intersection(reads)
+            common = [n for n in some if imp.sees(n, path)]
             if common:
                 name = min(common)
-                imp.hit(path, block, reasons.name_read_by(imp.values[name], name, path, block))
+                if name not in reads:  # found by listing a namespace
+                    listed = (
+                        f"{name} may be read by {reasons.subject(path, block)} (it lists names)"
+                    )
+                    imp.hit(path, block, reasons.step(imp.values[name], listed))
+                elif block == READ:  # a text file's doctest examples
+                    imp.hit(path, block, _read_by_examples(imp.values[name], name, path))
+                else:
+                    imp.hit(path, block, reasons.name_read_by(imp.values[name], name, path, block))
+    for path in imp.test_files - imp.fps.keys():
+        if not is_python(path):
+            # a text file of doctests whose names are not stored (by an older version,
+            # or a test file of another plugin): its examples may read any name
+            name = min(tainted)
+            imp.hit(path, READ, _read_by_examples(imp.values[name], name, path))
+
+
+def _read_by_examples(why: str, name: str, path: str) -> str:
+    return reasons.step(why, f"{name} may be read by the doctest examples of {path}")
 
 
 def compute(

@@ -435,8 +435,8 @@ class Store(_ImportTimeRecords):
             trusted_mtime(state.mtime_ns),
             state.size,
             fp.content,
-            fp if fp.parsed else None,
-        )
+            fp if fp.parsed or any(names for _, names in fp.blocks.values()) else None,
+        )  # a text file is stored when its doctest examples read names
 
     def save_changes(
         self,
