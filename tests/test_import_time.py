@@ -2559,6 +2559,37 @@ class TestTestsThatListNames:
             failed=["test_documented"],
         )
 
+    def test_project_code_that_lists_at_import(self, project: Project) -> None:
+        """Project code listing a namespace at import keeps the old rule (see
+        ``_lists_any``): an unrelated constant reaches its reader only."""
+        files = dict(self.FILES)
+        files["pkg/table.py"] = """
+            import pkg.api
+
+            NAMES = sorted(n for n in vars(pkg.api) if not n.startswith("_"))
+            LIMIT = 3
+        """
+        files["tests/test_table.py"] = """
+            from pkg import table
+
+
+            def test_names():
+                assert table.NAMES == ["load", "os"]
+
+
+            def test_limit():
+                assert table.LIMIT == 3
+        """
+        tests = ("test_documented", "test_limit", "test_load", "test_names", "test_os_names")
+        record(project, files, *tests)
+        project.edit("pkg/table.py", "LIMIT = 3", "LIMIT = 4")
+        check(
+            project.run("--testmon"),
+            must=["test_limit"],
+            may=["test_documented"],  # a test that lists reads every name
+            failed=["test_limit"],
+        )
+
     def test_a_standard_library_module_listed(self, project: Project) -> None:
         """``vars(os)`` lists the standard library's ``os`` (nobody's names)."""
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")

@@ -760,19 +760,21 @@ def _propagate(imp: _Impact) -> None:
     """Follow names through the import-time statements that read them."""
     readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
     effect_readers: dict[str, list[tuple[str, frozenset[str], bool]]] = defaultdict(list)
+    listers: list[tuple[str, str, str, Binding]] = []  # in test files: read every name
+    effect_listers: list[tuple[str, frozenset[str], bool]] = []
     for path, fp in imp.fps.items():
         for (scope, name), b in fp.bindings.items():
             reads = _reads(name, b)
             for dep in reads:
                 readers[dep].append((path, scope, name, b))
             if _lists_any(imp, path, reads):  # it reads every name
-                readers[LISTS].append((path, scope, name, b))
+                listers.append((path, scope, name, b))
         for eff in fp.effects:
             binding = eff.binding and _only_binds(imp, path, fp)
             for used in eff.uses:
                 effect_readers[used].append((path, eff.binds, binding))
             if _lists_any(imp, path, eff.uses):
-                effect_readers[LISTS].append((path, eff.binds, binding))
+                effect_listers.append((path, eff.binds, binding))
     if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
     imp.written = _written(imp)
@@ -782,7 +784,7 @@ def _propagate(imp: _Impact) -> None:
     while imp.queue:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
-        listing = readers.get(LISTS, ()) if is_value else ()  # a value found by listing
+        listing = listers if is_value else []  # a value found by listing names
         for path, scope, bound, b in [*readers.get(name, ()), *listing]:
             label = f"{scope}.{bound}" if scope else bound
             link = reasons.subject(path, label)
@@ -834,7 +836,7 @@ def _propagate(imp: _Impact) -> None:
                 imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=at)
                 if scope:
                     imp.taint_class(path, scope, bound_why)
-        listing_effects = effect_readers.get(LISTS, ()) if is_value else ()
+        listing_effects = effect_listers if is_value else []
         for path, binds, binding in [*effect_readers.get(name, ()), *listing_effects]:
             if is_value and not imp.sees(name, path):
                 continue
