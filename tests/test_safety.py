@@ -1602,7 +1602,14 @@ class TestFixturesAndConfiguration:
         assert project.run("--testmon").ran == []
 
     @pytest.mark.parametrize(
-        "importer", ["from tests.conftest import SEP", "import tests.conftest as c\nSEP = c.SEP"]
+        "importer",
+        [
+            "from tests.conftest import SEP",
+            "import tests.conftest as c\nSEP = c.SEP",
+            "import importlib\n\nSEP = importlib.import_module('tests.conftest').SEP",
+            "import importlib\n\n\ndef sep():\n    return importlib.import_module('tests.conftest')"
+            "\n\n\nSEP = sep().SEP",
+        ],
     )
     def test_a_conftest_imported_from_outside_its_directory(
         self, project: Project, importer: str

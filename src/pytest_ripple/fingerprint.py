@@ -956,6 +956,8 @@ def imported_modules(
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             out |= _imports_in(node)
+        elif isinstance(node, ast.Call):
+            out.update(_imported_by_call(node))
         todo.extend(ast.iter_child_nodes(node))
     return out
 
@@ -967,10 +969,17 @@ def _block_of(spans: list[tuple[int, int, str]], line: int) -> str | None:
     return None
 
 
+# Calls that import the module a literal string names: ``importlib.import_module("a.b")``.
+_IMPORTERS = frozenset({"import_module", "__import__"})
+
+
 def _imports_in(tree: ast.AST) -> frozenset[str]:
     out: set[str] = set()
     for node in walk(tree):
         kind = node.__class__
+        if kind is ast.Call:
+            out.update(_imported_by_call(node))  # type: ignore[arg-type]
+            continue
         if kind is not ast.Import and kind is not ast.ImportFrom:
             continue
         if isinstance(node, ast.Import):
@@ -984,6 +993,26 @@ def _imports_in(tree: ast.AST) -> frozenset[str]:
                     sep = "" if base.endswith(".") else "."
                     out.add(f"{base}{sep}{alias.name}")
     return frozenset(out)
+
+
+def _imported_by_call(call: ast.Call) -> list[str]:
+    """The module an ``import_module("a.b")`` or ``__import__("a.b")`` call names (a
+    literal, absolute name), as an import statement would: ``from tests.conftest
+    import X`` and ``import_module("tests.conftest")`` import the same module."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in _IMPORTERS or not call.args:
+        return []
+    arg = call.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        target = arg.value
+        if (
+            target
+            and not target.startswith(".")
+            and all(part.isidentifier() for part in target.split("."))
+        ):
+            return [target]
+    return []
 
 
 def _is_main_guard(stmt: ast.stmt) -> bool:
