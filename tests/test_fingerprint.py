@@ -1245,6 +1245,8 @@ def test_text_file_doctest_names(text: bytes, names: set[str]) -> None:
         ("return vars(pkg.api)", {LISTS}),
         ("return pkg.api.__dict__", {LISTS}),
         ("return inspect.getmembers(mod)", {LISTS}),
+        ("return getmembers(mod), inspect.getmembers_static(mod)", {LISTS}),
+        ("return globals()", {LISTS}),  # the module's names, star-imported ones too
         ("return vars(os)", {LISTS + "os"}),  # the standard library's, imported by name
         ("return vars(self), self.__dict__, dir(cls)", set()),  # what code that ran set
         ("return dir()", set()),  # the function's own names

@@ -2549,6 +2549,47 @@ class TestTestsThatListNames:
         check(run, must=["test_documented"], failed=["test_documented"])
         assert "save may be read by tests/test_api.py::test_documented (it lists names)" in run.out
 
+    @pytest.mark.parametrize(
+        "test_file",
+        [
+            pytest.param(
+                "from inspect import getmembers, isfunction\n\nfrom pkg import api\n\n\n"
+                "def check(obj):\n    assert obj.__doc__\n\n\n"
+                "def test_documented():\n    for _, obj in getmembers(api, isfunction):\n"
+                "        check(obj)\n",
+                id="getmembers-imported-and-a-helper-named-as-the-new-function",
+            ),
+            pytest.param(
+                "import inspect\n\nfrom pkg.api import *  # noqa: F403\n\n\n"
+                "def test_documented():\n    for obj in list(globals().values()):\n"
+                "        if inspect.isfunction(obj) and obj.__module__ == 'pkg.api':\n"
+                "            assert obj.__doc__\n",
+                id="globals-after-a-star-import",
+            ),
+        ],
+    )
+    def test_other_ways_to_list(self, project: Project, test_file: str) -> None:
+        files = {**self.FILES, "tests/test_api.py": test_file}
+        record(project, files, "test_documented")
+        project.edit("pkg/api.py", "def load():", "def check():\n    return 1\n\n\ndef load():")
+        check(project.run("--testmon"), must=["test_documented"], failed=["test_documented"])
+
+    def test_a_text_file_that_lists(self, project: Project) -> None:
+        files = {
+            **self.FILES,
+            "pytest.ini": "[pytest]\naddopts = --doctest-glob=*.txt\n",
+            "docs/names.txt": ">>> import pkg.api\n"
+            ">>> sorted(n for n in dir(pkg.api) if n[0] != '_')\n"
+            "['load', 'os']\n",
+        }
+        record(project, files, "names.txt", "test_documented", "test_load", "test_os_names")
+        project.edit("pkg/api.py", "import os\n", "import os\n\nLIMIT = 1\n")
+        check(
+            project.run("--testmon"),
+            must=["names.txt", "test_documented"],
+            failed=["names.txt"],
+        )
+
     def test_a_docstring_removed(self, project: Project) -> None:
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")
         project.edit("pkg/api.py", '"""Load."""', "pass")

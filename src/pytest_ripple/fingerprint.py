@@ -310,12 +310,13 @@ def used_names(*nodes: Any) -> set[str]:
                     add(node.attr)  # type: ignore[attr-defined]
                     if node.attr == "__dict__":  # type: ignore[attr-defined]
                         add(LISTS + _root(node.value))  # type: ignore[attr-defined]
-            elif kind is ast.Call and node.args:  # type: ignore[attr-defined]
+            elif kind is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
-                if (func.__class__ is ast.Name and func.id in ("dir", "vars")) or (
-                    func.__class__ is ast.Attribute and func.attr == "getmembers"
-                ):
+                called = getattr(func, "id", None) or getattr(func, "attr", "")
+                if called in _LISTERS and node.args:  # type: ignore[attr-defined]
                     add(LISTS + _root(node.args[0]))  # type: ignore[attr-defined]
+                elif called == "globals":  # a module's own names, star-imported ones too
+                    add(LISTS)
             elif kind is ast.alias:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
@@ -339,6 +340,7 @@ def used_names(*nodes: Any) -> set[str]:
 # name (nobody's, unless a project module shadows it: ``selection`` checks); ``LISTS``
 # alone: of anything.
 LISTS = "<dir>"
+_LISTERS = frozenset({"dir", "vars", "getmembers", "getmembers_static"})
 
 
 def _root(node: ast.expr) -> str:
@@ -903,9 +905,20 @@ def fingerprint_text(data: bytes) -> Fingerprint:
     names: frozenset[str] = frozenset()
     if b">>>" in data:
         text = data.decode("utf-8", "replace")
-        names = frozenset(n for n in doctest_names(text) if not keyword.iskeyword(n))
+        found = {n for n in doctest_names(text) if not keyword.iskeyword(n)}
+        if found & {"globals", "__dict__"} or _lists_in_examples(text):
+            found.add(LISTS)  # an example lists names, or star-imports them
+        names = frozenset(found)
     fp.blocks[READ] = (fp.content, names)
     return fp
+
+
+def _lists_in_examples(text: str) -> bool:
+    """Whether a text file's examples list a namespace or star-import one."""
+    for line in _doctest_lines(text):
+        if "import *" in line or re.search(r"\b(dir|vars|getmembers|getmembers_static)\(", line):
+            return True
+    return False
 
 
 def fingerprint_python(data: bytes) -> Fingerprint:

@@ -855,8 +855,10 @@ def _propagate(imp: _Impact) -> None:
         if full is None:
             continue
         for block, (_, reads) in full.blocks.items():
-            some = tainted if _lists_any(imp, path, reads) else tainted.intersection(reads)
-            common = [n for n in some if imp.sees(n, path)]
+            if _lists_any(imp, path, reads):  # a name found by listing is no bare read
+                common = list(tainted)
+            else:
+                common = [n for n in tainted.intersection(reads) if imp.sees(n, path)]
             if common:
                 name = min(common)
                 if name not in reads:  # found by listing a namespace
