@@ -341,6 +341,7 @@ def used_names(*nodes: Any) -> set[str]:
 # alone: of anything.
 LISTS = "<dir>"
 _LISTERS = frozenset({"dir", "vars", "getmembers", "getmembers_static"})
+_LISTING_CALL = re.compile(rf"\b(?:{'|'.join(sorted(_LISTERS))})\(")  # in a doctest line
 
 
 def _root(node: ast.expr) -> str:
@@ -899,8 +900,9 @@ def fingerprint_text(data: bytes) -> Fingerprint:
     """A file that is not Python: one whole-file block, read as data. Its ``<read>``
     block lists the names its doctest examples read: pytest runs a text file's examples
     as a test (``--doctest-glob``), and ``>>> from pkg import X`` reads a value that no
-    function of the test's trace holds. Every such file has the block, so a stored one
-    without it is from an older version (see ``selection``)."""
+    function of the test's trace holds. It is stored only when it has names: a text
+    test file stored without them (or by an older version) may read any (see
+    ``selection``)."""
     fp = Fingerprint(content=digest(data))
     names: frozenset[str] = frozenset()
     if b">>>" in data:
@@ -915,10 +917,7 @@ def fingerprint_text(data: bytes) -> Fingerprint:
 
 def _lists_in_examples(text: str) -> bool:
     """Whether a text file's examples list a namespace or star-import one."""
-    for line in _doctest_lines(text):
-        if "import *" in line or re.search(r"\b(dir|vars|getmembers|getmembers_static)\(", line):
-            return True
-    return False
+    return any("import *" in line or _LISTING_CALL.search(line) for line in _doctest_lines(text))
 
 
 def fingerprint_python(data: bytes) -> Fingerprint:
