@@ -18,6 +18,7 @@ from typing import ClassVar
 import pytest
 
 from helpers import Project
+from pytest_ripple.fingerprint import STDLIB
 from test_safety import check, record
 
 SETTINGS = {
@@ -2542,11 +2543,15 @@ class TestTestsThatListNames:
         """,
     }
 
+    # Without sys.stdlib_module_names (3.9) no module is known to be the standard
+    # library's: vars(os) may list anything's names.
+    OS: ClassVar[list[str]] = [] if STDLIB else ["test_os_names"]
+
     def test_a_new_function_without_a_docstring(self, project: Project) -> None:
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")
         project.edit("pkg/api.py", "def load():", "def save():\n    return 1\n\n\ndef load():")
         run = project.run("--testmon", "-v")
-        check(run, must=["test_documented"], failed=["test_documented"])
+        check(run, must=["test_documented"], may=self.OS, failed=["test_documented"])
         assert "save may be read by tests/test_api.py::test_documented (it lists names)" in run.out
 
     @pytest.mark.parametrize(
@@ -2587,6 +2592,7 @@ class TestTestsThatListNames:
         check(
             project.run("--testmon"),
             must=["names.txt", "test_documented"],
+            may=self.OS,
             failed=["names.txt"],
         )
 
@@ -2596,7 +2602,7 @@ class TestTestsThatListNames:
         check(
             project.run("--testmon"),
             must=["test_documented"],
-            may=["test_load"],  # it ran load()
+            may=["test_load", *self.OS],  # it ran load()
             failed=["test_documented"],
         )
 
@@ -2627,7 +2633,7 @@ class TestTestsThatListNames:
         check(
             project.run("--testmon"),
             must=["test_limit"],
-            may=["test_documented"],  # a test that lists reads every name
+            may=["test_documented", *self.OS],  # a test that lists reads every name
             failed=["test_limit"],
         )
 
@@ -2635,4 +2641,4 @@ class TestTestsThatListNames:
         """``vars(os)`` lists the standard library's ``os`` (nobody's names)."""
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")
         project.edit("pkg/api.py", "import os\n", "import os\n\nLIMIT = 1\n")
-        check(project.run("--testmon"), must=["test_documented"])
+        check(project.run("--testmon"), must=["test_documented"], may=self.OS)
