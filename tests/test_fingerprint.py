@@ -13,6 +13,8 @@ import pytest
 from helpers import digests
 from pytest_ripple.fingerprint import (
     ANY_STAR,
+    CALLED,
+    CALLS_IT,
     COMPUTED,
     FP_VERSION,
     LISTS,
@@ -520,8 +522,106 @@ def test_a_method_of_a_literal_reads_no_name() -> None:
             return ",".join(xs) + [1].count(1) + f"{xs}".upper() + sep.join(xs)
         """
     ).blocks["f"][1]
-    assert "join" in reads  # through ``sep``, which may be anything
-    assert "count" not in reads and "upper" not in reads
+    assert "()join" in reads  # through ``sep``, which may be anything: called only
+    assert not {"count", "()count", "upper", "()upper"} & reads
+
+
+def test_a_name_read_only_to_call_it_is_marked() -> None:
+    """A block that only calls ``f`` sees a new signature of a plain function ``f``
+    only by running it (``selection`` then needs no name read)."""
+    reads = fp(
+        """
+        def f(obj, handler):
+            obj.unsign(1)
+            super().__init__(2)
+            load(handler)
+            run(both)
+            both(3)
+            return [g(x) for x in obj.items]
+        """
+    ).blocks["f"][1]
+    called = {n[len(CALLED) :] for n in reads if n.startswith(CALLED)}
+    assert called == {"unsign", "super", "__init__", "load", "run", "g"}
+    assert {"obj", "handler", "both", "items", "x"} <= reads  # read otherwise too
+    assert not called & reads
+
+
+def test_the_strings_of_slots_read_no_name() -> None:
+    found = fp(
+        """
+        class Token:
+            __slots__ = ("value", "ttype")
+
+
+        class Child(Token):
+            __slots__ = BASE + ("extra",)
+
+
+        class Other:
+            names = ("value", "ttype")
+        """
+    )
+    assert found.bindings[("Token", "__slots__")].deps == frozenset()
+    assert found.bindings[("Child", "__slots__")].deps == {"BASE"}
+    assert {"value", "ttype"} <= found.bindings[("Other", "names")].deps  # getattr(o, n)
+
+
+def test_decorators_after_which_a_call_runs_the_function() -> None:
+    found = fp(
+        """
+        import functools
+        import typing as t
+        from abc import abstractmethod
+
+
+        class C:
+            @staticmethod
+            def s(x=1):
+                return x
+
+            @abstractmethod
+            def a(self):
+                pass
+
+            @functools.lru_cache(maxsize=None)
+            def cached(self, x=1):
+                return x
+
+            @property
+            def p(self):
+                return 1
+
+
+        @t.overload
+        def over(x: int) -> int: ...
+        @t.overload
+        def over(x: str) -> str: ...
+        def over(x):
+            return x
+
+
+        @t.overload
+        def mixed(x: int) -> int: ...
+        @functools.wraps(over)
+        def mixed(x):
+            return x
+
+
+        def plain(x=1):
+            return x
+        """
+    )
+    decorated = {name: b.decorated for (_, name), b in found.bindings.items() if b.kind == "def"}
+    assert decorated == {
+        "s": CALLS_IT,
+        "a": CALLS_IT,
+        "cached": True,
+        "p": True,
+        "over": CALLS_IT,
+        "mixed": True,
+        "plain": False,
+    }
+    assert Fingerprint.loads(found.dumps()) == found
 
 
 def test_imports_record_where_they_come_from() -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from helpers import Project
 from pytest_ripple.fingerprint import STDLIB
-from test_safety import check, record
+from test_safety import appended, check, record
 
 SETTINGS = {
     "app/__init__.py": "",
@@ -2642,3 +2642,231 @@ class TestTestsThatListNames:
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")
         project.edit("pkg/api.py", "import os\n", "import os\n\nLIMIT = 1\n")
         check(project.run("--testmon"), must=["test_documented"], may=self.OS)
+
+
+# Two classes with a method ``unsign`` and a function ``check``; ``load`` calls
+# ``signer.unsign`` for whatever signer it is handed, ``describe`` reads ``check``'s
+# signature without calling it.
+SIGNATURES = {
+    "pytest.ini": "[pytest]\n",
+    "pkg/__init__.py": "",
+    "pkg/signer.py": """
+        import functools
+
+
+        class Timed:
+            def unsign(self, value, stamp=False):
+                return (value, 0) if stamp else value
+
+
+        class Plain:
+            def unsign(self, value):
+                return value
+
+
+        def check(value, strict=False):
+            return value if not strict else value.upper()
+
+
+        @functools.lru_cache(maxsize=None)
+        def rate(x=1):
+            return x
+
+
+        class Maker:
+            @staticmethod
+            def make(x=1):
+                return x
+    """,
+    "pkg/loader.py": """
+        import inspect
+
+        from pkg.signer import Maker, check, rate
+
+
+        def load(signer, value):
+            return signer.unsign(value)
+
+
+        def load_checked(value):
+            return check(value)
+
+
+        def describe():
+            return str(inspect.signature(check))
+
+
+        def price():
+            return rate()
+
+
+        def made():
+            return Maker.make()
+    """,
+    "tests/test_load.py": """
+        from pkg.loader import describe, load, load_checked, made, price
+        from pkg.signer import Plain, Timed, check, rate
+
+
+        def test_timed():
+            assert load(Timed(), "v") == "v"
+
+
+        def test_plain():
+            assert load(Plain(), "v") == "v"
+
+
+        def test_checked():
+            assert load_checked("v") == "v"
+
+
+        def test_describe():
+            assert describe() == "(value, strict=False)"
+
+
+        def test_defaults():
+            assert check.__defaults__ == (False,)
+
+
+        def test_rate():
+            assert rate() == 1
+
+
+        def test_price():
+            assert price() == 1  # rate(): cached by test_rate, it does not run here
+
+
+        def test_made():
+            assert made() == 1
+    """,
+}
+ALL_SIGNATURES = (
+    "test_checked",
+    "test_defaults",
+    "test_describe",
+    "test_made",
+    "test_plain",
+    "test_price",
+    "test_rate",
+    "test_timed",
+)
+
+
+class TestCallersOfANewSignature:
+    """A plain function's new default (signature, docstring) is seen by the code that
+    runs it, whose trace holds its block, and by code that reads its name other than
+    to call it (``inspect.signature(check)``, ``check.__defaults__``). Code that only
+    calls a name (``signer.unsign(value)``) calls another function of that name or
+    runs this one. itsdangerous: a default of ``TimestampSigner.unsign`` ran 159 of
+    297 tests, every caller of any ``unsign``; now the 76 that ran it."""
+
+    def test_a_methods_default_reaches_the_tests_that_ran_it(self, project: Project) -> None:
+        record(project, SIGNATURES, *ALL_SIGNATURES)
+        project.edit("pkg/signer.py", "stamp=False", "stamp=True")
+        check(project.run("--testmon"), must=["test_timed"], failed=["test_timed"])
+
+    def test_a_functions_default_reaches_its_callers_and_its_readers(
+        self, project: Project
+    ) -> None:
+        record(project, SIGNATURES, *ALL_SIGNATURES)
+        project.edit("pkg/signer.py", "strict=False", "strict=True")
+        check(
+            project.run("--testmon"),
+            must=["test_checked", "test_describe", "test_defaults"],
+            failed=["test_checked", "test_describe", "test_defaults"],
+        )
+
+    def test_a_cached_functions_default_reaches_whoever_names_it(self, project: Project) -> None:
+        """``lru_cache`` answers a call without running the function: test_price's
+        trace lacks ``rate``, its code calls it."""
+        record(project, SIGNATURES, *ALL_SIGNATURES)
+        project.edit("pkg/signer.py", "def rate(x=1)", "def rate(x=2)")
+        check(
+            project.run("--testmon"),
+            must=["test_rate", "test_price"],
+            failed=["test_rate", "test_price"],
+        )
+
+    def test_a_static_methods_default_reaches_the_tests_that_ran_it(self, project: Project) -> None:
+        record(project, SIGNATURES, *ALL_SIGNATURES)
+        project.edit("pkg/signer.py", "def make(x=1)", "def make(x=2)")
+        check(project.run("--testmon"), must=["test_made"], failed=["test_made"])
+
+    def test_a_function_that_gains_a_wrapper_reaches_its_callers_by_name(
+        self, project: Project
+    ) -> None:
+        """A new decorator may answer without running the function: every reader of
+        the name, callers too (test_plain and test_timed read ``unsign``, not
+        ``check``)."""
+        record(project, SIGNATURES, *ALL_SIGNATURES)
+        project.edit(
+            "pkg/signer.py",
+            "def check(value, strict=False):",
+            "@functools.lru_cache(maxsize=None)\ndef check(value, strict=False):",
+        )
+        check(
+            project.run("--testmon"),
+            must=["test_checked", "test_describe", "test_defaults"],
+        )
+
+    def test_a_new_function_of_a_called_name_reaches_its_callers(self, project: Project) -> None:
+        """A module-level ``check`` now shadows the one imported: code that calls
+        ``check`` calls another function, which its trace does not hold."""
+        files = appended(SIGNATURES, "pkg/loader.py", "\n\ndef _unused():\n    pass\n")
+        record(project, files, *ALL_SIGNATURES)
+        project.edit(
+            "pkg/loader.py",
+            "def _unused():\n    pass",
+            "def check(value):\n    return 'shadowed'",
+        )
+        check(
+            project.run("--testmon"),
+            must=["test_checked"],
+            may=["test_describe", "test_defaults"],  # they read a name ``check``
+            failed=["test_checked"],
+        )
+
+    def test_a_special_methods_default_reaches_whoever_uses_the_class(
+        self, project: Project
+    ) -> None:
+        """``super().__init__(...)`` of another class reads ``__init__``: not a user of
+        this one (itsdangerous: ``BadData.__init__`` reached 79 more tests)."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "pkg/__init__.py": "",
+            "pkg/consts.py": """
+                SEP = "."
+            """,
+            "pkg/errors.py": """
+                class Error(Exception):
+                    def __init__(self, message):
+                        super().__init__(message)
+                        self.message = message
+            """,
+            "pkg/joiner.py": """
+                from pkg.consts import SEP
+
+
+                class Joiner:
+                    def __init__(self, sep=SEP):
+                        self.sep = sep
+
+                    def join(self, *parts):
+                        return self.sep.join(parts)
+            """,
+            "tests/test_it.py": """
+                from pkg.errors import Error
+                from pkg.joiner import Joiner
+
+
+                def test_join():
+                    assert Joiner().join("a", "b") == "a.b"
+
+
+                def test_error():
+                    assert Error("x").message == "x"
+            """,
+        }
+        record(project, files, "test_error", "test_join")
+        project.edit("pkg/consts.py", 'SEP = "."', 'SEP = "-"')
+        check(project.run("--testmon"), must=["test_join"], failed=["test_join"])

@@ -291,27 +291,39 @@ def doctest_names(text: str) -> set[str]:
     return {name for line in _doctest_lines(text) for name in _IDENTIFIER.findall(line)}
 
 
-def used_names(*nodes: Any) -> set[str]:
+def used_names(*nodes: Any, callees: set[str] | None = None) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
     over-approximates and so stays safe. (``dict(fetch=2)``'s keyword is such a name:
-    its keys are looked up as attributes, ``getattr(api, name)``.)"""
+    its keys are looked up as attributes, ``getattr(api, name)``.)
+
+    ``callees``: gets the names read as what a call calls (``f(x)``, ``obj.f(x)``),
+    which are then left out of the result unless the code reads them otherwise too."""
     out: set[str] = set()
     add = out.add
+    callee_nodes: set[int] = set()
     for root in nodes:
         if root is None:
             continue
         for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
             kind = node.__class__  # ast.parse makes these classes, never subclasses
             if kind is ast.Name:
-                add(node.id)  # type: ignore[attr-defined]
+                if callees is not None and id(node) in callee_nodes:
+                    callees.add(node.id)  # type: ignore[attr-defined]
+                else:
+                    add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
-                    add(node.attr)  # type: ignore[attr-defined]
+                    if callees is not None and id(node) in callee_nodes:
+                        callees.add(node.attr)  # type: ignore[attr-defined]
+                    else:
+                        add(node.attr)  # type: ignore[attr-defined]
                     if node.attr == "__dict__":  # type: ignore[attr-defined]
                         add(LISTS + _root(node.value))  # type: ignore[attr-defined]
             elif kind is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
+                if callees is not None:
+                    callee_nodes.add(id(func))  # walk gives a call before its callee
                 called = getattr(func, "id", None) or getattr(func, "attr", "")
                 if called in _LISTERS and node.args:  # type: ignore[attr-defined]
                     add(LISTS + _root(node.args[0]))  # type: ignore[attr-defined]
@@ -331,8 +343,15 @@ def used_names(*nodes: Any) -> set[str]:
                     elif ">>>" in value:  # doctest examples: code a test runs
                         out.update(doctest_names(value))
     out.discard("*")
+    if callees is not None:
+        callees -= out
     return out
 
+
+# In a block's reads: ``CALLED + "f"``, it reads ``f`` only to call it (``f(x)``,
+# ``obj.f(x)``). A new signature, default or docstring of a plain function reaches
+# such code only by running the function, which its trace records.
+CALLED = "()"
 
 # In the names a piece of code reads: it lists a namespace (``dir(m)``, ``vars(m)``,
 # ``m.__dict__``, ``inspect.getmembers(m)``) and so may read any name, a new one too.
@@ -708,7 +727,9 @@ class Binding:
     kind: str  # DEF, CLASS, VALUE or IMPORT
     digest: str
     deps: frozenset[str]
-    decorated: bool = False
+    # True: decorated; ``CALLS_IT`` (a def): only by decorators after which a call of
+    # the name still runs the function (``staticmethod``, ``typing.overload``)
+    decorated: bool | str = False
     # what in the statement may do more than bind the name, as a digest ("" when
     # nothing): the calls not known to be pure (``register("json", f)``,
     # ``logging.getLogger("x")``), or the whole header of a definition that such a
@@ -1143,6 +1164,27 @@ PURE_DECORATORS = frozenset(
 )
 
 
+# Decorators after which calling the name runs the function's own code: code that
+# calls it runs the function (its trace holds its block). Not a cache (``lru_cache``
+# answers without running it) nor a wrapper (which may read the signature).
+CALLS_IT = "calls"
+CALLING_DECORATORS = frozenset(
+    {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
+    | {
+        f"{module}.{n}"
+        for module in ("typing", "typing_extensions")
+        for n in ("overload", "final", "override", "no_type_check")
+    }
+)
+
+
+def _decorated(a: bool | str, b: bool | str) -> bool | str:
+    """A name defined twice (overloads, then the function): decorated as the most."""
+    if a is True or b is True:
+        return True
+    return CALLS_IT if a or b else False
+
+
 _COMPOUND_STMTS = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)
 
 
@@ -1276,6 +1318,14 @@ class _Purity:
                 out.append(k)  # passed to __init_subclass__
         return out
 
+    def decoration(self, decorators: Sequence[ast.expr]) -> bool | str:
+        """A def's ``Binding.decorated``."""
+        if not decorators:
+            return False
+        if all(self.resolve(d) in CALLING_DECORATORS for d in decorators):
+            return CALLS_IT
+        return True
+
     def decorator_acts(self, decorators: Sequence[ast.expr]) -> bool:
         """Whether a decorator may register what it decorates (or do anything else)."""
         for deco in decorators:
@@ -1316,11 +1366,11 @@ class _Scanner:
         calls = self.purity.acting_calls(*parts)
         return self.tok.node(*calls) if calls else ""
 
-    def names(self, *nodes: Any) -> set[str]:
+    def names(self, *nodes: Any, callees: set[str] | None = None) -> set[str]:
         """``used_names``, with a namespace listed resolved: ``self``'s and ``cls``'s
         hold what code that ran set; a standard library module imported by name is
         kept by that name; anything else may hold any name."""
-        out = used_names(*nodes)
+        out = used_names(*nodes, callees=callees)
         listed = [n for n in out if n.startswith(LISTS)]
         for mark in listed:
             out.discard(mark)
@@ -1340,7 +1390,7 @@ class _Scanner:
                 kind,
                 digest(f"{old.digest}{b.digest}".encode()),
                 old.deps | b.deps,
-                old.decorated or b.decorated,
+                _decorated(old.decorated, b.decorated),
                 digest(f"{old.acts}{b.acts}".encode()) if old.acts or b.acts else "",
                 digest(f"{old.bases}{b.bases}".encode()) if old.bases or b.bases else "",
                 f"{old.source}; {b.source}" if old.source and b.source else "",
@@ -1356,7 +1406,9 @@ class _Scanner:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         end = node.end_lineno or node.lineno
         dg = self.tok.span(self.def_start(node), self.tok.end(node))
-        self.fp.blocks[name] = (dg, frozenset(self.names(node)))
+        callees: set[str] = set()
+        reads = self.names(node, callees=callees)
+        self.fp.blocks[name] = (dg, frozenset(reads | {CALLED + n for n in callees}))
         self.fp.spans.append((start, end, name))
 
     def scope(self, body: Sequence[ast.stmt], scope: str) -> None:
@@ -1373,7 +1425,7 @@ class _Scanner:
                 deps = self.names(stmt.decorator_list, stmt.args, stmt.returns)
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
-                decorated = bool(stmt.decorator_list)
+                decorated = self.purity.decoration(stmt.decorator_list)
                 self.bind(scope, stmt.name, Binding(DEF, header, frozenset(deps), decorated, acts))
             elif isinstance(stmt, ast.ClassDef):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
@@ -1411,6 +1463,13 @@ class _Scanner:
             ):
                 value = getattr(stmt, "value", None)
                 deps = self.names(value, getattr(stmt, "annotation", None))
+                if scope and value is not None and _bound_names(stmt) == {"__slots__"}:
+                    # its strings declare the class's own attributes: they read none
+                    deps -= {
+                        n.value
+                        for n in walk(value)
+                        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    }
                 if isinstance(stmt, ast.AugAssign):
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)

@@ -24,6 +24,8 @@ from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes, is_python
 from pytest_ripple.fingerprint import (
     ANY_STAR,
+    CALLED,
+    CALLS_IT,
     CLASS,
     COMPUTED,
     DEF,
@@ -117,6 +119,10 @@ class _Impact:
         self.deps: dict[int, dict[str, int]] = {}
         self.dep_why: dict[int, str] = {}
         self.values: dict[str, str] = {}
+        # of those, the names code sees even when it reads them only to call them: all
+        # but a plain function's new header (``_header_only``), which such code sees
+        # only by running the function, and its trace holds that
+        self.by_callers: set[str] = set()
         # value names -> the files whose own binding of the name changed, None: from
         # anywhere (an attribute, an object mutated in place). A file that reads the
         # name only bare sees its own binding, unless it is one of these.
@@ -224,9 +230,23 @@ class _Impact:
         if conftest_dir(path) is not None:
             self.scope_rule(path, why)
 
-    def taint(self, name: str, why: str, under: str | None = None, at: str | None = None) -> None:
+    def taint(
+        self,
+        name: str,
+        why: str,
+        under: str | None = None,
+        at: str | None = None,
+        *,
+        called: bool = False,
+    ) -> None:
         """A name bound to another value. ``under``: only code below a conftest's
-        directory sees it; ``at``: the file that binds it (None: no one file)."""
+        directory sees it; ``at``: the file that binds it (None: no one file);
+        ``called``: a plain function's header only, which code that only calls the
+        name does not see."""
+        if not called and name not in self.by_callers:
+            self.by_callers.add(name)
+            if name in self.values:  # its aliases are seen by callers now
+                self.queue.append((name, True))
         if name not in self.values:
             self.values[name] = why
             if under is not None:
@@ -365,6 +385,15 @@ def _lists_any(imp: _Impact, path: str, reads: frozenset[str]) -> bool:
             if not root or imp.index.resolve(path, root) - {path}:
                 return True
     return False
+
+
+def _header_only(b: Binding | None) -> bool:
+    """Whether a new binding of this name changes only what running it does or what
+    introspection finds: a plain function (no decorator, which may have read its
+    signature, wrapped it or registered it), defined before and after. Code that reads
+    the name only to call it sees the new signature, defaults or docstring only by
+    running it, and then its trace holds the function's block."""
+    return b is not None and b.kind == DEF and b.decorated in (False, CALLS_IT)
 
 
 def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
@@ -528,15 +557,17 @@ def _bindings_changed(
         # place: every module that holds it sees that, not only this one's bare reads
         in_place = any(x.kind == VALUE and name in x.deps for x in (before, after) if x)
         own = None if in_place else path
+        called = _header_only(before) and _header_only(after)
         if not _method_header(scope, name, before, after):
-            imp.taint(name, bwhy, None if scope else conftest_dir(path), at=own)
+            under = None if scope else conftest_dir(path)
+            imp.taint(name, bwhy, under, at=own, called=called)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__"):
             for part in scope.split("."):  # a special method: whoever uses the class
                 imp.taint(part, bwhy, at=path)
         else:
-            imp.taint(name, bwhy, at=path)  # whoever reads the method by name
+            imp.taint(name, bwhy, at=path, called=called)  # whoever reads the method
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
         if _acts(name, before) != _acts(name, after):
@@ -800,6 +831,9 @@ def _propagate(imp: _Impact) -> None:
             if b.kind == IMPORT and not is_value:
                 imp.called(bound, bound_why)  # an alias of a changed function: still a call
                 continue
+            # what a plain function's header reads, and an import of a name only such
+            # a header change reached: its callers see it by running it
+            called = _header_only(b) or (b.kind == IMPORT and name not in imp.by_callers)
             if not is_value and b.kind == VALUE and _named_only(imp, name, path):
                 # ``g = curry(f)``, ``table = {"x": f}``: f's body never ran at import
                 # (it would be in a module's import record), so the value holds f as it
@@ -830,10 +864,15 @@ def _propagate(imp: _Impact) -> None:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
             if scope and b.kind == DEF and not bound.startswith("__"):
                 # a method's header reads it: the method only
-                imp.taint(bound, bound_why, at=path)
+                imp.taint(bound, bound_why, at=path, called=called)
+            elif scope and b.kind == DEF:
+                # a special method's header: whoever uses the class (as for an edit of
+                # it, ``_bindings_changed``), not every ``super().__init__`` reader
+                imp.taint_class(path, scope, bound_why)
             else:
                 at = None if b.kind == VALUE and bound in b.deps else path  # ``X += [1]``
-                imp.taint(bound, bound_why, None if scope else conftest_dir(path), at=at)
+                under = None if scope else conftest_dir(path)
+                imp.taint(bound, bound_why, under, at=at, called=called and not scope)
                 if scope:
                     imp.taint_class(path, scope, bound_why)
         listing_effects = effect_listers if is_value else []
@@ -850,6 +889,8 @@ def _propagate(imp: _Impact) -> None:
     if not imp.values:
         return
     tainted = set(imp.values)
+    # a block that reads a name only to call it: ``CALLED + name`` (``fingerprint``)
+    called = {CALLED + n: n for n in imp.by_callers}
     for path in list(imp.fps):
         full = imp.full_fp(path)
         if full is None:
@@ -859,9 +900,13 @@ def _propagate(imp: _Impact) -> None:
                 common = list(tainted)
             else:
                 common = [n for n in tainted.intersection(reads) if imp.sees(n, path)]
+                if called:
+                    common += [
+                        called[c] for c in reads & called.keys() if imp.sees(called[c], path)
+                    ]
             if common:
                 name = min(common)
-                if name not in reads:  # found by listing a namespace
+                if name not in reads and CALLED + name not in reads:  # found by listing
                     listed = (
                         f"{name} may be read by {reasons.subject(path, block)} (it lists names)"
                     )
