@@ -624,6 +624,29 @@ def test_decorators_after_which_a_call_runs_the_function() -> None:
     assert Fingerprint.loads(found.dumps()) == found
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("def f(a, b=1):", "def f(a, b=2):", True),
+        ("def f(a, *, b=1):", "def f(a, *, b=[]):", True),
+        ("def f(a: int, b=1) -> int:", "def f(a: str, b=1):", True),
+        ("def f(a, b=1):", "def f(a, b=1, c=2):", False),
+        ("def f(a, b=1):", "def f(a, c=1):", False),
+        ("def f(a, b):", "def f(a, b=1):", False),
+        ("def f(a, *, b):", "def f(a, *, b=1):", False),
+        ("def f(a, b=1):", "def f(a, /, b=1):", False),
+        ("def f(a):", "def f(a, *args):", False),
+        ("def f(a):", "def f(a, **kw):", False),
+        ("def f(a):", "async def f(a):", False),
+    ],
+)
+def test_the_call_shape_of_a_def(old: str, new: str, same: bool) -> None:
+    """What decides whether a call binds its arguments: not the default values."""
+    a, b = fp(f"{old}\n    pass\n"), fp(f"{new}\n    pass\n")
+    assert a.bindings[("", "f")].shape and b.bindings[("", "f")].shape
+    assert (a.bindings[("", "f")].shape == b.bindings[("", "f")].shape) is same
+
+
 def test_imports_record_where_they_come_from() -> None:
     found = fp(
         """

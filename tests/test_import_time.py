@@ -2826,6 +2826,45 @@ class TestCallersOfANewSignature:
             failed=["test_checked"],
         )
 
+    def test_a_new_parameter_reaches_callers_whose_call_failed_to_bind(
+        self, project: Project
+    ) -> None:
+        """A call that raised ``TypeError`` while binding its arguments never started
+        the function: no trace holds it. A parameter added (or a default, or a name)
+        counts as read by every caller."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "pkg/__init__.py": "",
+            "pkg/parse.py": """
+                def parse(text, sep=","):
+                    return text.split(sep)
+            """,
+            "tests/test_parse.py": """
+                import pytest
+
+                from pkg.parse import parse
+
+
+                def test_no_strict():
+                    with pytest.raises(TypeError):
+                        parse("a,b", strict=True)
+
+
+                def test_parse():
+                    assert parse("a,b") == ["a", "b"]
+            """,
+        }
+        record(project, files, "test_no_strict", "test_parse")
+        project.edit("pkg/parse.py", 'sep=","):', 'sep=",", strict=False):')
+        check(
+            project.run("--testmon"),
+            must=["test_no_strict", "test_parse"],
+            failed=["test_no_strict"],
+        )
+        project.edit("pkg/parse.py", 'sep=",", strict=False):', 'sep=";", strict=False):')
+        # a new default value binds every call as before: test_no_strict still fails
+        check(project.run("--testmon"), must=["test_no_strict", "test_parse"])
+
     def test_a_special_methods_default_reaches_whoever_uses_the_class(
         self, project: Project
     ) -> None:

@@ -741,6 +741,10 @@ class Binding:
     # an import: where from, as ``import a.b`` or ``from ..m`` ("; "-joined when the
     # name is bound twice); "" for other bindings, and in data of older versions
     source: str = ""
+    # a def: digest of what decides whether a call binds its arguments (parameter names
+    # and kinds, which have defaults, ``async``), not the default values: "" for other
+    # bindings, and in data of older versions
+    shape: str = ""
 
 
 @dataclass
@@ -821,7 +825,7 @@ class Fingerprint:
             "p": self.parsed,
             "n": [
                 [scope, name, b.kind, b.digest, sorted(b.deps), b.decorated, b.acts, b.bases]
-                + ([b.source] if b.source else [])
+                + ([b.source, b.shape] if b.shape else [b.source] if b.source else [])
                 for (scope, name), b in self.bindings.items()
             ],
             "e": [
@@ -898,7 +902,7 @@ class Fingerprint:
                 blocks={k: (d, frozenset(n)) for k, (d, n) in doc["b"].items()} if blocks else {},
                 spans=[(s, e, n) for s, e, n in doc["s"]] if blocks else [],
                 bindings={
-                    (row[0], row[1]): Binding(row[2], row[3], frozenset(row[4]), *row[5:9])
+                    (row[0], row[1]): Binding(row[2], row[3], frozenset(row[4]), *row[5:10])
                     for row in doc["n"]
                 },
                 effects=[
@@ -1178,6 +1182,23 @@ CALLING_DECORATORS = frozenset(
 )
 
 
+def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """``Binding.shape``: a new default value binds every call as before; a parameter
+    added, renamed or given a default may bind a call that raised ``TypeError`` before
+    the function started (so no trace holds it: ``pytest.raises(TypeError)``)."""
+    a = fn.args
+    parts = [
+        type(fn).__name__,
+        ",".join(p.arg for p in a.posonlyargs),
+        ",".join(p.arg for p in a.args),
+        str(len(a.defaults)),
+        a.vararg.arg if a.vararg else "",
+        ",".join(f"{p.arg}={d is not None:d}" for p, d in zip(a.kwonlyargs, a.kw_defaults)),
+        a.kwarg.arg if a.kwarg else "",
+    ]
+    return digest("|".join(parts).encode())
+
+
 def _decorated(a: bool | str, b: bool | str) -> bool | str:
     """A name defined twice (overloads, then the function): decorated as the most."""
     if a is True or b is True:
@@ -1394,6 +1415,7 @@ class _Scanner:
                 digest(f"{old.acts}{b.acts}".encode()) if old.acts or b.acts else "",
                 digest(f"{old.bases}{b.bases}".encode()) if old.bases or b.bases else "",
                 f"{old.source}; {b.source}" if old.source and b.source else "",
+                digest(f"{old.shape}{b.shape}".encode()) if old.shape and b.shape else "",
             )
         self.fp.bindings[key] = b
 
@@ -1426,7 +1448,12 @@ class _Scanner:
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
                 decorated = self.purity.decoration(stmt.decorator_list)
-                self.bind(scope, stmt.name, Binding(DEF, header, frozenset(deps), decorated, acts))
+                shape = _call_shape(stmt)
+                self.bind(
+                    scope,
+                    stmt.name,
+                    Binding(DEF, header, frozenset(deps), decorated, acts, shape=shape),
+                )
             elif isinstance(stmt, ast.ClassDef):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 deps = self.names(stmt.bases, stmt.keywords, stmt.decorator_list)

@@ -388,11 +388,12 @@ def _lists_any(imp: _Impact, path: str, reads: frozenset[str]) -> bool:
 
 
 def _header_only(b: Binding | None) -> bool:
-    """Whether a new binding of this name changes only what running it does or what
+    """Whether a new header of this name changes only what running it does or what
     introspection finds: a plain function (no decorator, which may have read its
-    signature, wrapped it or registered it), defined before and after. Code that reads
-    the name only to call it sees the new signature, defaults or docstring only by
-    running it, and then its trace holds the function's block."""
+    signature, wrapped it or registered it). Code that reads the name only to call it
+    sees new defaults, annotations or docstring only by running it, and then its trace
+    holds the function's block (``_bindings_changed`` also asks for the same call
+    shape: a new parameter may bind a call that failed before the function ran)."""
     return b is not None and b.kind == DEF and b.decorated in (False, CALLS_IT)
 
 
@@ -557,7 +558,13 @@ def _bindings_changed(
         # place: every module that holds it sees that, not only this one's bare reads
         in_place = any(x.kind == VALUE and name in x.deps for x in (before, after) if x)
         own = None if in_place else path
-        called = _header_only(before) and _header_only(after)
+        called = (
+            _header_only(before)
+            and _header_only(after)
+            and before is not None
+            and after is not None
+            and before.shape == after.shape != ""
+        )
         if not _method_header(scope, name, before, after):
             under = None if scope else conftest_dir(path)
             imp.taint(name, bwhy, under, at=own, called=called)
