@@ -643,8 +643,54 @@ def test_decorators_after_which_a_call_runs_the_function() -> None:
 def test_the_call_shape_of_a_def(old: str, new: str, same: bool) -> None:
     """What decides whether a call binds its arguments: not the default values."""
     a, b = fp(f"{old}\n    pass\n"), fp(f"{new}\n    pass\n")
-    assert a.bindings[("", "f")].shape and b.bindings[("", "f")].shape
+    assert a.bindings[("", "f")].shape  # a coroutine function has none
     assert (a.bindings[("", "f")].shape == b.bindings[("", "f")].shape) is same
+
+
+def test_no_call_shape_for_what_a_call_does_not_start() -> None:
+    """A generator or coroutine function: a call binds its arguments and runs none of
+    its code. A def rebound by other code (``f = lru_cache(f)``) is decorated."""
+    found = fp(
+        """
+        import functools
+
+
+        def gen(n=1):
+            yield n
+
+
+        async def coro(n=1):
+            return n
+
+
+        def outer(n=1):
+            def inner():
+                yield n
+
+            return inner
+
+
+        def cached(n=1):
+            return n
+
+
+        cached = functools.lru_cache(cached)
+        """
+    )
+    shapes = {name: b.shape for (_, name), b in found.bindings.items() if b.kind == "def"}
+    assert shapes["gen"] == shapes["coro"] == shapes["cached"] == ""
+    assert shapes["outer"]
+    assert found.bindings[("", "cached")].decorated is True
+
+
+def test_slots_strings_passed_to_a_call_are_read() -> None:
+    found = fp(
+        """
+        class P:
+            __slots__ = ("a",) + getattr(settings, "EXTRA")
+        """
+    )
+    assert found.bindings[("P", "__slots__")].deps == {"getattr", "settings", "EXTRA"}
 
 
 def test_imports_record_where_they_come_from() -> None:

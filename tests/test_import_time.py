@@ -2752,6 +2752,9 @@ ALL_SIGNATURES = (
 )
 
 
+ALL_CALLERS = ("test_gen", "test_keyword_only", "test_sched")
+
+
 class TestCallersOfANewSignature:
     """A plain function's new default (signature, docstring) is seen by the code that
     runs it, whose trace holds its block, and by code that reads its name other than
@@ -2864,6 +2867,119 @@ class TestCallersOfANewSignature:
         project.edit("pkg/parse.py", 'sep=",", strict=False):', 'sep=";", strict=False):')
         # a new default value binds every call as before: test_no_strict still fails
         check(project.run("--testmon"), must=["test_no_strict", "test_parse"])
+
+    @pytest.mark.parametrize(
+        ("old", "new"),
+        [("scale=1", "scale=2"), ("return 10 * scale", "return 20 * scale")],
+        ids=["default", "body"],
+    )
+    def test_a_function_rebound_to_a_cache_reaches_every_caller(
+        self, project: Project, old: str, new: str
+    ) -> None:
+        """``compute = lru_cache(compute)``: test_b's call is answered by the cache
+        test_a filled, its trace lacks ``compute`` (the second review's miss)."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "pkg/__init__.py": "",
+            "pkg/api.py": """
+                import functools
+
+
+                def compute(scale=1):
+                    return 10 * scale
+
+
+                compute = functools.lru_cache(compute)
+
+
+                def get():
+                    return compute()
+            """,
+            "tests/test_api.py": """
+                from pkg import api
+
+
+                def test_a():
+                    assert api.get() == 10
+
+
+                def test_b():
+                    assert api.get() == 10
+            """,
+        }
+        record(project, files, "test_a", "test_b")
+        project.edit("pkg/api.py", old, new)
+        check(project.run("--testmon"), must=["test_a", "test_b"], failed=["test_a", "test_b"])
+
+    @pytest.mark.parametrize(
+        ("old", "new"),
+        [
+            ("def connect(host, *, timeout=10):", "def connect(host, timeout=10):"),
+            ("def numbers(n):", "def numbers(n, m):"),
+            ("async def fetch(url):", "async def fetch(url, b):"),
+        ],
+        ids=["keyword-only", "generator", "coroutine"],
+    )
+    def test_a_call_that_never_started_the_function(
+        self, project: Project, old: str, new: str
+    ) -> None:
+        """A call that failed to bind, or made a generator or coroutine nobody ran:
+        no trace holds the function (on 3.12 a generator reports when it first runs)."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "pkg/__init__.py": "",
+            "pkg/api.py": """
+                def connect(host, *, timeout=10):
+                    return (host, timeout)
+
+
+                def numbers(n):
+                    i = 0
+                    while i < n:
+                        yield i
+                        i += 1
+
+
+                def make_numbers():
+                    return numbers(3)
+
+
+                async def fetch(url):
+                    return url
+
+
+                def schedule():
+                    c = fetch("u")
+                    c.close()
+                    return True
+            """,
+            "tests/test_api.py": """
+                import pytest
+
+                from pkg import api
+
+
+                def test_keyword_only():
+                    with pytest.raises(TypeError):
+                        api.connect("h", 5)
+
+
+                def test_gen():
+                    assert api.make_numbers() is not None
+
+
+                def test_sched():
+                    assert api.schedule()
+            """,
+        }
+        record(project, files, "test_gen", "test_keyword_only", "test_sched")
+        project.edit("pkg/api.py", old, new)
+        failing = {
+            "def connect": "test_keyword_only",
+            "def numbers": "test_gen",
+            "async def fetch": "test_sched",
+        }[old.split("(")[0]]
+        check(project.run("--testmon"), must=[failing], may=ALL_CALLERS, failed=[failing])
 
     def test_a_special_methods_default_reaches_whoever_uses_the_class(
         self, project: Project

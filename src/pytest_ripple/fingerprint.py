@@ -1182,10 +1182,29 @@ CALLING_DECORATORS = frozenset(
 )
 
 
+def _slot_names(node: ast.expr) -> set[str]:
+    """The names a ``__slots__`` value declares: its literal strings, also in a tuple
+    (or list, set) literal and a sum of those; not a string passed to a call in it
+    (``getattr(settings, "EXTRA")`` reads ``EXTRA``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return {
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        }
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _slot_names(node.left) | _slot_names(node.right)
+    return set()
+
+
 def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     """``Binding.shape``: a new default value binds every call as before; a parameter
     added, renamed or given a default may bind a call that raised ``TypeError`` before
-    the function started (so no trace holds it: ``pytest.raises(TypeError)``)."""
+    the function started (so no trace holds it: ``pytest.raises(TypeError)``). ""
+    for a coroutine or generator function: a call binds its arguments and runs none of
+    its code (the frame holds them before it starts)."""
+    if isinstance(fn, ast.AsyncFunctionDef) or _yields(fn):
+        return ""
     a = fn.args
     parts = [
         type(fn).__name__,
@@ -1197,6 +1216,18 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         a.kwarg.arg if a.kwarg else "",
     ]
     return digest("|".join(parts).encode())
+
+
+def _yields(fn: ast.FunctionDef) -> bool:
+    """Whether the function's own code (not a nested function's) yields."""
+    todo: list[ast.AST] = list(fn.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _decorated(a: bool | str, b: bool | str) -> bool | str:
@@ -1411,7 +1442,8 @@ class _Scanner:
                 kind,
                 digest(f"{old.digest}{b.digest}".encode()),
                 old.deps | b.deps,
-                _decorated(old.decorated, b.decorated),
+                # a def rebound by other code (``f = lru_cache(f)``) is no plain function
+                True if old.kind != b.kind else _decorated(old.decorated, b.decorated),
                 digest(f"{old.acts}{b.acts}".encode()) if old.acts or b.acts else "",
                 digest(f"{old.bases}{b.bases}".encode()) if old.bases or b.bases else "",
                 f"{old.source}; {b.source}" if old.source and b.source else "",
@@ -1491,12 +1523,7 @@ class _Scanner:
                 value = getattr(stmt, "value", None)
                 deps = self.names(value, getattr(stmt, "annotation", None))
                 if scope and value is not None and _bound_names(stmt) == {"__slots__"}:
-                    # its strings declare the class's own attributes: they read none
-                    deps -= {
-                        n.value
-                        for n in walk(value)
-                        if isinstance(n, ast.Constant) and isinstance(n.value, str)
-                    }
+                    deps -= _slot_names(value)  # they declare attributes, they read none
                 if isinstance(stmt, ast.AugAssign):
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)

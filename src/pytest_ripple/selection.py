@@ -390,11 +390,13 @@ def _lists_any(imp: _Impact, path: str, reads: frozenset[str]) -> bool:
 def _header_only(b: Binding | None) -> bool:
     """Whether a new header of this name changes only what running it does or what
     introspection finds: a plain function (no decorator, which may have read its
-    signature, wrapped it or registered it). Code that reads the name only to call it
-    sees new defaults, annotations or docstring only by running it, and then its trace
-    holds the function's block (``_bindings_changed`` also asks for the same call
-    shape: a new parameter may bind a call that failed before the function ran)."""
-    return b is not None and b.kind == DEF and b.decorated in (False, CALLS_IT)
+    signature, wrapped it or registered it), nor a generator or coroutine function
+    (a call binds its arguments, and runs none of its code). Code that reads the name
+    only to call it sees new defaults, annotations or docstring only by running it,
+    and then its trace holds the function's block (``_bindings_changed`` also asks for
+    the same call shape: a new parameter may bind a call that failed before the
+    function ran)."""
+    return b is not None and b.kind == DEF and b.decorated in (False, CALLS_IT) and b.shape != ""
 
 
 def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
@@ -563,7 +565,7 @@ def _bindings_changed(
             and _header_only(after)
             and before is not None
             and after is not None
-            and before.shape == after.shape != ""
+            and before.shape == after.shape
         )
         if not _method_header(scope, name, before, after):
             under = None if scope else conftest_dir(path)
