@@ -2981,6 +2981,110 @@ class TestCallersOfANewSignature:
         }[old.split("(")[0]]
         check(project.run("--testmon"), must=[failing], may=ALL_CALLERS, failed=[failing])
 
+    @pytest.mark.parametrize(
+        ("old", "new"),
+        [
+            ("    def norm(x):", "    @staticmethod\n    def norm(x):"),
+            ("    @staticmethod\n    def make(cls, x):", "    @classmethod\n    def make(cls, x):"),
+        ],
+        ids=["staticmethod-added", "staticmethod-to-classmethod"],
+    )
+    def test_a_new_decorator_may_bind_a_call_that_failed(
+        self, project: Project, old: str, new: str
+    ) -> None:
+        """No ``self`` passed, or ``cls`` passed now: the old call raised ``TypeError``
+        before the method started (the tenth review's miss)."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "pkg/__init__.py": "",
+            "pkg/core.py": """
+                class Conv:
+                    def first(self):
+                        return 1
+
+                    def norm(x):
+                        return x * 2
+
+                    @staticmethod
+                    def make(cls, x):
+                        return x
+
+
+                def convert(x):
+                    try:
+                        return Conv().norm(x)
+                    except TypeError:
+                        return "fallback"
+
+
+                def build(x):
+                    try:
+                        return Conv.make(x)
+                    except TypeError:
+                        return "fallback"
+            """,
+            "tests/test_core.py": """
+                from pkg.core import build, convert
+
+
+                def test_convert():
+                    assert convert(1) == "fallback"
+
+
+                def test_build():
+                    assert build(1) == "fallback"
+            """,
+        }
+        record(project, files, "test_build", "test_convert")
+        project.edit("pkg/core.py", old, new)
+        failing = "test_convert" if "norm" in old else "test_build"
+        check(
+            project.run("--testmon"),
+            must=[failing],
+            may=["test_build", "test_convert"],  # whoever uses the class
+            failed=[failing],
+        )
+
+    def test_a_method_made_abstract_reaches_whoever_uses_the_class(self, project: Project) -> None:
+        """``Square()`` fails now, though no test ran ``area`` or reads its name."""
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "pkg/__init__.py": "",
+            "pkg/shapes.py": """
+                import abc
+
+
+                class Shape(abc.ABC):
+                    def first(self):
+                        return 1
+
+                    def area(self):
+                        return 0
+
+                    def describe(self):
+                        return "shape"
+
+
+                class Square(Shape):
+                    def describe(self):
+                        return "square"
+            """,
+            "tests/test_shapes.py": """
+                from pkg.shapes import Square
+
+
+                def test_describe():
+                    assert Square().describe() == "square"
+
+
+                def test_other():
+                    assert True
+            """,
+        }
+        record(project, files, "test_describe", "test_other")
+        project.edit("pkg/shapes.py", "    def area(", "    @abc.abstractmethod\n    def area(")
+        check(project.run("--testmon"), must=["test_describe"], failed=["test_describe"])
+
     def test_a_special_methods_default_reaches_whoever_uses_the_class(
         self, project: Project
     ) -> None:

@@ -741,9 +741,9 @@ class Binding:
     # an import: where from, as ``import a.b`` or ``from ..m`` ("; "-joined when the
     # name is bound twice); "" for other bindings, and in data of older versions
     source: str = ""
-    # a def: digest of what decides whether a call binds its arguments (parameter names
-    # and kinds, which have defaults, ``async``), not the default values: "" for other
-    # bindings, and in data of older versions
+    # a def: ``DECORATORS/CALL`` (``_call_shape``), digests of its decorators' text and
+    # of what decides whether a call binds its arguments; "" for other bindings, and in
+    # data of older versions
     shape: str = ""
 
 
@@ -1197,14 +1197,16 @@ def _slot_names(node: ast.expr) -> set[str]:
     return set()
 
 
-def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    """``Binding.shape``: a new default value binds every call as before; a parameter
-    added, renamed or given a default may bind a call that raised ``TypeError`` before
-    the function started (so no trace holds it: ``pytest.raises(TypeError)``). ""
-    for a coroutine or generator function: a call binds its arguments and runs none of
-    its code (the frame holds them before it starts)."""
+def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str:
+    """``Binding.shape``, ``DECORATORS/CALL``. A new default value binds every call as
+    before; a parameter added, renamed or given a default, or a decorator added or
+    changed (``staticmethod``: no ``self`` then) may bind a call that raised
+    ``TypeError`` before the function started (so no trace holds it:
+    ``pytest.raises(TypeError)``). No CALL part for a coroutine or generator function:
+    a call binds its arguments and runs none of its code."""
+    decorators = tok.node(*fn.decorator_list) if fn.decorator_list else "-"
     if isinstance(fn, ast.AsyncFunctionDef) or _yields(fn):
-        return ""
+        return f"{decorators}/"
     a = fn.args
     parts = [
         type(fn).__name__,
@@ -1215,7 +1217,16 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         ",".join(f"{p.arg}={d is not None:d}" for p, d in zip(a.kwonlyargs, a.kw_defaults)),
         a.kwarg.arg if a.kwarg else "",
     ]
-    return digest("|".join(parts).encode())
+    return f"{decorators}/{digest('|'.join(parts).encode())}"
+
+
+def _folded_shape(a: str, b: str) -> str:
+    """The shape of a name defined twice (overloads, then the function)."""
+    if not a or not b:
+        return ""
+    (deco_a, _, call_a), (deco_b, _, call_b) = a.partition("/"), b.partition("/")
+    call = digest(f"{call_a}{call_b}".encode()) if call_a and call_b else ""
+    return f"{digest(f'{deco_a}{deco_b}'.encode())}/{call}"
 
 
 def _yields(fn: ast.FunctionDef) -> bool:
@@ -1447,7 +1458,7 @@ class _Scanner:
                 digest(f"{old.acts}{b.acts}".encode()) if old.acts or b.acts else "",
                 digest(f"{old.bases}{b.bases}".encode()) if old.bases or b.bases else "",
                 f"{old.source}; {b.source}" if old.source and b.source else "",
-                digest(f"{old.shape}{b.shape}".encode()) if old.shape and b.shape else "",
+                _folded_shape(old.shape, b.shape),
             )
         self.fp.bindings[key] = b
 
@@ -1480,7 +1491,7 @@ class _Scanner:
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
                 decorated = self.purity.decoration(stmt.decorator_list)
-                shape = _call_shape(stmt)
+                shape = _call_shape(stmt, self.tok)
                 self.bind(
                     scope,
                     stmt.name,
@@ -1523,7 +1534,9 @@ class _Scanner:
                 value = getattr(stmt, "value", None)
                 deps = self.names(value, getattr(stmt, "annotation", None))
                 if scope and value is not None and _bound_names(stmt) == {"__slots__"}:
-                    deps -= _slot_names(value)  # they declare attributes, they read none
+                    # they declare attributes, they read none (unless code there does)
+                    code = {getattr(n, "id", None) or getattr(n, "attr", "") for n in walk(value)}
+                    deps -= _slot_names(value) - code
                 if isinstance(stmt, ast.AugAssign):
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)

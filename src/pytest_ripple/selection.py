@@ -396,7 +396,19 @@ def _header_only(b: Binding | None) -> bool:
     and then its trace holds the function's block (``_bindings_changed`` also asks for
     the same call shape: a new parameter may bind a call that failed before the
     function ran)."""
-    return b is not None and b.kind == DEF and b.decorated in (False, CALLS_IT) and b.shape != ""
+    return (
+        b is not None
+        and b.kind == DEF
+        and b.decorated in (False, CALLS_IT)
+        and b.shape.partition("/")[2] != ""  # no call shape: older data, a generator
+    )
+
+
+def _decorators_changed(before: Binding | None, after: Binding | None) -> bool:
+    """Whether a def's decorators changed (unknown for data of older versions)."""
+    if before is None or after is None or not before.shape or not after.shape:
+        return False
+    return before.shape.partition("/")[0] != after.shape.partition("/")[0]
 
 
 def _method_header(scope: str, name: str, before: Binding | None, after: Binding | None) -> bool:
@@ -572,9 +584,13 @@ def _bindings_changed(
             imp.taint(name, bwhy, under, at=own, called=called)
             if scope:
                 imp.taint_class(path, scope, bwhy)
-        elif name.startswith("__"):
-            for part in scope.split("."):  # a special method: whoever uses the class
+        elif name.startswith("__") or _decorators_changed(before, after):
+            # a special method, or a method's decorators (``abstractmethod`` makes the
+            # class abstract): whoever uses the class
+            for part in scope.split("."):
                 imp.taint(part, bwhy, at=path)
+            if not name.startswith("__"):
+                imp.taint(name, bwhy, at=path)  # and whoever reads the method
         else:
             imp.taint(name, bwhy, at=path, called=called)  # whoever reads the method
         if b.kind == DEF:
