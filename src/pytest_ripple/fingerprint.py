@@ -1209,7 +1209,6 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str
         return f"{decorators}/"
     a = fn.args
     parts = [
-        type(fn).__name__,
         ",".join(p.arg for p in a.posonlyargs),
         ",".join(p.arg for p in a.args),
         str(len(a.defaults)),
