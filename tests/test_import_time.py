@@ -2771,37 +2771,25 @@ class TestCallersOfANewSignature:
     runs this one. itsdangerous: a default of ``TimestampSigner.unsign`` ran 159 of
     297 tests, every caller of any ``unsign``; now the 76 that ran it."""
 
-    def test_a_methods_default_reaches_the_tests_that_ran_it(self, project: Project) -> None:
-        record(project, SIGNATURES, *ALL_SIGNATURES)
-        project.edit("pkg/signer.py", "stamp=False", "stamp=True")
-        check(project.run("--testmon"), must=["test_timed"], failed=["test_timed"])
-
-    def test_a_functions_default_reaches_its_callers_and_its_readers(
-        self, project: Project
+    @pytest.mark.parametrize(
+        ("old", "new", "failing"),
+        [
+            ("stamp=False", "stamp=True", ["test_timed"]),
+            # the callers that ran it, and its readers
+            ("strict=False", "strict=True", ["test_checked", "test_describe", "test_defaults"]),
+            # ``lru_cache`` answers a call without running the function: test_price's
+            # trace lacks ``rate``, its code calls it
+            ("def rate(x=1)", "def rate(x=2)", ["test_rate", "test_price"]),
+            ("def make(x=1)", "def make(x=2)", ["test_made"]),
+        ],
+        ids=["method", "function", "cached-function", "static-method"],
+    )
+    def test_a_new_default_reaches_the_tests_that_ran_it_or_read_it(
+        self, project: Project, old: str, new: str, failing: list[str]
     ) -> None:
         record(project, SIGNATURES, *ALL_SIGNATURES)
-        project.edit("pkg/signer.py", "strict=False", "strict=True")
-        check(
-            project.run("--testmon"),
-            must=["test_checked", "test_describe", "test_defaults"],
-            failed=["test_checked", "test_describe", "test_defaults"],
-        )
-
-    def test_a_cached_functions_default_reaches_whoever_names_it(self, project: Project) -> None:
-        """``lru_cache`` answers a call without running the function: test_price's
-        trace lacks ``rate``, its code calls it."""
-        record(project, SIGNATURES, *ALL_SIGNATURES)
-        project.edit("pkg/signer.py", "def rate(x=1)", "def rate(x=2)")
-        check(
-            project.run("--testmon"),
-            must=["test_rate", "test_price"],
-            failed=["test_rate", "test_price"],
-        )
-
-    def test_a_static_methods_default_reaches_the_tests_that_ran_it(self, project: Project) -> None:
-        record(project, SIGNATURES, *ALL_SIGNATURES)
-        project.edit("pkg/signer.py", "def make(x=1)", "def make(x=2)")
-        check(project.run("--testmon"), must=["test_made"], failed=["test_made"])
+        project.edit("pkg/signer.py", old, new)
+        check(project.run("--testmon"), must=failing, failed=failing)
 
     def test_a_function_that_gains_a_wrapper_reaches_its_callers_by_name(
         self, project: Project
