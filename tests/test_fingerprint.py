@@ -23,6 +23,7 @@ from pytest_ripple.fingerprint import (
     WHOLE,
     FileChange,
     Fingerprint,
+    constructed,
     diff,
     digest,
     fingerprint_python,
@@ -1437,3 +1438,96 @@ def test_text_file_doctest_names(text: bytes, names: set[str]) -> None:
 def test_listing_a_namespace_reads_any_name(body: str, marks: set[str]) -> None:
     found = fp(f"import inspect\nimport os\nimport pkg.api\n\ndef f(mod, self, cls):\n    {body}\n")
     assert {n for n in found.blocks["f"][1] if n.startswith(LISTS)} == marks
+
+
+INERT_BODY = """
+    class C:
+        \"\"\"Doc.\"\"\"
+
+        label = "c"
+
+        def __init__(self, func, *args, **kwargs):
+            if not callable(func):
+                raise TypeError("not callable")
+            merged = {}
+            merged.update(kwargs)
+            self.func, self.args = func, args
+            self.kw = merged
+            self.__doc__ = getattr(func, "__doc__", None)
+            self.label = "x"
+
+        def __call__(self, *args):
+            return self.func(*args)
+"""
+
+
+@pytest.mark.parametrize(
+    ("variant", "inert"),
+    [
+        (INERT_BODY, True),
+        ("class C:\n    pass\n", True),
+        ("class C(object):\n    x = 1\n", True),
+        ("class C(Base):\n    pass\n", False),  # Base.__init__ may do anything
+        ("@register\nclass C:\n    pass\n", False),
+        ("class C(metaclass=Meta):\n    pass\n", False),
+        ("class C:\n    def __new__(cls, f):\n        return object.__new__(cls)\n", False),
+        ("class C:\n    def __set_name__(self, owner, name):\n        pass\n", False),
+        ("class C:\n    def __setattr__(self, k, v):\n        pass\n", False),
+        ("class C:\n    __init__ = make_init()\n", False),
+        ("class C:\n    def __init__(self, f):\n        REGISTRY[f] = self\n", False),
+        ("class C:\n    def __init__(self, f):\n        register(f)\n", False),
+        ("class C:\n    def __init__(self, f):\n        self.setup(f)\n", False),
+        ("class C:\n    def __init__(self, f):\n        self.seen.append(f)\n", False),
+        ("class C:\n    def __init__(self, f):\n        f.owner = self\n", False),
+        ("class C:\n    def __init__(self, f):\n        f.items.clear()\n", False),
+        ("class C:\n    def __init__(self, f, seen):\n        seen += [f]\n", False),
+        ("class C:\n    def __init__(self, f):\n        global LAST\n        LAST = f\n", False),
+        ("class C:\n    def __init__(self, f):\n        for x in f:\n            pass\n", False),
+        ("class C:\n    def __init__(self, f):\n        self.f = lambda: f\n", False),
+        ("class C:\n    def __init__(self, callable):\n        callable(1)\n", False),
+        ("class C:\n    @trace\n    def __init__(self, f):\n        self.f = f\n", False),
+        # ``self.f = ...`` runs the setter of a property ``f``
+        (
+            "class C:\n    def __init__(self, f):\n        self.f = f\n\n"
+            "    @property\n    def f(self):\n        return 1\n",
+            False,
+        ),
+    ],
+)
+def test_inert_classes(variant: str, inert: bool) -> None:
+    """A class whose instances are built without doing anything but setting their
+    own attributes (``curry(f)``)."""
+    found = fp(variant)
+    assert ("C" in found.inert) is inert
+    assert Fingerprint.loads(found.dumps()).inert == found.inert  # type: ignore[union-attr]
+
+
+def test_a_class_bound_twice_is_not_inert() -> None:
+    assert "C" not in fp("class C:\n    pass\n\n\nC = make()\n").inert
+    assert "C" not in fp("class C:\n    pass\n\n\nclass C:\n    pass\n").inert
+
+
+@pytest.mark.parametrize(
+    ("src", "callees"),
+    [
+        ("import toolz\ng = toolz.curry(toolz.f)\n", ["toolz.curry"]),
+        ("from toolz import curry\ng = curry(f)\n", ["toolz.curry"]),
+        ("from .functoolz import curry\ng = curry(f)\n", [".functoolz.curry"]),
+        ("from . import functoolz\ng = functoolz.curry(f)\n", [".functoolz.curry"]),
+        ("import toolz\ng = toolz.curry(f)\ndel toolz\n", ["toolz.curry"]),
+        ("class W:\n    pass\n\n\ng = W(f)\n", ["@W"]),
+        ("import a, b\ng = a.W(b.V(f))\n", ["a.W", "b.V"]),
+        ("g = make(f)\n", None),  # a builtin of that name: not a class of the project
+        ("import a\ng = a.W(f).register()\n", None),
+        ("import a\ng = a.W(f)[0]\n", ["a.W"]),
+        ("import a\ng = a.W(run(f))\n", None),
+    ],
+)
+def test_calls_that_may_construct_a_class_of_the_project(
+    src: str, callees: list[str] | None
+) -> None:
+    """``Binding.acts`` says where each callee comes from, so that selection can tell
+    whether it is an inert class."""
+    acts = fp(src).bindings[("", "g")].acts
+    assert acts
+    assert constructed(acts) == (sorted(callees) if callees is not None else None)

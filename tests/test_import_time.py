@@ -3085,3 +3085,274 @@ class TestCallersOfANewSignature:
         record(project, files, "test_error", "test_join")
         project.edit("pkg/consts.py", 'SEP = "."', 'SEP = "-"')
         check(project.run("--testmon"), must=["test_join"], failed=["test_join"])
+
+
+# ``scale = Wrapper(core.scale)`` at import. test_default reads the value through its
+# name; test_registered finds what a registry holds without naming it; test_other only
+# imports the module.
+WRAPPED = {
+    "pkg/__init__.py": "",
+    "pkg/core.py": """
+        def scale(x, factor=2):
+            \"\"\"Scale x.\"\"\"
+            return x * factor
+    """,
+    "pkg/api.py": """
+        from pkg import core
+        from pkg.wrap import Wrapper
+
+        scale = Wrapper(core.scale)
+    """,
+    "tests/test_api.py": """
+        from pkg.api import scale
+
+
+        def test_default():
+            assert scale.func.__defaults__ == (2,)
+    """,
+    "tests/test_registry.py": """
+        import pkg.api
+        from pkg import wrap
+
+
+        def test_registered():
+            for f in getattr(wrap, "REGISTRY", {}).values():
+                assert f.__defaults__ == (2,)
+    """,
+    "tests/test_other.py": """
+        import pkg.api
+
+
+        def test_other():
+            assert pkg.api is not None
+    """,
+}
+
+INERT_WRAPPER = """
+    class Wrapper:
+        \"\"\"Holds a function.\"\"\"
+
+        kind = "wrapper"
+
+        def __init__(self, func, *args, **kwargs):
+            if not callable(func):
+                raise TypeError("not callable")
+            options = {}
+            options.update(kwargs)
+            self.func = func
+            self.args, self.options = args, options
+            self.__doc__ = getattr(func, "__doc__", None)
+
+        def __call__(self, *args):
+            return self.func(*self.args, *args)
+"""
+
+# The same class, built so that creating one registers the function somewhere
+ACTING_WRAPPERS = {
+    "item stored": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                REGISTRY[func.__name__] = func
+                self.func = func
+    """,
+    "function called": """
+        REGISTRY = {}
+
+
+        def register(func):
+            REGISTRY[func.__name__] = func
+
+
+        class Wrapper:
+            def __init__(self, func):
+                register(func)
+                self.func = func
+    """,
+    "own method called": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+                self.register()
+
+            def register(self):
+                REGISTRY[self.func.__name__] = self.func
+    """,
+    "base class": """
+        REGISTRY = {}
+
+
+        class Base:
+            def __init__(self, func):
+                REGISTRY[func.__name__] = func
+                self.func = func
+
+
+        class Wrapper(Base):
+            pass
+    """,
+    "property setter": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+            @property
+            def func(self):
+                return self._func
+
+            @func.setter
+            def func(self, value):
+                REGISTRY[value.__name__] = value
+                self._func = value
+    """,
+    "__new__": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __new__(cls, func):
+                REGISTRY[func.__name__] = func
+                return super().__new__(cls)
+
+            def __init__(self, func):
+                self.func = func
+    """,
+    "class decorator": """
+        REGISTRY = {}
+
+
+        def registering(cls):
+            plain = cls.__init__
+
+            def init(self, func):
+                REGISTRY[func.__name__] = func
+                plain(self, func)
+
+            cls.__init__ = init
+            return cls
+
+
+        @registering
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+    """,
+    "__init__ replaced": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+
+        def _registering(self, func):
+            REGISTRY[func.__name__] = func
+            self.func = func
+
+
+        Wrapper.__init__ = _registering
+    """,
+    "dict of the class": """
+        class Wrapper:
+            registry = {}
+
+            def __init__(self, func):
+                self.func = func
+                self.registry.update({func.__name__: func})
+
+
+        REGISTRY = Wrapper.registry
+    """,
+}
+
+
+class TestInertConstructors:
+    """``g = Wrapper(f)``, where creating a ``Wrapper`` only sets the new instance's own
+    attributes, binds a value and does nothing else: a new default or docstring of
+    ``f`` reaches the code that reads ``g``, not every test that imports the module.
+    Any class that may do more when created (a registry, a hook, a setter, a base)
+    keeps the rule for calls that act: every test whose imports reach the module."""
+
+    APIS: ClassVar[dict[str, str]] = {
+        "imported": WRAPPED["pkg/api.py"],
+        "relative import": """
+            from . import core
+            from .wrap import Wrapper
+
+            scale = Wrapper(core.scale)
+        """,
+        "module attribute": """
+            from pkg import core, wrap
+
+            scale = wrap.Wrapper(core.scale)
+        """,
+    }
+
+    @pytest.mark.parametrize("api", sorted(APIS))
+    def test_a_new_default_reaches_the_readers_of_the_name(
+        self, project: Project, api: str
+    ) -> None:
+        files = {**WRAPPED, "pkg/wrap.py": INERT_WRAPPER, "pkg/api.py": self.APIS[api]}
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(project.run("--testmon"), must=["test_default"], failed=["test_default"])
+
+    def test_a_class_of_the_module_itself(self, project: Project) -> None:
+        api = "from pkg import core\n" + textwrap.dedent(INERT_WRAPPER)
+        api += "\n\nscale = Wrapper(core.scale)\n"
+        files = {**WRAPPED, "pkg/wrap.py": "", "pkg/api.py": api}
+        files = appended(
+            files,
+            "tests/test_api.py",
+            """
+
+            def test_doc():
+                assert scale.__doc__ == "Scale x."
+            """,
+        )
+        record(project, files, "test_default", "test_doc", "test_other", "test_registered")
+        project.edit("pkg/core.py", '"""Scale x."""', '"""Scale x, by a factor."""')
+        check(project.run("--testmon"), must=["test_default", "test_doc"], failed=["test_doc"])
+
+    @pytest.mark.parametrize("wrapper", sorted(ACTING_WRAPPERS))
+    def test_a_class_that_may_act_when_created(self, project: Project, wrapper: str) -> None:
+        files = {**WRAPPED, "pkg/wrap.py": ACTING_WRAPPERS[wrapper]}
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_default", "test_registered"],
+        )
+
+    def test_a_function_of_the_same_name_elsewhere(self, project: Project) -> None:
+        """Names are matched without their module: a registering ``Wrapper`` anywhere
+        in the project may be the one called."""
+        files = {**WRAPPED, "pkg/wrap.py": INERT_WRAPPER}
+        files["pkg/legacy.py"] = """
+            from pkg import wrap
+
+            wrap.REGISTRY = {}
+
+
+            def Wrapper(func):
+                wrap.REGISTRY[func.__name__] = func
+                return wrap.Wrapper(func)
+        """
+        files["pkg/api.py"] = WRAPPED["pkg/api.py"].replace("pkg.wrap", "pkg.legacy")
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_default", "test_registered"],
+        )

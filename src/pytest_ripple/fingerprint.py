@@ -13,6 +13,7 @@ Python, is one whole-file block.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import hashlib
 import importlib.util
@@ -786,6 +787,11 @@ class Fingerprint:
     # its ``__all__`` lists only literal strings (``literal_all``): a changed value of a
     # listed name leaves the set of names a star import binds alone. False: not known
     listed: bool = False
+    # module-level classes whose instances are built without doing anything else
+    # (``inert_classes``): ``g = curry(f)`` binds a value, it registers nothing
+    inert: frozenset[str] = frozenset()
+    # digests of its effects that only delete names (``del curry``): they bind none
+    deletes: set[str] = field(default_factory=set)
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -843,6 +849,10 @@ class Fingerprint:
             head["st"] = sorted(self.stars)
         if self.listed:
             head["la"] = 1
+        if self.inert:
+            head["ic"] = sorted(self.inert)
+        if self.deletes:
+            head["dl"] = sorted(self.deletes)
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -916,6 +926,8 @@ class Fingerprint:
                 writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
                 listed=bool(doc.get("la")),
+                inert=frozenset(doc.get("ic", ())),
+                deletes=set(doc.get("dl", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -950,7 +962,8 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp = Fingerprint(content=digest(data))
     try:
         tree = ast.parse(data)
-        _Scanner(fp, _Tokens(data), _Purity(tree.body)).scope(tree.body, "")
+        purity = _Purity(tree.body)
+        _Scanner(fp, _Tokens(data), purity).scope(tree.body, "")
     except (
         SyntaxError,
         ValueError,
@@ -966,6 +979,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.stars = star_imports(tree, fp.spans)
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.listed = literal_all(tree)
+    fp.inert = inert_classes(tree.body, purity)
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)
@@ -1289,6 +1303,7 @@ class _Purity:
 
     def __init__(self, body: Sequence[ast.stmt]) -> None:
         origins: dict[str, str | None] = {}
+        relative: dict[str, str | None] = {}  # ``from .m import C``: C -> ".m.C"
         shadowed: set[str] = set()
         modules: set[str] = set()
         todo = list(body)
@@ -1305,6 +1320,9 @@ class _Purity:
                         f"{stmt.module}.{alias.name}" if stmt.module and not stmt.level else None
                     )
                     self._origin(origins, alias.asname or alias.name, origin)
+                    if stmt.level:
+                        base = "." * stmt.level + (f"{stmt.module}." if stmt.module else "")
+                        self._origin(relative, alias.asname or alias.name, base + alias.name)
             elif isinstance(stmt, _COMPOUND_STMTS) or type(stmt).__name__ == "TryStar":
                 # the header binds (a loop target, ``with ... as x``); the bodies are
                 # module code: their imports are imports
@@ -1318,11 +1336,19 @@ class _Purity:
                     todo.extend(handler.body)
                     if handler.name:
                         shadowed.add(handler.name)
-            else:
+            elif not isinstance(stmt, ast.Delete):  # ``del toolz`` binds nothing else
                 shadowed |= _shadowing(stmt)
         self.origins = {k: v for k, v in origins.items() if v is not None and k not in shadowed}
         self.unknown = shadowed | {k for k, v in origins.items() if v is None}
         self.modules = modules - self.unknown  # names only ``import x`` binds: modules
+        self.relative = {k: v for k, v in relative.items() if v is not None and k not in shadowed}
+        bound = [n for stmt in body for n in _shadowing(stmt)]
+        # classes the module binds once, by their ``class`` statement
+        self.own_classes = {
+            stmt.name
+            for stmt in body
+            if isinstance(stmt, ast.ClassDef) and bound.count(stmt.name) == 1
+        } - set(origins)
 
     @staticmethod
     def _origin(origins: dict[str, str | None], name: str, origin: str | None) -> None:
@@ -1341,6 +1367,24 @@ class _Purity:
                 return "<literal>"  # "...".encode(), ", ".join(...): str and bytes methods
             base = self.resolve(node.value)
             return f"{base}.{node.attr}" if base is not None else None
+        return None
+
+    def constructor(self, node: ast.expr) -> str | None:
+        """Where a callee that may be a class of the project comes from: a dotted name
+        after the module's imports (``toolz.curry``, ``.functoolz.curry`` for a relative
+        import), ``@C`` for a class this module defines; None for anything else."""
+        if isinstance(node, ast.Name):
+            if node.id in self.own_classes:
+                return f"@{node.id}"
+            return self.origins.get(node.id) or self.relative.get(node.id)
+        if isinstance(node, ast.Attribute):
+            root = node.value
+            if isinstance(root, ast.Name) and root.id in self.relative:
+                return f"{self.relative[root.id]}.{node.attr}"
+            base = self.resolve(root)
+            if base is None or base.startswith(("builtins.", "<")):
+                return None
+            return f"{base}.{node.attr}"
         return None
 
     def acting_calls(self, *roots: Any) -> list[ast.Call]:
@@ -1399,6 +1443,202 @@ class _Purity:
         return False
 
 
+# ``Binding.acts`` of an assignment whose calls not known to be pure may all construct
+# a class of the project: ``CONSTRUCTS + "toolz.curry,@Box|" + digest``
+CONSTRUCTS = "new:"
+
+
+def constructed(acts: str) -> list[str] | None:
+    """The callees of a ``CONSTRUCTS`` mark (as ``_Purity.constructor`` gives them);
+    None when the statement calls anything else."""
+    if not acts.startswith(CONSTRUCTS):
+        return None
+    return acts[len(CONSTRUCTS) :].partition("|")[0].split(",")
+
+
+# Methods that run when an instance is created, assigned in a class body or has an
+# attribute set (beyond ``__init__``): a class with any of them may do anything then.
+CONSTRUCTION_HOOKS = frozenset(
+    {
+        "__new__",
+        "__init_subclass__",
+        "__set_name__",
+        "__setattr__",
+        "__getattr__",
+        "__getattribute__",
+        "__delattr__",
+        "__del__",
+        "__post_init__",
+        "__class_getitem__",
+    }
+)
+# Builtins that read their arguments and return a value (an exception class builds one)
+_INERT_BUILTINS = frozenset(
+    {f"builtins.{n}" for n in ["callable", "getattr", "hasattr", "isinstance", "issubclass"]}
+    | {
+        f"builtins.{n}"
+        for n, v in vars(builtins).items()
+        if isinstance(v, type) and issubclass(v, BaseException)
+    }
+)
+
+
+def inert_classes(body: Sequence[ast.stmt], purity: _Purity) -> frozenset[str]:
+    """Module-level classes whose instances are built without doing anything but
+    setting the new instance's own attributes: no bases, decorators or class keywords,
+    no construction hook, and an ``__init__`` (if any) whose statements only assign
+    locals and ``self.x`` (an ``x`` the class body does not bind to a descriptor),
+    branch and raise, calling only what is known pure. ``curry(f)`` of such a class
+    holds ``f``; it puts it nowhere else."""
+    out = set()
+    for stmt in body:
+        if (
+            isinstance(stmt, ast.ClassDef)
+            and stmt.name in purity.own_classes
+            and _inert_class(stmt, purity)
+        ):
+            out.add(stmt.name)
+    return frozenset(out)
+
+
+def _inert_class(node: ast.ClassDef, purity: _Purity) -> bool:
+    if node.decorator_list or node.keywords:
+        return False
+    for base in node.bases:
+        if purity.resolve(base) != "builtins.object":
+            return False
+    plain: dict[str, bool] = {}  # names the class body binds -> only to a literal
+    inits: list[ast.AST] = []
+    for stmt in node.body:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
+            inits.append(stmt)
+        literal = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(
+            stmt.value, ast.Constant
+        )
+        for name in _shadowing(stmt):
+            plain[name] = plain.get(name, True) and literal
+    if plain.keys() & CONSTRUCTION_HOOKS or len(inits) > 1:
+        return False
+    if not inits:
+        return "__init__" not in plain
+    init = inits[0]
+    if not isinstance(init, ast.FunctionDef) or init.decorator_list:
+        return False
+    params = [*init.args.posonlyargs, *init.args.args]
+    if not params:
+        return False
+    return _InertInit(purity, init, params[0].arg, plain).ok()
+
+
+class _InertInit:
+    """Whether an ``__init__`` only sets attributes of ``self`` (``_inert_class``)."""
+
+    def __init__(
+        self, purity: _Purity, init: ast.FunctionDef, me: str, plain: dict[str, bool]
+    ) -> None:
+        self.purity = purity
+        self.init = init
+        self.me = me
+        self.plain = plain
+        a = init.args
+        params = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+        self.locals = {p.arg for p in params if p is not None}
+        assigned: dict[str, bool] = {}  # local name -> every value bound to it is new
+        for sub in walk(init):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                self.locals.add(sub.id)
+                assigned.setdefault(sub.id, True)
+            if isinstance(sub, ast.Assign):
+                new = isinstance(sub.value, (ast.Dict, ast.List, ast.Set))
+                for t in sub.targets:
+                    if isinstance(t, ast.Name):
+                        assigned[t.id] = assigned.get(t.id, True) and new
+                    else:
+                        for n in walk(t):
+                            if isinstance(n, ast.Name):
+                                assigned[n.id] = False
+            elif isinstance(sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.With)):
+                for n in walk(sub):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                        assigned[n.id] = False
+        params_bound = {p.arg for p in params if p is not None}
+        # locals that only ever hold a container this ``__init__`` made: changing
+        # them changes nothing outside
+        self.fresh = {n for n, new in assigned.items() if new and n not in params_bound}
+
+    def ok(self) -> bool:
+        return self.body(self.init.body)
+
+    def body(self, stmts: Sequence[ast.stmt]) -> bool:
+        return all(self.stmt(s) for s in stmts)
+
+    def stmt(self, s: ast.stmt) -> bool:
+        if isinstance(s, ast.Pass):
+            return True
+        if isinstance(s, ast.Expr):
+            return isinstance(s.value, ast.Constant) or self.expr(s.value)
+        if isinstance(s, ast.Return):
+            return s.value is None or (isinstance(s.value, ast.Constant) and s.value.value is None)
+        if isinstance(s, ast.Raise):
+            return all(self.expr(e) for e in (s.exc, s.cause) if e is not None)
+        if isinstance(s, ast.Assert):
+            return all(self.expr(e) for e in (s.test, s.msg) if e is not None)
+        if isinstance(s, ast.If):
+            return self.expr(s.test) and self.body(s.body) and self.body(s.orelse)
+        if isinstance(s, ast.Assign):
+            return self.expr(s.value) and all(self.target(t) for t in s.targets)
+        if isinstance(s, ast.AnnAssign):
+            return (
+                self.target(s.target)
+                and self.expr(s.annotation)
+                and (s.value is None or self.expr(s.value))
+            )
+        if isinstance(s, ast.AugAssign):
+            return (
+                isinstance(s.target, ast.Name) and s.target.id in self.fresh and self.expr(s.value)
+            )
+        return False  # loops, ``with``, ``try``, ``global``, imports, nested defs: not judged
+
+    def target(self, t: ast.expr) -> bool:
+        if isinstance(t, ast.Name):
+            return True
+        if isinstance(t, ast.Starred):
+            return self.target(t.value)
+        if isinstance(t, (ast.Tuple, ast.List)):
+            return all(self.target(e) for e in t.elts)
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self.me:
+            # not a property or other descriptor of the class: its setter would run
+            return self.plain.get(t.attr, True)
+        return False  # an item, or another object's attribute: that object changes
+
+    def expr(self, e: ast.expr) -> bool:
+        for sub in walk(e):
+            if isinstance(sub, (ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr)):
+                return False
+            if isinstance(sub, ast.Call) and not self.call(sub):
+                return False
+        return True
+
+    def call(self, call: ast.Call) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name):
+            if func.id in self.locals:
+                return False  # a parameter or local: anything
+            name = self.purity.resolve(func)
+            return name in _INERT_BUILTINS or self.purity._pure_call(call)
+        if isinstance(func, ast.Attribute):
+            root = func.value
+            if isinstance(root, ast.Name) and root.id in self.fresh:
+                return True  # ``kwargs.update(...)`` of a dict made here
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in self.locals:
+                return False  # a method of ``self`` or of an argument: anything
+        return self.purity._pure_call(call)
+
+
 class _Scanner:
     def __init__(self, fp: Fingerprint, tok: _Tokens, purity: _Purity) -> None:
         self.fp = fp
@@ -1427,6 +1667,19 @@ class _Scanner:
             return header
         calls = self.purity.acting_calls(*parts)
         return self.tok.node(*calls) if calls else ""
+
+    def call_acts(self, calls: list[ast.Call]) -> str:
+        """``Binding.acts`` of an assignment: the digest of its calls not known to be
+        pure; marked with where each callee comes from when every one may be a class
+        of the project (``constructs``): selection, which sees every file, can tell
+        whether they are inert (``inert_classes``)."""
+        if not calls:
+            return ""
+        text = self.tok.node(*calls)
+        origins = {self.purity.constructor(c.func) for c in calls}
+        if None in origins:
+            return text
+        return f"{CONSTRUCTS}{','.join(sorted(o for o in origins if o))}|{text}"
 
     def names(self, *nodes: Any, callees: set[str] | None = None) -> set[str]:
         """``used_names``, with a namespace listed resolved: ``self``'s and ``cls``'s
@@ -1539,8 +1792,7 @@ class _Scanner:
                 if isinstance(stmt, ast.AugAssign):
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)
-                calls = self.purity.acting_calls(value)
-                acts = self.tok.node(*calls) if calls else ""
+                acts = self.call_acts(self.purity.acting_calls(value))
                 for name in sorted(_bound_names(stmt)):
                     self.bind(scope, name, Binding(VALUE, dg, frozenset(deps), acts=acts))
             elif scope == "" and _is_main_guard(stmt):
@@ -1553,6 +1805,10 @@ class _Scanner:
             else:
                 only = self.binding_only(stmt)
                 binds = only if only is not None else _bound_names(stmt)
+                if isinstance(stmt, ast.Delete) and all(
+                    isinstance(t, ast.Name) for t in stmt.targets
+                ):
+                    self.fp.deletes.add(self.tok.node(stmt))
                 self.fp.effects.append(
                     Effect(
                         scope,

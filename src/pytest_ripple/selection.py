@@ -28,6 +28,7 @@ from pytest_ripple.fingerprint import (
     CALLS_IT,
     CLASS,
     COMPUTED,
+    CONSTRUCTION_HOOKS,
     DEF,
     IMPORT,
     LISTS,
@@ -41,6 +42,7 @@ from pytest_ripple.fingerprint import (
     Binding,
     FileChange,
     Fingerprint,
+    constructed,
 )
 from pytest_ripple.graph import ModuleIndex, importers
 from pytest_ripple.paths import conftest_dir, in_scope, test_path
@@ -168,6 +170,9 @@ class _Impact:
         self.reached: dict[str, str] = {}  # files whose imports reach an import hit
         self.reached_ids: dict[int, str] = {}  # their file ids
         self._index: ModuleIndex | None = None
+        # names that are inert classes wherever they are read (``_inert_name``)
+        self.inert_names: dict[str, bool] = {}
+        self.written_hooks: bool | None = None
         # classes whose bases changed: their creation may now run another
         # ``__init_subclass__`` or metaclass (if the project has any)
         self.bases_changed: dict[str, str] = {}
@@ -352,6 +357,72 @@ def _acts(name: str, b: Binding | None) -> str:
     return b.acts
 
 
+def _acts_now(imp: _Impact, path: str, name: str, b: Binding | None) -> str:
+    """``_acts``, with every file's fingerprint loaded: a statement whose only calls
+    build instances of inert classes of the project (``g = curry(f)``) binds a value
+    and does nothing else; code that reads the value reads the name."""
+    acts = _acts(name, b)
+    callees = constructed(acts)
+    if callees and all(_inert_callee(imp, path, c) for c in callees):
+        return ""
+    return acts
+
+
+def _inert_callee(imp: _Impact, path: str, callee: str) -> bool:
+    """Whether a callee of a ``CONSTRUCTS`` mark is an inert class of the project."""
+    if callee.startswith("@"):  # a class of the module itself
+        fp = imp.fps.get(path)
+        name = callee[1:]
+        if fp is None or name not in fp.inert:
+            return False
+    else:
+        module, _, name = callee.rpartition(".")
+        if not module or not imp.index.resolve(path, module):
+            return False  # another distribution's, or the standard library's
+    return _inert_name(imp, name)
+
+
+def _inert_name(imp: _Impact, name: str) -> bool:
+    """Whether every binding of ``name`` in the project is an inert class or an import
+    from a project module, and no star import of another distribution may bind it:
+    then ``m.name`` and ``name`` are the class, wherever they are looked up (names are
+    matched without their module)."""
+    known = imp.inert_names.get(name)
+    if known is not None:
+        return known
+    # Not followed: a class replaced in its module by other code (``setattr``), at
+    # import and before the call, with one that registers what it is given. The
+    # written-names rule (``_written``) is no help: it holds every identifier-like
+    # string (``__all__``), and a computed name in most packages.
+    ok = any(name in fp.inert for fp in imp.fps.values())
+    if imp.written_hooks is None:  # ``C.__init__ = init``: a class changed after creation
+        imp.written_hooks = bool(_written(imp) & (CONSTRUCTION_HOOKS | {"__init__"}))
+    ok = ok and not imp.written_hooks
+    for p, fp in imp.fps.items():
+        if not ok:
+            break
+        if not fp.parsed:
+            continue  # no Python that imports, or not importable
+        for star in fp.stars if fp.stars is not None else (ANY_STAR,):
+            if star == ANY_STAR or not (star[:1] in (".", ANY_STAR) or imp.index.resolve(p, star)):
+                ok = False
+        if any(name in eff.binds and eff.digest not in fp.deletes for eff in fp.effects):
+            ok = False
+        for (scope, bound), b in fp.bindings.items():
+            if bound != name:
+                continue
+            if scope == "" and b.kind == CLASS and name in fp.inert:
+                continue
+            sources = b.source.split("; ") if b.kind == IMPORT and b.source else [""]
+            if not all(
+                src.startswith("from ") and imp.index.resolve(p, src[len("from ") :])
+                for src in sources
+            ):
+                ok = False
+    imp.inert_names[name] = ok
+    return ok
+
+
 def _reads(name: str, b: Binding) -> frozenset[str]:
     """The names a binding's statement reads. ``import a.b`` reads none: the import
     system gives module ``a``. ``import a.b.c as x`` reads attributes ``b`` and ``c``
@@ -534,7 +605,7 @@ def _import_acts(imp: _Impact, modules: set[str]) -> bool:
         if fp is None or not fp.parsed or fp.effects:
             return True
         for (_, name), b in fp.bindings.items():
-            if _acts(name, b) or (b.bases and imp.class_hooks):
+            if _acts_now(imp, path, name, b) or (b.bases and imp.class_hooks):
                 return True
         for name in fp.imports:
             found = imp.index.resolve(path, name)
@@ -884,7 +955,7 @@ def _propagate(imp: _Impact) -> None:
                 imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
             # a registration, or a call or class creation that may act, reads it (a
             # fixture is found by its name: taint does it)
-            acts = _acts(bound, b) or (b.bases and imp.class_hooks)
+            acts = _acts_now(imp, path, bound, b) or (b.bases and imp.class_hooks)
             if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
             if scope and b.kind == DEF and not bound.startswith("__"):
