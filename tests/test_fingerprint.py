@@ -1486,6 +1486,14 @@ INERT_BODY = """
         ("class C:\n    def __init__(self, f):\n        self.f = lambda: f\n", False),
         ("class C:\n    def __init__(self, callable):\n        callable(1)\n", False),
         ("class C:\n    @trace\n    def __init__(self, f):\n        self.f = f\n", False),
+        ("class C:\n    def __init__(self, f):\n        self.__dict__ = SHARED\n", False),
+        ("class C:\n    def __init__(self, f):\n        self.__class__ = Other\n", False),
+        ("class C:\n    def __init__(self, f):\n        self = HOLDER\n", False),
+        ("class C:\n    def __init__(self, f):\n        self.d = DOCS.get(f)\n", False),
+        ("class C:\n    def __init__(self, f):\n        pass\n\n    __init__ = other\n", False),
+        ("class C:\n    locals()['f'] = make()\n", False),
+        ("class C:\n    limit = compute()\n", False),
+        ("class C:\n    if FAST:\n        x = 1\n", False),
         # ``self.f = ...`` runs the setter of a property ``f``
         (
             "class C:\n    def __init__(self, f):\n        self.f = f\n\n"
@@ -1500,6 +1508,30 @@ def test_inert_classes(variant: str, inert: bool) -> None:
     found = fp(variant)
     assert ("C" in found.inert) is inert
     assert Fingerprint.loads(found.dumps()).inert == found.inert  # type: ignore[union-attr]
+
+
+def test_an_inert_class_lists_the_attributes_its_init_sets() -> None:
+    """A descriptor of one of those names set on the class later would run code."""
+    assert fp(INERT_BODY).inert == {"C": frozenset({"func", "args", "kw", "label", "__doc__"})}
+
+
+def test_attribute_stores() -> None:
+    found = fp(
+        """
+        import pkg
+
+        pkg.curry = wrap
+        setattr(pkg.Box, "func", prop)
+
+
+        def f(obj, name):
+            self.own = 1
+            setattr(obj, name, 2)
+            del obj.gone
+        """
+    )
+    assert found.stores == {"curry", "func", COMPUTED, "gone"}
+    assert Fingerprint.loads(found.dumps()).stores == found.stores  # type: ignore[union-attr]
 
 
 def test_a_class_bound_twice_is_not_inert() -> None:

@@ -3261,6 +3261,108 @@ ACTING_WRAPPERS = {
 
         Wrapper.__init__ = _registering
     """,
+    "shared __dict__": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.__dict__ = REGISTRY
+                self.func = func
+    """,
+    "__class__ set": """
+        REGISTRY = {}
+
+
+        class _Recording:
+            def __setattr__(self, key, value):
+                REGISTRY[key] = value
+                object.__setattr__(self, key, value)
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.__class__ = _Recording
+                self.func = func
+    """,
+    "__init__ rebound in the class body": """
+        REGISTRY = {}
+
+
+        def _init(self, func):
+            REGISTRY[func.__name__] = func
+            self.func = func
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+            __init__ = _init
+    """,
+    "descriptor set through locals()": """
+        REGISTRY = {}
+
+
+        def _set(self, value):
+            REGISTRY[value.__name__] = value
+
+
+        class Wrapper:
+            locals()["func"] = property(lambda self: next(iter(REGISTRY.values())), _set)
+
+            def __init__(self, func):
+                self.func = func
+    """,
+    "descriptor set on the class": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+
+        def _set(self, value):
+            REGISTRY[value.__name__] = value
+
+
+        Wrapper.func = property(lambda self: next(iter(REGISTRY.values())), _set)
+    """,
+    "self rebound": """
+        class _Holder:
+            def values(self):
+                return [self.func]
+
+
+        REGISTRY = _Holder()
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+                if func.__doc__:
+                    self = REGISTRY
+                    self.func = func
+    """,
+    "method of a module object": """
+        class _Seen:
+            def __init__(self):
+                self.seen = {}
+
+            def get(self, func):
+                return self.seen.setdefault(func.__name__, func)
+
+
+        SEEN = _Seen()
+        REGISTRY = SEEN.seen
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+                self.first = SEEN.get(func)
+    """,
     "dict of the class": """
         class Wrapper:
             registry = {}
@@ -3355,4 +3457,155 @@ class TestInertConstructors:
             project.run("--testmon"),
             must=["test_default", "test_other", "test_registered"],
             failed=["test_default", "test_registered"],
+        )
+
+    @pytest.mark.parametrize(
+        ("wrap", "api"),
+        [
+            (  # a module ``__getattr__`` answers for a name the module does not bind
+                """
+                REGISTRY = {}
+
+
+                def _registering(func):
+                    REGISTRY[func.__name__] = func
+                    return box.Wrapper(func)
+
+
+                def __getattr__(name):
+                    if name == "Wrapper":
+                        return _registering
+                    raise AttributeError(name)
+
+
+                from pkg import box
+                """,
+                WRAPPED["pkg/api.py"]
+                .replace("from pkg.wrap import Wrapper", "from pkg import wrap")
+                .replace("Wrapper(core.scale)", "wrap.Wrapper(core.scale)"),
+            ),
+            (  # an attribute of an object, not of a module
+                """
+                import types
+
+                from pkg import box
+
+                REGISTRY = {}
+
+
+                def _registering(func):
+                    REGISTRY[func.__name__] = func
+                    return box.Wrapper(func)
+
+
+                hooks = types.SimpleNamespace(Wrapper=_registering)
+                """,
+                WRAPPED["pkg/api.py"]
+                .replace("import Wrapper", "import hooks")
+                .replace("Wrapper(core.scale)", "hooks.Wrapper(core.scale)"),
+            ),
+        ],
+        ids=["module __getattr__", "object attribute"],
+    )
+    def test_a_callee_that_is_not_the_class_of_that_name(
+        self, project: Project, wrap: str, api: str
+    ) -> None:
+        """An inert class ``Wrapper`` elsewhere (``pkg/box.py``) does not make any
+        ``x.Wrapper(f)`` one: the callee is followed to its statement."""
+        files = {**WRAPPED, "pkg/box.py": INERT_WRAPPER, "pkg/wrap.py": wrap, "pkg/api.py": api}
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_default", "test_registered"],
+        )
+
+    def test_a_class_replaced_from_another_module(self, project: Project) -> None:
+        files = {**WRAPPED, "pkg/wrap.py": "REGISTRY = {}\n" + textwrap.dedent(INERT_WRAPPER)}
+        files["pkg/__init__.py"] = """
+            from pkg import wrap
+
+
+            def _registering(func):
+                wrap.REGISTRY[func.__name__] = func
+                return _Plain(func)
+
+
+            class _Plain:
+                def __init__(self, func):
+                    self.func = func
+
+
+            wrap.Wrapper = _registering
+        """
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_default", "test_registered"],
+        )
+
+    def test_an_import_switched_to_a_module_never_imported(self, project: Project) -> None:
+        """The class came from an inert one; now from a module no run has imported."""
+        files = {**WRAPPED, "pkg/box.py": INERT_WRAPPER}
+        files["pkg/wrap.py"] = "from pkg.box import Wrapper\n"
+        files["pkg/fast.py"] = """
+            from pkg import box
+
+            REGISTRY = {}
+
+
+            def Wrapper(func):
+                REGISTRY[func.__name__] = func
+                return box.Wrapper(func)
+        """
+        files["tests/test_registry.py"] = """
+            import sys
+
+            import pkg.api
+
+
+            def test_registered():
+                fast = sys.modules.get("pkg.fast")
+                assert fast is None or not fast.REGISTRY
+        """
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/wrap.py", "from pkg.box import", "from pkg.fast import")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_registered"],
+        )
+
+    def test_a_construction_that_raises_for_tests_that_import_later(self, project: Project) -> None:
+        """``__init__`` checks its argument: the module's import now fails, also for a
+        test that imports it in its body after another test did."""
+        wrap = INERT_WRAPPER.replace(
+            'raise TypeError("not callable")',
+            'raise TypeError("not callable")\n            if not func.__doc__:\n'
+            '                raise TypeError("no docstring")',
+        )
+        files = {**WRAPPED, "pkg/wrap.py": wrap}
+        files = appended(files, "pkg/api.py", "\n\ndef helper():\n    return 1\n")
+        files["tests/test_api.py"] = """
+            def test_default():
+                from pkg.api import scale
+
+                assert scale.func.__defaults__ == (2,)
+
+
+            def test_helper():
+                from pkg.api import helper
+
+                assert helper() == 1
+        """
+        del files["tests/test_other.py"], files["tests/test_registry.py"]
+        record(project, files, "test_default", "test_helper")
+        project.edit("pkg/core.py", '"""Scale x."""', "pass")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_helper"],
+            failed=["test_default", "test_helper"],
         )

@@ -16,6 +16,7 @@ import pytest
 from pytest_ripple import changes as changes_module
 from pytest_ripple.changes import Changes, detect, read_state
 from pytest_ripple.fingerprint import MODULE, READ
+from pytest_ripple.graph import ModuleIndex
 from pytest_ripple.reasons import earlier
 from pytest_ripple.selection import Plan, compute
 from pytest_ripple.store import FAILED, PASSED, Store
@@ -933,3 +934,25 @@ def test_a_special_method_added_reaches_the_users_of_the_class(own: Recorded) ->
         "class Bag:\n    def __eq__(self, other):\n        return True\n\n",
     )
     assert_affected(own.plan(), {f"{T_LIB}::test_bag": ["lib/shapes.py::Bag.__eq__ changed"]})
+
+
+@pytest.mark.parametrize(
+    ("importer", "name", "found"),
+    [
+        ("pkg/api.py", "pkg.wrap", "pkg/wrap.py"),
+        ("pkg/api.py", "pkg", "pkg/__init__.py"),
+        ("pkg/api.py", ".wrap", "pkg/wrap.py"),
+        ("pkg/sub/mod.py", "..wrap", "pkg/wrap.py"),
+        ("pkg/api.py", ".", "pkg/__init__.py"),
+        ("pkg/api.py", "pkg.wrap.hooks", None),  # an attribute of a module
+        ("pkg/api.py", "pkg._fast", None),  # no source file: a C extension, a .pyc
+        ("pkg/api.py", "util", None),  # two files of that name
+        ("pkg/api.py", "json", None),  # the standard library
+    ],
+)
+def test_the_file_of_a_module(importer: str, name: str, found: str | None) -> None:
+    """``ModuleIndex.module_file``: one project file, or None; a package's prefix is
+    not its submodule (``resolve`` gives the packages an import runs too)."""
+    files = ["pkg/__init__.py", "pkg/wrap.py", "pkg/sub/__init__.py", "pkg/sub/mod.py"]
+    files += ["a/util.py", "b/util.py"]
+    assert ModuleIndex(files).module_file(importer, name) == found

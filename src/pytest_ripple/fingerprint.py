@@ -788,8 +788,13 @@ class Fingerprint:
     # listed name leaves the set of names a star import binds alone. False: not known
     listed: bool = False
     # module-level classes whose instances are built without doing anything else
-    # (``inert_classes``): ``g = curry(f)`` binds a value, it registers nothing
-    inert: frozenset[str] = frozenset()
+    # (``inert_classes``): ``g = curry(f)`` binds a value, it registers nothing. With
+    # the attributes their ``__init__`` sets: a descriptor of that name installed on
+    # the class later (``C.func = property(...)``) would run code when one is built
+    inert: dict[str, frozenset[str]] = field(default_factory=dict)
+    # attribute names its code sets on objects other than ``self`` and ``cls``
+    # (``cur.curry = f``, ``setattr(C, "func", p)``), None: not known (older data)
+    stores: frozenset[str] | None = None
     # digests of its effects that only delete names (``del curry``): they bind none
     deletes: set[str] = field(default_factory=set)
 
@@ -850,7 +855,9 @@ class Fingerprint:
         if self.listed:
             head["la"] = 1
         if self.inert:
-            head["ic"] = sorted(self.inert)
+            head["ic"] = {k: sorted(v) for k, v in sorted(self.inert.items())}
+        if self.stores is not None:
+            head["as"] = sorted(self.stores)
         if self.deletes:
             head["dl"] = sorted(self.deletes)
         tail = {
@@ -926,7 +933,8 @@ class Fingerprint:
                 writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
                 listed=bool(doc.get("la")),
-                inert=frozenset(doc.get("ic", ())),
+                inert={k: frozenset(v) for k, v in doc.get("ic", {}).items()},
+                stores=frozenset(doc["as"]) if "as" in doc else None,
                 deletes=set(doc.get("dl", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
@@ -980,6 +988,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.listed = literal_all(tree)
     fp.inert = inert_classes(tree.body, purity)
+    fp.stores = attribute_stores(tree)
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)
@@ -1443,6 +1452,29 @@ class _Purity:
         return False
 
 
+def attribute_stores(tree: ast.AST) -> frozenset[str]:
+    """The attribute names code sets or deletes on objects other than ``self`` and
+    ``cls`` (``mod.curry = f``, ``C.func = property(...)``), also by ``setattr`` or
+    ``delattr`` with a literal name; ``COMPUTED`` for one it does not spell."""
+    out: set[str] = set()
+    for node in walk(tree):
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            if not (isinstance(node.value, ast.Name) and node.value.id in _SELF):
+                out.add(node.attr)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "delattr")
+        ):
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Name) and first.id in _SELF:
+                continue
+            name = node.args[1] if len(node.args) > 1 else None
+            literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
+            out.add(name.value if literal else COMPUTED)  # type: ignore[union-attr]
+    return frozenset(out)
+
+
 # ``Binding.acts`` of an assignment whose calls not known to be pure may all construct
 # a class of the project: ``CONSTRUCTS + "toolz.curry,@Box|" + digest``
 CONSTRUCTS = "new:"
@@ -1483,53 +1515,72 @@ _INERT_BUILTINS = frozenset(
 )
 
 
-def inert_classes(body: Sequence[ast.stmt], purity: _Purity) -> frozenset[str]:
+def inert_classes(body: Sequence[ast.stmt], purity: _Purity) -> dict[str, frozenset[str]]:
     """Module-level classes whose instances are built without doing anything but
-    setting the new instance's own attributes: no bases, decorators or class keywords,
-    no construction hook, and an ``__init__`` (if any) whose statements only assign
-    locals and ``self.x`` (an ``x`` the class body does not bind to a descriptor),
-    branch and raise, calling only what is known pure. ``curry(f)`` of such a class
-    holds ``f``; it puts it nowhere else."""
-    out = set()
+    setting the new instance's own attributes, with those attributes: no bases,
+    decorators or class keywords, no construction hook, a class body of defs and of
+    assignments without calls, and an ``__init__`` (if any) whose statements only
+    assign locals and ``self.x`` (an ``x`` the class body does not bind to a
+    descriptor), branch and raise, calling only what is known pure. ``curry(f)`` of
+    such a class holds ``f``; it puts it nowhere else."""
+    out = {}
     for stmt in body:
-        if (
-            isinstance(stmt, ast.ClassDef)
-            and stmt.name in purity.own_classes
-            and _inert_class(stmt, purity)
-        ):
-            out.add(stmt.name)
-    return frozenset(out)
+        if isinstance(stmt, ast.ClassDef) and stmt.name in purity.own_classes:
+            attrs = _inert_class(stmt, purity)
+            if attrs is not None:
+                out[stmt.name] = attrs
+    return out
 
 
-def _inert_class(node: ast.ClassDef, purity: _Purity) -> bool:
+def _inert_class(node: ast.ClassDef, purity: _Purity) -> frozenset[str] | None:
+    """The attributes an inert class's ``__init__`` sets; None when it is not inert."""
     if node.decorator_list or node.keywords:
-        return False
+        return None
     for base in node.bases:
         if purity.resolve(base) != "builtins.object":
-            return False
+            return None
     plain: dict[str, bool] = {}  # names the class body binds -> only to a literal
     inits: list[ast.AST] = []
     for stmt in node.body:
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+        if isinstance(stmt, ast.Pass) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        ):
             continue  # the docstring
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
-            inits.append(stmt)
-        literal = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(
-            stmt.value, ast.Constant
-        )
-        for name in _shadowing(stmt):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if stmt.name == "__init__":
+                inits.append(stmt)
+            plain[stmt.name] = False
+            continue
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or any(
+            isinstance(sub, (ast.Call, ast.NamedExpr, ast.Lambda)) for sub in walk(stmt)
+        ):
+            return None  # ``locals()[...] = property(...)``, a loop, an import: anything
+        names = _bound_names(stmt)
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if not all(isinstance(t, ast.Name) for t in targets):
+            return None
+        literal = isinstance(stmt.value, ast.Constant)
+        for name in names:
             plain[name] = plain.get(name, True) and literal
     if plain.keys() & CONSTRUCTION_HOOKS or len(inits) > 1:
-        return False
+        return None
+    if inits and sum("__init__" in _bound_names(stmt) for stmt in node.body) > 1:
+        return None  # ``__init__ = _init`` after the def: that one runs
     if not inits:
-        return "__init__" not in plain
+        return None if "__init__" in plain else frozenset()
     init = inits[0]
     if not isinstance(init, ast.FunctionDef) or init.decorator_list:
-        return False
+        return None
     params = [*init.args.posonlyargs, *init.args.args]
     if not params:
-        return False
-    return _InertInit(purity, init, params[0].arg, plain).ok()
+        return None
+    check = _InertInit(purity, init, params[0].arg, plain)
+    return frozenset(check.attrs) if check.ok() else None
+
+
+# attributes an inert ``__init__`` may set beyond the instance's own: what a wrapper
+# copies from what it wraps (the class's own values are plain strings)
+COPIED_DUNDERS = frozenset({"__doc__", "__name__", "__qualname__", "__module__", "__wrapped__"})
 
 
 class _InertInit:
@@ -1542,6 +1593,7 @@ class _InertInit:
         self.init = init
         self.me = me
         self.plain = plain
+        self.attrs: set[str] = set()
         a = init.args
         params = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
         self.locals = {p.arg for p in params if p is not None}
@@ -1603,12 +1655,15 @@ class _InertInit:
 
     def target(self, t: ast.expr) -> bool:
         if isinstance(t, ast.Name):
-            return True
+            return t.id != self.me  # ``self = holder``: then ``self.x`` is anyone's
         if isinstance(t, ast.Starred):
             return self.target(t.value)
         if isinstance(t, (ast.Tuple, ast.List)):
             return all(self.target(e) for e in t.elts)
         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self.me:
+            if t.attr.startswith("__") and t.attr not in COPIED_DUNDERS:
+                return False  # ``self.__dict__ = shared``, ``self.__class__ = Other``
+            self.attrs.add(t.attr)
             # not a property or other descriptor of the class: its setter would run
             return self.plain.get(t.attr, True)
         return False  # an item, or another object's attribute: that object changes
@@ -1623,11 +1678,8 @@ class _InertInit:
 
     def call(self, call: ast.Call) -> bool:
         func = call.func
-        if isinstance(func, ast.Name):
-            if func.id in self.locals:
-                return False  # a parameter or local: anything
-            name = self.purity.resolve(func)
-            return name in _INERT_BUILTINS or self.purity._pure_call(call)
+        if isinstance(func, ast.Name) and func.id in self.locals:
+            return False  # a parameter or local: anything
         if isinstance(func, ast.Attribute):
             root = func.value
             if isinstance(root, ast.Name) and root.id in self.fresh:
@@ -1636,7 +1688,9 @@ class _InertInit:
                 root = root.value
             if isinstance(root, ast.Name) and root.id in self.locals:
                 return False  # a method of ``self`` or of an argument: anything
-        return self.purity._pure_call(call)
+        # a function known pure; not a method of a module-level object (``DOCS.get``)
+        name = self.purity.resolve(func)
+        return name == "<literal>" or name in PURE_CALLS or name in _INERT_BUILTINS
 
 
 class _Scanner:

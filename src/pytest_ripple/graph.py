@@ -45,6 +45,20 @@ class ModuleIndex:
             found |= self.by_name.get(".".join(parts[:i]), set())
         return found
 
+    def module_file(self, importer: str, name: str) -> str | None:
+        """The one project file that is module ``name`` (relative to ``importer``'s
+        package when it starts with dots); None when none is, or several may be."""
+        if name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            base = importer.split("/")[:-1]
+            if level > 1:
+                base = base[: max(0, len(base) - (level - 1))]
+            stem = "/".join(base + [p for p in name[level:].split(".") if p])
+            found = {c for c in (f"{stem}.py", f"{stem}/__init__.py") if c in self.files}
+        else:
+            found = self.by_name.get(name, set())
+        return next(iter(found)) if len(found) == 1 else None
+
     def packages_of(self, path: str) -> set[str]:
         """The ``__init__.py`` files of the packages a module is in."""
         parts = path.split("/")[:-1]

@@ -29,6 +29,7 @@ from pytest_ripple.fingerprint import (
     CLASS,
     COMPUTED,
     CONSTRUCTION_HOOKS,
+    COPIED_DUNDERS,
     DEF,
     IMPORT,
     LISTS,
@@ -120,6 +121,9 @@ class _Impact:
         self.files = files
         self.deps: dict[int, dict[str, int]] = {}
         self.dep_why: dict[int, str] = {}
+        # of those, the ones hit only for the tests that ran them, not for a module
+        # whose import ran them (``hit_file(..., ran_at_import=False)``)
+        self.quiet: set[int] = set()
         self.values: dict[str, str] = {}
         # of those, the names code sees even when it reads them only to call them: all
         # but a plain function's new header (``_header_only``), which such code sees
@@ -172,7 +176,6 @@ class _Impact:
         self._index: ModuleIndex | None = None
         # names that are inert classes wherever they are read (``_inert_name``)
         self.inert_names: dict[str, bool] = {}
-        self.written_hooks: bool | None = None
         # classes whose bases changed: their creation may now run another
         # ``__init_subclass__`` or metaclass (if the project has any)
         self.bases_changed: dict[str, str] = {}
@@ -204,18 +207,27 @@ class _Impact:
         dep = by_name.get(block)
         if dep is not None:
             self.dep_why.setdefault(dep, why)
+            self.quiet.discard(dep)
         prefix = block + "#"  # redefinitions are stored as name#2, name#3
         for name, dep in by_name.items():
             if name.startswith(prefix):
                 self.dep_why.setdefault(dep, why)
+                self.quiet.discard(dep)
 
-    def hit_file(self, path: str, why: str) -> None:
+    def hit_file(self, path: str, why: str, ran_at_import: bool = True) -> None:
         """Every block of a module whose import-time code changed: the test ran the
-        module's code (``<module>``), read the file, or ran a function of it."""
-        self._ran_at_import(path, None, why)
+        module's code (``<module>``), read the file, or ran a function of it. Not
+        ``ran_at_import``: only what tests ran, not the functions of it that ran while
+        a module was imported (their rule reaches every importer)."""
+        if ran_at_import:
+            self._ran_at_import(path, None, why)
         row = self.files.get(path)
         if row is not None:
             for name, dep in self.deps.get(row.id, {}).items():
+                if ran_at_import:
+                    self.quiet.discard(dep)
+                elif dep not in self.dep_why:
+                    self.quiet.add(dep)
                 if name in (MODULE, WHOLE):
                     dep_why = why
                 elif name == READ:
@@ -369,54 +381,97 @@ def _acts_now(imp: _Impact, path: str, name: str, b: Binding | None) -> str:
 
 
 def _inert_callee(imp: _Impact, path: str, callee: str) -> bool:
-    """Whether a callee of a ``CONSTRUCTS`` mark is an inert class of the project."""
+    """Whether a callee of a ``CONSTRUCTS`` mark is an inert class of the project:
+    followed from the calling module through the modules it names (``from .m import
+    C``, star imports) to the class statement, and that name bound nowhere else in the
+    project as anything but such a class or an import."""
     if callee.startswith("@"):  # a class of the module itself
-        fp = imp.fps.get(path)
-        name = callee[1:]
-        if fp is None or name not in fp.inert:
-            return False
+        module, name = path, callee[1:]
     else:
-        module, _, name = callee.rpartition(".")
-        if not module or not imp.index.resolve(path, module):
-            return False  # another distribution's, or the standard library's
-    return _inert_name(imp, name)
+        dotted, _, name = callee.rpartition(".")
+        found = imp.index.module_file(path, dotted) if dotted else None
+        if found is None:
+            return False  # another distribution's, the standard library's, an object's
+        module = found
+    return _defines_inert(imp, module, name, 0) and _inert_name(imp, name)
+
+
+def _defines_inert(imp: _Impact, path: str, name: str, depth: int) -> bool:
+    """Whether module ``path``'s ``name`` is an inert class, as its own statement or
+    through the imports that bind it there."""
+    fp = imp.fps.get(path)
+    if fp is None or not fp.parsed or depth > 20 or fp.stars is None:
+        return False  # not recorded (never imported), or older data
+    if any(name in e.binds for e in fp.effects):
+        return False  # an ``if`` or ``try`` that binds it
+    # (a module ``__getattr__`` answers only for names the module does not bind)
+    b = fp.bindings.get(("", name))
+    if b is not None:
+        if b.kind == CLASS:
+            return name in fp.inert
+        if b.kind != IMPORT or not b.source.startswith("from ") or "; " in b.source:
+            return False
+        target = imp.index.module_file(path, b.source[len("from ") :])
+        original = next(iter(b.deps)) if len(b.deps) == 1 else None
+        return (
+            target is not None
+            and original is not None
+            and (_defines_inert(imp, target, original, depth + 1))
+        )
+    # bound by a star import, if at all: the last one that binds it wins
+    found = False
+    for star in fp.stars:
+        if star.startswith(ANY_STAR):
+            if star == ANY_STAR:
+                return False
+            continue
+        target = imp.index.module_file(path, star)
+        if target is None:
+            return False  # another distribution may bind it
+        tfp = imp.fps.get(target)
+        if tfp is None or name in tfp.bound_in_module(scope="") or tfp.stars:
+            if not _defines_inert(imp, target, name, depth + 1):
+                return False
+            found = True
+    return found
 
 
 def _inert_name(imp: _Impact, name: str) -> bool:
-    """Whether every binding of ``name`` in the project is an inert class or an import
-    from a project module, and no star import of another distribution may bind it:
-    then ``m.name`` and ``name`` are the class, wherever they are looked up (names are
-    matched without their module)."""
+    """Whether no code of the project may make the class ``name`` act after its
+    statement: every binding of the name is an inert class or an import, no file sets
+    an attribute of that name, ``__init__``, a construction hook, or one that an
+    inert class's ``__init__`` sets (a descriptor installed later: ``C.func =
+    property(...)``), and no file star-imports another distribution. Names are
+    matched without their module, so this holds wherever the class is looked up."""
     known = imp.inert_names.get(name)
     if known is not None:
         return known
-    # Not followed: a class replaced in its module by other code (``setattr``), at
-    # import and before the call, with one that registers what it is given. The
-    # written-names rule (``_written``) is no help: it holds every identifier-like
-    # string (``__all__``), and a computed name in most packages.
-    ok = any(name in fp.inert for fp in imp.fps.values())
-    if imp.written_hooks is None:  # ``C.__init__ = init``: a class changed after creation
-        imp.written_hooks = bool(_written(imp) & (CONSTRUCTION_HOOKS | {"__init__"}))
-    ok = ok and not imp.written_hooks
+    # Not followed: ``setattr`` with a computed name (most packages have one), and the
+    # dunders a wrapper copies (``f.__doc__ = ...`` on functions is common)
+    guarded = {name, "__init__"} | CONSTRUCTION_HOOKS
+    ok = True
+    for fp in imp.fps.values():
+        if not fp.parsed:
+            continue  # no Python that imports, or not importable
+        if fp.stores is None or fp.stars is None:
+            ok = False  # older data
+            break
+        guarded |= fp.inert.get(name, frozenset())
     for p, fp in imp.fps.items():
         if not ok:
             break
         if not fp.parsed:
-            continue  # no Python that imports, or not importable
-        for star in fp.stars if fp.stars is not None else (ANY_STAR,):
+            continue
+        if fp.stores is not None and fp.stores & (guarded - COPIED_DUNDERS):
+            ok = False
+        for star in fp.stars or ():
             if star == ANY_STAR or not (star[:1] in (".", ANY_STAR) or imp.index.resolve(p, star)):
                 ok = False
         if any(name in eff.binds and eff.digest not in fp.deletes for eff in fp.effects):
             ok = False
         for (scope, bound), b in fp.bindings.items():
-            if bound != name:
-                continue
-            if scope == "" and b.kind == CLASS and name in fp.inert:
-                continue
-            sources = b.source.split("; ") if b.kind == IMPORT and b.source else [""]
-            if not all(
-                src.startswith("from ") and imp.index.resolve(p, src[len("from ") :])
-                for src in sources
+            if bound == name and not (
+                (scope == "" and b.kind == CLASS and name in fp.inert) or b.kind == IMPORT
             ):
                 ok = False
     imp.inert_names[name] = ok
@@ -958,6 +1013,11 @@ def _propagate(imp: _Impact) -> None:
             acts = _acts_now(imp, path, bound, b) or (b.bases and imp.class_hooks)
             if is_value and acts and "fixture" not in b.deps:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
+            elif is_value and _acts(bound, b) and imp.sees(name, path):
+                # an inert class's ``__init__`` may raise on the new value: the import
+                # fails for every test that ran the module's code (a test file that
+                # imports it shows the error: ``import_any`` of the changed module)
+                imp.hit_file(path, reasons.step(why, f"read when {path} is imported"), False)
             if scope and b.kind == DEF and not bound.startswith("__"):
                 # a method's header reads it: the method only
                 imp.taint(bound, bound_why, at=path, called=called)
@@ -1181,7 +1241,7 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                 path, name = dep_file.get(dep, ("", ""))
                 if name == MODULE:
                     dynamic[module].add(path)
-                elif dep in imp.dep_why:
+                elif dep in imp.dep_why and dep not in imp.quiet:
                     imp.import_hit(
                         module, reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
                     )
