@@ -3363,6 +3363,104 @@ ACTING_WRAPPERS = {
                 self.func = func
                 self.first = SEEN.get(func)
     """,
+    "metaclass of an isinstance check": """
+        REGISTRY = {}
+
+
+        class _Meta(type):
+            def __instancecheck__(cls, obj):
+                REGISTRY[obj.__name__] = obj
+                return False
+
+
+        class Checked(metaclass=_Meta):
+            pass
+
+
+        class Wrapper:
+            def __init__(self, func):
+                if isinstance(func, Checked):
+                    raise TypeError("checked")
+                self.func = func
+    """,
+    "__eq__ of a sentinel": """
+        REGISTRY = {}
+
+
+        class _Missing:
+            def __eq__(self, other):
+                REGISTRY[other.__name__] = other
+                return False
+
+
+        MISSING = _Missing()
+
+
+        class Wrapper:
+            def __init__(self, func):
+                if func == MISSING:
+                    raise TypeError("missing")
+                self.func = func
+    """,
+    "builtin shadowed": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                if not callable(func):
+                    raise TypeError("not callable")
+                self.func = func
+
+
+        def _callable(func):
+            REGISTRY[func.__name__] = func
+            return True
+
+
+        globals()["callable"] = _callable
+    """,
+    "__init__'s code replaced": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+
+        def _init(self, func):
+            REGISTRY[func.__name__] = func
+            self.func = func
+
+
+        Wrapper.__init__.__code__ = _init.__code__
+    """,
+    "class rebound by a function run at import": """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+
+        class _Plain:
+            def __init__(self, func):
+                self.func = func
+
+
+        def _registering(func):
+            REGISTRY[func.__name__] = func
+            return _Plain(func)
+
+
+        def _install(name):
+            globals()[name] = _registering
+
+
+        _install("Wrap" + "per")
+    """,
     "dict of the class": """
         class Wrapper:
             registry = {}
@@ -3608,4 +3706,111 @@ class TestInertConstructors:
             project.run("--testmon"),
             must=["test_default", "test_helper"],
             failed=["test_default", "test_helper"],
+        )
+
+    def test_a_package_attribute_named_like_the_submodule(self, project: Project) -> None:
+        """``from pkg import wrap`` gives what ``pkg/__init__.py`` binds to ``wrap``,
+        not the module ``pkg/wrap.py`` (which a later test imports)."""
+        files = {**WRAPPED, "pkg/wrap.py": INERT_WRAPPER}
+        files["pkg/__init__.py"] = """
+            import types
+
+            REGISTRY = {}
+
+
+            def _registering(func):
+                REGISTRY[func.__name__] = func
+                return types.SimpleNamespace(func=func)
+
+
+            wrap = types.SimpleNamespace(Wrapper=_registering)
+        """
+        files["pkg/api.py"] = """
+            from pkg import core, wrap
+
+            scale = wrap.Wrapper(core.scale)
+        """
+        files["tests/test_registry.py"] = """
+            import pkg
+            import pkg.api
+
+
+            def test_registered():
+                for f in pkg.REGISTRY.values():
+                    assert f.__defaults__ == (2,)
+        """
+        files["tests/test_z.py"] = """
+            def test_z():
+                import pkg.wrap
+
+                assert pkg.wrap is not None
+        """
+        record(project, files, "test_default", "test_other", "test_registered", "test_z")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            may=["test_z"],
+            failed=["test_default", "test_registered"],
+        )
+
+    def test_an_import_that_catches_what_the_construction_raises(self, project: Project) -> None:
+        """``__init__`` reads the docstring, so a new one may make it raise: a module
+        that catches the failed import of another sees that without naming anything."""
+        wrap = INERT_WRAPPER.replace(
+            'raise TypeError("not callable")',
+            'raise TypeError("not callable")\n            if not func.__doc__:\n'
+            '                raise TypeError("no docstring")',
+        )
+        files = {**WRAPPED, "pkg/wrap.py": wrap}
+        files["pkg/loader.py"] = """
+            try:
+                import pkg.api
+
+                HAVE_API = True
+            except TypeError:
+                HAVE_API = False
+        """
+        files["tests/test_loader.py"] = """
+            from pkg.loader import HAVE_API
+
+
+            def test_have():
+                assert HAVE_API
+        """
+        record(project, files, "test_default", "test_have", "test_other", "test_registered")
+        project.edit("pkg/core.py", '"""Scale x."""', "pass")
+        run = project.run("--testmon", "--continue-on-collection-errors")
+        check(run, must=["test_have"], failed=["test_have"])
+        for importer in ("test_api", "test_other", "test_registry"):  # their import fails
+            assert f"ERROR collecting tests/{importer}.py" in run.out, run.out
+
+    def test_a_new_value_given_to_an_inert_class(self, project: Project) -> None:
+        """Only a plain function's new header passes through an inert class as a
+        value its readers see: another value may change what ``__init__`` does
+        (raise, or run the value's own methods)."""
+        files = {
+            **WRAPPED,
+            "pkg/wrap.py": "class Wrapper:\n    def __init__(self, v):\n        self.func = v\n",
+        }
+        files["pkg/core.py"] = "FACTOR = 2\n"
+        files["pkg/api.py"] = """
+            from pkg import core
+            from pkg.wrap import Wrapper
+
+            scale = Wrapper(core.FACTOR)
+        """
+        files["tests/test_api.py"] = """
+            from pkg.api import scale
+
+
+            def test_default():
+                assert scale.func == 2
+        """
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "FACTOR = 2", "FACTOR = 3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_default"],
         )

@@ -26,7 +26,7 @@ import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 # Bump when the digest of unchanged source would come out different, or fields change.
 FP_VERSION = 6
@@ -1452,27 +1452,106 @@ class _Purity:
         return False
 
 
-def attribute_stores(tree: ast.AST) -> frozenset[str]:
+# In ``Fingerprint.stores``: code writes a namespace by names it does not spell
+# (``locals().update(...)``, ``vars(m)[name] = f``)
+NAMESPACE = "<ns>"
+
+
+def _namespace(node: ast.expr) -> bool:
+    """``globals()``, ``locals()``, ``vars(x)``, ``x.__dict__``: a namespace as a dict."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "__dict__"
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("globals", "locals", "vars")
+    )
+
+
+def attribute_stores(tree: ast.Module) -> frozenset[str]:
     """The attribute names code sets or deletes on objects other than ``self`` and
     ``cls`` (``mod.curry = f``, ``C.func = property(...)``), also by ``setattr`` or
-    ``delattr`` with a literal name; ``COMPUTED`` for one it does not spell."""
+    ``delattr`` with a literal name (``COMPUTED`` for one it does not spell), and the
+    names it sets in a namespace used as a dict (``globals()["C"] = f``;
+    ``NAMESPACE + block`` when it does not spell them: ``<ns>`` at import,
+    ``<ns>__getattr__`` in that function)."""
     out: set[str] = set()
+    # ``if name == "__version__": globals()[name] = v`` sets that name only
+    known: dict[int, tuple[str, str]] = {}
     for node in walk(tree):
-        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
-            if not (isinstance(node.value, ast.Name) and node.value.id in _SELF):
-                out.add(node.attr)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("setattr", "delattr")
+        test = getattr(node, "test", None)
+        if (
+            isinstance(node, ast.If)
+            and isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)
+            and isinstance(test.comparators[0], ast.Constant)
+            and isinstance(test.comparators[0].value, str)
         ):
-            first = node.args[0] if node.args else None
-            if isinstance(first, ast.Name) and first.id in _SELF:
+            for stmt in node.body:
+                for sub in walk(stmt):
+                    known[id(sub)] = (test.left.id, test.comparators[0].value)
+    todo: list[tuple[ast.AST, str]] = [(tree, "")]
+    while todo:
+        root, block = todo.pop()
+        for node in _walk_scope(root):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qual = f"{block}.{node.name}" if block else node.name
+                # decorators, defaults, bases: run where the statement runs
+                head: list[Any] = [*node.decorator_list]
+                if isinstance(node, ast.ClassDef):
+                    head += [*node.bases, *node.keywords]
+                    todo.append((ast.Module(body=node.body, type_ignores=[]), block))
+                else:
+                    head += [*node.args.defaults, *node.args.kw_defaults]
+                    todo.append((ast.Module(body=node.body, type_ignores=[]), qual))
+                expr: list[ast.stmt] = [ast.Expr(value=h) for h in head if isinstance(h, ast.expr)]
+                todo.append((ast.Module(body=expr, type_ignores=[]), block))
                 continue
-            name = node.args[1] if len(node.args) > 1 else None
-            literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
-            out.add(name.value if literal else COMPUTED)  # type: ignore[union-attr]
+            if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+                if _namespace(node.value):  # ``globals()["C"] = f``, ``m.__dict__[k] = f``
+                    key = node.slice
+                    literal = isinstance(key, ast.Constant) and isinstance(key.value, str)
+                    guard = known.get(id(key))
+                    if literal:
+                        out.add(key.value)  # type: ignore[attr-defined]
+                    elif guard and isinstance(key, ast.Name) and key.id == guard[0]:
+                        out.add(guard[1])
+                    else:
+                        out.add(NAMESPACE + block)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("update", "setdefault", "__setitem__", "pop", "clear")
+                and _namespace(node.func.value)
+            ):
+                out.add(NAMESPACE + block)  # ``locals().update(...)``: names it does not spell
+            elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+                if not (isinstance(node.value, ast.Name) and node.value.id in _SELF):
+                    out.add(node.attr)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("setattr", "delattr")
+            ):
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Name) and first.id in _SELF:
+                    continue
+                name = node.args[1] if len(node.args) > 1 else None
+                literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
+                out.add(name.value if literal else COMPUTED)  # type: ignore[union-attr]
     return frozenset(out)
+
+
+def _walk_scope(root: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a body, not entering nested defs and classes (yielded, not walked)."""
+    todo = list(ast.iter_child_nodes(root))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 # ``Binding.acts`` of an assignment whose calls not known to be pure may all construct
@@ -1575,9 +1654,50 @@ def _inert_class(node: ast.ClassDef, purity: _Purity) -> frozenset[str] | None:
     if not params:
         return None
     check = _InertInit(purity, init, params[0].arg, plain)
-    return frozenset(check.attrs) if check.ok() else None
+    return frozenset(check.attrs | check.names) if check.ok() else None
 
 
+# What a new default, annotation or docstring of a function changes: an inert
+# ``__init__`` may only copy these (``getattr(f, "__doc__", None)``), never read them
+HEADER_ATTRIBUTES = frozenset(
+    {
+        "__doc__",
+        "__defaults__",
+        "__kwdefaults__",
+        "__annotations__",
+        "__code__",
+        "__signature__",
+        "__text_signature__",
+        "__wrapped__",
+        "__dict__",
+        "__type_params__",
+        "__annotate__",
+    }
+)
+# builtins an inert ``__init__`` may name: values and types whose methods are not the
+# project's (``isinstance(x, Checked)`` may run a metaclass of the project)
+_SAFE_BUILTINS = frozenset(
+    f"builtins.{n}"
+    for n in [
+        "None",
+        "True",
+        "False",
+        "int",
+        "float",
+        "str",
+        "bytes",
+        "bool",
+        "tuple",
+        "list",
+        "dict",
+        "set",
+        "frozenset",
+        "object",
+        "type",
+        "len",
+        "repr",
+    ]
+)
 # attributes an inert ``__init__`` may set beyond the instance's own: what a wrapper
 # copies from what it wraps (the class's own values are plain strings)
 COPIED_DUNDERS = frozenset({"__doc__", "__name__", "__qualname__", "__module__", "__wrapped__"})
@@ -1594,6 +1714,10 @@ class _InertInit:
         self.me = me
         self.plain = plain
         self.attrs: set[str] = set()
+        # the module-level names it reads (builtins, pure functions): code that sets
+        # one of them from elsewhere (``wrap.callable = f``) changes what it runs
+        self.names: set[str] = set()
+        self.copies: set[int] = set()  # ids of the ``getattr(f, "__doc__", None)`` nodes
         a = init.args
         params = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
         self.locals = {p.arg for p in params if p is not None}
@@ -1621,7 +1745,27 @@ class _InertInit:
         self.fresh = {n for n, new in assigned.items() if new and n not in params_bound}
 
     def ok(self) -> bool:
-        return self.body(self.init.body)
+        if not self.body(self.init.body):
+            return False
+        for sub in walk(self.init):
+            if id(sub) in self.copies:
+                continue
+            if isinstance(sub, ast.Attribute) and not isinstance(sub.ctx, ast.Load):
+                continue  # ``self.__doc__ = ...`` sets it
+            text = sub.attr if isinstance(sub, ast.Attribute) else getattr(sub, "value", None)
+            if isinstance(sub, (ast.Attribute, ast.Constant)) and text in HEADER_ATTRIBUTES:
+                # it reads what a new default or docstring changes: it may raise on it
+                return False
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                if sub.id in self.locals:
+                    continue
+                name = self.purity.resolve(sub)
+                if name is None or not (
+                    name in _INERT_BUILTINS or name in PURE_CALLS or name in _SAFE_BUILTINS
+                ):
+                    return False  # ``func == MISSING``, ``isinstance(func, Checked)``
+                self.names.add(sub.id)
+        return True
 
     def body(self, stmts: Sequence[ast.stmt]) -> bool:
         return all(self.stmt(s) for s in stmts)
@@ -1640,7 +1784,19 @@ class _InertInit:
         if isinstance(s, ast.If):
             return self.expr(s.test) and self.body(s.body) and self.body(s.orelse)
         if isinstance(s, ast.Assign):
-            return self.expr(s.value) and all(self.target(t) for t in s.targets)
+            value = s.value
+            if (  # ``self.__doc__ = getattr(func, "__doc__", None)``: a copy, never raises
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and self.purity.resolve(value.func) == "builtins.getattr"
+                and len(value.args) == 3
+                and not value.keywords
+                and all(isinstance(a, (ast.Name, ast.Constant)) for a in value.args)
+                and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Attribute)
+            ):
+                self.copies.add(id(value.args[1]))
+            return self.expr(value) and all(self.target(t) for t in s.targets)
         if isinstance(s, ast.AnnAssign):
             return (
                 self.target(s.target)

@@ -34,6 +34,7 @@ from pytest_ripple.fingerprint import (
     IMPORT,
     LISTS,
     MODULE,
+    NAMESPACE,
     PLUGIN,
     PYTEST_NAMES,
     READ,
@@ -129,6 +130,9 @@ class _Impact:
         # but a plain function's new header (``_header_only``), which such code sees
         # only by running the function, and its trace holds that
         self.by_callers: set[str] = set()
+        # of those, the ones seen so other than as what an inert class holds (``g =
+        # curry(f)`` taints ``g`` for callers; ``f``'s own header change still is one)
+        self.by_callers_direct: set[str] = set()
         # value names -> the files whose own binding of the name changed, None: from
         # anywhere (an attribute, an object mutated in place). A file that reads the
         # name only bare sees its own binding, unless it is one of these.
@@ -176,6 +180,9 @@ class _Impact:
         self._index: ModuleIndex | None = None
         # names that are inert classes wherever they are read (``_inert_name``)
         self.inert_names: dict[str, bool] = {}
+        self.store: Store | None = None
+        # (file, function) pairs that ran while a module was imported; None: not read
+        self.blocks_at_import: set[tuple[str, str]] | None = None
         # classes whose bases changed: their creation may now run another
         # ``__init_subclass__`` or metaclass (if the project has any)
         self.bases_changed: dict[str, str] = {}
@@ -255,14 +262,21 @@ class _Impact:
         at: str | None = None,
         *,
         called: bool = False,
+        via_inert: bool = False,
     ) -> None:
         """A name bound to another value. ``under``: only code below a conftest's
         directory sees it; ``at``: the file that binds it (None: no one file);
         ``called``: a plain function's header only, which code that only calls the
         name does not see."""
-        if not called and name not in self.by_callers:
-            self.by_callers.add(name)
-            if name in self.values:  # its aliases are seen by callers now
+        if not called:
+            wider = False
+            if not via_inert and name not in self.by_callers_direct:
+                self.by_callers_direct.add(name)
+                wider = True
+            if name not in self.by_callers:
+                self.by_callers.add(name)
+                wider = True
+            if wider and name in self.values:  # its aliases are seen by callers now
                 self.queue.append((name, True))
         if name not in self.values:
             self.values[name] = why
@@ -369,15 +383,11 @@ def _acts(name: str, b: Binding | None) -> str:
     return b.acts
 
 
-def _acts_now(imp: _Impact, path: str, name: str, b: Binding | None) -> str:
-    """``_acts``, with every file's fingerprint loaded: a statement whose only calls
-    build instances of inert classes of the project (``g = curry(f)``) binds a value
-    and does nothing else; code that reads the value reads the name."""
-    acts = _acts(name, b)
-    callees = constructed(acts)
-    if callees and all(_inert_callee(imp, path, c) for c in callees):
-        return ""
-    return acts
+def _inert_calls(imp: _Impact, path: str, b: Binding) -> bool:
+    """Whether a statement's calls not known to be pure only build instances of inert
+    classes of the project (``g = curry(f)``), with every file's fingerprint loaded."""
+    callees = constructed(b.acts)
+    return callees is not None and all(_inert_callee(imp, path, c) for c in callees)
 
 
 def _inert_callee(imp: _Impact, path: str, callee: str) -> bool:
@@ -390,18 +400,58 @@ def _inert_callee(imp: _Impact, path: str, callee: str) -> bool:
     else:
         dotted, _, name = callee.rpartition(".")
         found = imp.index.module_file(path, dotted) if dotted else None
-        if found is None:
+        if found is None or _attribute_not_module(imp, path, dotted):
             return False  # another distribution's, the standard library's, an object's
         module = found
     return _defines_inert(imp, module, name, 0) and _inert_name(imp, name)
+
+
+def _attribute_not_module(imp: _Impact, path: str, dotted: str) -> bool:
+    """Whether ``a.b`` may be an attribute the package ``a`` binds to something else
+    than its submodule ``b`` (``b = SimpleNamespace(...)`` in ``a/__init__.py``)."""
+    parts = dotted.split(".")
+    for i in range(1, len(parts)):
+        parent, child = ".".join(parts[:i]), parts[i]
+        if not parent.strip("."):
+            continue
+        init = imp.index.module_file(path, parent)
+        fp = imp.fps.get(init) if init is not None else None
+        if fp is None:
+            return True
+        b = fp.bindings.get(("", child))
+        if (b is not None and b.kind != IMPORT) or any(child in e.binds for e in fp.effects):
+            return True
+    return False
+
+
+def _ran_at_import(imp: _Impact, path: str, block: str) -> bool:
+    """Whether a function of the project ran while some module was imported."""
+    if imp.blocks_at_import is None:
+        found: set[tuple[str, str]] = {
+            (p, b) for p, blocks in imp.import_run.items() for b in blocks
+        }
+        if imp.store is not None:
+            by_id = {row.id: p for p, row in imp.files.items()}
+            dep_at = {d: (by_id.get(f, ""), n) for (f, n), d in imp.store.dep_ids().items()}
+            for arrays in imp.store.module_imports().values():
+                for arr in arrays:
+                    found.update(dep_at[d] for d in arr if d in dep_at)
+        imp.blocks_at_import = found
+    return (path, block) in imp.blocks_at_import
 
 
 def _defines_inert(imp: _Impact, path: str, name: str, depth: int) -> bool:
     """Whether module ``path``'s ``name`` is an inert class, as its own statement or
     through the imports that bind it there."""
     fp = imp.fps.get(path)
-    if fp is None or not fp.parsed or depth > 20 or fp.stars is None:
+    if fp is None or not fp.parsed or depth > 20 or fp.stars is None or fp.stores is None:
         return False  # not recorded (never imported), or older data
+    for mark in fp.stores:
+        # ``globals()[name] = f`` at import, or in a function that ran at import
+        if mark.startswith(NAMESPACE) and (
+            mark == NAMESPACE or _ran_at_import(imp, path, mark[len(NAMESPACE) :])
+        ):
+            return False
     if any(name in e.binds for e in fp.effects):
         return False  # an ``if`` or ``try`` that binds it
     # (a module ``__getattr__`` answers only for names the module does not bind)
@@ -448,7 +498,7 @@ def _inert_name(imp: _Impact, name: str) -> bool:
         return known
     # Not followed: ``setattr`` with a computed name (most packages have one), and the
     # dunders a wrapper copies (``f.__doc__ = ...`` on functions is common)
-    guarded = {name, "__init__"} | CONSTRUCTION_HOOKS
+    guarded = {name, "__init__", "__code__"} | CONSTRUCTION_HOOKS
     ok = True
     for fp in imp.fps.values():
         if not fp.parsed:
@@ -660,7 +710,7 @@ def _import_acts(imp: _Impact, modules: set[str]) -> bool:
         if fp is None or not fp.parsed or fp.effects:
             return True
         for (_, name), b in fp.bindings.items():
-            if _acts_now(imp, path, name, b) or (b.bases and imp.class_hooks):
+            if _acts(name, b) or (b.bases and imp.class_hooks):
                 return True
         for name in fp.imports:
             found = imp.index.resolve(path, name)
@@ -1010,10 +1060,19 @@ def _propagate(imp: _Impact) -> None:
                 imp.hit(path, label, reasons.step(why, reasons.read_by(path, label)))
             # a registration, or a call or class creation that may act, reads it (a
             # fixture is found by its name: taint does it)
-            acts = _acts_now(imp, path, bound, b) or (b.bases and imp.class_hooks)
-            if is_value and acts and "fixture" not in b.deps:
+            acts = _acts(bound, b) or (b.bases and imp.class_hooks)
+            # a plain function's new header (not a new value: ``by_callers_direct``)
+            # given to inert classes only: they hold it, nothing reads it at import
+            inert = bool(
+                is_value
+                and acts
+                and not (b.bases and imp.class_hooks)
+                and name not in imp.by_callers_direct
+                and _inert_calls(imp, path, b)
+            )
+            if is_value and acts and not inert and "fixture" not in b.deps:
                 imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
-            elif is_value and _acts(bound, b) and imp.sees(name, path):
+            elif inert and imp.sees(name, path):
                 # an inert class's ``__init__`` may raise on the new value: the import
                 # fails for every test that ran the module's code (a test file that
                 # imports it shows the error: ``import_any`` of the changed module)
@@ -1028,7 +1087,11 @@ def _propagate(imp: _Impact) -> None:
             else:
                 at = None if b.kind == VALUE and bound in b.deps else path  # ``X += [1]``
                 under = None if scope else conftest_dir(path)
-                imp.taint(bound, bound_why, under, at=at, called=called and not scope)
+                # an import of what an inert class holds is that too
+                via = inert or (b.kind == IMPORT and name not in imp.by_callers_direct)
+                imp.taint(
+                    bound, bound_why, under, at=at, called=called and not scope, via_inert=via
+                )
                 if scope:
                     imp.taint_class(path, scope, bound_why)
         listing_effects = effect_listers if is_value else []
@@ -1167,6 +1230,7 @@ def _impact(
 ) -> _Impact:
     """What the changed files and upgraded packages reach."""
     imp = _Impact(files)
+    imp.store = store
     imp.test_files = {test_path(nodeid) for nodeid in known}
     imp.import_run = store.import_run()
     imp.readers = store.import_readers(changes.changed)
