@@ -3814,3 +3814,29 @@ class TestInertConstructors:
             must=["test_default", "test_other", "test_registered"],
             failed=["test_default"],
         )
+
+    def test_a_module_that_lists_its_names_at_import(self, project: Project) -> None:
+        """``TABLE`` holds the instance under a name nobody reads: listing at import
+        is a gap of the name rule, which a new header must not slip through."""
+        files = {**WRAPPED, "pkg/wrap.py": INERT_WRAPPER}
+        files["pkg/api.py"] = """
+            from pkg import core
+            from pkg.wrap import Wrapper
+
+            tool = Wrapper(core.scale)
+            TABLE = {k: v for k, v in list(globals().items()) if k[:1] == "t" and k != "TABLE"}
+        """
+        files["tests/test_api.py"] = """
+            from pkg.api import TABLE
+
+
+            def test_default():
+                assert [v.func.__defaults__ for v in TABLE.values()] == [(2,)]
+        """
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(
+            project.run("--testmon"),
+            must=["test_default", "test_other", "test_registered"],
+            failed=["test_default"],
+        )

@@ -181,6 +181,7 @@ class _Impact:
         # names that are inert classes wherever they are read (``_inert_name``)
         self.inert_names: dict[str, bool] = {}
         self.store: Store | None = None
+        self.lists_at_import: bool | None = None  # ``_lists_at_import``
         # (file, function) pairs that ran while a module was imported; None: not read
         self.blocks_at_import: set[tuple[str, str]] | None = None
         # classes whose bases changed: their creation may now run another
@@ -387,7 +388,27 @@ def _inert_calls(imp: _Impact, path: str, b: Binding) -> bool:
     """Whether a statement's calls not known to be pure only build instances of inert
     classes of the project (``g = curry(f)``), with every file's fingerprint loaded."""
     callees = constructed(b.acts)
-    return callees is not None and all(_inert_callee(imp, path, c) for c in callees)
+    if callees is None or _lists_at_import(imp):
+        return False
+    return all(_inert_callee(imp, path, c) for c in callees)
+
+
+def _lists_at_import(imp: _Impact) -> bool:
+    """Whether some import-time code of the project lists a namespace (``TABLE = {k: v
+    for k, v in globals().items() ...}``, ``vars(api)``): it may hold what an inert
+    class holds under a name nobody reads (a gap of the name rule for any value, which
+    the inert rule must not widen to a function's new header)."""
+    if imp.lists_at_import is None:
+        imp.lists_at_import = any(
+            mark.startswith(LISTS) and mark[len(LISTS) :] not in STDLIB
+            for fp in imp.fps.values()
+            for reads in [
+                *(b.deps for b in fp.bindings.values()),
+                *(e.uses for e in fp.effects),
+            ]
+            for mark in reads
+        )
+    return imp.lists_at_import
 
 
 def _inert_callee(imp: _Impact, path: str, callee: str) -> bool:
