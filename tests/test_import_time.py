@@ -3147,6 +3147,17 @@ INERT_WRAPPER = """
             return self.func(*self.args, *args)
 """
 
+# A class that only holds the function, and a registry: the start of several
+# variants below, which then make creating one register it after all
+_PLAIN_WRAPPER = """
+        REGISTRY = {}
+
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+"""
+
 # The same class, built so that creating one registers the function somewhere
 ACTING_WRAPPERS = {
     "item stored": """
@@ -3245,14 +3256,8 @@ ACTING_WRAPPERS = {
             def __init__(self, func):
                 self.func = func
     """,
-    "__init__ replaced": """
-        REGISTRY = {}
-
-
-        class Wrapper:
-            def __init__(self, func):
-                self.func = func
-
+    "__init__ replaced": _PLAIN_WRAPPER
+    + """
 
         def _registering(self, func):
             REGISTRY[func.__name__] = func
@@ -3314,14 +3319,8 @@ ACTING_WRAPPERS = {
             def __init__(self, func):
                 self.func = func
     """,
-    "descriptor set on the class": """
-        REGISTRY = {}
-
-
-        class Wrapper:
-            def __init__(self, func):
-                self.func = func
-
+    "descriptor set on the class": _PLAIN_WRAPPER
+    + """
 
         def _set(self, value):
             REGISTRY[value.__name__] = value
@@ -3420,14 +3419,8 @@ ACTING_WRAPPERS = {
 
         globals()["callable"] = _callable
     """,
-    "__init__'s code replaced": """
-        REGISTRY = {}
-
-
-        class Wrapper:
-            def __init__(self, func):
-                self.func = func
-
+    "__init__'s code replaced": _PLAIN_WRAPPER
+    + """
 
         def _init(self, func):
             REGISTRY[func.__name__] = func
@@ -3436,14 +3429,8 @@ ACTING_WRAPPERS = {
 
         Wrapper.__init__.__code__ = _init.__code__
     """,
-    "class rebound by a function run at import": """
-        REGISTRY = {}
-
-
-        class Wrapper:
-            def __init__(self, func):
-                self.func = func
-
+    "class rebound by a function run at import": _PLAIN_WRAPPER
+    + """
 
         class _Plain:
             def __init__(self, func):
