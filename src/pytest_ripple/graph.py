@@ -28,11 +28,7 @@ class ModuleIndex:
         """The project files ``import name`` in ``importer`` may run: the module and
         the packages above it."""
         if name.startswith("."):
-            level = len(name) - len(name.lstrip("."))
-            base = importer.split("/")[:-1]
-            if level > 1:
-                base = base[: max(0, len(base) - (level - 1))]
-            rest = [p for p in name[level:].split(".") if p]
+            base, rest = _relative(importer, name)
             out: set[str] = set()
             parts = base + rest
             for i in range(len(base) + 1, len(parts) + 1):
@@ -49,11 +45,8 @@ class ModuleIndex:
         """The one project file that is module ``name`` (relative to ``importer``'s
         package when it starts with dots); None when none is, or several may be."""
         if name.startswith("."):
-            level = len(name) - len(name.lstrip("."))
-            base = importer.split("/")[:-1]
-            if level > 1:
-                base = base[: max(0, len(base) - (level - 1))]
-            stem = "/".join(base + [p for p in name[level:].split(".") if p])
+            base, rest = _relative(importer, name)
+            stem = "/".join(base + rest)
             found = {c for c in (f"{stem}.py", f"{stem}/__init__.py") if c in self.files}
         else:
             found = self.by_name.get(name, set())
@@ -69,6 +62,15 @@ class ModuleIndex:
                 out.add(init)
             parts = parts[:-1]
         return out
+
+
+def _relative(importer: str, name: str) -> tuple[list[str], list[str]]:
+    """A relative import's package directory parts and the dotted parts after it."""
+    level = len(name) - len(name.lstrip("."))
+    base = importer.split("/")[:-1]
+    if level > 1:
+        base = base[: max(0, len(base) - (level - 1))]
+    return base, [p for p in name[level:].split(".") if p]
 
 
 def _module_parts(path: str) -> list[str]:
