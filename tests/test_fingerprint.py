@@ -1601,3 +1601,80 @@ def test_calls_that_may_construct_a_class_of_the_project(
     acts = fp(src).bindings[("", "g")].acts
     assert acts
     assert constructed(acts) == (sorted(callees) if callees is not None else None)
+
+
+QUALIFIED_HEAD = """
+import enum
+from collections import OrderedDict as OD
+from .base import Root
+
+
+class Base:
+    PAGE_SIZE = 20
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "qualified"),
+    [
+        ("X = Base.PAGE_SIZE // 4\n", {"PAGE_SIZE": {"@Base"}}),
+        ("X = Base.PAGE_SIZE + Root.PAGE_SIZE\n", {"PAGE_SIZE": {"@Base", ".base.Root"}}),
+        ("X = Base.PAGE_SIZE.real\n", {"PAGE_SIZE": {"@Base"}}),
+        ("X: int = Base.PAGE_SIZE\n", {"PAGE_SIZE": {"@Base"}}),
+        ("X = OD.PAGE_SIZE\n", {"PAGE_SIZE": {"collections.OrderedDict"}}),
+        # read some other way too: by name, anyone's
+        ("X = Base.PAGE_SIZE + obj.PAGE_SIZE\n", {}),
+        ("X = Base.PAGE_SIZE + getattr(Base, 'PAGE_SIZE')\n", {}),
+        ("X = Base.PAGE_SIZE + f(PAGE_SIZE=1)\n", {}),
+        ("X = Base.PAGE_SIZE + PAGE_SIZE\n", {}),
+        ("X = make().PAGE_SIZE\n", {}),
+        ("X = unknown.PAGE_SIZE\n", {}),  # a builtin's name, or nothing: not followed
+        # names of the expression's own
+        ("X = (lambda Base: Base.PAGE_SIZE)(1)\n", {}),
+        ("X = [Base.PAGE_SIZE for Base in ()]\n", {}),
+        # a name bound twice
+        ("X = Base.PAGE_SIZE\nX = 2\n", {}),
+        ("Base = make()\nX = Base.PAGE_SIZE\n", {}),
+        ("class C:\n    Base = 1\n    X = Base.PAGE_SIZE\n", {}),
+    ],
+)
+def test_attributes_read_only_on_classes(body: str, qualified: dict[str, set[str]]) -> None:
+    found = fp(QUALIFIED_HEAD + body)
+    got = {attr: set(r) for attrs in found.qualified.values() for attr, r in attrs.items()}
+    assert got == qualified
+
+
+def test_attributes_read_on_classes_in_a_class_body() -> None:
+    found = fp(QUALIFIED_HEAD + "\n\nclass Testing(Base):\n    PAGE_SIZE = Base.PAGE_SIZE // 4\n")
+    assert found.qualified == {("Testing", "PAGE_SIZE"): {"PAGE_SIZE": frozenset({"@Base"})}}
+
+
+@pytest.mark.parametrize(
+    ("body", "bases"),
+    [
+        ("class A:\n    pass\n", {"A": ()}),
+        ("class A(Base):\n    pass\n", {"A": ("@Base",)}),
+        ("class A(Base, Root):\n    pass\n", {"A": ("@Base", ".base.Root")}),
+        ("class A(enum.Enum):\n    X = 1\n", {"A": ("enum.Enum",)}),
+        ("class A(OD, dict):\n    pass\n", {"A": ("collections.OrderedDict", "builtins.dict")}),
+        # what may answer attributes another way, or bases we cannot follow
+        ("@deco\nclass A:\n    pass\n", {}),
+        ("class A(metaclass=M):\n    pass\n", {}),
+        ("class A(Base, x=1):\n    pass\n", {}),
+        ("class A(make()):\n    pass\n", {}),
+        ("class A(Base.Inner):\n    pass\n", {}),
+        ("class A:\n    pass\n\n\nA = make()\n", {}),
+        ("def f():\n    class A:\n        pass\n", {}),
+    ],
+)
+def test_class_bases(body: str, bases: dict[str, tuple[str, ...]]) -> None:
+    found = fp(QUALIFIED_HEAD + "\n\n" + body)
+    assert {k: v for k, v in found.class_bases.items() if k != "Base"} == bases
+
+
+def test_qualified_reads_and_class_bases_are_stored() -> None:
+    found = fp(QUALIFIED_HEAD + "\n\nclass Testing(Base):\n    PAGE_SIZE = Base.PAGE_SIZE // 4\n")
+    loaded = Fingerprint.loads(found.dumps(), blocks=False)
+    assert loaded is not None
+    assert loaded.qualified == found.qualified
+    assert loaded.class_bases == found.class_bases == {"Base": (), "Testing": ("@Base",)}

@@ -3827,3 +3827,216 @@ class TestInertConstructors:
             must=["test_default", "test_other", "test_registered"],
             failed=["test_default"],
         )
+
+
+CLASS_SETTINGS = {
+    "app/__init__.py": "",
+    "app/config.py": """
+        class Config(dict):
+            def from_object(self, obj):
+                for key in dir(obj):
+                    if key.isupper():
+                        self[key] = getattr(obj, key)
+
+
+        config = Config()
+    """,
+    "app/settings.py": """
+        class Base:
+            STORE_NAME = "Corner"
+            PAGE_SIZE = 20
+
+
+        class Testing(Base):
+            PAGE_SIZE = Base.PAGE_SIZE // 4
+
+
+        class Production(Base):
+            PAGE_SIZE = 50
+    """,
+    "tests/conftest.py": """
+        from app import settings
+        from app.config import config
+
+        config.from_object(settings.Testing)
+    """,
+    "tests/test_config.py": """
+        from app import settings
+        from app.config import config
+
+
+        def test_store_name():
+            assert config["STORE_NAME"] == "Corner"
+
+
+        def test_production():
+            assert settings.Production.PAGE_SIZE == 50
+
+
+        def test_other():
+            assert 1 + 1 == 2
+    """,
+}
+
+
+class TestClassAttributesReadOnAClass:
+    """``PAGE_SIZE = Base.PAGE_SIZE // 4`` in a class body looks the attribute up on
+    ``Base`` and its bases: a new ``Production.PAGE_SIZE`` (a subclass of ``Base``)
+    cannot change it. Anything that may make the lookup reach other classes (a
+    metaclass, a decorator, a base we cannot follow, an attribute set from elsewhere)
+    keeps the name rule: every reader of ``PAGE_SIZE``."""
+
+    ALL = ("test_other", "test_production", "test_store_name")
+
+    def test_a_subclass_attribute_is_not_the_bases(self, project: Project) -> None:
+        record(project, CLASS_SETTINGS, *self.ALL)
+        project.edit("app/settings.py", "PAGE_SIZE = 50", "PAGE_SIZE = 51")
+        check(project.run("--testmon"), must=["test_production"], failed=["test_production"])
+
+    def test_a_base_imported_from_another_module(self, project: Project) -> None:
+        files = {
+            **CLASS_SETTINGS,
+            "app/limits.py": """
+                from app.settings import Base
+
+
+                class Limits:
+                    SIZE = Base.PAGE_SIZE * 2
+            """,
+        }
+        files["tests/conftest.py"] = """
+            from app import settings
+            from app.config import config
+            from app.limits import Limits
+
+            config.from_object(Limits)
+            config.from_object(settings.Testing)
+        """
+        record(project, files, *self.ALL)
+        project.edit("app/settings.py", "PAGE_SIZE = 50", "PAGE_SIZE = 51")
+        check(project.run("--testmon"), must=["test_production"], failed=["test_production"])
+
+    def test_the_bases_attribute_reaches_the_subclass(self, project: Project) -> None:
+        record(project, CLASS_SETTINGS, *self.ALL)
+        project.edit("app/settings.py", "PAGE_SIZE = 20", "PAGE_SIZE = 21")
+        # the conftest configures every test below it from ``Testing``
+        check(project.run("--testmon"), must=self.ALL)
+
+    # a reader whose lookup may reach ``Production.PAGE_SIZE``; ``test_store_name``
+    # checks what the conftest copied from the reader into the configuration
+    READERS: ClassVar[dict[str, str]] = {
+        "a subclass of the changed class": """
+            class Nightly(Production):
+                STORE_NAME = "Corner" if Production.PAGE_SIZE == 50 else "other"
+        """,
+        "a base of the reader's base": """
+            class Nightly(Base):
+                pass
+
+
+            Production.__bases__ = (Base,)
+            Nightly.__bases__ = (Production,)
+
+
+            class Reader(Nightly):
+                STORE_NAME = "Corner" if Nightly.PAGE_SIZE == 50 else "other"
+        """,
+        "a decorator that gives another class": """
+            def swap(cls):
+                return Production
+
+
+            @swap
+            class Proxy:
+                pass
+
+
+            class Reader(Base):
+                STORE_NAME = "Corner" if Proxy.PAGE_SIZE == 50 else "other"
+        """,
+        "a lambda's parameter": """
+            class Reader(Base):
+                STORE_NAME = "Corner" if (lambda Base: Base.PAGE_SIZE)(Production) == 50 else "x"
+        """,
+        "an attribute set by a name it does not spell": """
+            class Reader(Base):
+                pass
+
+
+            for key in [k for k in vars(Production) if k.isupper()]:
+                setattr(Reader, key, getattr(Production, key))
+
+
+            class Copy(Base):
+                STORE_NAME = "Corner" if Reader.PAGE_SIZE == 50 else "other"
+        """,
+    }
+
+    @pytest.mark.parametrize("reader", sorted(READERS))
+    def test_a_lookup_that_may_reach_the_changed_class(self, project: Project, reader: str) -> None:
+        files = appended(CLASS_SETTINGS, "app/settings.py", self.READERS[reader])
+        last = self.READERS[reader].split("class ")[-1].split("(")[0].split(":")[0]
+        files["tests/conftest.py"] = f"""
+            from app import settings
+            from app.config import config
+
+            config.from_object(settings.Testing)
+            config.from_object(settings.{last.strip()})
+        """
+        record(project, files, *self.ALL)
+        project.edit("app/settings.py", "PAGE_SIZE = 50", "PAGE_SIZE = 51")
+        check(
+            project.run("--testmon"),
+            must=self.ALL,
+            failed=["test_production", "test_store_name"],
+        )
+
+    def test_a_metaclass_that_answers_from_subclasses(self, project: Project) -> None:
+        """``Root.PAGE_SIZE``: ``Root`` binds none, its metaclass looks in subclasses."""
+        settings = textwrap.dedent(CLASS_SETTINGS["app/settings.py"])
+        settings = settings.replace("class Base:", "class Base(Root):")
+        files = dict(CLASS_SETTINGS)
+        files["app/settings.py"] = (
+            textwrap.dedent(
+                """
+            class Meta(type):
+                def __getattr__(cls, name):
+                    found = [vars(s)[name] for s in every(cls) if name in vars(s)]
+                    if not found:
+                        raise AttributeError(name)
+                    return found[-1]
+
+
+            def every(cls):
+                for sub in cls.__subclasses__():
+                    yield sub
+                    yield from every(sub)
+
+
+            class Root(metaclass=Meta):
+                pass
+            """
+            )
+            + settings
+            + textwrap.dedent(
+                """
+
+            class Reader(Root):
+                STORE_NAME = "Corner" if Root.PAGE_SIZE == 50 else "other"
+            """
+            )
+        )
+        files["tests/conftest.py"] = """
+            from app import settings
+            from app.config import config
+
+            config.from_object(settings.Testing)
+            config.from_object(settings.Reader)
+        """
+        record(project, files, *self.ALL)
+        project.edit("app/settings.py", "PAGE_SIZE = 50", "PAGE_SIZE = 51")
+        check(
+            project.run("--testmon"),
+            must=self.ALL,
+            failed=["test_production", "test_store_name"],
+        )

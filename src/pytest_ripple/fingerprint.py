@@ -797,6 +797,14 @@ class Fingerprint:
     stores: frozenset[str] | None = None
     # digests of its effects that only delete names (``del curry``): they bind none
     deletes: set[str] = field(default_factory=set)
+    # bindings (scope, name) bound once by an assignment -> the attributes it reads only
+    # on names of classes (``PAGE_SIZE = Base.PAGE_SIZE // 4``), each with where those
+    # names come from (``_Purity.constructor``: ``@Base``, ``pkg.m.Base``, ``.m.Base``)
+    qualified: dict[tuple[str, str], dict[str, frozenset[str]]] = field(default_factory=dict)
+    # module-level classes bound once, without decorators or class keywords -> their
+    # bases as ``_Purity.constructor`` gives them (``builtins.object`` for a builtin);
+    # a class missing here has bases we cannot follow
+    class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -860,6 +868,14 @@ class Fingerprint:
             head["as"] = sorted(self.stores)
         if self.deletes:
             head["dl"] = sorted(self.deletes)
+        if self.qualified:
+            head["qa"] = [
+                [scope, name, attr, sorted(receivers)]
+                for (scope, name), attrs in sorted(self.qualified.items())
+                for attr, receivers in sorted(attrs.items())
+            ]
+        if self.class_bases:
+            head["cb"] = {k: list(v) for k, v in sorted(self.class_bases.items())}
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -936,9 +952,18 @@ class Fingerprint:
                 inert={k: frozenset(v) for k, v in doc.get("ic", {}).items()},
                 stores=frozenset(doc["as"]) if "as" in doc else None,
                 deletes=set(doc.get("dl", ())),
+                qualified=_qualified_rows(doc.get("qa", ())),
+                class_bases={k: tuple(v) for k, v in doc.get("cb", {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
+
+
+def _qualified_rows(rows: Iterable[list[Any]]) -> dict[tuple[str, str], dict[str, frozenset[str]]]:
+    out: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+    for scope, name, attr, receivers in rows:
+        out.setdefault((scope, name), {})[attr] = frozenset(receivers)
+    return out
 
 
 def fingerprint_text(data: bytes) -> Fingerprint:
@@ -988,6 +1013,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.listed = literal_all(tree)
     fp.inert = inert_classes(tree.body, purity)
+    fp.class_bases = class_bases(tree.body, purity)
     fp.stores = attribute_stores(tree)
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
@@ -1396,6 +1422,48 @@ class _Purity:
             return f"{base}.{node.attr}"
         return None
 
+    def qualified_reads(self, *roots: Any) -> dict[str, frozenset[str]]:
+        """The attributes this code reads only on a name that may be a class
+        (``Base.PAGE_SIZE``), each with where the names come from (``constructor``).
+        An attribute read any other way (``x.PAGE_SIZE``, ``getattr(o, "PAGE_SIZE")``,
+        a keyword) is left out: by name, it may be anyone's."""
+        on_names: dict[str, set[str]] = {}
+        other: set[str] = set()  # what else reads a name, as ``used_names`` counts them
+        for root in roots:
+            if root is None:
+                continue
+            # ``lambda Base: Base.X``, ``[C.X for C in kinds]``: names of its own
+            local = {
+                getattr(n, "arg", None) or getattr(n, "id", "")
+                for n in walk(root)
+                if isinstance(n, ast.arg)
+                or (isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+            }
+            for node in walk(root):
+                kind = node.__class__
+                if kind is ast.Attribute:
+                    value = node.value  # type: ignore[attr-defined]
+                    origin = None
+                    if (
+                        value.__class__ is ast.Name
+                        and node.ctx.__class__ is ast.Load  # type: ignore[attr-defined]
+                        and value.id not in local
+                    ):
+                        origin = self.constructor(value)
+                    if origin is None:
+                        other.add(node.attr)  # type: ignore[attr-defined]
+                    else:
+                        on_names.setdefault(node.attr, set()).add(origin)  # type: ignore[attr-defined]
+                elif kind is ast.Name:
+                    other.add(node.id)  # type: ignore[attr-defined]
+                elif (kind is ast.keyword or kind is ast.arg) and node.arg:  # type: ignore[attr-defined]
+                    other.add(node.arg)  # type: ignore[attr-defined]
+                elif kind is ast.Constant and node.value.__class__ is str:  # type: ignore[attr-defined]
+                    other.add(node.value)  # type: ignore[attr-defined]  # getattr(B, "X")
+                    if ">>>" in node.value:  # type: ignore[attr-defined]
+                        other |= doctest_names(node.value)  # type: ignore[attr-defined]
+        return {a: frozenset(o) for a, o in on_names.items() if a not in other}
+
     def acting_calls(self, *roots: Any) -> list[ast.Call]:
         """The calls in this code to something not known to be pure."""
         out = []
@@ -1592,6 +1660,30 @@ _INERT_BUILTINS = frozenset(
         if isinstance(v, type) and issubclass(v, BaseException)
     }
 )
+
+
+def class_bases(body: Sequence[ast.stmt], purity: _Purity) -> dict[str, tuple[str, ...]]:
+    """``Fingerprint.class_bases``: module-level classes bound once, without decorators
+    or class keywords (a decorator may return anything, a metaclass may answer any
+    attribute), whose bases we can follow."""
+    out: dict[str, tuple[str, ...]] = {}
+    for stmt in body:
+        if (
+            not isinstance(stmt, ast.ClassDef)
+            or stmt.name not in purity.own_classes
+            or stmt.decorator_list
+            or stmt.keywords
+        ):
+            continue
+        bases = []
+        for base in stmt.bases:
+            origin = purity.constructor(base) or purity.resolve(base)
+            if origin is None or origin.startswith("<"):
+                break
+            bases.append(origin)
+        else:
+            out[stmt.name] = tuple(bases)
+    return out
 
 
 def inert_classes(body: Sequence[ast.stmt], purity: _Purity) -> dict[str, frozenset[str]]:
@@ -2003,7 +2095,13 @@ class _Scanner:
                     deps |= _bound_names(stmt)
                 dg = self.tok.node(stmt)
                 acts = self.call_acts(self.purity.acting_calls(value))
+                qualified = self.purity.qualified_reads(value, getattr(stmt, "annotation", None))
                 for name in sorted(_bound_names(stmt)):
+                    key = (scope, name)
+                    if key in self.fp.bindings:  # bound twice: what it reads is not one read
+                        self.fp.qualified.pop(key, None)
+                    elif qualified:
+                        self.fp.qualified[key] = qualified
                     self.bind(scope, name, Binding(VALUE, dg, frozenset(deps), acts=acts))
             elif scope == "" and _is_main_guard(stmt):
                 continue

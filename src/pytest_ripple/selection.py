@@ -137,6 +137,10 @@ class _Impact:
         # anywhere (an attribute, an object mutated in place). A file that reads the
         # name only bare sees its own binding, unless it is one of these.
         self.origins: dict[str, set[str] | None] = {}
+        # value names -> the classes (file, class) whose own attribute of that name
+        # changed; None: some other binding of the name changed too (a module's, an
+        # object's). ``Base.PAGE_SIZE`` cannot see a new ``Production.PAGE_SIZE``.
+        self.owners: dict[str, set[tuple[str, str]] | None] = {}
         # modules whose ``__all__`` changed -> (the names that entered or left it, why):
         # they reach the modules that star-import it, once every fingerprint is loaded
         self.exports: dict[str, tuple[set[str], str]] = {}
@@ -264,11 +268,21 @@ class _Impact:
         *,
         called: bool = False,
         via_inert: bool = False,
+        owner: tuple[str, str] | None = None,
     ) -> None:
         """A name bound to another value. ``under``: only code below a conftest's
         directory sees it; ``at``: the file that binds it (None: no one file);
         ``called``: a plain function's header only, which code that only calls the
-        name does not see."""
+        name does not see; ``owner``: the class (file, name) whose attribute it is."""
+        owners = self.owners.get(name, set()) if name in self.values else set()
+        if owners is not None and owner is not None and owner not in owners:
+            self.owners[name] = owners | {owner}
+            if name in self.values:
+                self.queue.append((name, True))
+        elif owners is not None and owner is None:
+            self.owners[name] = None
+            if name in self.values:
+                self.queue.append((name, True))
         if not called:
             wider = False
             if not via_inert and name not in self.by_callers_direct:
@@ -549,6 +563,105 @@ def _inert_name(imp: _Impact, name: str) -> bool:
     return ok
 
 
+def _other_classes(imp: _Impact, path: str, key: tuple[str, str], name: str) -> bool:
+    """Whether a binding reads attribute ``name`` only on classes (``Base.PAGE_SIZE``)
+    none of whose bases, nor they, is a class whose attribute of that name changed
+    (``imp.owners``): a class attribute is looked up on the class, then its bases. No
+    file may set an attribute of that name, the classes' names, ``__bases__`` or
+    ``__class__``, or one it does not spell (``Base.PAGE_SIZE = Production.PAGE_SIZE``
+    in a function run at import: its own reads are another module's import hit).
+    Strings do not count here: ``config["PAGE_SIZE"]`` sets no attribute."""
+    owners = imp.owners.get(name)
+    fp = imp.fps.get(path)
+    if not owners or fp is None:
+        return False
+    receivers = fp.qualified.get(key, {}).get(name)
+    if not receivers:
+        return False
+    names: set[str] = set()
+    classes: set[tuple[str, str]] = set()
+    for receiver in receivers:
+        found = _mro(imp, path, receiver, names, 0)
+        if found is None:
+            return False
+        classes |= found
+    if classes & owners:
+        return False
+    guarded = names | {name, "__bases__", "__class__", "__dict__", "__mro__"}
+    for other in imp.fps.values():
+        if not other.parsed:
+            continue
+        if other.stores is None:
+            return False  # older data
+        if other.stores & (guarded | {COMPUTED}):
+            return False
+    return True
+
+
+def _mro(
+    imp: _Impact, path: str, origin: str, names: set[str], depth: int
+) -> set[tuple[str, str]] | None:
+    """The project's classes (file, name) in the MRO of the class ``origin`` names
+    from module ``path`` (``_Purity.constructor``'s form: ``@Base``, ``pkg.m.Base``,
+    ``.m.Base``, ``builtins.object``); None when it may be anything else. ``names``
+    gets every name the lookup goes through."""
+    if depth > 20:
+        return None
+    if origin.startswith("@"):
+        module, name = path, origin[1:]
+    else:
+        dotted, _, name = origin.rpartition(".")
+        found_module = imp.index.module_file(path, dotted) if dotted else None
+        if found_module is None:
+            # the standard library's classes never have the project's as bases
+            top = dotted.split(".")[0]
+            return set() if top and top in STDLIB and not imp.index.resolve(path, dotted) else None
+        if _attribute_not_module(imp, path, dotted):
+            return None
+        module = found_module
+    found = _class_statement(imp, module, name, names, 0)
+    if found is None:
+        return None
+    cls_path, cls_name = found
+    fp = imp.fps[cls_path]
+    bases = fp.class_bases.get(cls_name)
+    if bases is None:
+        return None
+    out = {found}
+    for base in bases:
+        more = _mro(imp, cls_path, base, names, depth + 1)
+        if more is None:
+            return None
+        out |= more
+    return out
+
+
+def _class_statement(
+    imp: _Impact, path: str, name: str, names: set[str], depth: int
+) -> tuple[str, str] | None:
+    """The class statement module ``path``'s ``name`` is, through ``from`` imports."""
+    fp = imp.fps.get(path)
+    if fp is None or not fp.parsed or depth > 20 or fp.stars or fp.stores is None:
+        return None  # never imported, a star import may bind it, older data
+    if any(m.startswith(NAMESPACE) for m in fp.stores):
+        return None  # ``globals()[k] = v``: any name
+    if any(name in e.binds for e in fp.effects):
+        return None  # an ``if`` or ``try`` that binds it
+    names.add(name)
+    b = fp.bindings.get(("", name))
+    if b is None:
+        return None
+    if b.kind == CLASS:
+        return (path, name) if name in fp.class_bases else None
+    if b.kind != IMPORT or not b.source.startswith("from ") or "; " in b.source:
+        return None
+    target = imp.index.module_file(path, b.source[len("from ") :])
+    original = next(iter(b.deps)) if len(b.deps) == 1 else None
+    if target is None or original is None:
+        return None
+    return _class_statement(imp, target, original, names, depth + 1)
+
+
 def _reads(name: str, b: Binding) -> frozenset[str]:
     """The names a binding's statement reads. ``import a.b`` reads none: the import
     system gives module ``a``. ``import a.b.c as x`` reads attributes ``b`` and ``c``
@@ -778,7 +891,9 @@ def _bindings_changed(
         )
         if not _method_header(scope, name, before, after):
             under = None if scope else conftest_dir(path)
-            imp.taint(name, bwhy, under, at=own, called=called)
+            # an attribute of the class, unless changed in place (shared by others)
+            owner = (path, scope) if scope and own is not None else None
+            imp.taint(name, bwhy, under, at=own, called=called, owner=owner)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__") or _decorators_changed(before, after):
@@ -1039,6 +1154,8 @@ def _propagate(imp: _Impact) -> None:
         why = imp.values.get(name) or imp.calls.get(name, "")
         listing = listers if is_value else []  # a value found by listing names
         for path, scope, bound, b in [*readers.get(name, ()), *listing]:
+            if is_value and _other_classes(imp, path, (scope, bound), name):
+                continue  # ``Base.PAGE_SIZE``: a new ``Production.PAGE_SIZE`` is not its
             label = f"{scope}.{bound}" if scope else bound
             link = reasons.subject(path, label)
             if bound == "__all__":  # the test reads the module's names, not the function
@@ -1110,8 +1227,15 @@ def _propagate(imp: _Impact) -> None:
                 under = None if scope else conftest_dir(path)
                 # an import of what an inert class holds is that too
                 via = inert or (b.kind == IMPORT and name not in imp.by_callers_direct)
+                owner = (path, scope) if scope and at is not None else None
                 imp.taint(
-                    bound, bound_why, under, at=at, called=called and not scope, via_inert=via
+                    bound,
+                    bound_why,
+                    under,
+                    at=at,
+                    called=called and not scope,
+                    via_inert=via,
+                    owner=owner,
                 )
                 if scope:
                     imp.taint_class(path, scope, bound_why)
