@@ -640,6 +640,7 @@ def test_decorators_after_which_a_call_runs_the_function() -> None:
         ("def f(a):", "def f(a, *args):", False),
         ("def f(a):", "def f(a, **kw):", False),
         ("def f(a):", "async def f(a):", False),
+        ("async def f(a, b=1):", "async def f(a, b=2):", True),
         ("def f(a):", "@staticmethod\ndef f(a):", False),
         ("@staticmethod\ndef f(a):", "@classmethod\ndef f(a):", False),
         ("@staticmethod\ndef f(a=1):", "@staticmethod\ndef f(a=2):", True),
@@ -648,13 +649,14 @@ def test_decorators_after_which_a_call_runs_the_function() -> None:
 def test_the_call_shape_of_a_def(old: str, new: str, same: bool) -> None:
     """What decides whether a call binds its arguments: not the default values."""
     a, b = fp(f"{old}\n    pass\n"), fp(f"{new}\n    pass\n")
-    assert a.bindings[("", "f")].shape  # a coroutine function has none
+    assert a.bindings[("", "f")].shape
     assert (a.bindings[("", "f")].shape == b.bindings[("", "f")].shape) is same
 
 
-def test_no_call_shape_for_what_a_call_does_not_start() -> None:
-    """A generator or coroutine function: a call binds its arguments and runs none of
-    its code. A def rebound by other code (``f = lru_cache(f)``) is decorated."""
+def test_the_call_shape_of_generators_and_coroutines() -> None:
+    """A generator or coroutine function has a call shape, as a plain function does,
+    and another one: a call of it no longer runs the body. A def rebound by other
+    code (``f = lru_cache(f)``) is decorated."""
     found = fp(
         """
         import functools
@@ -665,6 +667,10 @@ def test_no_call_shape_for_what_a_call_does_not_start() -> None:
 
 
         async def coro(n=1):
+            return n
+
+
+        def plain(n=1):
             return n
 
 
@@ -683,9 +689,10 @@ def test_no_call_shape_for_what_a_call_does_not_start() -> None:
         """
     )
     shapes = {name: b.shape for (_, name), b in found.bindings.items() if b.kind == "def"}
-    assert shapes["gen"].endswith("/") and shapes["coro"].endswith("/")  # no call shape
+    assert all(not shapes[n].endswith("/") for n in ("gen", "coro", "plain", "outer"))
+    assert len({shapes["gen"], shapes["coro"], shapes["plain"]}) == 3
+    assert shapes["outer"] == shapes["plain"]  # the generator is the nested function's
     assert shapes["cached"] == ""  # folded with another binding
-    assert not shapes["outer"].endswith("/")
     assert found.bindings[("", "cached")].decorated is True
 
 

@@ -4040,3 +4040,121 @@ class TestClassAttributesReadOnAClass:
             must=self.ALL,
             failed=["test_production", "test_store_name"],
         )
+
+
+GENERATOR = {
+    "pkg/__init__.py": "",
+    "pkg/core.py": """
+        def scale(x, factor=2):
+            \"\"\"Scale x.\"\"\"
+            yield x * factor
+
+
+        async def fetch(x, factor=2):
+            \"\"\"Fetch x.\"\"\"
+            return x * factor
+    """,
+    "pkg/wrap.py": INERT_WRAPPER,
+    "pkg/api.py": """
+        from pkg import core
+        from pkg.wrap import Wrapper
+
+        scale = Wrapper(core.scale)
+        fetch = Wrapper(core.fetch)
+    """,
+    "pkg/first.py": """
+        from pkg import core
+
+        FIRST = next(core.scale(3))
+    """,
+    "tests/test_api.py": """
+        import asyncio
+
+        from pkg import api, core
+
+
+        def test_doc():
+            assert api.scale.__doc__ == "Scale x."
+
+
+        def test_runs():
+            assert list(api.scale(3)) == [6]
+
+
+        def test_made_only():
+            assert core.scale(3) is not None
+
+
+        def test_awaited():
+            assert asyncio.run(api.fetch(3)) == 6
+    """,
+    "tests/test_first.py": """
+        from pkg.first import FIRST
+
+
+        def test_first():
+            assert FIRST == 6
+    """,
+    "tests/test_other.py": """
+        import pkg.api
+
+
+        def test_other():
+            assert pkg.api is not None
+    """,
+}
+
+
+class TestGeneratorHeaders:
+    """A call of a generator or coroutine function binds its arguments and runs none
+    of its code: like a plain function's caller, it sees a new default or docstring
+    only by running the body (then its trace holds it), or by reading the name."""
+
+    ALL = ("test_awaited", "test_doc", "test_first", "test_made_only", "test_other", "test_runs")
+
+    def test_a_new_docstring_reaches_its_readers_only(self, project: Project) -> None:
+        record(project, GENERATOR, *self.ALL)
+        project.edit("pkg/core.py", '"""Scale x."""', '"""Scale x, by a factor."""')
+        # ``api.scale`` and ``core.scale``: names are matched without their module
+        check(
+            project.run("--testmon"),
+            must=["test_doc", "test_runs"],
+            may=["test_first", "test_made_only"],
+            failed=["test_doc"],
+        )
+
+    def test_a_new_default_reaches_who_runs_it(self, project: Project) -> None:
+        record(project, GENERATOR, *self.ALL)
+        project.edit("pkg/core.py", "def scale(x, factor=2):", "def scale(x, factor=3):")
+        check(
+            project.run("--testmon"),
+            must=["test_first", "test_runs"],
+            may=["test_doc", "test_made_only"],
+            failed=["test_first", "test_runs"],
+        )
+
+    def test_a_coroutines_new_default(self, project: Project) -> None:
+        record(project, GENERATOR, *self.ALL)
+        project.edit("pkg/core.py", "def fetch(x, factor=2):", "def fetch(x, factor=3):")
+        check(project.run("--testmon"), must=["test_awaited"], failed=["test_awaited"])
+
+    @pytest.mark.parametrize(
+        ("old", "new", "fails"),
+        [
+            ("def scale(x, factor=2):", "def scale(x, factor):", ["test_made_only"]),
+            ("    yield x * factor", "    return iter([x * factor])", []),
+            ("async def fetch(", "def fetch(", ["test_awaited"]),
+        ],
+        ids=["a default removed", "no longer a generator", "no longer a coroutine"],
+    )
+    def test_a_new_call_shape_reaches_every_caller(
+        self, project: Project, old: str, new: str, fails: list[str]
+    ) -> None:
+        # no module calls it at import (a collection error would stop the run)
+        files = {k: v for k, v in GENERATOR.items() if "first" not in k}
+        record(project, files, *[t for t in self.ALL if t != "test_first"])
+        project.edit("pkg/core.py", old, new)
+        run = project.run("--testmon")
+        assert set(fails) <= set(run.ran), run.out
+        for name in fails:
+            assert run.outcomes[f"tests/test_api.py::{name}"] == "failed", run.out

@@ -1251,13 +1251,15 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str
     before; a parameter added, renamed or given a default, or a decorator added or
     changed (``staticmethod``: no ``self`` then) may bind a call that raised
     ``TypeError`` before the function started (so no trace holds it:
-    ``pytest.raises(TypeError)``). No CALL part for a coroutine or generator function:
-    a call binds its arguments and runs none of its code."""
+    ``pytest.raises(TypeError)``). A generator or coroutine function is no different:
+    a call binds its arguments and runs none of its code, so it sees a new default,
+    annotation or docstring no more than a plain function's caller does (only by
+    running the body, which its trace then holds); a new parameter is a new shape."""
     decorators = tok.node(*fn.decorator_list) if fn.decorator_list else "-"
-    if isinstance(fn, ast.AsyncFunctionDef) or _yields(fn):
-        return f"{decorators}/"
     a = fn.args
+    kind = "async" if isinstance(fn, ast.AsyncFunctionDef) else "gen" if _yields(fn) else ""
     parts = [
+        kind,  # a call that ran the body may now make a coroutine or generator
         ",".join(p.arg for p in a.posonlyargs),
         ",".join(p.arg for p in a.args),
         str(len(a.defaults)),
@@ -1266,15 +1268,6 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str
         a.kwarg.arg if a.kwarg else "",
     ]
     return f"{decorators}/{digest('|'.join(parts).encode())}"
-
-
-def _folded_shape(a: str, b: str) -> str:
-    """The shape of a name defined twice (overloads, then the function)."""
-    if not a or not b:
-        return ""
-    (deco_a, _, call_a), (deco_b, _, call_b) = a.partition("/"), b.partition("/")
-    call = digest(f"{call_a}{call_b}".encode()) if call_a and call_b else ""
-    return f"{digest(f'{deco_a}{deco_b}'.encode())}/{call}"
 
 
 def _yields(fn: ast.FunctionDef) -> bool:
@@ -1287,6 +1280,15 @@ def _yields(fn: ast.FunctionDef) -> bool:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             todo.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _folded_shape(a: str, b: str) -> str:
+    """The shape of a name defined twice (overloads, then the function)."""
+    if not a or not b:
+        return ""
+    (deco_a, _, call_a), (deco_b, _, call_b) = a.partition("/"), b.partition("/")
+    call = digest(f"{call_a}{call_b}".encode()) if call_a and call_b else ""
+    return f"{digest(f'{deco_a}{deco_b}'.encode())}/{call}"
 
 
 def _decorated(a: bool | str, b: bool | str) -> bool | str:

@@ -700,17 +700,17 @@ def _lists_any(imp: _Impact, path: str, reads: frozenset[str]) -> bool:
 def _header_only(b: Binding | None) -> bool:
     """Whether a new header of this name changes only what running it does or what
     introspection finds: a plain function (no decorator, which may have read its
-    signature, wrapped it or registered it), nor a generator or coroutine function
-    (a call binds its arguments, and runs none of its code). Code that reads the name
-    only to call it sees new defaults, annotations or docstring only by running it,
-    and then its trace holds the function's block (``_bindings_changed`` also asks for
-    the same call shape: a new parameter may bind a call that failed before the
-    function ran)."""
+    signature, wrapped it or registered it), a generator or coroutine function too.
+    Code that reads the name only to call it sees new defaults, annotations or
+    docstring only by running its body, and then its trace holds the function's block
+    (a generator's when it first runs). ``_bindings_changed`` also asks for the same
+    call shape: a new parameter may bind a call that failed before the function ran."""
     return (
         b is not None
         and b.kind == DEF
         and b.decorated in (False, CALLS_IT)
-        and b.shape.partition("/")[2] != ""  # no call shape: older data, a generator
+        # no call shape: older data (which had none for generators and coroutines)
+        and b.shape.partition("/")[2] != ""
     )
 
 
