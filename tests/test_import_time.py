@@ -1287,6 +1287,66 @@ class TestBareNamesSeeTheirOwnModule:
         project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
         check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
 
+    # lib/b.py reads its own ``os``; lib/opts.py may set any module's attribute by a
+    # name it does not spell; lib/wire.py may copy lib/a.py's ``os`` into lib/b.py
+    SAME_MODULE: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": "",
+        "lib/a.py": """
+            def sep():
+                return "/"
+        """,
+        "lib/b.py": """
+            import os
+
+
+            def cwd():
+                return os.getcwd() != ""
+        """,
+        "lib/opts.py": """
+            def set_option(module, name, value):
+                setattr(module, name, value)
+        """,
+        "tests/test_ab.py": """
+            import lib.opts
+            from lib.a import sep
+            from lib.b import cwd
+
+
+            def test_sep():
+                assert sep() == "/"
+
+
+            def test_cwd():
+                assert cwd()
+        """,
+    }
+
+    def test_an_import_added_where_names_are_set_by_computed_names(self, project: Project) -> None:
+        """``import os`` added to lib/a.py: whatever copies it into lib/b.py copies
+        the module object lib/b.py imports itself."""
+        record(project, self.SAME_MODULE, "test_cwd", "test_sep")
+        project.edit("lib/a.py", "def sep():", "import os\n\n\ndef sep():")
+        project.edit("lib/a.py", 'return "/"', "return os.sep")
+        check(project.run("--testmon"), must=["test_sep"])
+
+    def test_another_module_under_the_name_copied_by_a_computed_name(
+        self, project: Project
+    ) -> None:
+        files = dict(self.SAME_MODULE)
+        files["lib/wire.py"] = """
+            import lib.a
+            import lib.b
+
+            NAME = "o" + "s"
+            setattr(lib.b, NAME, getattr(lib.a, NAME, None) or getattr(lib.b, NAME))
+        """
+        files["tests/test_ab.py"] = "import lib.wire\n" + textwrap.dedent(
+            self.SAME_MODULE["tests/test_ab.py"]
+        )
+        record(project, files, "test_cwd", "test_sep")
+        project.edit("lib/a.py", "def sep():", "import ntpath as os\n\n\ndef sep():")
+        check(project.run("--testmon"), must=["test_cwd"], may=["test_sep"], failed=["test_cwd"])
+
     @pytest.mark.parametrize(
         "wire",
         [

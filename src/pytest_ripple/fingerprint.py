@@ -399,14 +399,15 @@ COMPUTED = "*"  # in ``Fingerprint.writes``: some name we cannot spell
 
 def scan_names(
     tree: ast.AST, bound: set[str], stars: frozenset[str]
-) -> tuple[frozenset[str], frozenset[str]]:
-    """(bare-only names, namespace writes) of a module.
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(bare-only names, namespace writes, bare reads) of a module.
 
     Bare-only: the names the module binds itself that its code reads only as bare
     names (never as an attribute, an imported name, a keyword, a parameter or a
     string). Such a read sees this module's own binding: another module's binding of
     the same name reaches it only through an import, which reads the name. None for a
-    module that star-imports or can write its own namespace.
+    module that star-imports or can write its own namespace. Bare reads: the same
+    names but for that (``Fingerprint.plain``).
 
     Writes: the names its code may set in another module's namespace: attributes set
     or deleted on anything but ``self`` and ``cls`` (``mod.NAME = v``), names in
@@ -483,9 +484,10 @@ def scan_names(
             value = getattr(stmt, "value", None)
             if value is not None and used_names(value) & _FROM_OUTSIDE:
                 writes.update(_bound_names(stmt))
+    plain = frozenset((bare - other) & bound)
     if stars or (bare | other) & _NAMESPACE_WRITERS:
-        return frozenset(), frozenset(writes)
-    return frozenset((bare - other) & bound), frozenset(writes)
+        return frozenset(), frozenset(writes), plain
+    return plain, frozenset(writes), plain
 
 
 ANY_STAR = "?"  # in ``Fingerprint.stars``: it may star-import a module it does not name
@@ -782,6 +784,10 @@ class Fingerprint:
     # code sets on other objects (``scan_names``); None: not known (older data)
     bare: frozenset[str] = frozenset()
     writes: frozenset[str] | None = None
+    # the names of its own it reads only as bare names, even where its namespace may
+    # be written by names it does not spell (then ``bare`` is empty): what it reads
+    # is whatever the namespace holds, never another module's attribute of that name
+    plain: frozenset[str] = frozenset()
     # modules it star-imports; None: not known (data of an older version)
     stars: frozenset[str] | None = None
     # its ``__all__`` lists only literal strings (``literal_all``): a changed value of a
@@ -858,6 +864,8 @@ class Fingerprint:
         }
         if self.writes is not None:
             head["w"] = sorted(self.writes)
+        if self.plain != self.bare:
+            head["op"] = sorted(self.plain)
         if self.stars is not None:
             head["st"] = sorted(self.stars)
         if self.listed:
@@ -946,6 +954,7 @@ class Fingerprint:
                 imports=frozenset(doc["i"]),
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
                 bare=frozenset(doc.get("o", ())),
+                plain=frozenset(doc["op"] if "op" in doc else doc.get("o", ())),
                 writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
                 listed=bool(doc.get("la")),
@@ -1010,7 +1019,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.parsed = True
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
     fp.stars = star_imports(tree, fp.spans)
-    fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
+    fp.bare, fp.writes, fp.plain = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.listed = literal_all(tree)
     fp.inert = inert_classes(tree.body, purity)
     fp.class_bases = class_bases(tree.body, purity)
