@@ -1611,6 +1611,26 @@ def test_namespace_writes() -> None:
     assert Fingerprint.loads(found.dumps()).stores == found.stores  # type: ignore[union-attr]
 
 
+def test_exec_and_eval_write_a_namespace() -> None:
+    """``exec`` and ``eval`` bind what their text says, in the namespace given."""
+    found = fp(
+        """
+        from app import settings
+
+        exec("Base = Production", vars(settings))
+
+
+        class Base:
+            exec("PAGE_SIZE = 1")
+
+
+        def walrus():
+            return eval("(X := 1)")
+        """
+    )
+    assert found.stores == {NAMESPACE, NAMESPACE + "walrus"}
+
+
 def test_a_class_bound_twice_is_not_inert() -> None:
     assert "C" not in fp("class C:\n    pass\n\n\nC = make()\n").inert
     assert "C" not in fp("class C:\n    pass\n\n\nclass C:\n    pass\n").inert

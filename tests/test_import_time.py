@@ -4218,3 +4218,129 @@ class TestGeneratorHeaders:
         assert set(fails) <= set(run.ran), run.out
         for name in fails:
             assert run.outcomes[f"tests/test_api.py::{name}"] == "failed", run.out
+
+
+# ``Testing.PAGE_SIZE`` is 10, 60 // 6 after the edit of ``Production.PAGE_SIZE``
+# (50 -> 60) when the lookup of ``Base.PAGE_SIZE`` reaches it
+PLAIN_BASES = """
+    class Base:
+        PAGE_SIZE = 20
+
+
+    class Production(Base):
+        PAGE_SIZE = 50
+"""
+
+LARGEST = """
+    class Largest:
+        def __set_name__(self, owner, name):
+            self.name = name
+
+        def __get__(self, obj, owner):
+            return max([vars(s).get(self.name, 0) for s in owner.__subclasses__()])
+"""
+
+HIDDEN_LOOKUPS = {
+    "a descriptor on the base reads the subclasses": {
+        "app/settings.py": LARGEST
+        + """
+
+    class Base:
+        PAGE_SIZE = Largest()
+""",
+        "app/prod.py": """
+            from app.settings import Base
+
+
+            class Production(Base):
+                PAGE_SIZE = 50
+        """,
+        "app/limits.py": """
+            import app.prod
+            from app.settings import Base
+
+
+            class Testing(Base):
+                PAGE_SIZE = Base.PAGE_SIZE // 5
+        """,
+    },
+    "exec rebinds the class name": {
+        "app/settings.py": PLAIN_BASES,
+        "app/limits.py": """
+            from app.settings import Base, Production
+
+            exec("Base = Production")
+
+
+            class Testing:
+                PAGE_SIZE = Base.PAGE_SIZE // 5
+        """,
+    },
+    "exec into another module's namespace": {
+        "app/settings.py": PLAIN_BASES,
+        "app/aliases.py": """
+            from app import settings
+
+            exec("Base = Production", vars(settings))
+        """,
+        "app/limits.py": """
+            import app.aliases
+            from app.settings import Base
+
+
+            class Testing:
+                PAGE_SIZE = Base.PAGE_SIZE // 5
+        """,
+    },
+    "exec in the base's body": {
+        "app/settings.py": """
+            class Production:
+                PAGE_SIZE = 50
+
+
+            class Base:
+                exec("PAGE_SIZE = Production.PAGE_SIZE")
+        """,
+        "app/limits.py": """
+            from app.settings import Base
+
+
+            class Testing(Base):
+                PAGE_SIZE = Base.PAGE_SIZE // 5
+        """,
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDDEN_LOOKUPS))
+def test_a_class_attribute_lookup_that_runs_or_binds_unseen_code(
+    project: Project, case: str
+) -> None:
+    """Review 14: what a lookup of ``Base.PAGE_SIZE`` finds may come from a descriptor
+    whose ``__get__`` reads the subclasses, or from names ``exec`` binds."""
+    files = {
+        "app/__init__.py": "",
+        "app/config.py": CLASS_SETTINGS["app/config.py"],
+        **HIDDEN_LOOKUPS[case],
+        "tests/conftest.py": """
+            from app import limits
+            from app.config import config
+
+            config.from_object(limits.Testing)
+        """,
+        "tests/test_config.py": """
+            from app.config import config
+
+
+            def test_page():
+                assert max(config.values()) == 10
+
+
+            def test_other():
+                assert 1 + 1 == 2
+        """,
+    }
+    record(project, files, "test_other", "test_page")
+    edited = "app/prod.py" if "app/prod.py" in files else "app/settings.py"
+    project.edit(edited, "PAGE_SIZE = 50", "PAGE_SIZE = 60")
+    check(project.run("--testmon"), must=["test_page"], may=["test_other"], failed=["test_page"])

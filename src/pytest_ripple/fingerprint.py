@@ -1552,8 +1552,8 @@ def attribute_stores(tree: ast.Module) -> frozenset[str]:
     ``cls`` (``mod.curry = f``, ``C.func = property(...)``), also by ``setattr`` or
     ``delattr`` with a literal name (``COMPUTED`` for one it does not spell), and the
     names it sets in a namespace used as a dict (``globals()["C"] = f``;
-    ``NAMESPACE + block`` when it does not spell them: ``<ns>`` at import,
-    ``<ns>__getattr__`` in that function)."""
+    ``NAMESPACE + block`` when it does not spell them, or ``exec``/``eval`` code:
+    ``<ns>`` at import, ``<ns>__getattr__`` in that function)."""
     out: set[str] = set()
     # ``if name == "__version__": globals()[name] = v`` sets that name only
     known: dict[int, tuple[str, str]] = {}
@@ -1606,6 +1606,14 @@ def attribute_stores(tree: ast.Module) -> frozenset[str]:
                 and _namespace(node.func.value)
             ):
                 out.add(NAMESPACE + block)  # ``locals().update(...)``: names it does not spell
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("exec", "eval")
+            ):
+                # ``exec("Base = Production", vars(settings))``, ``eval("(X := 1)")``: it
+                # binds in whatever namespace it is given, by names we do not read
+                out.add(NAMESPACE + block)
             elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
                 if not (isinstance(node.value, ast.Name) and node.value.id in _SELF):
                     out.add(node.attr)

@@ -594,7 +594,10 @@ def _other_classes(imp: _Impact, path: str, key: tuple[str, str], name: str) -> 
     file may set an attribute of that name, the classes' names, ``__bases__`` or
     ``__class__``, or one it does not spell (``Base.PAGE_SIZE = Production.PAGE_SIZE``
     in a function run at import: its own reads are another module's import hit).
-    Strings do not count here: ``config["PAGE_SIZE"]`` sets no attribute."""
+    Strings do not count here: ``config["PAGE_SIZE"]`` sets no attribute. Nor may
+    any file write a namespace by names it does not spell (``exec``, ``vars(m)[k]``),
+    and what the lookup finds on the classes must be a literal or a plain function
+    (not a descriptor, which may read anything)."""
     owners = imp.owners.get(name)
     fp = imp.fps.get(path)
     if not owners or fp is None:
@@ -611,6 +614,18 @@ def _other_classes(imp: _Impact, path: str, key: tuple[str, str], name: str) -> 
         classes |= found
     if classes & owners:
         return False
+    for cls_path, cls in classes:
+        # what the lookup finds on its way must be a plain value: a descriptor there
+        # (``PAGE_SIZE = Largest()``, whose ``__get__`` reads the subclasses) runs code
+        cls_fp = imp.fps[cls_path]
+        held = cls_fp.bindings.get((cls, name))
+        if held is not None and not (
+            (held.kind == VALUE and not held.deps and not held.acts)
+            or (held.kind == DEF and held.decorated is False)
+        ):
+            return False
+        if any(e.scope == cls and name in e.binds for e in cls_fp.effects):
+            return False
     guarded = names | {name, "__bases__", "__class__", "__dict__", "__mro__"}
     for other in imp.fps.values():
         if not other.parsed:
@@ -619,6 +634,8 @@ def _other_classes(imp: _Impact, path: str, key: tuple[str, str], name: str) -> 
             return False  # older data
         if other.stores & (guarded | {COMPUTED}):
             return False
+        if any(mark.startswith(NAMESPACE) for mark in other.stores):
+            return False  # ``exec(..., vars(settings))``: any name, any namespace
     return True
 
 
