@@ -691,6 +691,7 @@ def test_the_call_shape_of_generators_and_coroutines() -> None:
     shapes = {name: b.shape for (_, name), b in found.bindings.items() if b.kind == "def"}
     assert all(not shapes[n].endswith("/") for n in ("gen", "coro", "plain", "outer"))
     assert len({shapes["gen"], shapes["coro"], shapes["plain"]}) == 3
+    assert shapes["gen"].startswith("-/gen:") and shapes["coro"].startswith("-/async:")
     assert shapes["outer"] == shapes["plain"]  # the generator is the nested function's
     assert shapes["cached"] == ""  # folded with another binding
     assert found.bindings[("", "cached")].decorated is True
@@ -1737,3 +1738,19 @@ def test_qualified_reads_and_class_bases_are_stored() -> None:
     assert loaded is not None
     assert loaded.qualified == found.qualified
     assert loaded.class_bases == found.class_bases == {"Base": (), "Testing": ("@Base",)}
+
+
+@pytest.mark.parametrize(
+    ("source", "frames"),
+    [
+        ("def f(g):\n    return g.gi_frame.f_locals\n", True),
+        ("import inspect\nX = inspect.getgeneratorlocals\n", True),
+        ("from inspect import getcoroutinelocals\n", True),
+        ("def f(c):\n    return c.cr_frame\n", True),
+        ("def f(g):\n    return g.gi_running, g.f_locals\n", False),
+    ],
+)
+def test_code_that_reads_an_unstarted_generators_frame(source: str, frames: bool) -> None:
+    found = fp(source)
+    assert found.frames is frames
+    assert Fingerprint.loads(found.dumps(), blocks=False).frames is frames  # type: ignore[union-attr]

@@ -4344,3 +4344,48 @@ def test_a_class_attribute_lookup_that_runs_or_binds_unseen_code(
     edited = "app/prod.py" if "app/prod.py" in files else "app/settings.py"
     project.edit(edited, "PAGE_SIZE = 50", "PAGE_SIZE = 60")
     check(project.run("--testmon"), must=["test_page"], may=["test_other"], failed=["test_page"])
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [
+        'gen().gi_frame.f_locals["x"] == 1',
+        'inspect.getgeneratorlocals(gen()) == {"x": 1}',
+        'fetch().cr_frame.f_locals["x"] == 1',
+    ],
+    ids=["gi_frame", "getgeneratorlocals", "cr_frame"],
+)
+def test_the_frame_of_a_generator_nobody_started(project: Project, reads: str) -> None:
+    """Review 15: a call binds the defaults into a frame that ``gi_frame`` shows
+    before any of its code runs (on 3.12 no event reports it)."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/core.py": """
+            def gen(x=1):
+                \"\"\"Doc.\"\"\"
+                yield x
+
+
+            async def fetch(x=1):
+                return x
+        """,
+        "tests/test_a.py": f"""
+            import inspect
+            import warnings
+
+            from pkg.core import fetch, gen
+
+
+            def test_a():
+                warnings.simplefilter("ignore")  # a coroutine never awaited
+                assert {reads}
+
+
+            def test_b():
+                pass
+        """,
+    }
+    record(project, files, "test_a", "test_b")
+    project.edit("pkg/core.py", "(x=1)", "(x=2)")
+    project.edit("pkg/core.py", "(x=1)", "(x=2)")
+    check(project.run("--testmon"), must=["test_a"], may=["test_b"], failed=["test_a"])

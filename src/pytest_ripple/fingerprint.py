@@ -788,6 +788,9 @@ class Fingerprint:
     # be written by names it does not spell (then ``bare`` is empty): what it reads
     # is whatever the namespace holds, never another module's attribute of that name
     plain: frozenset[str] = frozenset()
+    # its code names what reads an unstarted generator's or coroutine's frame
+    # (``FRAME_READERS``): the arguments a call bound, defaults too
+    frames: bool = False
     # modules it star-imports; None: not known (data of an older version)
     stars: frozenset[str] | None = None
     # its ``__all__`` lists only literal strings (``literal_all``): a changed value of a
@@ -866,6 +869,8 @@ class Fingerprint:
             head["w"] = sorted(self.writes)
         if self.plain != self.bare:
             head["op"] = sorted(self.plain)
+        if self.frames:
+            head["fr"] = 1
         if self.stars is not None:
             head["st"] = sorted(self.stars)
         if self.listed:
@@ -955,6 +960,7 @@ class Fingerprint:
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
                 bare=frozenset(doc.get("o", ())),
                 plain=frozenset(doc["op"] if "op" in doc else doc.get("o", ())),
+                frames=bool(doc.get("fr")),
                 writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
                 listed=bool(doc.get("la")),
@@ -1020,6 +1026,14 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
     fp.stars = star_imports(tree, fp.spans)
     fp.bare, fp.writes, fp.plain = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
+    fp.frames = any(
+        # ``g.gi_frame``, ``getgeneratorlocals(g)``, ``from inspect import ...``,
+        # ``getattr(g, "gi_frame")``
+        (getattr(node, "attr", None) or getattr(node, "id", None) or getattr(node, "name", None))
+        in FRAME_READERS
+        or (isinstance(node, ast.Constant) and node.value in FRAME_READERS)
+        for node in walk(tree)
+    )
     fp.listed = literal_all(tree)
     fp.inert = inert_classes(tree.body, purity)
     fp.class_bases = class_bases(tree.body, purity)
@@ -1266,9 +1280,8 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str
     running the body, which its trace then holds); a new parameter is a new shape."""
     decorators = tok.node(*fn.decorator_list) if fn.decorator_list else "-"
     a = fn.args
-    kind = "async" if isinstance(fn, ast.AsyncFunctionDef) else "gen" if _yields(fn) else ""
+    kind = "async:" if isinstance(fn, ast.AsyncFunctionDef) else "gen:" if _yields(fn) else ""
     parts = [
-        kind,  # a call that ran the body may now make a coroutine or generator
         ",".join(p.arg for p in a.posonlyargs),
         ",".join(p.arg for p in a.args),
         str(len(a.defaults)),
@@ -1276,7 +1289,24 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str
         ",".join(f"{p.arg}={d is not None:d}" for p, d in zip(a.kwonlyargs, a.kw_defaults)),
         a.kwarg.arg if a.kwarg else "",
     ]
-    return f"{decorators}/{digest('|'.join(parts).encode())}"
+    # ``SUSPENDS``: a call makes a coroutine or generator (its frame holds the bound
+    # arguments, which ``gi_frame.f_locals`` shows before its code runs)
+    return f"{decorators}/{kind}{digest('|'.join(parts).encode())}"
+
+
+SUSPENDS = ("gen:", "async:")  # the start of ``Binding.shape``'s CALL part
+
+# What reads a frame a generator or coroutine function's call made, before its code ran
+FRAME_READERS = frozenset(
+    {
+        "gi_frame",
+        "cr_frame",
+        "ag_frame",
+        "getgeneratorlocals",
+        "getcoroutinelocals",
+        "getasyncgenlocals",
+    }
+)
 
 
 def _yields(fn: ast.FunctionDef) -> bool:

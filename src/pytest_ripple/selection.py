@@ -39,6 +39,7 @@ from pytest_ripple.fingerprint import (
     PYTEST_NAMES,
     READ,
     STDLIB,
+    SUSPENDS,
     VALUE,
     WHOLE,
     Binding,
@@ -145,6 +146,9 @@ class _Impact:
         # same ``import m`` (``import sys`` added to a module) -> that source; None:
         # bound to something else somewhere. The module object is the same everywhere.
         self.imported: dict[str, str | None] = {}
+        # generator or coroutine functions with a new header, for callers to see only
+        # by running them, unless the project reads such frames (``_frames_read``)
+        self.suspending: list[tuple[str, str, str | None, str | None]] = []
         # modules whose ``__all__`` changed -> (the names that entered or left it, why):
         # they reach the modules that star-import it, once every fingerprint is loaded
         self.exports: dict[str, tuple[set[str], str]] = {}
@@ -935,6 +939,10 @@ def _bindings_changed(
             # an attribute of the class, unless changed in place (shared by others)
             owner = (path, scope) if scope and own is not None else None
             imported = None if scope else _module_import(before, after)
+            if called and any(_suspends(x) for x in (before, after)):
+                # unless some code reads an unstarted generator's frame (all files'
+                # fingerprints are read later: ``_frames_read``)
+                imp.suspending.append((name, bwhy, under, own))
             imp.taint(name, bwhy, under, at=own, called=called, owner=owner, imported=imported)
             if scope:
                 imp.taint_class(path, scope, bwhy)
@@ -974,6 +982,23 @@ def _bindings_changed(
         elif not scope and (before is None) != (after is None) and name[:1] != "_":
             imp.stars_changed = imp.stars_changed or bwhy  # no __all__: it binds them all
     return scope_wide
+
+
+def _suspends(b: Binding | None) -> bool:
+    """A generator or coroutine function: a call makes a frame and runs none of it."""
+    return b is not None and b.shape.partition("/")[2].startswith(SUSPENDS)
+
+
+def _frames_read(imp: _Impact) -> None:
+    """A generator's or coroutine's new header is seen by its callers too when some
+    code reads the frame such a call makes (``gen().gi_frame.f_locals``: the
+    defaults bound, before its code runs, which no trace holds then)."""
+    if not imp.suspending:
+        return
+    if any(fp.frames or fp.stores is None for fp in imp.fps.values() if fp.parsed):
+        for name, why, under, own in imp.suspending:
+            imp.taint(name, why, under, at=own)
+    imp.suspending.clear()
 
 
 def _module_import(before: Binding | None, after: Binding | None) -> str | None:
@@ -1448,6 +1473,7 @@ def _impact(
         imp.hit(PACKAGE + top, READ, reasons.step(why, "ran its code"))
     if imp.queue or imp.bases_changed or imp.new_imports or imp.exports or imp.stars_changed:
         _load_all(imp, store, files)
+        _frames_read(imp)
         _acting_imports(imp)
         if imp.calls:
             imp.run_at_import = _run_at_import(imp, store, files)
