@@ -1317,38 +1317,6 @@ def test_bare_names_and_writes(source: str, bare: set[str], writes: set[str]) ->
     assert stored is not None and (stored.bare, stored.writes) == (bare, writes)
 
 
-@pytest.mark.parametrize(
-    ("source", "bare", "plain"),
-    [
-        ("import os\n\ndef f():\n    return os.sep\n", {"os"}, {"os"}),
-        # its namespace may be written by names it does not spell: no bare name is
-        # surely its own, but it still reads ``os`` only as a bare name
-        (
-            "import os\n\ndef f(o, d):\n    o.__dict__.update(d)\n    return os.sep\n",
-            set(),
-            {"os"},
-        ),
-        ("import os\n\ndef f(m):\n    return m.os, os.sep\n", set(), set()),
-        ("from m import *\nimport os\n\ndef f():\n    return os.sep\n", set(), {"os"}),
-    ],
-)
-def test_names_read_only_bare(source: str, bare: set[str], plain: set[str]) -> None:
-    fp = fingerprint_python(source.encode())
-    assert (fp.bare, fp.plain) == (bare, plain)
-    stored = Fingerprint.loads(fp.dumps(), blocks=False)
-    assert stored is not None and (stored.bare, stored.plain) == (bare, plain)
-
-
-def test_older_data_reads_no_plain_names_beyond_bare() -> None:
-    fp = fingerprint_python(b"import os\n\ndef f(o, d):\n    o.__dict__.update(d)\n    return os\n")
-    doc_head, _, tail = zlib.decompress(fp.dumps()).partition(b"\n")
-    head = json.loads(doc_head)
-    del head["op"]
-    data = zlib.compress(json.dumps(head).encode() + b"\n" + tail)
-    stored = Fingerprint.loads(data)
-    assert stored is not None and stored.plain == stored.bare == frozenset()
-
-
 def test_older_data_knows_no_stars_and_no_writes() -> None:
     """A fingerprint stored before the fields existed reads as 'not known': star
     imports may be anywhere, and any name may be set from outside."""

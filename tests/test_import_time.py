@@ -1287,9 +1287,9 @@ class TestBareNamesSeeTheirOwnModule:
         project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
         check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
 
-    # lib/b.py reads its own ``os``; lib/opts.py may set any module's attribute by a
-    # name it does not spell; lib/wire.py may copy lib/a.py's ``os`` into lib/b.py
-    SAME_MODULE: ClassVar[dict[str, str]] = {
+    # lib/wire.py copies lib/a.py's public names into lib/b.py by names it does not
+    # spell; test_cwd calls lib/b.py's ``cwd``, which reads its own ``os``
+    COPIED: ClassVar[dict[str, str]] = {
         "lib/__init__.py": "",
         "lib/a.py": """
             def sep():
@@ -1302,12 +1302,16 @@ class TestBareNamesSeeTheirOwnModule:
             def cwd():
                 return os.getcwd() != ""
         """,
-        "lib/opts.py": """
-            def set_option(module, name, value):
-                setattr(module, name, value)
+        "lib/wire.py": """
+            import lib.a
+            import lib.b
+
+            for _k, _v in list(vars(lib.a).items()):
+                if not _k.startswith("_"):
+                    setattr(lib.b, _k, _v)
         """,
         "tests/test_ab.py": """
-            import lib.opts
+            import lib.wire
             from lib.a import sep
             from lib.b import cwd
 
@@ -1321,30 +1325,36 @@ class TestBareNamesSeeTheirOwnModule:
         """,
     }
 
-    def test_an_import_added_where_names_are_set_by_computed_names(self, project: Project) -> None:
-        """``import os`` added to lib/a.py: whatever copies it into lib/b.py copies
-        the module object lib/b.py imports itself."""
-        record(project, self.SAME_MODULE, "test_cwd", "test_sep")
-        project.edit("lib/a.py", "def sep():", "import os\n\n\ndef sep():")
-        project.edit("lib/a.py", 'return "/"', "return os.sep")
-        check(project.run("--testmon"), must=["test_sep"])
-
-    def test_another_module_under_the_name_copied_by_a_computed_name(
-        self, project: Project
+    @pytest.mark.parametrize(
+        ("reader", "wire", "edit"),
+        [
+            # ``import os.path as os`` is ``posixpath``, ``import os.path`` binds ``os``
+            ("import os.path\n", "", "import os.path as os\n"),
+            # the copy replaces what other code set by a computed name: the same ``os``
+            # as lib/b.py's own import, but not what lib/b.py held before
+            (
+                "import os\n",
+                'setattr(lib.b, "o" + "s", type("F", (), {"getcwd": str})())\n',
+                "import os\n",
+            ),
+        ],
+        ids=["an alias of a submodule", "over another value"],
+    )
+    def test_an_import_copied_into_a_module_that_imports_it_too(
+        self, project: Project, reader: str, wire: str, edit: str
     ) -> None:
-        files = dict(self.SAME_MODULE)
-        files["lib/wire.py"] = """
-            import lib.a
-            import lib.b
-
-            NAME = "o" + "s"
-            setattr(lib.b, NAME, getattr(lib.a, NAME, None) or getattr(lib.b, NAME))
-        """
-        files["tests/test_ab.py"] = "import lib.wire\n" + textwrap.dedent(
-            self.SAME_MODULE["tests/test_ab.py"]
+        """Review 16: even an ``import os`` added to lib/a.py, copied into a module that
+        imports ``os`` itself, may change what that module holds."""
+        files = dict(self.COPIED)
+        files["lib/b.py"] = textwrap.dedent(files["lib/b.py"]).replace("import os\n", reader)
+        wired = textwrap.dedent(files["lib/wire.py"])
+        files["lib/wire.py"] = wired.replace("\nfor ", "\n" + wire + "for ", 1)
+        test = "assert cwd()" if not wire else "assert not cwd()"
+        files["tests/test_ab.py"] = textwrap.dedent(files["tests/test_ab.py"]).replace(
+            "assert cwd()", test
         )
         record(project, files, "test_cwd", "test_sep")
-        project.edit("lib/a.py", "def sep():", "import ntpath as os\n\n\ndef sep():")
+        project.edit("lib/a.py", "def sep():", edit + "\n\ndef sep():")
         check(project.run("--testmon"), must=["test_cwd"], may=["test_sep"], failed=["test_cwd"])
 
     @pytest.mark.parametrize(

@@ -399,15 +399,14 @@ COMPUTED = "*"  # in ``Fingerprint.writes``: some name we cannot spell
 
 def scan_names(
     tree: ast.AST, bound: set[str], stars: frozenset[str]
-) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(bare-only names, namespace writes, bare reads) of a module.
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(bare-only names, namespace writes) of a module.
 
     Bare-only: the names the module binds itself that its code reads only as bare
     names (never as an attribute, an imported name, a keyword, a parameter or a
     string). Such a read sees this module's own binding: another module's binding of
     the same name reaches it only through an import, which reads the name. None for a
-    module that star-imports or can write its own namespace. Bare reads: the same
-    names but for that (``Fingerprint.plain``).
+    module that star-imports or can write its own namespace.
 
     Writes: the names its code may set in another module's namespace: attributes set
     or deleted on anything but ``self`` and ``cls`` (``mod.NAME = v``), names in
@@ -484,10 +483,9 @@ def scan_names(
             value = getattr(stmt, "value", None)
             if value is not None and used_names(value) & _FROM_OUTSIDE:
                 writes.update(_bound_names(stmt))
-    plain = frozenset((bare - other) & bound)
     if stars or (bare | other) & _NAMESPACE_WRITERS:
-        return frozenset(), frozenset(writes), plain
-    return plain, frozenset(writes), plain
+        return frozenset(), frozenset(writes)
+    return frozenset((bare - other) & bound), frozenset(writes)
 
 
 ANY_STAR = "?"  # in ``Fingerprint.stars``: it may star-import a module it does not name
@@ -784,10 +782,6 @@ class Fingerprint:
     # code sets on other objects (``scan_names``); None: not known (older data)
     bare: frozenset[str] = frozenset()
     writes: frozenset[str] | None = None
-    # the names of its own it reads only as bare names, even where its namespace may
-    # be written by names it does not spell (then ``bare`` is empty): what it reads
-    # is whatever the namespace holds, never another module's attribute of that name
-    plain: frozenset[str] = frozenset()
     # its code names what reads an unstarted generator's or coroutine's frame
     # (``FRAME_READERS``): the arguments a call bound, defaults too
     frames: bool = False
@@ -867,8 +861,6 @@ class Fingerprint:
         }
         if self.writes is not None:
             head["w"] = sorted(self.writes)
-        if self.plain != self.bare:
-            head["op"] = sorted(self.plain)
         if self.frames:
             head["fr"] = 1
         if self.stars is not None:
@@ -959,7 +951,6 @@ class Fingerprint:
                 imports=frozenset(doc["i"]),
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
                 bare=frozenset(doc.get("o", ())),
-                plain=frozenset(doc["op"] if "op" in doc else doc.get("o", ())),
                 frames=bool(doc.get("fr")),
                 writes=frozenset(doc["w"]) if "w" in doc else None,
                 stars=frozenset(doc["st"]) if "st" in doc else None,
@@ -1025,7 +1016,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.parsed = True
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
     fp.stars = star_imports(tree, fp.spans)
-    fp.bare, fp.writes, fp.plain = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
+    fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.frames = any(
         # ``g.gi_frame``, ``getgeneratorlocals(g)``, ``from inspect import ...``,
         # ``getattr(g, "gi_frame")``

@@ -142,10 +142,6 @@ class _Impact:
         # changed; None: some other binding of the name changed too (a module's, an
         # object's). ``Base.PAGE_SIZE`` cannot see a new ``Production.PAGE_SIZE``.
         self.owners: dict[str, set[tuple[str, str]] | None] = {}
-        # value names whose every changed binding, before and after, is absent or the
-        # same ``import m`` (``import sys`` added to a module) -> that source; None:
-        # bound to something else somewhere. The module object is the same everywhere.
-        self.imported: dict[str, str | None] = {}
         # generator or coroutine functions with a new header, for callers to see only
         # by running them, unless the project reads such frames (``_frames_read``)
         self.suspending: list[tuple[str, str, str | None, str | None]] = []
@@ -277,17 +273,11 @@ class _Impact:
         called: bool = False,
         via_inert: bool = False,
         owner: tuple[str, str] | None = None,
-        imported: str | None = None,
     ) -> None:
         """A name bound to another value. ``under``: only code below a conftest's
         directory sees it; ``at``: the file that binds it (None: no one file);
         ``called``: a plain function's header only, which code that only calls the
         name does not see; ``owner``: the class (file, name) whose attribute it is."""
-        if name not in self.values:
-            self.imported[name] = imported
-        elif self.imported.get(name) is not None and self.imported[name] != imported:
-            self.imported[name] = None  # bound to something else too: seen anywhere
-            self.queue.append((name, True))
         owners = self.owners.get(name, set()) if name in self.values else set()
         if owners is not None and owner is not None and owner not in owners:
             self.owners[name] = owners | {owner}
@@ -341,30 +331,16 @@ class _Impact:
     def sees(self, name: str, path: str) -> bool:
         """Whether code of ``path`` that reads the tainted name can see the new value.
         A file that reads it only as a bare name and binds it itself reads its own
-        binding (``import sys`` added to one module is not another module's ``sys``),
-        unless some code may set it from elsewhere (``setattr(mod, name, v)``); and
-        even then when both are the same ``import m``: the same module object."""
+        binding (``import sys`` added to one module is not another module's ``sys``)."""
         if not self.reaches(name, path):
             return False
         origins = self.origins.get(name)
         if origins is None or path in origins:
             return True
+        if name in self.written or COMPUTED in self.written:
+            return True  # set from elsewhere, maybe
         fp = self.fps.get(path)
-        if fp is None or name not in fp.plain:
-            return True  # read as an attribute or a string too: maybe another's
-        if name in fp.bare and not (name in self.written or COMPUTED in self.written):
-            return False
-        # its namespace may be set from elsewhere, to the changed module's value: no
-        # matter when that is the very module object it imports under the name itself
-        source = self.imported.get(name)
-        own = fp.bindings.get(("", name))
-        return not (
-            source
-            and own is not None
-            and own.kind == IMPORT
-            and own.source == source
-            and not any(name in e.binds for e in fp.effects)
-        )
+        return fp is None or name not in fp.bare
 
     def called(self, name: str, why: str) -> None:
         if name not in self.calls and name not in self.values:
@@ -938,12 +914,11 @@ def _bindings_changed(
             under = None if scope else conftest_dir(path)
             # an attribute of the class, unless changed in place (shared by others)
             owner = (path, scope) if scope and own is not None else None
-            imported = None if scope else _module_import(before, after)
             if called and any(_suspends(x) for x in (before, after)):
                 # unless some code reads an unstarted generator's frame (all files'
                 # fingerprints are read later: ``_frames_read``)
                 imp.suspending.append((name, bwhy, under, own))
-            imp.taint(name, bwhy, under, at=own, called=called, owner=owner, imported=imported)
+            imp.taint(name, bwhy, under, at=own, called=called, owner=owner)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__") or _decorators_changed(before, after):
@@ -999,20 +974,6 @@ def _frames_read(imp: _Impact) -> None:
         for name, why, under, own in imp.suspending:
             imp.taint(name, why, under, at=own)
     imp.suspending.clear()
-
-
-def _module_import(before: Binding | None, after: Binding | None) -> str | None:
-    """``import m`` (or ``import m as n``), when that is what the name is bound to
-    before or after the change, and it is bound to nothing else: the same module
-    object in every module that imports it so."""
-    sources = set()
-    for b in (before, after):
-        if b is None:
-            continue
-        if b.kind != IMPORT or not b.source.startswith("import ") or "; " in b.source:
-            return None
-        sources.add(b.source)
-    return sources.pop() if len(sources) == 1 else None
 
 
 def _imports_a_conftest(imp: _Impact) -> bool:
