@@ -3901,16 +3901,7 @@ class TestInertConstructors:
 
 CLASS_SETTINGS = {
     "app/__init__.py": "",
-    "app/config.py": """
-        class Config(dict):
-            def from_object(self, obj):
-                for key in dir(obj):
-                    if key.isupper():
-                        self[key] = getattr(obj, key)
-
-
-        config = Config()
-    """,
+    "app/config.py": CONFIGURED["app/config.py"],
     "app/settings.py": """
         class Base:
             STORE_NAME = "Corner"
