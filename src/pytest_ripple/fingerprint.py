@@ -1285,6 +1285,15 @@ def _call_shape(fn: ast.FunctionDef | ast.AsyncFunctionDef, tok: _Tokens) -> str
     return f"{decorators}/{kind}{digest('|'.join(parts).encode())}"
 
 
+def _folded_shape(a: str, b: str) -> str:
+    """The shape of a name defined twice (overloads, then the function)."""
+    if not a or not b:
+        return ""
+    (deco_a, _, call_a), (deco_b, _, call_b) = a.partition("/"), b.partition("/")
+    call = digest(f"{call_a}{call_b}".encode()) if call_a and call_b else ""
+    return f"{digest(f'{deco_a}{deco_b}'.encode())}/{call}"
+
+
 SUSPENDS = ("gen:", "async:")  # the start of ``Binding.shape``'s CALL part
 
 # What reads a frame a generator or coroutine function's call made, before its code ran
@@ -1310,15 +1319,6 @@ def _yields(fn: ast.FunctionDef) -> bool:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             todo.extend(ast.iter_child_nodes(node))
     return False
-
-
-def _folded_shape(a: str, b: str) -> str:
-    """The shape of a name defined twice (overloads, then the function)."""
-    if not a or not b:
-        return ""
-    (deco_a, _, call_a), (deco_b, _, call_b) = a.partition("/"), b.partition("/")
-    call = digest(f"{call_a}{call_b}".encode()) if call_a and call_b else ""
-    return f"{digest(f'{deco_a}{deco_b}'.encode())}/{call}"
 
 
 def _decorated(a: bool | str, b: bool | str) -> bool | str:

@@ -145,6 +145,9 @@ class _Impact:
         # generator or coroutine functions with a new header, for callers to see only
         # by running them, unless the project reads such frames (``_frames_read``)
         self.suspending: list[tuple[str, str, str | None, str | None]] = []
+        # attribute names set anywhere in the project (``_stored``), read once
+        self.all_stores: frozenset[str] | None = None
+        self.stores_read = False
         # modules whose ``__all__`` changed -> (the names that entered or left it, why):
         # they reach the modules that star-import it, once every fingerprint is loaded
         self.exports: dict[str, tuple[set[str], str]] = {}
@@ -606,17 +609,25 @@ def _other_classes(imp: _Impact, path: str, key: tuple[str, str], name: str) -> 
             return False
         if any(e.scope == cls and name in e.binds for e in cls_fp.effects):
             return False
-    guarded = names | {name, "__bases__", "__class__", "__dict__", "__mro__"}
-    for other in imp.fps.values():
-        if not other.parsed:
-            continue
-        if other.stores is None:
-            return False  # older data
-        if other.stores & (guarded | {COMPUTED}):
-            return False
-        if any(mark.startswith(NAMESPACE) for mark in other.stores):
-            return False  # ``exec(..., vars(settings))``: any name, any namespace
-    return True
+    stored = _stored(imp)
+    guarded = names | {name, "__bases__", "__class__", "__dict__", "__mro__", COMPUTED}
+    # ``exec(..., vars(settings))``: any name, any namespace
+    return (
+        stored is not None
+        and not stored & guarded
+        and not any(mark.startswith(NAMESPACE) for mark in stored)
+    )
+
+
+def _stored(imp: _Impact) -> frozenset[str] | None:
+    """Every attribute name any project file's code sets (``Fingerprint.stores``),
+    once per selection; None when some file's data is older and does not say."""
+    if not imp.stores_read:
+        imp.stores_read = True
+        parsed = [fp for fp in imp.fps.values() if fp.parsed]
+        if all(fp.stores is not None for fp in parsed):
+            imp.all_stores = frozenset().union(*(fp.stores or () for fp in parsed))
+    return imp.all_stores
 
 
 def _mro(
