@@ -528,6 +528,102 @@ def test_a_method_of_a_literal_reads_no_name() -> None:
     assert not {"count", "()count", "upper", "()upper"} & reads
 
 
+def test_names_a_function_binds_for_itself_are_no_reads() -> None:
+    """A name that is, wherever the block uses it, a local of one of its functions
+    (nested ones, lambdas and comprehensions too) cannot be a module-level binding of
+    that name: it is left out of the block's reads. Everything else stays."""
+    blocks = fp(
+        """
+        def make(src, label=default_label):
+            cache = {}
+
+            def func():
+                nonlocal cache
+                return cache, src
+
+            total = 0
+            for item in src:
+                total += item
+            return func, [row for row in src], (lambda key: key)(1)
+
+        def shadowed():
+            def inner():
+                global counter
+                counter = 1
+            counter = 2
+            return counter
+
+        def named_otherwise(obj):
+            value = 1
+            other = 2
+            kept = 3
+            return value, obj.value, getattr(obj, "other"), dict(kept=kept)
+
+        def class_body():
+            seen = 1
+            class K:
+                attr = seen
+            return K
+
+        class C:
+            def m(self):
+                result = self.load()
+                return result
+        """
+    ).blocks
+    make = blocks["make"][1]
+    assert {"src", "label", "default_label", "key"} <= make  # parameters, the default
+    assert not {"cache", "func", "total", "item", "row"} & make
+    assert "counter" in blocks["shadowed"][1]  # ``global`` in a nested function
+    assert "inner" not in blocks["shadowed"][1]
+    otherwise = blocks["named_otherwise"][1]
+    assert {"value", "other", "kept"} <= otherwise  # an attribute, a string, a keyword
+    assert "seen" in blocks["class_body"][1]  # a class body looks in the module too
+    assert "result" not in blocks["C.m"][1]
+
+
+def test_a_statement_binds_the_functions_it_defines_not_their_locals() -> None:
+    """``if WIN: def getchar(): f = open(...)`` binds ``getchar`` at import; ``f`` is
+    getchar's own. A default, a decorator and a ``global`` in its code count; a
+    function it reads only to call it is marked (``CALLED``)."""
+    effect = fp(
+        """
+        import sys
+
+        if sys.platform == "win32":
+            def getchar(echo):
+                f = open("/dev/tty")
+                return f.read(1)
+        else:
+            @register(key := "posix")
+            def getchar(echo, default=(limit := 3)):
+                global LAST
+                fd = sys.stdin.fileno()
+                LAST = say(fd)
+                return fd
+        """
+    ).effects[0]
+    assert effect.binds == {"getchar", "key", "limit", "LAST"}
+    assert {"say", CALLED + "say", "register", CALLED + "register"} <= effect.uses
+    assert "f" in effect.uses  # what the statement reads is all kept
+    assert CALLED + "sys" not in effect.uses
+
+
+def test_names_stay_where_the_compiler_rejects_the_file() -> None:
+    """``ast`` parses what the compiler's symbol table refuses: no name is a local then."""
+    reads = fp(
+        """
+        def f():
+            value = 1
+            return value
+
+        def g():
+            nonlocal missing
+        """
+    ).blocks["f"][1]
+    assert "value" in reads
+
+
 def test_a_name_read_only_to_call_it_is_marked() -> None:
     """A block that only calls ``f`` sees a new signature of a plain function ``f``
     only by running it (``selection`` then needs no name read)."""
@@ -544,7 +640,8 @@ def test_a_name_read_only_to_call_it_is_marked() -> None:
     ).blocks["f"][1]
     called = {n[len(CALLED) :] for n in reads if n.startswith(CALLED)}
     assert called == {"unsign", "super", "__init__", "load", "run", "g"}
-    assert {"obj", "handler", "both", "items", "x"} <= reads  # read otherwise too
+    assert {"obj", "handler", "both", "items"} <= reads  # read otherwise too
+    assert "x" not in reads  # the comprehension's own
     assert not called & reads
 
 

@@ -4390,3 +4390,142 @@ def test_the_frame_of_a_generator_nobody_started(project: Project, reads: str) -
     project.edit("pkg/core.py", "(x=1)", "(x=2)")
     project.edit("pkg/core.py", "(x=1)", "(x=2)")
     check(project.run("--testmon"), must=["test_a"], may=["test_b"], failed=["test_a"])
+
+
+# ``func`` names a module-level value of pkg/term.py and, in pkg/compat.py, a function
+# nested in a helper that runs at import (click's ``_make_cached_stream_func``).
+LOCAL_NAMES = {
+    "local": """
+        def make_cached(src):
+            cache = {}
+
+            def func():
+                if "v" not in cache:
+                    cache["v"] = src()
+                return cache["v"]
+
+            return func
+    """,
+    # the same helper, where the nested function reads the global ``func`` instead
+    "global": """
+        from pkg.term import func
+
+
+        def make_cached(src):
+            def inner():
+                return src() if func else None
+
+            return inner
+    """,
+    # a comprehension's own ``func``, and then the global one after it
+    "comprehension": """
+        from pkg.term import *
+
+
+        def make_cached(src):
+            names = [func for func in ("a", "b")]
+            return lambda: src() if names and func else None
+    """,
+    # a default evaluated where the function is defined reads the global one
+    "default": """
+        from pkg.term import func
+
+
+        def make_cached(src, label=func):
+            def func():
+                return src() if label else None
+
+            return func
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOCAL_NAMES))
+def test_a_name_its_code_binds_for_itself(project: Project, case: str) -> None:
+    """A function that runs at import and uses ``func`` only as its own local cannot
+    see a new module-level ``func`` elsewhere; one that reads the global must run."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/term.py": """
+            func = "term"
+
+
+            def show():
+                return func
+        """,
+        "tests/test_term.py": """
+            from pkg.term import show
+
+
+            def test_show():
+                assert show() == "term"
+        """,
+        "tests/test_compat.py": """
+            from pkg.compat import get_text
+
+
+            def test_text():
+                assert get_text() == "text"
+        """,
+    }
+    files["pkg/compat.py"] = textwrap.dedent(LOCAL_NAMES[case]) + textwrap.dedent(
+        """
+
+        get_text = make_cached(lambda: "text")
+        """
+    )
+    record(project, files, "test_show", "test_text")
+    project.edit("pkg/term.py", 'func = "term"', 'func = ""')
+    must = ["test_show"] if case == "local" else ["test_show", "test_text"]
+    check(project.run("--testmon"), must=must, failed=must)
+
+
+@pytest.mark.parametrize("when", ["later", "at-import"])
+def test_a_statement_that_defines_callers_of_a_function(project: Project, when: str) -> None:
+    """``if WIN: def shout(...)`` only calls ``say`` in code it defines: a new default
+    of ``say`` reaches the tests that ran ``say`` (their traces hold it), not every
+    test that imports the module. When the statement also calls it at import, the
+    module's import sees the new default: every test that imports it runs."""
+    banner = '\n    BANNER = say("x")' if when == "at-import" else '\n    BANNER = "x"'
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/util.py": """
+            def say(text, end=""):
+                return text + end
+        """,
+        "pkg/term.py": textwrap.dedent(
+            """
+            import sys
+
+            from pkg.util import say
+
+            if sys.platform == "never":
+                def shout(text):
+                    return say(text.upper())
+            else:
+                def shout(text):
+                    return say(text.upper(), end="!"){banner}
+
+
+            def other():
+                return BANNER
+            """
+        ).format(banner=banner),
+        "tests/test_term.py": """
+            from pkg.term import other, shout
+
+
+            def test_shout():
+                assert shout("a") == "A!"
+
+
+            def test_other():
+                assert other() == "x"
+        """,
+    }
+    record(project, files, "test_other", "test_shout")
+    project.edit("pkg/util.py", 'end=""', 'end="?"')
+    if when == "later":
+        check(project.run("--testmon"), must=["test_shout"])  # it ran ``say``
+    else:
+        check(project.run("--testmon"), must=["test_other", "test_shout"], failed=["test_other"])

@@ -10,6 +10,7 @@ may run as well as those that must, and a comment says why.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from typing import ClassVar, Iterable
 
@@ -2524,3 +2525,127 @@ class TestEqualCodeInTwoFiles:
         check(
             project.run("--testmon"), must=["test_b", "test_both"], failed=["test_b", "test_both"]
         )
+
+
+# A function whose own local shares a module-level name, where the code still reaches
+# the module's binding by that name (review of the local-names rule).
+LOCAL_BUT_GLOBAL = {
+    # ``eval`` runs before the local is bound: it finds the module's FACTOR
+    "eval": (
+        """
+        FACTOR = 2
+
+
+        def compute(n):
+            first = eval("FACTOR * n")
+            FACTOR = first + 1
+            return FACTOR
+        """,
+        "assert compute(3) == 7",
+        ("FACTOR = 2", "FACTOR = 3"),
+    ),
+    # a string annotation is looked up in the module, not in the function's locals
+    "annotation": (
+        """
+        from __future__ import annotations
+
+        import typing
+
+        FACTOR = int
+
+
+        def compute(n):
+            def parse(text: str) -> FACTOR:
+                return text
+
+            FACTOR = typing.get_type_hints(parse)["return"]
+            return FACTOR
+        """,
+        "assert compute(3) is int",
+        ("FACTOR = int", "FACTOR = float"),
+    ),
+    # ``case P(mode=...)`` reads the attribute ``mode`` of a module
+    "match": (
+        """
+        import types
+
+        mode = "fast"
+
+
+        def compute(ns):
+            match ns:
+                case types.ModuleType(mode="fast"):
+                    mode = "quick"
+                case _:
+                    mode = "slow"
+            return mode
+        """,
+        "assert compute(mod) == 'quick'",
+        ('mode = "fast"', 'mode = "slow"'),
+    ),
+    # the same read without a local of that name (missed before the rule too)
+    "match-keyword": (
+        """
+        import types
+
+        mode = "fast"
+
+
+        def compute(ns):
+            match ns:
+                case types.ModuleType(mode="fast"):
+                    return "quick"
+            return "slow"
+        """,
+        "assert compute(mod) == 'quick'",
+        ('mode = "fast"', 'mode = "slow"'),
+    ),
+    # ``case P(1)`` reads ``P.__match_args__`` and the attribute it names
+    "match-positional": (
+        """
+        class Point:
+            __match_args__ = ("x",)
+
+            def __init__(self):
+                self.x, self.y = 1, 2
+
+
+        def compute(n):
+            match Point():
+                case Point(1):
+                    return 7
+            return n
+        """,
+        "assert compute(3) == 7",
+        ('("x",)', '("y",)'),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOCAL_BUT_GLOBAL))
+def test_a_local_that_still_reaches_the_module_binding(project: Project, case: str) -> None:
+    """A function's own local is no read of the module's name, except where code looks
+    the name up by its text (``eval``, string annotations) or as an attribute that only
+    a pattern spells: the edit must run the test."""
+    if case.startswith("match") and sys.version_info < (3, 10):
+        pytest.skip("match statements are Python 3.10+")
+    source, assertion, (old, new) = LOCAL_BUT_GLOBAL[case]
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/mod.py": source,
+        "tests/test_mod.py": f"""
+            from pkg import mod
+            from pkg.mod import compute
+
+
+            def test_compute():
+                {assertion}
+
+
+            def test_other():
+                pass
+        """,
+    }
+    record(project, files, "test_compute", "test_other")
+    project.edit("pkg/mod.py", old, new)
+    check(project.run("--testmon"), must=["test_compute"], failed=["test_compute"])

@@ -21,6 +21,7 @@ import io
 import json
 import keyword
 import re
+import symtable
 import sys
 import tokenize
 import zlib
@@ -258,6 +259,7 @@ _LITERALS = frozenset(
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_MATCH_CLASS = getattr(ast, "MatchClass", None)  # 3.10+
 
 
 def _doctest_lines(text: str) -> Iterable[str]:
@@ -292,16 +294,20 @@ def doctest_names(text: str) -> set[str]:
     return {name for line in _doctest_lines(text) for name in _IDENTIFIER.findall(line)}
 
 
-def used_names(*nodes: Any, callees: set[str] | None = None) -> set[str]:
+def used_names(
+    *nodes: Any, callees: set[str] | None = None, others: set[str] | None = None
+) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
     over-approximates and so stays safe. (``dict(fetch=2)``'s keyword is such a name:
     its keys are looked up as attributes, ``getattr(api, name)``.)
 
     ``callees``: gets the names read as what a call calls (``f(x)``, ``obj.f(x)``),
-    which are then left out of the result unless the code reads them otherwise too."""
+    which are then left out of the result unless the code reads them otherwise too.
+    ``others``: gets every name read otherwise than as a bare name (``ast.Name``)."""
     out: set[str] = set()
     add = out.add
+    bare: set[str] = set()  # ``ast.Name`` reads, apart so that ``others`` can be told
     callee_nodes: set[int] = set()
     for root in nodes:
         if root is None:
@@ -312,11 +318,13 @@ def used_names(*nodes: Any, callees: set[str] | None = None) -> set[str]:
                 if callees is not None and id(node) in callee_nodes:
                     callees.add(node.id)  # type: ignore[attr-defined]
                 else:
-                    add(node.id)  # type: ignore[attr-defined]
+                    bare.add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
                     if callees is not None and id(node) in callee_nodes:
                         callees.add(node.attr)  # type: ignore[attr-defined]
+                        if others is not None:
+                            others.add(node.attr)  # type: ignore[attr-defined]
                     else:
                         add(node.attr)  # type: ignore[attr-defined]
                     if node.attr == "__dict__":  # type: ignore[attr-defined]
@@ -330,6 +338,12 @@ def used_names(*nodes: Any, callees: set[str] | None = None) -> set[str]:
                     add(LISTS + _root(node.args[0]))  # type: ignore[attr-defined]
                 elif called == "globals":  # a module's own names, star-imported ones too
                     add(LISTS)
+            elif kind is _MATCH_CLASS:
+                # ``case P(mode="fast")`` reads the attribute ``mode``; ``case P(x)``
+                # reads ``__match_args__`` and the attributes it names
+                out.update(node.kwd_attrs)  # type: ignore[attr-defined]
+                if node.patterns:  # type: ignore[attr-defined]
+                    add("__match_args__")
             elif kind is ast.alias:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
@@ -344,6 +358,9 @@ def used_names(*nodes: Any, callees: set[str] | None = None) -> set[str]:
                     elif ">>>" in value:  # doctest examples: code a test runs
                         out.update(doctest_names(value))
     out.discard("*")
+    if others is not None:
+        others |= out
+    out |= bare
     if callees is not None:
         callees -= out
     return out
@@ -721,6 +738,38 @@ def _bound_names(node: ast.AST) -> set[str]:
     return out
 
 
+def _scope_binds(stmt: ast.stmt) -> set[str]:
+    """``_bound_names`` without the locals of the functions and lambdas the statement
+    defines (``if WIN: def getchar(): f = open(...)`` binds ``getchar``, not ``f``).
+    Their decorators, defaults and annotations run in this scope and count, and so do
+    the names their code declares ``global`` (bound here once it runs)."""
+    out: set[str] = set()
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        kind = node.__class__
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda:
+            if kind is not ast.Lambda:
+                out.add(node.name)  # type: ignore[attr-defined]
+                todo.extend(node.decorator_list)  # type: ignore[attr-defined]
+                if node.returns is not None:  # type: ignore[attr-defined]
+                    todo.append(node.returns)  # type: ignore[attr-defined]
+            todo.append(node.args)  # type: ignore[attr-defined]
+            for sub in walk(node):
+                if sub.__class__ is ast.Global:
+                    out.update(sub.names)
+            continue
+        if kind is ast.Name and isinstance(node.ctx, (ast.Store, ast.Del)):  # type: ignore[attr-defined]
+            out.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.ClassDef:
+            out.add(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.alias:
+            out.add(node.asname or node.name.split(".")[0])  # type: ignore[attr-defined]
+        todo.extend(ast.iter_child_nodes(node))
+    out.discard("*")
+    return out
+
+
 @dataclass
 class Binding:
     """A name bound by module or class code at import time."""
@@ -1002,7 +1051,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     try:
         tree = ast.parse(data)
         purity = _Purity(tree.body)
-        _Scanner(fp, _Tokens(data), purity).scope(tree.body, "")
+        _Scanner(fp, _Tokens(data), purity, function_tables(data)).scope(tree.body, "")
     except (
         SyntaxError,
         ValueError,
@@ -1034,6 +1083,104 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     parts += sorted(e.digest for e in fp.effects)
     fp.module = digest("\n".join(parts).encode())
     return fp
+
+
+def function_tables(data: bytes) -> dict[tuple[str, int], symtable.SymbolTable]:
+    """The symbol table of each function a block starts with, by (qualified name as
+    ``_Scanner.scope`` spells it, line of ``def``): module-level functions and methods
+    of classes (nested too). Empty when the compiler rejects the file: no name is then
+    taken for a local. A name and line met twice are left out (which is which?); so is a
+    function with type parameters (its table sits inside theirs)."""
+    try:
+        top = symtable.symtable(data, "<fingerprint>", "exec")  # type: ignore[arg-type]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError):
+        return {}
+    found: dict[tuple[str, int], symtable.SymbolTable] = {}
+    twice: set[tuple[str, int]] = set()
+    stack: list[tuple[str, symtable.SymbolTable]] = [("", top)]
+    while stack:
+        scope, table = stack.pop()
+        for child in table.get_children():
+            qual = f"{scope}.{child.get_name()}" if scope else child.get_name()
+            kind = child.get_type()
+            if kind == "class":
+                stack.append((qual, child))
+            elif kind == "function":
+                key = (qual, child.get_lineno())
+                if key in found:
+                    twice.add(key)
+                found[key] = child
+    for key in twice:
+        del found[key]
+    return found
+
+
+# Code that looks a name up by its text, in the module's globals whatever the
+# function's locals (``eval("X * n")`` before a local ``X`` is bound, the string
+# annotations ``get_type_hints`` resolves in ``__globals__``, a frame's globals): a
+# block that has any keeps its locals' names as reads.
+_BY_TEXT = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "f_globals",
+        "f_locals",
+        "f_back",
+        "__globals__",
+        "__annotations__",
+        "__annotate__",
+        "get_type_hints",
+        "get_annotations",
+        "signature",
+        "ForwardRef",
+        "evaluate_forward_ref",
+        "_eval_type",
+        "currentframe",
+        "_getframe",
+        "format_map",
+    }
+)
+
+
+def _annotation_names(node: ast.AST) -> set[str]:
+    """Names in the annotations inside a function: with ``from __future__ import
+    annotations`` they are strings that ``get_type_hints`` later looks up in the
+    module, whatever the function calls local."""
+    out: set[str] = set()
+    for sub in walk(node):
+        kind = sub.__class__
+        if kind is ast.arg or kind is ast.AnnAssign:
+            note = sub.annotation  # type: ignore[attr-defined]
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            note = sub.returns  # type: ignore[attr-defined]
+        else:
+            continue
+        if note is not None:
+            out |= used_names(note)
+    return out
+
+
+def local_only(table: symtable.SymbolTable) -> set[str]:
+    """The names that are, wherever the function's code (nested functions, lambdas and
+    comprehensions too) uses them, local to one of its functions: never a global nor a
+    builtin, nor a name a class body looks up (it tries the module's names too)."""
+    local: set[str] = set()
+    other: set[str] = set()
+    stack = [table]
+    while stack:
+        t = stack.pop()
+        stack.extend(t.get_children())
+        function = t.get_type() == "function"
+        for sym in t.get_symbols():
+            if function and (sym.is_local() or sym.is_free()) and not sym.is_global():
+                local.add(sym.get_name())
+            else:
+                other.add(sym.get_name())
+    return local - other
 
 
 def imported_modules(
@@ -1982,10 +2129,17 @@ class _InertInit:
 
 
 class _Scanner:
-    def __init__(self, fp: Fingerprint, tok: _Tokens, purity: _Purity) -> None:
+    def __init__(
+        self,
+        fp: Fingerprint,
+        tok: _Tokens,
+        purity: _Purity,
+        tables: dict[tuple[str, int], symtable.SymbolTable] | None = None,
+    ) -> None:
         self.fp = fp
         self.tok = tok
         self.purity = purity
+        self.tables = tables or {}  # ``function_tables``
 
     def def_start(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -2023,11 +2177,13 @@ class _Scanner:
             return text
         return f"{CONSTRUCTS}{','.join(sorted(o for o in origins if o))}|{text}"
 
-    def names(self, *nodes: Any, callees: set[str] | None = None) -> set[str]:
+    def names(
+        self, *nodes: Any, callees: set[str] | None = None, others: set[str] | None = None
+    ) -> set[str]:
         """``used_names``, with a namespace listed resolved: ``self``'s and ``cls``'s
         hold what code that ran set; a standard library module imported by name is
         kept by that name; anything else may hold any name."""
-        out = used_names(*nodes, callees=callees)
+        out = used_names(*nodes, callees=callees, others=others)
         listed = [n for n in out if n.startswith(LISTS)]
         for mark in listed:
             out.discard(mark)
@@ -2066,7 +2222,18 @@ class _Scanner:
         end = node.end_lineno or node.lineno
         dg = self.tok.span(self.def_start(node), self.tok.end(node))
         callees: set[str] = set()
-        reads = self.names(node, callees=callees)
+        others: set[str] = set()
+        reads = self.names(node, callees=callees, others=others)
+        table = self.tables.get((qual, node.lineno))
+        if table is not None and not (_BY_TEXT & reads or _BY_TEXT & callees):
+            # a name the code binds and reads only as a local of its own functions is
+            # no read of a global of that name: a new module-level ``func`` cannot
+            # reach ``def func(): ...`` nested in it. The header (decorators, defaults,
+            # annotations) runs in the enclosing scope: its names stay.
+            header = self.names(node.decorator_list, node.args, node.returns)
+            own = local_only(table) - others - header - _annotation_names(node)
+            reads -= own
+            callees -= own
         self.fp.blocks[name] = (dg, frozenset(reads | {CALLED + n for n in callees}))
         self.fp.spans.append((start, end, name))
 
@@ -2152,16 +2319,21 @@ class _Scanner:
                     self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
             else:
                 only = self.binding_only(stmt)
-                binds = only if only is not None else _bound_names(stmt)
+                binds = only if only is not None else _scope_binds(stmt)
                 if isinstance(stmt, ast.Delete) and all(
                     isinstance(t, ast.Name) for t in stmt.targets
                 ):
                     self.fp.deletes.add(self.tok.node(stmt))
+                # every name read, and ``CALLED + f`` for those read only to call them
+                # (``if WIN: def getchar(): echo(...)``), as in a block's reads
+                callees: set[str] = set()
+                uses = self.names(stmt, callees=callees)
+                uses |= callees | {CALLED + n for n in callees}
                 self.fp.effects.append(
                     Effect(
                         scope,
                         self.tok.node(stmt),
-                        frozenset(self.names(stmt)),
+                        frozenset(uses),
                         frozenset(binds),
                         only is not None,
                     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes, is_python
@@ -178,6 +179,8 @@ class _Impact:
         # short names of every function that ran while a module was imported (at start-up,
         # collection, or a module body during a test); None: not needed yet
         self.run_at_import: set[str] | None = None
+        # reads the import records when first needed (``_named_only``)
+        self.load_run_at_import: Callable[[], set[str]] | None = None
         self.recorded_imports: set[str] = set()  # modules whose import ran under tracking
         self.at_import: dict[tuple[str, str], str] = {}  # affected ones among them -> why
         # modules whose import now does something else (an effect, a function it runs,
@@ -1065,7 +1068,8 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
                 continue
             acts = True
             for name in eff.uses | eff.binds:
-                imp.taint(name, why)
+                if not name.startswith(CALLED):  # a mark: the name itself is there too
+                    imp.taint(name, why)
             if not eff.scope and "__all__" in eff.uses | eff.binds:
                 imp.stars_changed = imp.stars_changed or why  # ``__all__.append(...)``
     return acts
@@ -1091,6 +1095,8 @@ def _named_only(imp: _Impact, name: str, path: str) -> bool:
     """Whether module ``path`` was seen being imported, and no function of this name
     ran while any module was (a module imported before tracking started, by a plugin,
     has no record: then we cannot tell)."""
+    if imp.run_at_import is None and imp.load_run_at_import is not None:
+        imp.run_at_import = imp.load_run_at_import()
     return (
         imp.run_at_import is not None
         and path in imp.recorded_imports
@@ -1193,10 +1199,15 @@ def _propagate(imp: _Impact) -> None:
         for eff in fp.effects:
             binding = eff.binding and _only_binds(imp, path, fp)
             for used in eff.uses:
-                effect_readers[used].append((path, eff.binds, binding))
+                if used.startswith(CALLED):
+                    continue
+                # read only to call it: kept apart (older data has no such marks)
+                key = CALLED + used if CALLED + used in eff.uses else used
+                effect_readers[key].append((path, eff.binds, binding))
             if _lists_any(imp, path, eff.uses):
                 effect_listers.append((path, eff.binds, binding))
-    if "conftest" in readers or "conftest" in effect_readers or _imports_a_conftest(imp):
+    conftest_read = "conftest" in effect_readers or CALLED + "conftest" in effect_readers
+    if "conftest" in readers or conftest_read or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
     imp.written = _written(imp)
     _exported(imp)
@@ -1293,7 +1304,14 @@ def _propagate(imp: _Impact) -> None:
                 if scope:
                     imp.taint_class(path, scope, bound_why)
         listing_effects = effect_listers if is_value else []
-        for path, binds, binding in [*effect_readers.get(name, ()), *listing_effects]:
+        effects = [*effect_readers.get(name, ()), *listing_effects]
+        for entry in effect_readers.get(CALLED + name, ()):
+            # a statement that only calls it, in a module whose recorded import ran no
+            # function of that name: only the code it defines calls it, later, and
+            # then the trace holds the function (as for a block's ``CALLED`` reads)
+            if not is_value or name in imp.by_callers or not _named_only(imp, name, entry[0]):
+                effects.append(entry)
+        for path, binds, binding in effects:
             if is_value and not imp.sees(name, path):
                 continue
             if is_value and not binding:  # ``configure(settings.MODE)``: the import acts
@@ -1447,8 +1465,7 @@ def _impact(
         _load_all(imp, store, files)
         _frames_read(imp)
         _acting_imports(imp)
-        if imp.calls:
-            imp.run_at_import = _run_at_import(imp, store, files)
+        imp.load_run_at_import = lambda: _run_at_import(imp, store, files)
         _propagate(imp)
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
