@@ -11,7 +11,8 @@ one such commit before them as the baseline. Each tool works in its own clone un
 ``benchmarks/_work/replay/trees/NAME/TOOL`` (never in REPO), in its own venv from
 ``benchmarks/envs.py`` (plus the project's test requirements of :data:`PROJECTS`). The
 project's code is imported from the clone, never installed: ``python -m pytest`` puts
-the clone on ``sys.path`` (a src layout gets ``pythonpath`` in :data:`PROJECTS`).
+the clone on ``sys.path`` (a src layout gets ``pythonpath`` in :data:`PROJECTS`; tests
+that read the distribution's metadata get a dist-info without code).
 
 1. Baseline: every clone checked out at the baseline commit, fresh (``git clean -xdf``);
    plain pytest runs once (bytecode), testmon and ripple record with ``--testmon``.
@@ -76,6 +77,9 @@ class Project:
     requirements: tuple[str, ...] = ()  # pip requirements of the tests (not the project)
     pytest_args: tuple[str, ...] = ()  # for every run of every tool
     pythonpath: str = ""  # a src layout: "src" (passed as -o pythonpath=...)
+    # a distribution name the tests look up (``importlib.metadata.version("click")``)
+    # while the code comes from the clone: its venvs get a metadata-only dist-info
+    metadata: str = ""
     note: str = ""
 
 
@@ -87,7 +91,9 @@ PROJECTS: dict[str, Project] = {
         # its ini turns warnings into errors, and pytest 9 warns about how click's
         # older commits call it: every tool's collection would fail
         pytest_args=("-W", "ignore::pytest.PytestRemovedIn10Warning"),
-        note="src layout; pytest 9's `PytestRemovedIn10Warning` ignored for every tool",
+        metadata="click",  # tests/test_deprecations.py compares ``__version__`` to it
+        note="src layout; pytest 9's `PytestRemovedIn10Warning` ignored for every tool; "
+        "a metadata-only `click` distribution installed (the code comes from the clone)",
     ),
     "sqlparse": Project(),
     "more-itertools": Project(
@@ -249,15 +255,33 @@ def _envs(name: str, project: Project, version: str) -> dict[str, Env]:
     """The three venvs; a project with test requirements gets venvs of its own."""
     _say("building pytest-ripple from the working tree")
     wheel = envs.build_wheel(REPLAY)
-    root = REPLAY / "envs" / (name if project.requirements else "shared")
+    own = project.requirements or project.metadata
+    root = REPLAY / "envs" / (name if own else "shared")
     out: dict[str, Env] = {}
     for tool in TOOLS:
         _say(f"venv {tool}")
         env = envs.ensure(root, version, tool, wheel)
         if project.requirements:
             _install(env.python, project.requirements)
+        if project.metadata:
+            _metadata_only(env.python, project.metadata)
         out[tool] = env
     return out
+
+
+def _metadata_only(python: Path, dist: str) -> None:
+    """A dist-info that names ``dist`` and holds no code: ``importlib.metadata`` finds
+    it, and imports still come from the clone."""
+    where = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    info = Path(where) / f"{dist}-0.0.dev0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.0.dev0\n")
+    (info / "INSTALLER").write_text("benchmarks.replay\n")
 
 
 def _install(python: Path, requirements: Sequence[str]) -> None:
