@@ -4529,3 +4529,82 @@ def test_a_statement_that_defines_callers_of_a_function(project: Project, when: 
         check(project.run("--testmon"), must=["test_shout"])  # it ran ``say``
     else:
         check(project.run("--testmon"), must=["test_other", "test_shout"], failed=["test_other"])
+
+
+# pkg/b.py calls ``f`` at import under another name; only a plugin list finds pkg.b
+# (review of the call-only rule for effects)
+CALLED_AT_IMPORT = {
+    "alias": {
+        "pkg/b.py": """
+            import sys
+
+            from pkg.a import f as g
+
+            if sys.platform != "never":
+                VAL = g()
+        """,
+    },
+    "re-export": {
+        "pkg/a.py": "from pkg.impl import _f as f\n",
+        "pkg/impl.py": "def _f(x=1):\n    return x\n",
+        "pkg/b.py": """
+            import sys
+
+            from pkg.a import f
+
+            if sys.platform != "never":
+                VAL = f()
+        """,
+    },
+    "class-body": {
+        "pkg/b.py": """
+            import sys
+
+            from pkg.a import f as g
+
+            if sys.platform != "never":
+                class K:
+                    V = g()
+
+                VAL = K.V
+        """,
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(CALLED_AT_IMPORT))
+def test_a_statement_that_calls_a_function_at_import_under_another_name(
+    project: Project, case: str
+) -> None:
+    """A new default of ``f`` reaches a statement that calls it at import as ``g``
+    (or through a re-export): what ran at import is ``f``, whatever the statement
+    calls it. The test that reads the value finds the module by a plugin list."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "def f(x=1):\n    return x\n",
+        "pkg/c.py": """
+            import importlib
+
+            PLUGINS = ["pkg.b"]
+
+
+            def load_all():
+                return [importlib.import_module(name) for name in PLUGINS]
+        """,
+        "tests/test_load.py": """
+            from pkg.c import load_all
+
+
+            def test_load():
+                assert load_all()
+
+
+            def test_val():
+                assert load_all()[0].VAL == 1
+        """,
+        **CALLED_AT_IMPORT[case],
+    }
+    record(project, files, "test_load", "test_val")
+    edited = "pkg/impl.py" if case == "re-export" else "pkg/a.py"
+    project.edit(edited, "x=1", "x=2")
+    check(project.run("--testmon"), must=["test_val"], may=["test_load"], failed=["test_val"])

@@ -179,6 +179,9 @@ class _Impact:
         # short names of every function that ran while a module was imported (at start-up,
         # collection, or a module body during a test); None: not needed yet
         self.run_at_import: set[str] | None = None
+        # the functions whose header only changed (short names): what a name tainted
+        # as such may stand for, through any alias or re-export
+        self.header_only: set[str] = set()
         # reads the import records when first needed (``_named_only``)
         self.load_run_at_import: Callable[[], set[str]] | None = None
         self.recorded_imports: set[str] = set()  # modules whose import ran under tracking
@@ -924,6 +927,8 @@ def _bindings_changed(
             and after is not None
             and before.shape == after.shape
         )
+        if called:
+            imp.header_only.add(name)
         if not _method_header(scope, name, before, after):
             under = None if scope else conftest_dir(path)
             # an attribute of the class, unless changed in place (shared by others)
@@ -1102,6 +1107,12 @@ def _named_only(imp: _Impact, name: str, path: str) -> bool:
         and path in imp.recorded_imports
         and name not in imp.run_at_import
     )
+
+
+def _none_ran(imp: _Impact, name: str, path: str) -> bool:
+    """``_named_only`` for ``name`` and for every function whose header alone
+    changed: what ``name`` may stand for."""
+    return all(_named_only(imp, n, path) for n in {name, *imp.header_only})
 
 
 def _written(imp: _Impact) -> frozenset[str]:
@@ -1306,10 +1317,11 @@ def _propagate(imp: _Impact) -> None:
         listing_effects = effect_listers if is_value else []
         effects = [*effect_readers.get(name, ()), *listing_effects]
         for entry in effect_readers.get(CALLED + name, ()):
-            # a statement that only calls it, in a module whose recorded import ran no
-            # function of that name: only the code it defines calls it, later, and
-            # then the trace holds the function (as for a block's ``CALLED`` reads)
-            if not is_value or name in imp.by_callers or not _named_only(imp, name, entry[0]):
+            # a statement that only calls it, in a module whose import was recorded,
+            # while no changed function ran during any recorded import (under any name:
+            # ``from a import f as g`` calls f as g): only the code it defines calls it,
+            # later, and then the trace holds the function (as for a block's reads)
+            if not is_value or name in imp.by_callers or not _none_ran(imp, name, entry[0]):
                 effects.append(entry)
         for path, binds, binding in effects:
             if is_value and not imp.sees(name, path):
