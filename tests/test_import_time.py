@@ -4608,3 +4608,198 @@ def test_a_statement_that_calls_a_function_at_import_under_another_name(
     edited = "pkg/impl.py" if case == "re-export" else "pkg/a.py"
     project.edit(edited, "x=1", "x=2")
     check(project.run("--testmon"), must=["test_val"], may=["test_load"], failed=["test_val"])
+
+
+INDIRECT_AT_IMPORT = {
+    # h calls f; the statement calls h: what it binds depends on f's defaults.
+    "same-module": {
+        "pkg/a.py": """
+            def f(x=1):
+                return x
+
+
+            def h():
+                return f()
+        """,
+        "pkg/b.py": """
+            import sys
+
+            from pkg.a import h
+
+            if sys.platform != "never":
+                VAL = h()
+        """,
+    },
+    "other-module": {
+        "pkg/a.py": "def f(x=1):\n    return x\n",
+        "pkg/helpers.py": """
+            from pkg.a import f
+
+
+            def h():
+                return f()
+        """,
+        "pkg/b.py": """
+            from pkg.helpers import h
+
+            VAL = h()
+        """,
+    },
+    "plain-binding": {
+        "pkg/a.py": """
+            def f(x=1):
+                return x
+
+
+            def h():
+                return [f()][0]
+        """,
+        "pkg/b.py": """
+            from pkg.a import h
+
+            VAL = h()
+        """,
+    },
+}
+
+
+@pytest.mark.parametrize("edit", ["default", "body"])
+@pytest.mark.parametrize("case", sorted(INDIRECT_AT_IMPORT))
+def test_a_function_that_ran_at_import_through_another(
+    project: Project, case: str, edit: str
+) -> None:
+    """``VAL = h()`` at import, ``h`` calls ``f``: a new default (or body) of ``f``
+    changes ``VAL``. The test that reads it finds the module by a plugin list, so no
+    import of it is spelled: only the record of what ran during its import shows that
+    ``f`` did."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/c.py": """
+            import importlib
+
+            PLUGINS = ["pkg.b"]
+
+
+            def load_all():
+                return [importlib.import_module(name) for name in PLUGINS]
+        """,
+        "tests/test_load.py": """
+            from pkg.c import load_all
+
+
+            def test_load():
+                assert load_all()
+
+
+            def test_val():
+                assert load_all()[0].VAL == 1
+        """,
+        **INDIRECT_AT_IMPORT[case],
+    }
+    record(project, files, "test_load", "test_val")
+    if edit == "default":
+        project.edit("pkg/a.py", "x=1", "x=2")
+    else:
+        project.edit("pkg/a.py", "return x", "return x + 1")
+    check(project.run("--testmon"), must=["test_val"], may=["test_load"], failed=["test_val"])
+
+
+@pytest.mark.parametrize("edit", ["default", "body"])
+def test_a_function_that_ran_at_import_fills_another_modules_registry(
+    project: Project, edit: str
+) -> None:
+    """``h()`` at b's import appends ``f()`` to a's registry; a test that reads the
+    registry through a's ``get`` (unchanged) after a plugin list imported b sees the
+    new value: what ``f`` returned is in an object ``h`` reads by name."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": """
+            REGISTRY = []
+
+
+            def f(x=1):
+                return x
+
+
+            def h():
+                REGISTRY.append(f())
+
+
+            def get():
+                return REGISTRY[0]
+        """,
+        "pkg/b.py": "from pkg.a import h\n\nh()\n",
+        "pkg/c.py": """
+            import importlib
+
+            PLUGINS = ["pkg.b"]
+
+
+            def load_all():
+                return [importlib.import_module(name) for name in PLUGINS]
+        """,
+        "tests/test_load.py": """
+            from pkg.a import get
+            from pkg.c import load_all
+
+
+            def test_load():
+                assert load_all()
+
+
+            def test_val():
+                load_all()
+                assert get() == 1
+        """,
+    }
+    record(project, files, "test_load", "test_val")
+    if edit == "default":
+        project.edit("pkg/a.py", "x=1", "x=2")
+    else:
+        project.edit("pkg/a.py", "return x", "return x + 1")
+    check(project.run("--testmon"), must=["test_val"], may=["test_load"], failed=["test_val"])
+
+
+@pytest.mark.parametrize("scope", ["function", "session"])
+def test_a_fixture_that_imports_plugins_by_name(project: Project, scope: str) -> None:
+    """A conftest fixture imports the modules a list names; ``h`` ran at that import
+    calls ``f``. A new ``f`` reaches the tests that use the fixture, and no other."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": """
+            def f(x=1):
+                return x
+
+
+            def h():
+                return f()
+        """,
+        "pkg/b.py": "from pkg.a import h\n\nVAL = h()\n",
+        "tests/conftest.py": f"""
+            import importlib
+
+            import pytest
+
+            NAMES = ["pkg.b"]
+
+
+            @pytest.fixture(scope="{scope}")
+            def plugins():
+                return [importlib.import_module(name) for name in NAMES]
+        """,
+        "tests/test_plugins.py": """
+            def test_val(plugins):
+                assert plugins[0].VAL == 1
+
+
+            def test_count(plugins):
+                assert len(plugins) == 1
+
+
+            def test_free():
+                assert True
+        """,
+    }
+    record(project, files, "test_count", "test_free", "test_val")
+    project.edit("pkg/a.py", "x=1", "x=2")
+    check(project.run("--testmon"), must=["test_val"], may=["test_count"], failed=["test_val"])

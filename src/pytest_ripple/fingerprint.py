@@ -37,6 +37,10 @@ MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
 READ = "<read>"  # a file read as data (open()): any change to its bytes counts
 PLUGIN = "<plugin>"  # in ``import_run``: a module pytest imported itself, as a plugin
+# in a module's import record: ``<by>f`` names the function whose call imported it
+# (``importlib.import_module(name)`` in a plugin loader): tests that run ``f`` see
+# what that import did, though they spell no import of the module
+IMPORTED_BY = "<by>"
 
 DEF, CLASS, VALUE, IMPORT = "def", "class", "value", "import"
 

@@ -5,14 +5,16 @@ other finders for the spec and wraps the loader's ``exec_module`` for project fi
 While module M's body runs, a tracking context of its own is open: the functions,
 class bodies and files it ran or read are M's import-time dependencies, and a project
 module whose body runs inside it is an import edge. The enclosing context (a test, or
-another module) records M as imported.
+another module) records M as imported. When a project function's call imported M
+(``importlib.import_module(name)`` in a plugin loader), M's record names it too: a
+test that runs it later sees M's state without importing anything.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from types import ModuleType
+from types import CodeType, FrameType, ModuleType
 from typing import Any, Callable
 
 from pytest_ripple.recorder import Recorder, Trace
@@ -23,6 +25,9 @@ class ModuleImports:
         self.recorder = recorder
         self.relative = relative
         self.records: dict[str, Trace] = {}  # module file -> what its last import did
+        # module file -> the project function whose call imported it last (not a
+        # module body: that is an import edge of the graph already)
+        self.importers: dict[str, CodeType] = {}
         self._patched: list[tuple[Any, Any]] = []  # (loader, its exec_module before us)
         self._thread = threading.get_ident()
         self._busy = threading.local()
@@ -79,12 +84,27 @@ class ModuleImports:
         if rel is None or not self._active or threading.get_ident() != self._thread:
             original(module)
             return
+        importer = self._importer(sys._getframe(1))
+        if importer is not None:
+            self.importers[rel] = importer
+        else:
+            self.importers.pop(rel, None)
         self.recorder.push()
         try:
             original(module)
         finally:
             self.records[rel] = self.recorder.pop()
             self.recorder.note_module(rel)
+
+    def _importer(self, frame: FrameType | None) -> CodeType | None:
+        """The innermost project code on the stack, when it is a function: the import
+        machinery, installed packages and this module are passed over."""
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename != __file__ and self.relative(code.co_filename) is not None:
+                return None if code.co_name == "<module>" else code
+            frame = frame.f_back
+        return None
 
     def close(self) -> None:
         self._active = False

@@ -33,6 +33,7 @@ from pytest_ripple.fingerprint import (
     COPIED_DUNDERS,
     DEF,
     IMPORT,
+    IMPORTED_BY,
     LISTS,
     MODULE,
     NAMESPACE,
@@ -1524,6 +1525,8 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
         if path is not None:
             dep_file[dep] = (path, name)
     dynamic: dict[str, set[str]] = defaultdict(set)
+    # module -> the functions seen importing it when called (``IMPORTED_BY``)
+    called_in: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for file_id, arrays in records.items():
         module = by_id.get(file_id)
         if module is None:
@@ -1533,6 +1536,8 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                 path, name = dep_file.get(dep, ("", ""))
                 if name == MODULE:
                     dynamic[module].add(path)
+                elif name.startswith(IMPORTED_BY):
+                    called_in[module].add((path, name[len(IMPORTED_BY) :]))
                 elif dep in imp.dep_why and dep not in imp.quiet:
                     imp.import_hit(
                         module, reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
@@ -1561,6 +1566,11 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
             if block != MODULE:
                 lazily = f"may be imported by {reasons.subject(path, block)}"
                 imp.hit(path, block, reasons.step(reached[min(reached)], lazily))
+    for module, callers in called_in.items():  # imported when they ran, by any name
+        if module in reached:
+            for path, block in sorted(callers):
+                lazily = f"imported by {reasons.subject(path, block)}"
+                imp.hit(path, block, reasons.step(reached[module], lazily))
     for path, why in reached.items():
         row = files.get(path)
         if row is not None:

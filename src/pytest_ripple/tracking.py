@@ -17,7 +17,7 @@ import pytest
 from pytest_ripple import reasons
 from pytest_ripple.changes import is_python
 from pytest_ripple.children import Children
-from pytest_ripple.fingerprint import MODULE, PLUGIN, READ, WHOLE
+from pytest_ripple.fingerprint import IMPORTED_BY, MODULE, PLUGIN, READ, WHOLE
 from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
 from pytest_ripple.paths import conftest_dir, relative_path, relative_to_root, root_prefix
@@ -159,6 +159,9 @@ class Tracker:
         # inside exec_module): its blocks count, not its bytes
         deps.update((path, READ) for path in trace.files if path != rel)
         deps.update((path, MODULE) for path in trace.modules)
+        code = self.imports.importers.get(rel) if self.imports is not None else None
+        by = resolver.resolve([code]) if code is not None else set()
+        deps.update((path, IMPORTED_BY + block) for path, block in by if block[:1] != "<")
         # installed packages it imports that were imported before (no code ran now)
         fp = resolver.state(rel).fp
         for name in fp.imports if fp is not None else ():
