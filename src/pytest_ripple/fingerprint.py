@@ -728,17 +728,27 @@ def _walk_list(nodes: Iterable[Any]) -> Iterable[ast.AST]:
             yield from walk(node)
 
 
+def _binding_name(node: ast.AST) -> str | None:
+    """The name a node binds in the scope it runs in, if any (``*`` of a star import
+    is none)."""
+    kind = node.__class__
+    if kind is ast.Name:
+        return node.id if isinstance(node.ctx, (ast.Store, ast.Del)) else None  # type: ignore[attr-defined]
+    if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+        return node.name  # type: ignore[attr-defined,no-any-return]
+    if kind is ast.alias:
+        name = node.asname or node.name.split(".")[0]  # type: ignore[attr-defined]
+        return None if name == "*" else name
+    return None
+
+
 def _bound_names(node: ast.AST) -> set[str]:
     """Names a statement (of any nesting) binds in its scope."""
     out: set[str] = set()
     for sub in walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            out.add(sub.id)
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(sub.name)
-        elif isinstance(sub, ast.alias):
-            out.add(sub.asname or sub.name.split(".")[0])
-    out.discard("*")
+        name = _binding_name(sub)
+        if name is not None:
+            out.add(name)
     return out
 
 
@@ -763,14 +773,10 @@ def _scope_binds(stmt: ast.stmt) -> set[str]:
                 if sub.__class__ is ast.Global:
                     out.update(sub.names)
             continue
-        if kind is ast.Name and isinstance(node.ctx, (ast.Store, ast.Del)):  # type: ignore[attr-defined]
-            out.add(node.id)  # type: ignore[attr-defined]
-        elif kind is ast.ClassDef:
-            out.add(node.name)  # type: ignore[attr-defined]
-        elif kind is ast.alias:
-            out.add(node.asname or node.name.split(".")[0])  # type: ignore[attr-defined]
+        name = _binding_name(node)
+        if name is not None:
+            out.add(name)
         todo.extend(ast.iter_child_nodes(node))
-    out.discard("*")
     return out
 
 
