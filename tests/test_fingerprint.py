@@ -20,6 +20,7 @@ from pytest_ripple.fingerprint import (
     LISTS,
     MODULE,
     NAMESPACE,
+    PARAM,
     READ,
     WHOLE,
     FileChange,
@@ -572,14 +573,37 @@ def test_names_a_function_binds_for_itself_are_no_reads() -> None:
         """
     ).blocks
     make = blocks["make"][1]
-    assert {"src", "label", "default_label", "key"} <= make  # parameters, the default
-    assert not {"cache", "func", "total", "item", "row"} & make
+    assert "default_label" in make  # the default runs in the module
+    # parameters name only locals, but fixtures where pytest injects them
+    assert {PARAM + "src", PARAM + "label", PARAM + "key"} <= make
+    assert not {"cache", "func", "total", "item", "row", "src", "label", "key"} & make
     assert "counter" in blocks["shadowed"][1]  # ``global`` in a nested function
     assert "inner" not in blocks["shadowed"][1]
     otherwise = blocks["named_otherwise"][1]
     assert {"value", "other", "kept"} <= otherwise  # an attribute, a string, a keyword
     assert "seen" in blocks["class_body"][1]  # a class body looks in the module too
     assert "result" not in blocks["C.m"][1]
+
+
+def test_parameters_stay_reads_in_a_file_that_mentions_fixtures() -> None:
+    """A fixture module (which a conftest may import) names fixtures by parameters;
+    so may a function that ``pytest.fixture(make_mode)`` turns into one."""
+    found = fp(
+        """
+        import pytest
+
+        def make_mode(source):
+            return source
+
+        mode = pytest.fixture(make_mode)
+        """
+    )
+    assert "source" in found.blocks["make_mode"][1]
+    assert "source" in found.bindings[("", "make_mode")].deps
+    plain = fp("def make_mode(source):\n    return source\n")
+    assert PARAM + "source" in plain.blocks["make_mode"][1]
+    assert "source" not in plain.blocks["make_mode"][1]
+    assert "source" not in plain.bindings[("", "make_mode")].deps
 
 
 def test_a_statement_binds_the_functions_it_defines_not_their_locals() -> None:
@@ -640,7 +664,8 @@ def test_a_name_read_only_to_call_it_is_marked() -> None:
     ).blocks["f"][1]
     called = {n[len(CALLED) :] for n in reads if n.startswith(CALLED)}
     assert called == {"unsign", "super", "__init__", "load", "run", "g"}
-    assert {"obj", "handler", "both", "items"} <= reads  # read otherwise too
+    assert {"both", "items"} <= reads  # read otherwise too
+    assert {PARAM + "obj", PARAM + "handler"} <= reads  # parameters, local only
     assert "x" not in reads  # the comprehension's own
     assert not called & reads
 

@@ -4803,3 +4803,128 @@ def test_a_fixture_that_imports_plugins_by_name(project: Project, scope: str) ->
     record(project, files, "test_count", "test_free", "test_val")
     project.edit("pkg/a.py", "x=1", "x=2")
     check(project.run("--testmon"), must=["test_val"], may=["test_count"], failed=["test_val"])
+
+
+PARAMETER_FILES = {
+    "pkg/__init__.py": "",
+    "pkg/filters.py": """
+        class IdentifierFilter:
+            ttype = ("Name", "Symbol")
+
+
+        def accepts(kind):
+            return kind in IdentifierFilter.ttype
+    """,
+    "pkg/token.py": """
+        class Token:
+            def __init__(self, ttype, value):
+                self.kind = ttype
+                self.value = value
+
+
+        def make(ttype):
+            return Token(ttype, "x")
+
+
+        KEYWORD = make("Keyword")
+    """,
+    "tests/test_filters.py": """
+        from pkg.filters import accepts
+
+
+        def test_symbol():
+            assert accepts("Symbol")
+    """,
+    "tests/test_token.py": """
+        from pkg.token import KEYWORD, make
+
+
+        def test_make():
+            assert make("Name").value == "x"
+
+
+        def test_keyword():
+            assert KEYWORD.value == "x"
+    """,
+}
+
+
+def test_a_parameter_is_no_read_of_a_module_name(project: Project) -> None:
+    """A class attribute ``ttype`` changes: ``Token.__init__(self, ttype, value)``,
+    which ran at import too, names ``ttype`` only as its parameter, and pytest injects
+    nothing into a module that is no test file, conftest.py or plugin: its tests and
+    its importers are not affected (before: every test that imports ``pkg.token``)."""
+    record(project, PARAMETER_FILES, "test_keyword", "test_make", "test_symbol")
+    project.edit("pkg/filters.py", '("Name", "Symbol")', '("Name",)')
+    check(project.run("--testmon"), must=["test_symbol"], failed=["test_symbol"])
+
+
+FIXTURE_PARAMETERS = {
+    # the conftest binds the fixture by a call, not a decorator
+    "conftest-call": {
+        "tests/conftest.py": """
+            import pytest
+
+            from pkg.values import make_mode
+
+
+            def _source():
+                return "fast"
+
+
+            source = pytest.fixture(_source)
+            mode = pytest.fixture(make_mode)
+        """,
+        "pkg/values.py": "def make_mode(source):\n    return source\n",
+    },
+    # a fixture module a conftest star-imports, defined by decorator
+    "fixture-module": {
+        "tests/conftest.py": "from pkg.values import *  # noqa\n",
+        "pkg/values.py": """
+            import pytest
+
+
+            @pytest.fixture
+            def source():
+                return "fast"
+
+
+            @pytest.fixture
+            def mode(source):
+                return source
+        """,
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(FIXTURE_PARAMETERS))
+def test_a_parameter_that_names_a_fixture(project: Project, case: str) -> None:
+    """Where pytest injects fixtures, a parameter reads the fixture of its name: a
+    new ``source`` fixture (the conftest binds the name to another function) reaches
+    ``mode(source)`` and the tests that use it."""
+    files = {
+        "pkg/__init__.py": "",
+        "tests/test_mode.py": """
+            def test_mode(mode):
+                assert mode == "fast"
+
+
+            def test_free():
+                assert True
+        """,
+        **FIXTURE_PARAMETERS[case],
+    }
+    record(project, files, "test_free", "test_mode")
+    if case == "conftest-call":
+        project.edit(
+            "tests/conftest.py",
+            "source = pytest.fixture(_source)",
+            'source = pytest.fixture(lambda: "slow", name="source")',
+        )
+    else:
+        project.edit(
+            "pkg/values.py",
+            '@pytest.fixture\ndef source():\n    return "fast"',
+            'source = pytest.fixture(lambda: "slow", name="source")',
+        )
+    check(project.run("--testmon"), must=["test_mode"], may=["test_free"], failed=["test_mode"])

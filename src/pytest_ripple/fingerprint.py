@@ -299,7 +299,10 @@ def doctest_names(text: str) -> set[str]:
 
 
 def used_names(
-    *nodes: Any, callees: set[str] | None = None, others: set[str] | None = None
+    *nodes: Any,
+    callees: set[str] | None = None,
+    others: set[str] | None = None,
+    params: set[str] | None = None,
 ) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
@@ -308,7 +311,9 @@ def used_names(
 
     ``callees``: gets the names read as what a call calls (``f(x)``, ``obj.f(x)``),
     which are then left out of the result unless the code reads them otherwise too.
-    ``others``: gets every name read otherwise than as a bare name (``ast.Name``)."""
+    ``others``: gets every name read otherwise than as a bare name (``ast.Name``).
+    ``params``: gets the names of parameters, which are then no reads (a parameter
+    names a fixture only where pytest can inject one)."""
     out: set[str] = set()
     add = out.add
     bare: set[str] = set()  # ``ast.Name`` reads, apart so that ``others`` can be told
@@ -352,6 +357,8 @@ def used_names(
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
                 out.update(node.module.split("."))  # type: ignore[attr-defined]
+            elif kind is ast.arg and params is not None:
+                params.add(node.arg)  # type: ignore[attr-defined]
             elif (kind is ast.keyword or kind is ast.arg) and node.arg:  # type: ignore[attr-defined]
                 add(node.arg)  # type: ignore[attr-defined]  # parameters name the fixtures
             elif kind is ast.Constant:
@@ -374,6 +381,13 @@ def used_names(
 # ``obj.f(x)``). A new signature, default or docstring of a plain function reaches
 # such code only by running the function, which its trace records.
 CALLED = "()"
+
+# In a block's reads: ``PARAM + "db"``, it names ``db`` only as a parameter of its
+# functions (and uses it only as that local). pytest injects a fixture by such a name,
+# in a test file, a conftest.py or a plugin: there it counts as a read of ``db``
+# (``selection``). Not marked in a file whose text mentions ``fixture`` at all (a
+# fixture module that a conftest imports, ``pytest.fixture(make_db)``).
+PARAM = "(:)"
 
 # In the names a piece of code reads: it lists a namespace (``dir(m)``, ``vars(m)``,
 # ``m.__dict__``, ``inspect.getmembers(m)``) and so may read any name, a new one too.
@@ -1061,7 +1075,8 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     try:
         tree = ast.parse(data)
         purity = _Purity(tree.body)
-        _Scanner(fp, _Tokens(data), purity, function_tables(data)).scope(tree.body, "")
+        tables = function_tables(data)
+        _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data).scope(tree.body, "")
     except (
         SyntaxError,
         ValueError,
@@ -2145,8 +2160,10 @@ class _Scanner:
         tok: _Tokens,
         purity: _Purity,
         tables: dict[tuple[str, int], symtable.SymbolTable] | None = None,
+        fixtures: bool = True,
     ) -> None:
         self.fp = fp
+        self.fixtures = fixtures  # the text mentions fixtures: parameters stay reads
         self.tok = tok
         self.purity = purity
         self.tables = tables or {}  # ``function_tables``
@@ -2188,12 +2205,16 @@ class _Scanner:
         return f"{CONSTRUCTS}{','.join(sorted(o for o in origins if o))}|{text}"
 
     def names(
-        self, *nodes: Any, callees: set[str] | None = None, others: set[str] | None = None
+        self,
+        *nodes: Any,
+        callees: set[str] | None = None,
+        others: set[str] | None = None,
+        params: set[str] | None = None,
     ) -> set[str]:
         """``used_names``, with a namespace listed resolved: ``self``'s and ``cls``'s
         hold what code that ran set; a standard library module imported by name is
         kept by that name; anything else may hold any name."""
-        out = used_names(*nodes, callees=callees, others=others)
+        out = used_names(*nodes, callees=callees, others=others, params=params)
         listed = [n for n in out if n.startswith(LISTS)]
         for mark in listed:
             out.discard(mark)
@@ -2233,18 +2254,24 @@ class _Scanner:
         dg = self.tok.span(self.def_start(node), self.tok.end(node))
         callees: set[str] = set()
         others: set[str] = set()
-        reads = self.names(node, callees=callees, others=others)
+        params: set[str] | None = None if self.fixtures else set()
+        reads = self.names(node, callees=callees, others=others, params=params)
         table = self.tables.get((qual, node.lineno))
+        marks = {CALLED + n for n in callees}
         if table is not None and not (_BY_TEXT & reads or _BY_TEXT & callees):
             # a name the code binds and reads only as a local of its own functions is
             # no read of a global of that name: a new module-level ``func`` cannot
             # reach ``def func(): ...`` nested in it. The header (decorators, defaults,
-            # annotations) runs in the enclosing scope: its names stay.
-            header = self.names(node.decorator_list, node.args, node.returns)
+            # annotations) runs in the enclosing scope: its names stay (not the
+            # parameters' own names).
+            header = self.names(node.decorator_list, node.args, node.returns, params=set())
             own = local_only(table) - others - header - _annotation_names(node)
             reads -= own
-            callees -= own
-        self.fp.blocks[name] = (dg, frozenset(reads | {CALLED + n for n in callees}))
+            marks = {CALLED + n for n in callees - own}
+            marks |= {PARAM + n for n in params or () if n not in reads}
+        elif params:
+            reads |= params  # every name stays a read
+        self.fp.blocks[name] = (dg, frozenset(reads | marks))
         self.fp.spans.append((start, end, name))
 
     def scope(self, body: Sequence[ast.stmt], scope: str) -> None:
@@ -2258,7 +2285,10 @@ class _Scanner:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 self.block(qual, stmt)
-                deps = self.names(stmt.decorator_list, stmt.args, stmt.returns)
+                # its parameters' own names read nothing, but where pytest may inject
+                # fixtures by them (``PARAM``)
+                params: set[str] | None = None if self.fixtures else set()
+                deps = self.names(stmt.decorator_list, stmt.args, stmt.returns, params=params)
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
                 decorated = self.purity.decoration(stmt.decorator_list)

@@ -37,6 +37,7 @@ from pytest_ripple.fingerprint import (
     LISTS,
     MODULE,
     NAMESPACE,
+    PARAM,
     PLUGIN,
     PYTEST_NAMES,
     READ,
@@ -1339,10 +1340,13 @@ def _propagate(imp: _Impact) -> None:
     tainted = set(imp.values)
     # a block that reads a name only to call it: ``CALLED + name`` (``fingerprint``)
     called = {CALLED + n: n for n in imp.by_callers}
+    # a block that names it only as a parameter: a fixture, where pytest injects them
+    params = {PARAM + n: n for n in tainted}
     for path in list(imp.fps):
         full = imp.full_fp(path)
         if full is None:
             continue
+        injects = _injects_fixtures(imp, path)
         for block, (_, reads) in full.blocks.items():
             if _lists_any(imp, path, reads):  # a name found by listing is no bare read
                 common = list(tainted)
@@ -1352,9 +1356,13 @@ def _propagate(imp: _Impact) -> None:
                     common += [
                         called[c] for c in reads & called.keys() if imp.sees(called[c], path)
                     ]
+                if injects:
+                    common += [
+                        params[c] for c in reads & params.keys() if imp.sees(params[c], path)
+                    ]
             if common:
                 name = min(common)
-                if name not in reads and CALLED + name not in reads:  # found by listing
+                if name not in reads and not {CALLED + name, PARAM + name} & reads:  # listing
                     listed = (
                         f"{name} may be read by {reasons.subject(path, block)} (it lists names)"
                     )
@@ -1369,6 +1377,16 @@ def _propagate(imp: _Impact) -> None:
             # or a test file of another plugin): its examples may read any name
             name = min(tainted)
             imp.hit(path, READ, _read_by_examples(imp.values[name], name, path))
+
+
+def _injects_fixtures(imp: _Impact, path: str) -> bool:
+    """Whether pytest may call the functions of this file with fixtures by their
+    parameters' names: a test file, a conftest.py, a module loaded as a plugin."""
+    return (
+        path in imp.test_files
+        or conftest_dir(path) is not None
+        or PLUGIN in imp.import_run.get(path, ())
+    )
 
 
 def _read_by_examples(why: str, name: str, path: str) -> str:
