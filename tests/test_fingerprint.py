@@ -12,6 +12,7 @@ import pytest
 
 from helpers import digests
 from pytest_ripple.fingerprint import (
+    ANY_MODULE,
     ANY_STAR,
     CALLED,
     CALLS_IT,
@@ -1844,3 +1845,39 @@ def test_code_that_reads_an_unstarted_generators_frame(source: str, frames: bool
     found = fp(source)
     assert found.frames is frames
     assert Fingerprint.loads(found.dumps(), blocks=False).frames is frames  # type: ignore[union-attr]
+
+
+def test_code_that_may_get_any_module_is_marked() -> None:
+    """``import_module(name)``, a relative name, ``sys.modules``, a loader passed on:
+    the module is not spelled (``ANY_MODULE``); a literal absolute name is."""
+    found = fp(
+        """
+        import functools
+        import importlib
+        import sys
+
+        load = functools.partial(importlib.import_module)
+        JSON = importlib.import_module("json")
+
+        def by_name(n):
+            return importlib.import_module(n)
+
+        def literal():
+            return importlib.import_module("pkg.b")
+
+        def cached():
+            return sys.modules["pkg.b"]
+
+        def relative():
+            return importlib.import_module(".b", "pkg")
+
+        def again(m):
+            return importlib.reload(m)
+        """
+    )
+    assert ANY_MODULE in found.imports and "json" in found.imports
+    assert found.lazy["literal"] == {"pkg.b"}
+    for block in ("by_name", "cached", "relative", "again"):
+        assert found.lazy[block] == {ANY_MODULE}, block
+    plain = fp('import importlib\nJSON = importlib.import_module("json")\n')
+    assert ANY_MODULE not in plain.imports

@@ -4928,3 +4928,205 @@ def test_a_parameter_that_names_a_fixture(project: Project, case: str) -> None:
             'source = pytest.fixture(lambda: "slow", name="source")',
         )
     check(project.run("--testmon"), must=["test_mode"], may=["test_free"], failed=["test_mode"])
+
+
+NAMED_IN_A_HEADER = {
+    "pkg/__init__.py": "",
+    "pkg/ident.py": """
+        class Ident:
+            def __init__(self, text):
+                self.text = text
+
+            def get_parent(self):
+                return self.text.split(".")[0]
+
+            def get_name(self):
+                return self.text.split(".")[-1]
+
+
+        def make_cases():
+            return [("a.b", "a")]
+    """,
+}
+
+
+def test_a_header_that_names_a_changed_function_by_a_string(project: Project) -> None:
+    """``@parametrize("method", ["get_parent", "get_name"])`` names the methods; a
+    body edit of ``get_parent`` reaches the cases that run it, not the others: the
+    decorator called nothing of it at import."""
+    files = {
+        **NAMED_IN_A_HEADER,
+        "tests/test_ident.py": """
+            import pytest
+
+            from pkg.ident import Ident
+
+
+            @pytest.mark.parametrize(
+                "method, expected", [("get_parent", "a"), ("get_name", "b")]
+            )
+            def test_method(method, expected):
+                assert getattr(Ident("a.b"), method)() == expected
+        """,
+    }
+    record(project, files, "test_method[get_name-b]", "test_method[get_parent-a]")
+    project.edit("pkg/ident.py", 'split(".")[0]', 'split(".")[1]')
+    check(
+        project.run("--testmon"),
+        must=["test_method[get_parent-a]"],
+        failed=["test_method[get_parent-a]"],
+    )
+
+
+CALLED_IN_A_HEADER = {
+    "decorator": """
+        import pytest
+
+        from pkg.ident import make_cases
+
+
+        @pytest.mark.parametrize("cases", [make_cases()], ids=["only"])
+        def test_cases(cases):
+            assert cases == [("a.b", "a")]
+
+
+        def test_other():
+            assert True
+    """,
+    "alias-default": """
+        from pkg.ident import make_cases as cases
+
+
+        def test_cases(found=cases()):
+            assert found == [("a.b", "a")]
+
+
+        def test_other():
+            assert True
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CALLED_IN_A_HEADER))
+def test_a_header_that_calls_a_changed_function_at_import(project: Project, case: str) -> None:
+    """A decorator or default that calls ``make_cases`` at import (under any name)
+    holds what it returned: a body edit reaches the test."""
+    files = {**NAMED_IN_A_HEADER, "tests/test_cases.py": CALLED_IN_A_HEADER[case]}
+    test = "test_cases[only]" if case == "decorator" else "test_cases"
+    record(project, files, test, "test_other")
+    project.edit("pkg/ident.py", 'return [("a.b", "a")]', 'return [("a.b", "b")]')
+    check(project.run("--testmon"), must=[test], may=["test_other"], failed=[test])
+
+
+FOUND_BY_NAME = {
+    # the loader that imported b first is another function than the one test_val runs
+    "two-loaders": {
+        "pkg/c.py": """
+            import importlib
+
+            PLUGINS = ["pkg.b"]
+
+
+            def count():
+                return len([importlib.import_module(n) for n in PLUGINS])
+
+
+            def load_all():
+                return [importlib.import_module(n) for n in PLUGINS]
+        """,
+        "tests/test_aa.py": "from pkg.c import count\n\n\ndef test_first():\n    assert count()\n",
+        "tests/test_val.py": """
+            from pkg.c import load_all
+
+
+            def test_val():
+                assert load_all()[0].VAL == 1
+        """,
+    },
+    # collection imported b; the test gets it by a name it does not spell
+    "computed-name": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            import importlib
+
+            NAME = "pkg.b"
+
+
+            def test_val():
+                assert importlib.import_module(NAME).VAL == 1
+        """,
+    },
+    "sys-modules": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            import sys
+
+
+            def test_val():
+                assert sys.modules["pkg.b"].VAL == 1
+        """,
+    },
+    "relative-name": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            import importlib
+
+
+            def test_val():
+                assert importlib.import_module(".b", "pkg").VAL == 1
+        """,
+    },
+    "partial": {
+        "pkg/c.py": """
+            import functools
+            import importlib
+
+            load = functools.partial(importlib.import_module)
+        """,
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            from pkg.c import load
+
+
+            def test_val():
+                assert load("pkg.b").VAL == 1
+        """,
+    },
+    "package-getattr": {
+        "pkg/__init__.py": """
+            import importlib
+
+
+            def __getattr__(name):
+                if name == "b":
+                    return importlib.import_module("." + name, __name__)
+                raise AttributeError(name)
+        """,
+        "tests/test_aa.py": "import pkg\n\n\ndef test_first():\n    assert pkg.b\n",
+        "tests/test_val.py": "import pkg\n\n\ndef test_val():\n    assert pkg.b.VAL == 1\n",
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOUND_BY_NAME))
+def test_a_module_found_by_a_name_the_code_does_not_spell(project: Project, case: str) -> None:
+    """b's import calls ``f`` (through ``h``); test_first imports b, test_val gets it
+    later by a name the code does not spell (``import_module(name)``,
+    ``sys.modules[...]``, a loader passed on, a package's ``__getattr__``): a new
+    default of ``f`` reaches test_val."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": """
+            def f(x=1):
+                return x
+
+
+            def h():
+                return f()
+        """,
+        "pkg/b.py": "from pkg.a import h\n\nVAL = h()\n",
+        **FOUND_BY_NAME[case],
+    }
+    record(project, files, "test_first", "test_val")
+    project.edit("pkg/a.py", "x=1", "x=2")
+    check(project.run("--testmon"), must=["test_val"], may=["test_first"], failed=["test_val"])

@@ -1229,7 +1229,14 @@ def imported_modules(
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             out |= _imports_in(node)
         elif isinstance(node, ast.Call):
-            out.update(_imported_by_call(node))
+            found = _imported_by_call(node)
+            out.update(found)
+            if found:  # its callee is no import of any module
+                todo.extend(node.args)
+                todo.extend(k.value for k in node.keywords)
+                continue
+        elif _finds_any_module(node, set()):
+            out.add(ANY_MODULE)
         todo.extend(ast.iter_child_nodes(node))
     return out
 
@@ -1243,14 +1250,52 @@ def _block_of(spans: list[tuple[int, int, str]], line: int) -> str | None:
 
 # Calls that import the module a literal string names: ``importlib.import_module("a.b")``.
 _IMPORTERS = frozenset({"import_module", "__import__"})
+# In ``imports`` or ``lazy``: the code may import, or find in ``sys.modules``, a module
+# whose name it does not spell (``import_module(name)``, ``reload(m)``, a reference to
+# ``import_module`` passed on, ``sys.modules[k]``): it reaches any module whose import
+# now does something else (``selection``).
+ANY_MODULE = "*"
+_FINDS_MODULES = frozenset(
+    {
+        *_IMPORTERS,
+        "reload",
+        "resolve_name",
+        "exec_module",
+        "load_module",
+        "spec_from_file_location",
+        "import_string",
+        "locate",
+    }
+)
+
+
+def _finds_any_module(node: ast.AST, literal: set[int]) -> bool:
+    """A name or attribute through which code gets a module it does not spell, except
+    the callee of a call with a literal name (``literal``: their ids)."""
+    kind = node.__class__
+    if kind is ast.Name:
+        return node.id in _FINDS_MODULES and id(node) not in literal  # type: ignore[attr-defined]
+    if kind is ast.Attribute:
+        attr = node.attr  # type: ignore[attr-defined]
+        if attr == "modules":  # ``sys.modules[k]``
+            return getattr(node.value, "id", None) == "sys"  # type: ignore[attr-defined]
+        return attr in _FINDS_MODULES and id(node) not in literal
+    return False
 
 
 def _imports_in(tree: ast.AST) -> frozenset[str]:
     out: set[str] = set()
-    for node in walk(tree):
+    literal: set[int] = set()
+    for node in walk(tree):  # a call comes before its callee
         kind = node.__class__
         if kind is ast.Call:
-            out.update(_imported_by_call(node))  # type: ignore[arg-type]
+            found = _imported_by_call(node)  # type: ignore[arg-type]
+            if found:
+                out.update(found)
+                literal.add(id(node.func))  # type: ignore[attr-defined]
+            continue
+        if _finds_any_module(node, literal):
+            out.add(ANY_MODULE)
             continue
         if kind is not ast.Import and kind is not ast.ImportFrom:
             continue

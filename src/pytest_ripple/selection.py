@@ -24,6 +24,7 @@ from typing import Callable
 from pytest_ripple import reasons
 from pytest_ripple.changes import PACKAGE, Changes, is_python
 from pytest_ripple.fingerprint import (
+    ANY_MODULE,
     ANY_STAR,
     CALLED,
     CALLS_IT,
@@ -1117,6 +1118,34 @@ def _none_ran(imp: _Impact, name: str, path: str) -> bool:
     return all(_named_only(imp, n, path) for n in {name, *imp.header_only})
 
 
+# Names through which import-time code reads a function's code without running it
+# (``inspect.getsource(f)``, ``f.__code__``): a body edit changes what they return.
+READS_CODE = frozenset(
+    {
+        "__code__",
+        "getsource",
+        "getsourcelines",
+        "findsource",
+        "getblock",
+        "getclosurevars",
+        "dis",
+        "get_instructions",
+        "Bytecode",
+        "code_info",
+        "getline",
+        "getlines",
+        "co_code",
+    }
+)
+
+
+def _none_called(imp: _Impact, name: str, path: str) -> bool:
+    """``_named_only`` for ``name`` and for every function a change reaches as a call
+    (a body edit) or a new header: none of them ran during any recorded import, under
+    whatever name the import-time code used."""
+    return all(_named_only(imp, n, path) for n in {name, *imp.calls, *imp.header_only})
+
+
 def _written(imp: _Impact) -> frozenset[str]:
     """The attributes any project file's code sets on other objects (COMPUTED: one it
     does not spell, or a file whose fingerprint is from an older version)."""
@@ -1250,10 +1279,27 @@ def _propagate(imp: _Impact) -> None:
             # what a plain function's header reads, and an import of a name only such
             # a header change reached: its callers see it by running it
             called = _header_only(b) or (b.kind == IMPORT and name not in imp.by_callers)
-            if not is_value and b.kind == VALUE and _named_only(imp, name, path):
+            if (
+                not is_value
+                and b.kind == VALUE
+                and not b.deps & READS_CODE
+                and _none_called(imp, name, path)
+            ):
                 # ``g = curry(f)``, ``table = {"x": f}``: f's body never ran at import
                 # (it would be in a module's import record), so the value holds f as it
                 # was: whoever calls it runs f's block
+                imp.called(bound, bound_why)
+                continue
+            if (
+                not is_value
+                and b.kind == DEF
+                and bound != name  # not ``f = lru_cache(f)``: a cache answers for f
+                and not b.deps & READS_CODE
+                and _none_called(imp, name, path)
+            ):
+                # ``@parametrize("m", ["get_name"])``, ``@retry(on=f)``: its header
+                # names f, and f never ran at import: the function is what it was, and
+                # code that calls f later runs f's block
                 imp.called(bound, bound_why)
                 continue
             if bound == "__all__" and not is_value:
@@ -1565,6 +1611,11 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
     _load_all(imp, store, files)
     index = ModuleIndex(files)
     static = {path: fp.imports for path, fp in imp.fps.items()}
+    for path, fp in imp.fps.items():
+        # its import-time code may get any module, or a package's ``__getattr__``
+        # (which imports a submodule once: then it is an attribute of the package)
+        if ANY_MODULE in fp.imports or ANY_MODULE in fp.lazy.get("__getattr__", ()):
+            dynamic[path] |= imp.import_hits.keys()
 
     def link(why: str, importer: str) -> str:
         return reasons.step(why, f"imported by {importer}")
@@ -1573,6 +1624,11 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
     imp.reached = reached
     for path, fp in imp.fps.items():  # functions that import such a module when they run
         for block, names in fp.lazy.items():
+            if ANY_MODULE in names and reached:  # ``import_module(name)``, ``sys.modules``
+                target = min(reached)
+                lazily = f"may be imported by {reasons.subject(path, block)}"
+                imp.hit(path, block, reasons.step(reached[target], lazily))
+                continue
             for name in names:
                 found = index.resolve(path, name) & reached.keys()
                 if found:
