@@ -5130,3 +5130,129 @@ def test_a_module_found_by_a_name_the_code_does_not_spell(project: Project, case
     record(project, files, "test_first", "test_val")
     project.edit("pkg/a.py", "x=1", "x=2")
     check(project.run("--testmon"), must=["test_val"], may=["test_first"], failed=["test_val"])
+
+
+CLASS_KINDS = {
+    # code that lists the class sees its attributes: dir(), or an installed
+    # ``from_object`` we do not read
+    "plain": ("class Filter:", 'assert "split_words" in dir(build())', True),
+    "object": ("class Filter(object):", 'assert "split_words" in dir(build())', True),
+    # the class machinery reads the body: whoever uses the class sees it
+    "enum": ("class Filter(enum.Enum):", 'assert [m.value for m in build()][0] == "BY"', False),
+    "dataclass": (
+        "@dataclasses.dataclass\nclass Filter:",
+        'assert dataclasses.astuple(build()())[0] == "BY"',
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CLASS_KINDS))
+def test_a_class_attribute_seen_without_its_name(project: Project, kind: str) -> None:
+    """``by_words`` and ``split_words`` (which reads it) change: the code that reads
+    those names sees it, and so does code that gets the class: an enum or a dataclass
+    reads its body itself (iterating the members, building an instance), and any
+    class can be listed by code we do not read (``config.from_object(cls)``), so the
+    class name stays a reader (a plain class's attribute seen only by its name was
+    tried, and missed that)."""
+    header, build_check, plain = CLASS_KINDS[kind]
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/filters.py": f"""
+import dataclasses
+import enum
+
+
+{header}
+    by_words: str = "BY"
+    split_words: tuple = ("FROM", by_words)
+
+
+def build():
+    return Filter
+
+
+def split():
+    return Filter.split_words
+""",
+        "tests/test_filters.py": f"""
+import dataclasses
+import enum
+
+from pkg.filters import build, split
+
+
+def test_build():
+    {build_check}
+
+
+def test_split():
+    found = split()
+    value = found.value if isinstance(found, enum.Enum) else found
+    assert value == ("FROM", "BY")
+""",
+    }
+    record(project, files, "test_build", "test_split")
+    project.edit("pkg/filters.py", 'by_words: str = "BY"', 'by_words: str = "ORDER BY"')
+    must = ["test_split"] if plain else ["test_build", "test_split"]
+    check(project.run("--testmon"), must=must, may=["test_build"], failed=must)
+
+
+def test_a_test_class_attribute_pytest_reads(project: Project) -> None:
+    """``pytestmark`` in a test class marks its tests: a new one reaches them."""
+    files = {
+        "tests/test_marks.py": """
+            import pytest
+
+
+            class TestSome:
+                pytestmark = [pytest.mark.skipif(False, reason="never")]
+
+                def test_one(self):
+                    assert True
+        """,
+    }
+    record(project, files, "test_one")
+    project.edit("tests/test_marks.py", "skipif(False", "skipif(True")
+    run = project.run("--testmon")
+    assert "1 skipped" in run.out, run.out
+
+
+def test_a_plain_settings_class_a_conftest_configures_from(project: Project) -> None:
+    """``config.from_object(settings.Testing)`` at a conftest's import lists the class
+    (``dir``): a new ``Testing.PAGE_SIZE`` reaches the tests below it, though nothing
+    spells ``PAGE_SIZE`` (a class without bases, decorators or keywords too)."""
+    files = {
+        "app/__init__.py": "",
+        "app/config.py": """
+            class Config(dict):
+                def from_object(self, obj):
+                    for key in dir(obj):
+                        if key.isupper():
+                            self[key] = getattr(obj, key)
+
+
+            config = Config()
+        """,
+        "app/settings.py": "class Testing:\n    PAGE_SIZE = 10\n",
+        "tests/conftest.py": """
+            from app import settings
+            from app.config import config
+
+            config.from_object(settings.Testing)
+        """,
+        "tests/test_config.py": """
+            from app.config import config
+
+
+            def test_page():
+                assert max(config.values()) == 10
+
+
+            def test_other():
+                assert True
+        """,
+    }
+    record(project, files, "test_other", "test_page")
+    project.edit("app/settings.py", "PAGE_SIZE = 10", "PAGE_SIZE = 11")
+    check(project.run("--testmon"), must=["test_page"], may=["test_other"], failed=["test_page"])
