@@ -1881,3 +1881,14 @@ def test_code_that_may_get_any_module_is_marked() -> None:
         assert found.lazy[block] == {ANY_MODULE}, block
     plain = fp('import importlib\nJSON = importlib.import_module("json")\n')
     assert ANY_MODULE not in plain.imports
+
+
+def test_a_file_that_may_read_parameter_names_is_marked() -> None:
+    """``introspects``: its text may read parameter names (an injector of its own);
+    kept in the stored form, unknown (None) in older data."""
+    plain = fp("def handler(db):\n    return db\n")
+    injector = fp("import inspect\n\ndef call(fn):\n    return inspect.signature(fn).parameters\n")
+    assert plain.introspects is False and injector.introspects is True
+    for found in (plain, injector):
+        back = Fingerprint.loads(found.dumps())
+        assert back is not None and back.introspects is found.introspects

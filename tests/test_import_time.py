@@ -4952,8 +4952,8 @@ NAMED_IN_A_HEADER = {
 
 def test_a_header_that_names_a_changed_function_by_a_string(project: Project) -> None:
     """``@parametrize("method", ["get_parent", "get_name"])`` names the methods; a
-    body edit of ``get_parent`` reaches the cases that run it, not the others: the
-    decorator called nothing of it at import."""
+    body edit of ``get_parent`` reaches the cases that run it. (The others too: a
+    header that names ``f`` may look at its code without running it, review 29.)"""
     files = {
         **NAMED_IN_A_HEADER,
         "tests/test_ident.py": """
@@ -4974,6 +4974,7 @@ def test_a_header_that_names_a_changed_function_by_a_string(project: Project) ->
     check(
         project.run("--testmon"),
         must=["test_method[get_parent-a]"],
+        may=["test_method[get_name-b]"],
         failed=["test_method[get_parent-a]"],
     )
 
@@ -5256,3 +5257,80 @@ def test_a_plain_settings_class_a_conftest_configures_from(project: Project) -> 
     record(project, files, "test_other", "test_page")
     project.edit("app/settings.py", "PAGE_SIZE = 10", "PAGE_SIZE = 11")
     check(project.run("--testmon"), must=["test_page"], may=["test_other"], failed=["test_page"])
+
+
+def test_a_decorator_that_looks_at_a_function_it_names(project: Project) -> None:
+    """Review 29: ``@same_kind_as(rows)`` asks whether ``rows`` is a generator
+    function, at import, without running it; a body edit that makes it one changes
+    what ``doubled`` is."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "def rows():\n    return [1, 2]\n",
+        "pkg/kinds.py": """
+            import inspect
+
+
+            def same_kind_as(src):
+                def deco(fn):
+                    if inspect.isgeneratorfunction(src):
+                        def lazy(*args):
+                            yield from fn(*args)
+
+                        return lazy
+                    return fn
+
+                return deco
+        """,
+        "pkg/b.py": """
+            from pkg.a import rows
+            from pkg.kinds import same_kind_as
+
+
+            @same_kind_as(rows)
+            def doubled():
+                return [2, 4]
+        """,
+        "tests/test_b.py": """
+            from pkg.b import doubled
+
+
+            def test_doubled():
+                assert doubled() == [2, 4]
+        """,
+    }
+    record(project, files, "test_doubled")
+    project.edit("pkg/a.py", "return [1, 2]", "yield from [1, 2]")
+    check(project.run("--testmon"), must=["test_doubled"], failed=["test_doubled"])
+
+
+def test_a_parameter_the_projects_own_injector_fills(project: Project) -> None:
+    """Review 29: ``call(fn)`` fills ``fn``'s parameters by their names from a module
+    (``inspect.signature(fn).parameters``): a new ``services.db`` reaches
+    ``handler(db)`` through its parameter's name, in a file pytest injects nothing
+    into."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/services.py": 'db = "sqlite"\n',
+        "pkg/di.py": """
+            import inspect
+
+            from pkg import services
+
+
+            def call(fn):
+                names = inspect.signature(fn).parameters
+                return fn(**{n: getattr(services, n) for n in names})
+        """,
+        "pkg/handlers.py": "def handler(db):\n    return db.upper()\n",
+        "tests/test_h.py": """
+            from pkg.di import call
+            from pkg.handlers import handler
+
+
+            def test_handler():
+                assert call(handler) == "SQLITE"
+        """,
+    }
+    record(project, files, "test_handler")
+    project.edit("pkg/services.py", '"sqlite"', '"pg"')
+    check(project.run("--testmon"), must=["test_handler"], failed=["test_handler"])

@@ -388,6 +388,11 @@ CALLED = "()"
 # (``selection``). Not marked in a file whose text mentions ``fixture`` at all (a
 # fixture module that a conftest imports, ``pytest.fixture(make_db)``).
 PARAM = "(:)"
+# Text through which code may read parameter names (to fill them by name, as pytest
+# does with fixtures): a project with any of it keeps parameters as reads everywhere.
+_INTROSPECTING = re.compile(
+    rb"parameters|co_varnames|getfullargspec|getargspec|getcallargs|signature|__code__"
+)
 
 # In the names a piece of code reads: it lists a namespace (``dir(m)``, ``vars(m)``,
 # ``m.__dict__``, ``inspect.getmembers(m)``) and so may read any name, a new one too.
@@ -881,6 +886,10 @@ class Fingerprint:
     # bases as ``_Purity.constructor`` gives them (``builtins.object`` for a builtin);
     # a class missing here has bases we cannot follow
     class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # whether its text may read functions' parameter names (``inspect.signature(fn)
+    # .parameters``, ``co_varnames``): code that fills parameters by their names from
+    # somewhere (``PARAM``); None: not known (older data)
+    introspects: bool | None = None
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -954,6 +963,8 @@ class Fingerprint:
             ]
         if self.class_bases:
             head["cb"] = {k: list(v) for k, v in sorted(self.class_bases.items())}
+        if self.introspects is not None:
+            head["pi"] = int(self.introspects)
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -1033,6 +1044,7 @@ class Fingerprint:
                 deletes=set(doc.get("dl", ())),
                 qualified=_qualified_rows(doc.get("qa", ())),
                 class_bases={k: tuple(v) for k, v in doc.get("cb", {}).items()},
+                introspects=bool(doc["pi"]) if "pi" in doc else None,
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -1075,6 +1087,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     try:
         tree = ast.parse(data)
         purity = _Purity(tree.body)
+        fp.introspects = _INTROSPECTING.search(data) is not None
         tables = function_tables(data)
         _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data).scope(tree.body, "")
     except (

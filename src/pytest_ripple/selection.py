@@ -202,6 +202,7 @@ class _Impact:
         self.inert_names: dict[str, bool] = {}
         self.store: Store | None = None
         self.lists_at_import: bool | None = None  # ``_lists_at_import``
+        self.introspected: bool | None = None  # ``_injects_fixtures``
         # (file, function) pairs that ran while a module was imported; None: not read
         self.blocks_at_import: set[tuple[str, str]] | None = None
         # classes whose bases changed: their creation may now run another
@@ -1290,18 +1291,6 @@ def _propagate(imp: _Impact) -> None:
                 # was: whoever calls it runs f's block
                 imp.called(bound, bound_why)
                 continue
-            if (
-                not is_value
-                and b.kind == DEF
-                and bound != name  # not ``f = lru_cache(f)``: a cache answers for f
-                and not b.deps & READS_CODE
-                and _none_called(imp, name, path)
-            ):
-                # ``@parametrize("m", ["get_name"])``, ``@retry(on=f)``: its header
-                # names f, and f never ran at import: the function is what it was, and
-                # code that calls f later runs f's block
-                imp.called(bound, bound_why)
-                continue
             if bound == "__all__" and not is_value:
                 # it names the function (a string), it does not call it: a body edit
                 # leaves what it lists alone (a call at import is import_run's rule)
@@ -1426,10 +1415,16 @@ def _propagate(imp: _Impact) -> None:
 
 
 def _injects_fixtures(imp: _Impact, path: str) -> bool:
-    """Whether pytest may call the functions of this file with fixtures by their
-    parameters' names: a test file, a conftest.py, a module loaded as a plugin."""
+    """Whether something may call the functions of this file with values found by
+    their parameters' names: pytest's fixtures in a test file, a conftest.py, a module
+    loaded as a plugin; anywhere, when some file of the project may read parameter
+    names (its own injector: ``fn(**{n: getattr(services, n) for n in
+    signature(fn).parameters})``), or does not say (older data)."""
+    if imp.introspected is None:
+        imp.introspected = any(fp.introspects is not False for fp in imp.fps.values() if fp.parsed)
     return (
-        path in imp.test_files
+        imp.introspected
+        or path in imp.test_files
         or conftest_dir(path) is not None
         or PLUGIN in imp.import_run.get(path, ())
     )
