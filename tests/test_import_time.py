@@ -4533,6 +4533,32 @@ def test_a_statement_that_defines_callers_of_a_function(project: Project, when: 
 
 # pkg/b.py calls ``f`` at import under another name; only a plugin list finds pkg.b
 # (review of the call-only rule for effects)
+# A plugin list: test_load imports pkg.b through it first, test_val reads b.VAL later
+PLUGIN_LIST = {
+    "pkg/__init__.py": "",
+    "pkg/c.py": """
+            import importlib
+
+            PLUGINS = ["pkg.b"]
+
+
+            def load_all():
+                return [importlib.import_module(name) for name in PLUGINS]
+        """,
+    "tests/test_load.py": """
+            from pkg.c import load_all
+
+
+            def test_load():
+                assert load_all()
+
+
+            def test_val():
+                assert load_all()[0].VAL == 1
+        """,
+}
+
+
 CALLED_AT_IMPORT = {
     "alias": {
         "pkg/b.py": """
@@ -4580,28 +4606,8 @@ def test_a_statement_that_calls_a_function_at_import_under_another_name(
     (or through a re-export): what ran at import is ``f``, whatever the statement
     calls it. The test that reads the value finds the module by a plugin list."""
     files = {
-        "pkg/__init__.py": "",
+        **PLUGIN_LIST,
         "pkg/a.py": "def f(x=1):\n    return x\n",
-        "pkg/c.py": """
-            import importlib
-
-            PLUGINS = ["pkg.b"]
-
-
-            def load_all():
-                return [importlib.import_module(name) for name in PLUGINS]
-        """,
-        "tests/test_load.py": """
-            from pkg.c import load_all
-
-
-            def test_load():
-                assert load_all()
-
-
-            def test_val():
-                assert load_all()[0].VAL == 1
-        """,
         **CALLED_AT_IMPORT[case],
     }
     record(project, files, "test_load", "test_val")
@@ -4672,30 +4678,7 @@ def test_a_function_that_ran_at_import_through_another(
     changes ``VAL``. The test that reads it finds the module by a plugin list, so no
     import of it is spelled: only the record of what ran during its import shows that
     ``f`` did."""
-    files = {
-        "pkg/__init__.py": "",
-        "pkg/c.py": """
-            import importlib
-
-            PLUGINS = ["pkg.b"]
-
-
-            def load_all():
-                return [importlib.import_module(name) for name in PLUGINS]
-        """,
-        "tests/test_load.py": """
-            from pkg.c import load_all
-
-
-            def test_load():
-                assert load_all()
-
-
-            def test_val():
-                assert load_all()[0].VAL == 1
-        """,
-        **INDIRECT_AT_IMPORT[case],
-    }
+    files = {**PLUGIN_LIST, **INDIRECT_AT_IMPORT[case]}
     record(project, files, "test_load", "test_val")
     if edit == "default":
         project.edit("pkg/a.py", "x=1", "x=2")
