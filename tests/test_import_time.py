@@ -4531,8 +4531,6 @@ def test_a_statement_that_defines_callers_of_a_function(project: Project, when: 
         check(project.run("--testmon"), must=["test_other", "test_shout"], failed=["test_other"])
 
 
-# pkg/b.py calls ``f`` at import under another name; only a plugin list finds pkg.b
-# (review of the call-only rule for effects)
 # A plugin list: test_load imports pkg.b through it first, test_val reads b.VAL later
 PLUGIN_LIST = {
     "pkg/__init__.py": "",
@@ -4559,6 +4557,8 @@ PLUGIN_LIST = {
 }
 
 
+# pkg/b.py calls ``f`` at import under another name; only a plugin list finds pkg.b
+# (review of the call-only rule for effects)
 CALLED_AT_IMPORT = {
     "alias": {
         "pkg/b.py": """
@@ -4669,6 +4669,14 @@ INDIRECT_AT_IMPORT = {
 }
 
 
+def edit_f(project: Project, edit: str) -> None:
+    """A new default of ``f`` in pkg/a.py, or a new body."""
+    if edit == "default":
+        project.edit("pkg/a.py", "x=1", "x=2")
+    else:
+        project.edit("pkg/a.py", "return x", "return x + 1")
+
+
 @pytest.mark.parametrize("edit", ["default", "body"])
 @pytest.mark.parametrize("case", sorted(INDIRECT_AT_IMPORT))
 def test_a_function_that_ran_at_import_through_another(
@@ -4680,10 +4688,7 @@ def test_a_function_that_ran_at_import_through_another(
     ``f`` did."""
     files = {**PLUGIN_LIST, **INDIRECT_AT_IMPORT[case]}
     record(project, files, "test_load", "test_val")
-    if edit == "default":
-        project.edit("pkg/a.py", "x=1", "x=2")
-    else:
-        project.edit("pkg/a.py", "return x", "return x + 1")
+    edit_f(project, edit)
     check(project.run("--testmon"), must=["test_val"], may=["test_load"], failed=["test_val"])
 
 
@@ -4695,7 +4700,7 @@ def test_a_function_that_ran_at_import_fills_another_modules_registry(
     registry through a's ``get`` (unchanged) after a plugin list imported b sees the
     new value: what ``f`` returned is in an object ``h`` reads by name."""
     files = {
-        "pkg/__init__.py": "",
+        **PLUGIN_LIST,
         "pkg/a.py": """
             REGISTRY = []
 
@@ -4712,15 +4717,6 @@ def test_a_function_that_ran_at_import_fills_another_modules_registry(
                 return REGISTRY[0]
         """,
         "pkg/b.py": "from pkg.a import h\n\nh()\n",
-        "pkg/c.py": """
-            import importlib
-
-            PLUGINS = ["pkg.b"]
-
-
-            def load_all():
-                return [importlib.import_module(name) for name in PLUGINS]
-        """,
         "tests/test_load.py": """
             from pkg.a import get
             from pkg.c import load_all
@@ -4736,10 +4732,7 @@ def test_a_function_that_ran_at_import_fills_another_modules_registry(
         """,
     }
     record(project, files, "test_load", "test_val")
-    if edit == "default":
-        project.edit("pkg/a.py", "x=1", "x=2")
-    else:
-        project.edit("pkg/a.py", "return x", "return x + 1")
+    edit_f(project, edit)
     check(project.run("--testmon"), must=["test_val"], may=["test_load"], failed=["test_val"])
 
 

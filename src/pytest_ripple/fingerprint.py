@@ -2262,6 +2262,11 @@ class _Scanner:
             return text
         return f"{CONSTRUCTS}{','.join(sorted(o for o in origins if o))}|{text}"
 
+    def params(self) -> set[str] | None:
+        """Where ``names`` puts parameters' own names apart from reads; None: they stay
+        reads (the text mentions fixtures, which pytest injects by those names)."""
+        return None if self.fixtures else set()
+
     def names(
         self,
         *nodes: Any,
@@ -2312,7 +2317,7 @@ class _Scanner:
         dg = self.tok.span(self.def_start(node), self.tok.end(node))
         callees: set[str] = set()
         others: set[str] = set()
-        params: set[str] | None = None if self.fixtures else set()
+        params = self.params()
         reads = self.names(node, callees=callees, others=others, params=params)
         table = self.tables.get((qual, node.lineno))
         marks = {CALLED + n for n in callees}
@@ -2343,10 +2348,10 @@ class _Scanner:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qual = f"{scope}.{stmt.name}" if scope else stmt.name
                 self.block(qual, stmt)
-                # its parameters' own names read nothing, but where pytest may inject
-                # fixtures by them (``PARAM``)
-                params: set[str] | None = None if self.fixtures else set()
-                deps = self.names(stmt.decorator_list, stmt.args, stmt.returns, params=params)
+                # its parameters' own names read nothing (``PARAM``)
+                deps = self.names(
+                    stmt.decorator_list, stmt.args, stmt.returns, params=self.params()
+                )
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
                 decorated = self.purity.decoration(stmt.decorator_list)

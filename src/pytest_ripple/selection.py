@@ -1617,29 +1617,26 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
 
     reached = importers(imp.import_hits, static, dynamic, index, link)
     imp.reached = reached
+
+    def imported_by(path: str, block: str, why: str, verb: str = "imported") -> None:
+        imp.hit(path, block, reasons.step(why, f"{verb} by {reasons.subject(path, block)}"))
+
     for path, fp in imp.fps.items():  # functions that import such a module when they run
+        anywhere = {b for b, names in fp.lazy.items() if ANY_MODULE in names}
         for block, names in fp.lazy.items():
-            if ANY_MODULE in names and reached:  # ``import_module(name)``, ``sys.modules``
-                target = min(reached)
-                lazily = f"may be imported by {reasons.subject(path, block)}"
-                imp.hit(path, block, reasons.step(reached[target], lazily))
-                continue
-            for name in names:
+            for name in names if block not in anywhere else ():
                 found = index.resolve(path, name) & reached.keys()
                 if found:
-                    target = min(found)
-                    lazily = f"imported by {reasons.subject(path, block)}"
-                    imp.hit(path, block, reasons.step(reached[target], lazily))
+                    imported_by(path, block, reached[min(found)])
                     break
-        for block in _exec_blocks(fp) if reached else ():  # it may import any module
-            if block != MODULE:
-                lazily = f"may be imported by {reasons.subject(path, block)}"
-                imp.hit(path, block, reasons.step(reached[min(reached)], lazily))
+        # ``import_module(name)``, ``sys.modules[k]``, ``exec`` of text we cannot read
+        anywhere.update(b for b in _exec_blocks(fp) if b != MODULE)
+        for block in sorted(anywhere) if reached else ():
+            imported_by(path, block, reached[min(reached)], "may be imported")
     for module, callers in called_in.items():  # imported when they ran, by any name
         if module in reached:
             for path, block in sorted(callers):
-                lazily = f"imported by {reasons.subject(path, block)}"
-                imp.hit(path, block, reasons.step(reached[module], lazily))
+                imported_by(path, block, reached[module])
     for path, why in reached.items():
         row = files.get(path)
         if row is not None:
