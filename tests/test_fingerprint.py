@@ -1883,6 +1883,65 @@ def test_code_that_may_get_any_module_is_marked() -> None:
     assert ANY_MODULE not in plain.imports
 
 
+def test_module_finders_under_other_names_are_marked() -> None:
+    """``sys`` bound to another name, ``sys.modules`` or ``import_module`` imported by
+    name (as themselves or renamed): ANY_MODULE where they are used."""
+    found = fp(
+        """
+        import sys as _sys
+        from importlib import import_module as load
+        from sys import modules
+        from sys import modules as loaded
+
+        def aliased():
+            return _sys.modules["pkg.b"]
+
+        def imported():
+            return modules["pkg.b"]
+
+        def renamed():
+            return loaded["pkg.b"]
+
+        def loader(n):
+            return load(n)
+
+        def other(obj):
+            return obj.modules
+        """
+    )
+    for block in ("aliased", "imported", "renamed", "loader"):
+        assert found.lazy[block] == {ANY_MODULE}, block
+    assert "other" not in found.lazy
+
+
+def test_attributes_of_imported_modules_are_kept_by_block() -> None:
+    """``attrs``: dotted names read as attributes of what an import bound (a submodule
+    is an attribute of its package once imported), by block; not for the standard
+    library; kept in the stored form."""
+    found = fp(
+        """
+        import os
+        import pkg
+        import pkg.sub as s
+        from . import rel
+
+        TOP = pkg.b.VAL
+
+        def use():
+            return getattr(pkg, "c"), s.d, rel.e.F, os.path.join("a")
+
+        def deep():
+            return pkg.a.b.c.d.e
+        """
+    )
+    assert found.attrs[MODULE] == {"pkg.b", "pkg.b.VAL"}
+    assert found.attrs["use"] == {"pkg.c", "pkg.sub.d", ".rel.e", ".rel.e.F"}
+    assert found.attrs["deep"] == {"pkg.a", "pkg.a.b", "pkg.a.b.c"}
+    loaded = Fingerprint.loads(found.dumps())
+    assert loaded is not None and loaded.attrs == found.attrs
+    assert fp("import os\nX = os.path.sep\n").attrs == {}
+
+
 def test_a_file_that_may_read_parameter_names_is_marked() -> None:
     """``introspects``: its text may read parameter names (an injector of its own);
     kept in the stored form, unknown (None) in older data."""

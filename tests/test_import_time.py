@@ -5069,6 +5069,66 @@ FOUND_BY_NAME = {
                 assert load("pkg.b").VAL == 1
         """,
     },
+    # review 28: sys.modules, import_module under other names
+    "sys-alias": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            import sys as _sys
+
+
+            def test_val():
+                assert _sys.modules["pkg.b"].VAL == 1
+        """,
+    },
+    "sys-modules-imported": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            from sys import modules as loaded
+
+
+            def test_val():
+                assert loaded["pkg.b"].VAL == 1
+        """,
+    },
+    "import-module-alias": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            from importlib import import_module as load
+
+            NAME = "pkg.b"
+
+
+            def test_val():
+                assert load(NAME).VAL == 1
+        """,
+    },
+    # review 28: b is an attribute of its package once anyone imported it
+    "package-attribute": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": "import pkg\n\n\ndef test_val():\n    assert pkg.b.VAL == 1\n",
+    },
+    "package-alias-attribute": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            import pkg as p
+
+            VAL = p.b.VAL
+
+
+            def test_val():
+                assert VAL == 1
+        """,
+    },
+    "package-getattr-literal": {
+        "tests/test_aa.py": "import pkg.b  # noqa\n\n\ndef test_first():\n    assert True\n",
+        "tests/test_val.py": """
+            import pkg
+
+
+            def test_val():
+                assert getattr(pkg, "b").VAL == 1
+        """,
+    },
     "package-getattr": {
         "pkg/__init__.py": """
             import importlib

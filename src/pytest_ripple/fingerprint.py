@@ -26,6 +26,7 @@ import sys
 import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -856,6 +857,11 @@ class Fingerprint:
     imports: frozenset[str] = frozenset()
     # modules imported inside functions, by block: they run when the block runs
     lazy: dict[str, frozenset[str]] = field(default_factory=dict)
+    # dotted names code reads as attributes of a module it imported (``pkg.b.VAL``,
+    # ``getattr(pkg, "b")``), by block (``MODULE``: import-time code): a submodule is
+    # an attribute of its package once anyone imported it, so the code gets it without
+    # importing it. Edges of the import graph, as weak as the reads they stand for.
+    attrs: dict[str, frozenset[str]] = field(default_factory=dict)
     # names of its own that the file reads only as bare names, and the attributes its
     # code sets on other objects (``scan_names``); None: not known (older data)
     bare: frozenset[str] = frozenset()
@@ -939,6 +945,7 @@ class Fingerprint:
             "m": self.module,
             "i": sorted(self.imports),
             "l": {k: sorted(v) for k, v in self.lazy.items()},
+            "ra": {k: sorted(v) for k, v in self.attrs.items()},
             "o": sorted(self.bare),
         }
         if self.writes is not None:
@@ -1034,6 +1041,7 @@ class Fingerprint:
                 module=doc["m"],
                 imports=frozenset(doc["i"]),
                 lazy={k: frozenset(v) for k, v in doc["l"].items()},
+                attrs={k: frozenset(v) for k, v in doc.get("ra", {}).items()},
                 bare=frozenset(doc.get("o", ())),
                 frames=bool(doc.get("fr")),
                 writes=frozenset(doc["w"]) if "w" in doc else None,
@@ -1102,6 +1110,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         return Fingerprint(content=fp.content)
     fp.parsed = True
     fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
+    fp.attrs = module_attributes(tree, fp.spans)
     fp.stars = star_imports(tree, fp.spans)
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.frames = any(
@@ -1227,11 +1236,12 @@ def imported_modules(
     """The modules import statements name at import time; those inside functions go
     to ``lazy`` under the block (from ``spans``) that holds them."""
     out: set[str] = set()
+    finders = _Finders.of(tree)
     todo = [tree]
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            names = _imports_in(node)
+            names = _imports_in(node, finders)
             if names and not isinstance(node, ast.Lambda):
                 block = _block_of(spans, node.lineno)
                 if block is not None:
@@ -1240,7 +1250,7 @@ def imported_modules(
             out |= names  # a lambda at module level: count it with the module
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            out |= _imports_in(node)
+            out |= _imports_in(node, finders)
         elif isinstance(node, ast.Call):
             found = _imported_by_call(node)
             out.update(found)
@@ -1248,10 +1258,81 @@ def imported_modules(
                 todo.extend(node.args)
                 todo.extend(k.value for k in node.keywords)
                 continue
-        elif _finds_any_module(node, set()):
+        elif _finds_any_module(node, set(), finders):
             out.add(ANY_MODULE)
         todo.extend(ast.iter_child_nodes(node))
     return out
+
+
+def _import_bindings(tree: ast.AST) -> dict[str, str]:
+    """Names import statements bind (in any scope) -> the dotted module or attribute
+    they stand for (relative ones with their dots): ``import pkg.b`` binds ``pkg``,
+    ``import pkg as p`` binds ``p``, ``from . import sub`` binds ``sub`` as ``.sub``."""
+    out: dict[str, str] = {}
+    for node in walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    out[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    out[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            sep = "" if base.endswith(".") else "."
+            for alias in node.names:
+                if alias.name != "*":
+                    out[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+    return out
+
+
+_ATTR_DEPTH = 3  # ``pkg.sub.mod.NAME``: deeper chains are rarely modules
+
+
+def module_attributes(
+    tree: ast.AST, spans: list[tuple[int, int, str]]
+) -> dict[str, frozenset[str]]:
+    """``Fingerprint.attrs``: by block, the dotted names read as attributes of what an
+    import bound (``pkg.b`` and ``pkg.b.VAL`` for ``pkg.b.VAL``; ``getattr(pkg, "b")``),
+    for modules outside the standard library."""
+    bound = {
+        name: dotted
+        for name, dotted in _import_bindings(tree).items()
+        if dotted[:1] == "." or dotted.split(".")[0] not in STDLIB
+    }
+    if not bound:
+        return {}
+    out: dict[str, set[str]] = defaultdict(set)
+
+    def add(node: ast.AST, dotted: str) -> None:
+        block = _block_of(spans, getattr(node, "lineno", 0)) or MODULE
+        out[block].add(dotted)
+
+    for node in walk(tree):
+        if isinstance(node, ast.Attribute):
+            attrs = [node.attr]
+            root: ast.AST = node.value
+            while isinstance(root, ast.Attribute) and len(attrs) <= _ATTR_DEPTH:
+                attrs.append(root.attr)
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in bound and len(attrs) <= _ATTR_DEPTH:
+                base = bound[root.id]
+                sep = "" if base.endswith(".") else "."
+                add(node, base + sep + ".".join(reversed(attrs)))
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in bound
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and node.args[1].value.isidentifier()
+        ):
+            base = bound[node.args[0].id]
+            sep = "" if base.endswith(".") else "."
+            add(node, f"{base}{sep}{node.args[1].value}")
+    return {block: frozenset(names) for block, names in out.items()}
 
 
 def _block_of(spans: list[tuple[int, int, str]], line: int) -> str | None:
@@ -1282,21 +1363,47 @@ _FINDS_MODULES = frozenset(
 )
 
 
-def _finds_any_module(node: ast.AST, literal: set[int]) -> bool:
+@dataclass(frozen=True)
+class _Finders:
+    """The names through which a file's code gets modules: the functions of
+    ``_FINDS_MODULES`` under their own names or imported under others (``from
+    importlib import import_module as load``), ``sys.modules`` imported by name
+    (``from sys import modules``), and the names ``sys`` is bound to (``import sys as
+    _sys``)."""
+
+    names: frozenset[str]
+    sys_names: frozenset[str]
+
+    @classmethod
+    def of(cls, tree: ast.AST) -> _Finders:
+        names = set(_FINDS_MODULES)
+        sys_names = {"sys"}
+        for node in walk(tree):
+            if isinstance(node, ast.Import):
+                sys_names.update(a.asname for a in node.names if a.name == "sys" and a.asname)
+            elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    if a.name in _FINDS_MODULES or (node.module == "sys" and a.name == "modules"):
+                        names.add(a.asname or a.name)
+        return cls(frozenset(names), frozenset(sys_names))
+
+
+def _finds_any_module(node: ast.AST, literal: set[int], finders: _Finders) -> bool:
     """A name or attribute through which code gets a module it does not spell, except
     the callee of a call with a literal name (``literal``: their ids)."""
     kind = node.__class__
     if kind is ast.Name:
-        return node.id in _FINDS_MODULES and id(node) not in literal  # type: ignore[attr-defined]
+        return node.id in finders.names and id(node) not in literal  # type: ignore[attr-defined]
     if kind is ast.Attribute:
         attr = node.attr  # type: ignore[attr-defined]
         if attr == "modules":  # ``sys.modules[k]``
-            return getattr(node.value, "id", None) == "sys"  # type: ignore[attr-defined]
+            root = getattr(node.value, "id", "")  # type: ignore[attr-defined]
+            return root in finders.sys_names
         return attr in _FINDS_MODULES and id(node) not in literal
     return False
 
 
-def _imports_in(tree: ast.AST) -> frozenset[str]:
+def _imports_in(tree: ast.AST, finders: _Finders) -> frozenset[str]:
     out: set[str] = set()
     literal: set[int] = set()
     for node in walk(tree):  # a call comes before its callee
@@ -1307,7 +1414,7 @@ def _imports_in(tree: ast.AST) -> frozenset[str]:
                 out.update(found)
                 literal.add(id(node.func))  # type: ignore[attr-defined]
             continue
-        if _finds_any_module(node, literal):
+        if _finds_any_module(node, literal, finders):
             out.add(ANY_MODULE)
             continue
         if kind is not ast.Import and kind is not ast.ImportFrom:

@@ -1605,7 +1605,7 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
         return
     _load_all(imp, store, files)
     index = ModuleIndex(files)
-    static = {path: fp.imports for path, fp in imp.fps.items()}
+    static = {path: fp.imports | fp.attrs.get(MODULE, frozenset()) for path, fp in imp.fps.items()}
     for path, fp in imp.fps.items():
         # its import-time code may get any module, or a package's ``__getattr__``
         # (which imports a submodule once: then it is an attribute of the package)
@@ -1623,7 +1623,9 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
 
     for path, fp in imp.fps.items():  # functions that import such a module when they run
         anywhere = {b for b, names in fp.lazy.items() if ANY_MODULE in names}
-        for block, names in fp.lazy.items():
+        # modules imported when a block runs, or read as attributes of a package there
+        gets = [*fp.lazy.items(), *((b, n) for b, n in fp.attrs.items() if b != MODULE)]
+        for block, names in gets:
             for name in names if block not in anywhere else ():
                 found = index.resolve(path, name) & reached.keys()
                 if found:
