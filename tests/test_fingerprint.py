@@ -19,6 +19,7 @@ from pytest_ripple.fingerprint import (
     COMPUTED,
     FP_VERSION,
     LISTS,
+    MARKED,
     MODULE,
     NAMESPACE,
     PARAM,
@@ -1889,6 +1890,33 @@ def test_code_that_may_get_any_module_is_marked() -> None:
         assert found.lazy[block] == {ANY_MODULE}, block
     plain = fp('import importlib\nJSON = importlib.import_module("json")\n')
     assert ANY_MODULE not in plain.imports
+
+
+def test_names_only_a_parametrize_mark_spells_are_marked() -> None:
+    """A definition's deps: a string in ``pytest.mark.parametrize`` is ``MARKED``
+    (pytest never looks it up at import); a name the header spells otherwise, or a
+    string in any other decorator, stays a read."""
+    found = fp(
+        """
+        import pytest
+        from pytest import mark
+
+        @pytest.mark.parametrize("method", ["get_parent", "get_name", "fixture"])
+        @uses("get_name")
+        def test_a(method, other=get_first):
+            pass
+
+        @mark.parametrize("f", [get_parent, "get_first"])
+        def test_b(f):
+            pass
+        """
+    )
+    deps = found.bindings[("", "test_a")].deps
+    assert MARKED + "get_parent" in deps and "get_parent" not in deps
+    assert {"get_name", "fixture", "get_first"} <= deps
+    assert MARKED + "get_name" not in deps
+    deps = found.bindings[("", "test_b")].deps
+    assert "get_parent" in deps and MARKED + "get_first" in deps
 
 
 def test_module_finders_under_other_names_are_marked() -> None:

@@ -389,6 +389,12 @@ CALLED = "()"
 # (``selection``). Not marked in a file whose text mentions ``fixture`` at all (a
 # fixture module that a conftest imports, ``pytest.fixture(make_db)``).
 PARAM = "(:)"
+
+# In a definition's deps: ``MARKED + "f"``, its header names ``f`` only as a string in
+# ``pytest.mark.parametrize(...)``, which pytest stores and never looks up at import.
+# The test's body may look it up when it runs (its trace and reads hold that): a new
+# value of ``f`` still reaches the definition, a body edit of ``f`` does not.
+MARKED = "(@)"
 # Text through which code may read parameter names (to fill them by name, as pytest
 # does with fixtures): a project with any of it keeps parameters as reads everywhere.
 _INTROSPECTING = re.compile(
@@ -1624,6 +1630,41 @@ CALLING_DECORATORS = frozenset(
 )
 
 
+def _is_parametrize(node: ast.expr) -> bool:
+    """``pytest.mark.parametrize(...)`` or ``mark.parametrize(...)``."""
+    func = getattr(node, "func", None)
+    if not isinstance(func, ast.Attribute) or func.attr != "parametrize":
+        return False
+    owner = func.value
+    return getattr(owner, "attr", None) == "mark" or getattr(owner, "id", None) == "mark"
+
+
+def _mark_strings(deps: set[str], decorators: list[ast.expr], *rest: Any) -> set[str]:
+    """``deps`` with the names a header (``decorators`` and the ``rest``: arguments,
+    return annotation) spells only as strings inside parametrize marks turned into
+    ``MARKED`` ones."""
+    marks = [d for d in decorators if _is_parametrize(d)]
+    if not marks:
+        return deps
+    strings: set[str] = set()
+    spelled: set[str] = {"fixture", "autouse"}  # they keep meaning a fixture's decorator
+    for node in _walk_list(marks):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.isidentifier():
+                strings.add(node.value)
+            elif ">>>" in node.value:
+                spelled |= doctest_names(node.value)
+        elif isinstance(node, ast.Name):
+            spelled.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            spelled.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg:
+            spelled.add(node.arg)
+    spelled |= used_names(*(d for d in decorators if not _is_parametrize(d)), *rest)
+    only = (strings & deps) - spelled
+    return (deps - only) | {MARKED + n for n in only}
+
+
 def _slot_names(node: ast.expr) -> set[str]:
     """The names a ``__slots__`` value declares: its literal strings, also in a tuple
     (or list, set) literal and a sum of those; not a string passed to a call in it
@@ -2501,6 +2542,7 @@ class _Scanner:
                 deps = self.names(
                     stmt.decorator_list, stmt.args, stmt.returns, params=self.params()
                 )
+                deps = _mark_strings(deps, stmt.decorator_list, stmt.args, stmt.returns)
                 header = self.header(stmt)
                 acts = self.acts(stmt, header, stmt.args, stmt.returns)
                 decorated = self.purity.decoration(stmt.decorator_list)

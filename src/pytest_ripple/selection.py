@@ -36,6 +36,7 @@ from pytest_ripple.fingerprint import (
     IMPORT,
     IMPORTED_BY,
     LISTS,
+    MARKED,
     MODULE,
     NAMESPACE,
     PARAM,
@@ -1260,7 +1261,9 @@ def _propagate(imp: _Impact) -> None:
         name, is_value = imp.queue.pop()
         why = imp.values.get(name) or imp.calls.get(name, "")
         listing = listers if is_value else []  # a value found by listing names
-        for path, scope, bound, b in [*readers.get(name, ()), *listing]:
+        # a parametrize mark's string: the test looks it up when it runs, if at all
+        marked = readers.get(MARKED + name, ()) if is_value else ()
+        for path, scope, bound, b in [*readers.get(name, ()), *marked, *listing]:
             if is_value and _other_classes(imp, path, (scope, bound), name):
                 continue  # ``Base.PAGE_SIZE``: a new ``Production.PAGE_SIZE`` is not its
             label = f"{scope}.{bound}" if scope else bound
