@@ -1268,48 +1268,6 @@ class TestBareNamesSeeTheirOwnModule:
         may = ["test_cwd"] if sys.version_info < (3, 10) else []
         check(project.run("--testmon"), must=["test_sep"], may=may, failed=["test_sep"])
 
-    @pytest.mark.parametrize(
-        "lookup",
-        [
-            'globals()[f"_{name}"]',
-            'globals().get("_" + name)',
-            'sys._getframe(0).f_globals.get("_" + name)',
-            'vars(sys.modules[__name__])["_" + name]',
-        ],
-    )
-    def test_a_namespace_read_by_a_computed_name_writes_nothing(
-        self, project: Project, lookup: str
-    ) -> None:
-        """Reading ``globals()[name]`` sets no name anywhere: bare names still see
-        their own module's binding (click's ``globals()[f"_{name}"]`` turned the rule
-        off for the whole project)."""
-        files = {
-            "a.py": "import os\n\n\ndef sep():\n    return os.sep\n",
-            "b.py": "import os\n\n\ndef cwd():\n    return os.getcwd() != ''\n",
-            "c.py": f"import sys\n\n_x = 1\n\n\ndef lookup(name):\n    return {lookup}\n",
-            "test_ab.py": """
-                from a import sep
-                from b import cwd
-                from c import lookup
-
-
-                def test_sep():
-                    assert sep() == "/"
-
-
-                def test_cwd():
-                    assert cwd()
-
-
-                def test_lookup():
-                    assert lookup("x") == 1
-            """,
-        }
-        record(project, files, "test_cwd", "test_sep", "test_lookup")
-        project.edit("a.py", "import os\n", "import ntpath as os\n")
-        may = ["test_cwd"] if sys.version_info < (3, 10) else []
-        check(project.run("--testmon"), must=["test_sep"], may=may, failed=["test_sep"])
-
     def test_a_module_that_writes_its_own_namespace(self, project: Project) -> None:
         files = dict(LIMITS)
         files["lib/own.py"] = """

@@ -444,42 +444,6 @@ _SELF = frozenset({"self", "cls"})
 COMPUTED = "*"  # in ``Fingerprint.writes``: some name we cannot spell
 
 
-# Methods of a namespace's dict that only read it: ``globals().get(k)``.
-_DICT_READS = frozenset({"get", "keys", "items", "values", "copy", "__contains__", "__getitem__"})
-
-
-def _namespace_source(node: ast.AST) -> ast.AST | None:
-    """The node that names a namespace in ``globals()``, ``vars(obj)``, ``locals()``,
-    ``obj.__dict__``, ``frame.f_globals``, ``fn.__globals__``, ``__builtins__``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return node.func if node.func.id in ("globals", "vars", "locals") else None
-    if isinstance(node, ast.Attribute) and node.attr in ("__dict__", "f_globals", "__globals__"):
-        return node
-    if isinstance(node, ast.Name) and node.id == "__builtins__":
-        return node
-    return None
-
-
-def _namespace_read(node: ast.AST, reads_only: set[int]) -> None:
-    """Marks a namespace that this node only reads from (``globals()[k]`` loaded,
-    ``vars(obj).get(k)``, ``k in frame.f_globals``): no write by a computed name."""
-    if isinstance(node, ast.Subscript):
-        found = [node.value] if isinstance(node.ctx, ast.Load) else []
-    elif isinstance(node, ast.Attribute):
-        found = [node.value] if node.attr in _DICT_READS else []
-    else:
-        compare: ast.Compare = node  # type: ignore[assignment]
-        found = [
-            c
-            for op, c in zip(compare.ops, compare.comparators)
-            if isinstance(op, (ast.In, ast.NotIn))
-        ]
-    for value in found:
-        source = _namespace_source(value)
-        if source is not None:
-            reads_only.add(id(source))
-
-
 def scan_names(
     tree: ast.AST, bound: set[str], stars: frozenset[str]
 ) -> tuple[frozenset[str], frozenset[str]]:
@@ -498,26 +462,20 @@ def scan_names(
     lets a function set (a setter another module calls), names bound at module level
     from the environment (another module may have set it); ``COMPUTED`` when it may
     set one by a name it does not spell (``setattr(obj, name, v)``, ``globals()``,
-    ``vars(obj)``, ``obj.__dict__``, ``f_globals``, ``__globals__``, ``exec``), unless
-    the namespace is only read from (``globals()[k]`` loaded, ``vars(o).get(k)``)."""
+    ``vars(obj)``, ``obj.__dict__``, ``f_globals``, ``__globals__``, ``exec``)."""
     bare: set[str] = set()
     other: set[str] = set()
     writes: set[str] = set()
     add = other.add
-    reads_only: set[int] = set()  # namespaces only read from (``_namespace_read``)
     for node in walk(tree):
         kind = node.__class__
-        if kind is ast.Subscript or kind is ast.Attribute or kind is ast.Compare:
-            _namespace_read(node, reads_only)
         if kind is ast.Name:
-            if node.ctx.__class__ is ast.Load and id(node) not in reads_only:  # type: ignore[attr-defined]
+            if node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
                 bare.add(node.id)  # type: ignore[attr-defined]
         elif kind is ast.Global:
             writes.update(node.names)  # type: ignore[attr-defined]  # a setter others may call
         elif kind is ast.Attribute:
             attr = node.attr  # type: ignore[attr-defined]
-            if id(node) in reads_only:
-                continue
             add(attr)
             target = node.value  # type: ignore[attr-defined]
             mine = target.__class__ is ast.Name and target.id in _SELF
