@@ -434,9 +434,17 @@ _COMPUTED_WRITERS = frozenset(
         "__setattr__",
         "f_globals",  # sys._getframe(1).f_globals[k] = v: a caller's module
         "__globals__",  # function.__globals__[k] = v: the function's module
+        "f_locals",  # a module frame's locals are its globals
         "__builtins__",
     }
 )
+# Strings that name such a writer (``getattr(m, "__dict__")[k] = v``); not "exec" or
+# "eval", which ``compile(text, name, "exec")`` spells without writing anything.
+_COMPUTED_WRITER_STRINGS = frozenset(
+    {"__dict__", "__setattr__", "__delattr__", "f_globals", "f_locals", "__globals__"}
+    | {"setattr", "delattr"}
+)
+_SETTERS = ("setattr", "delattr")
 # Reading one of these at module level takes a value from outside the program (the
 # environment another module may have set): the name it binds is set from outside.
 _FROM_OUTSIDE = frozenset({"environ", "getenv", "environb", "getenvb"})
@@ -467,11 +475,14 @@ def scan_names(
     other: set[str] = set()
     writes: set[str] = set()
     add = other.add
-    for node in walk(tree):
+    callees: set[int] = set()
+    for node in walk(tree):  # a call comes before its callee
         kind = node.__class__
         if kind is ast.Name:
             if node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
                 bare.add(node.id)  # type: ignore[attr-defined]
+                if node.id in _SETTERS and id(node) not in callees:  # type: ignore[attr-defined]
+                    writes.add(COMPUTED)  # ``set_ = setattr``: called under another name
         elif kind is ast.Global:
             writes.update(node.names)  # type: ignore[attr-defined]  # a setter others may call
         elif kind is ast.Attribute:
@@ -486,10 +497,17 @@ def scan_names(
         elif kind is ast.Call:
             func = node.func  # type: ignore[attr-defined]
             args = node.args  # type: ignore[attr-defined]
-            if func.__class__ is ast.Name and func.id in ("setattr", "delattr"):
+            callees.add(id(func))
+            called = getattr(func, "id", None) or getattr(func, "attr", None)
+            if called in _SETTERS:  # ``setattr(m, k, v)``, ``builtins.setattr(...)``
                 first = args[0] if args else None
                 if first.__class__ is ast.Name and first.id in _SELF:
                     continue
+                if func.__class__ is ast.Attribute and (
+                    first.__class__ is ast.Constant
+                    or (func.value.__class__ is ast.Name and func.value.id in _SELF)
+                ):
+                    continue  # ``monkeypatch.setattr("pkg.mod.NAME", v)``: the string says
                 name = args[1] if len(args) > 1 else None
                 if name.__class__ is ast.Constant and isinstance(name.value, str):
                     writes.add(name.value)
@@ -510,6 +528,8 @@ def scan_names(
                 if value.isidentifier():
                     add(value)
                     writes.add(value)  # monkeypatch.setattr(obj, "NAME", v), patch.object
+                    if value in _COMPUTED_WRITER_STRINGS:
+                        writes.add(COMPUTED)  # ``getattr(m, "__dict__")[k] = v``
                 elif ">>>" in value:
                     # a doctest runs in a copy of the module's namespace: its bare
                     # names are the module's, but for what its own imports bind
@@ -1289,10 +1309,25 @@ def _import_bindings(tree: ast.AST) -> dict[str, str]:
             for alias in node.names:
                 if alias.name != "*":
                     out[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
-    return out
+    return _aliased(tree, out)
 
 
-_ATTR_DEPTH = 3  # ``pkg.sub.mod.NAME``: deeper chains are rarely modules
+def _aliased(tree: ast.AST, names: dict[str, str]) -> dict[str, str]:
+    """``names`` and the names bound to one of them by a plain assignment (``P = pkg``,
+    ``S = sys``), standing for the same."""
+    for node in walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in names
+        ):
+            names.setdefault(node.targets[0].id, names[node.value.id])
+    return names
+
+
+_ATTR_DEPTH = 6  # ``pkg.a.b.c.mod.NAME``: deeper chains are rarely modules
 
 
 def module_attributes(
@@ -1324,7 +1359,12 @@ def module_attributes(
             if isinstance(root, ast.Name) and root.id in bound and len(attrs) <= _ATTR_DEPTH:
                 base = bound[root.id]
                 sep = "" if base.endswith(".") else "."
-                add(node, base + sep + ".".join(reversed(attrs)))
+                chain = ".".join(reversed(attrs))
+                add(node, base + sep + chain)
+                if base != root.id:  # ``from helper import pkg``: pkg may be the package
+                    add(node, f"{root.id}.{chain}")
+                if len(attrs) > 1:  # ``helper.pkg.b``: helper may hold the package pkg
+                    add(node, chain)
         elif (
             isinstance(node, ast.Call)
             and getattr(node.func, "id", None) in ("getattr", "hasattr")
@@ -1391,6 +1431,9 @@ class _Finders:
                 for a in node.names:
                     if a.name in _FINDS_MODULES or (node.module == "sys" and a.name == "modules"):
                         names.add(a.asname or a.name)
+        aliases = _aliased(tree, {**{n: "sys" for n in sys_names}, **{n: "" for n in names}})
+        sys_names |= {n for n, v in aliases.items() if v == "sys"}
+        names |= {n for n, v in aliases.items() if v == ""}
         return cls(frozenset(names), frozenset(sys_names))
 
 
@@ -1402,10 +1445,14 @@ def _finds_any_module(node: ast.AST, literal: set[int], finders: _Finders) -> bo
         return node.id in finders.names and id(node) not in literal  # type: ignore[attr-defined]
     if kind is ast.Attribute:
         attr = node.attr  # type: ignore[attr-defined]
-        if attr == "modules":  # ``sys.modules[k]``
-            root = getattr(node.value, "id", "")  # type: ignore[attr-defined]
-            return root in finders.sys_names
+        if attr == "modules":  # ``sys.modules[k]``, ``__import__("sys").modules``
+            owner = node.value  # type: ignore[attr-defined]
+            if isinstance(owner, ast.Call):
+                return True
+            return getattr(owner, "id", "") in finders.sys_names
         return attr in _FINDS_MODULES and id(node) not in literal
+    if kind is ast.Constant:  # ``getattr(sys, "modules")``, ``vars(sys)["modules"]``
+        return bool(node.value == "modules")  # type: ignore[attr-defined]
     return False
 
 

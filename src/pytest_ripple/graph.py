@@ -41,6 +41,18 @@ class ModuleIndex:
             found |= self.by_name.get(".".join(parts[:i]), set())
         return found
 
+    def attribute_modules(self, importer: str, name: str) -> set[str]:
+        """The project modules a dotted name read as attributes (``pkg.b.VAL``) may
+        be: those named by two parts or more of it (``pkg.b``), never by its first
+        part alone (``models.User`` is no edge to every ``models.py``)."""
+        if name.startswith("."):
+            return self.resolve(importer, name)
+        parts = name.split(".")
+        found: set[str] = set()
+        for i in range(2, len(parts) + 1):
+            found |= self.by_name.get(".".join(parts[:i]), set())
+        return found
+
     def module_file(self, importer: str, name: str) -> str | None:
         """The one project file that is module ``name`` (relative to ``importer``'s
         package when it starts with dots); None when none is, or several may be."""

@@ -1608,7 +1608,10 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
         return
     _load_all(imp, store, files)
     index = ModuleIndex(files)
-    static = {path: fp.imports | fp.attrs.get(MODULE, frozenset()) for path, fp in imp.fps.items()}
+    static = {path: fp.imports for path, fp in imp.fps.items()}
+    for path, fp in imp.fps.items():  # submodules its import-time code reads as attributes
+        for name in fp.attrs.get(MODULE, ()):
+            dynamic[path] |= index.attribute_modules(path, name)
     for path, fp in imp.fps.items():
         # its import-time code may get any module, or a package's ``__getattr__``
         # (which imports a submodule once: then it is an attribute of the package)
@@ -1626,13 +1629,17 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
 
     for path, fp in imp.fps.items():  # functions that import such a module when they run
         anywhere = {b for b, names in fp.lazy.items() if ANY_MODULE in names}
-        # modules imported when a block runs, or read as attributes of a package there
-        gets = [*fp.lazy.items(), *((b, n) for b, n in fp.attrs.items() if b != MODULE)]
-        for block, names in gets:
+        for block, names in fp.lazy.items():
             for name in names if block not in anywhere else ():
                 found = index.resolve(path, name) & reached.keys()
                 if found:
                     imported_by(path, block, reached[min(found)])
+                    break
+        for block, names in fp.attrs.items():  # read as attributes of a package there
+            for name in names if block != MODULE and block not in anywhere else ():
+                found = index.attribute_modules(path, name) & reached.keys()
+                if found:
+                    imported_by(path, block, reached[min(found)], "read")
                     break
         # ``import_module(name)``, ``sys.modules[k]``, ``exec`` of text we cannot read
         anywhere.update(b for b in _exec_blocks(fp) if b != MODULE)
