@@ -1135,8 +1135,9 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     ):
         return Fingerprint(content=fp.content)
     fp.parsed = True
-    fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans))
-    fp.attrs = module_attributes(tree, fp.spans)
+    bound = import_bindings(tree)
+    fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans, _Finders.of(bound)))
+    fp.attrs = module_attributes(tree, fp.spans, bound)
     fp.stars = star_imports(tree, fp.spans)
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
     fp.frames = any(
@@ -1257,12 +1258,14 @@ def local_only(table: symtable.SymbolTable) -> set[str]:
 
 
 def imported_modules(
-    tree: ast.AST, lazy: dict[str, frozenset[str]], spans: list[tuple[int, int, str]]
+    tree: ast.AST,
+    lazy: dict[str, frozenset[str]],
+    spans: list[tuple[int, int, str]],
+    finders: _Finders,
 ) -> set[str]:
     """The modules import statements name at import time; those inside functions go
     to ``lazy`` under the block (from ``spans``) that holds them."""
     out: set[str] = set()
-    finders = _Finders.of(tree)
     todo = [tree]
     while todo:
         node = todo.pop()
@@ -1290,55 +1293,51 @@ def imported_modules(
     return out
 
 
-def _import_bindings(tree: ast.AST) -> dict[str, str]:
+def _dotted(base: str, name: str) -> str:
+    """``base.name``; a relative base of dots only takes the name right after them."""
+    return f"{base}{name}" if base.endswith(".") else f"{base}.{name}"
+
+
+def import_bindings(tree: ast.AST) -> dict[str, str]:
     """Names import statements bind (in any scope) -> the dotted module or attribute
     they stand for (relative ones with their dots): ``import pkg.b`` binds ``pkg``,
-    ``import pkg as p`` binds ``p``, ``from . import sub`` binds ``sub`` as ``.sub``."""
+    ``import pkg as p`` binds ``p``, ``from . import sub`` binds ``sub`` as ``.sub``;
+    and names a plain assignment binds to one of those (``P = pkg``, ``S = sys``)."""
     out: dict[str, str] = {}
     for node in walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.asname:
-                    out[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    out[top] = top
+                top = alias.name.split(".")[0]
+                out[alias.asname or top] = alias.name if alias.asname else top
         elif isinstance(node, ast.ImportFrom):
             base = "." * node.level + (node.module or "")
-            sep = "" if base.endswith(".") else "."
             for alias in node.names:
                 if alias.name != "*":
-                    out[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
-    return _aliased(tree, out)
-
-
-def _aliased(tree: ast.AST, names: dict[str, str]) -> dict[str, str]:
-    """``names`` and the names bound to one of them by a plain assignment (``P = pkg``,
-    ``S = sys``), standing for the same."""
+                    out[alias.asname or alias.name] = _dotted(base, alias.name)
     for node in walk(tree):
         if (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
             and isinstance(node.value, ast.Name)
-            and node.value.id in names
+            and node.value.id in out
         ):
-            names.setdefault(node.targets[0].id, names[node.value.id])
-    return names
+            out.setdefault(node.targets[0].id, out[node.value.id])
+    return out
 
 
 _ATTR_DEPTH = 6  # ``pkg.a.b.c.mod.NAME``: deeper chains are rarely modules
 
 
 def module_attributes(
-    tree: ast.AST, spans: list[tuple[int, int, str]]
+    tree: ast.AST, spans: list[tuple[int, int, str]], imported: dict[str, str]
 ) -> dict[str, frozenset[str]]:
     """``Fingerprint.attrs``: by block, the dotted names read as attributes of what an
-    import bound (``pkg.b`` and ``pkg.b.VAL`` for ``pkg.b.VAL``; ``getattr(pkg, "b")``),
-    for modules outside the standard library."""
+    import bound (``imported``: ``import_bindings``; ``pkg.b`` and ``pkg.b.VAL`` for
+    ``pkg.b.VAL``; ``getattr(pkg, "b")``), for modules outside the standard library."""
     bound = {
         name: dotted
-        for name, dotted in _import_bindings(tree).items()
+        for name, dotted in imported.items()
         if dotted[:1] == "." or dotted.split(".")[0] not in STDLIB
     }
     if not bound:
@@ -1358,9 +1357,8 @@ def module_attributes(
                 root = root.value
             if isinstance(root, ast.Name) and root.id in bound and len(attrs) <= _ATTR_DEPTH:
                 base = bound[root.id]
-                sep = "" if base.endswith(".") else "."
                 chain = ".".join(reversed(attrs))
-                add(node, base + sep + chain)
+                add(node, _dotted(base, chain))
                 if base != root.id:  # ``from helper import pkg``: pkg may be the package
                     add(node, f"{root.id}.{chain}")
                 if len(attrs) > 1:  # ``helper.pkg.b``: helper may hold the package pkg
@@ -1375,9 +1373,7 @@ def module_attributes(
             and isinstance(node.args[1].value, str)
             and node.args[1].value.isidentifier()
         ):
-            base = bound[node.args[0].id]
-            sep = "" if base.endswith(".") else "."
-            add(node, f"{base}{sep}{node.args[1].value}")
+            add(node, _dotted(bound[node.args[0].id], node.args[1].value))
     return {block: frozenset(names) for block, names in out.items()}
 
 
@@ -1421,19 +1417,15 @@ class _Finders:
     sys_names: frozenset[str]
 
     @classmethod
-    def of(cls, tree: ast.AST) -> _Finders:
+    def of(cls, imported: dict[str, str]) -> _Finders:
+        """From ``import_bindings``."""
         names = set(_FINDS_MODULES)
         sys_names = {"sys"}
-        for node in walk(tree):
-            if isinstance(node, ast.Import):
-                sys_names.update(a.asname for a in node.names if a.name == "sys" and a.asname)
-            elif isinstance(node, ast.ImportFrom):
-                for a in node.names:
-                    if a.name in _FINDS_MODULES or (node.module == "sys" and a.name == "modules"):
-                        names.add(a.asname or a.name)
-        aliases = _aliased(tree, {**{n: "sys" for n in sys_names}, **{n: "" for n in names}})
-        sys_names |= {n for n, v in aliases.items() if v == "sys"}
-        names |= {n for n, v in aliases.items() if v == ""}
+        for name, dotted in imported.items():
+            if dotted == "sys":
+                sys_names.add(name)
+            elif dotted == "sys.modules" or dotted.rsplit(".", 1)[-1] in _FINDS_MODULES:
+                names.add(name)
         return cls(frozenset(names), frozenset(sys_names))
 
 
@@ -1480,8 +1472,7 @@ def _imports_in(tree: ast.AST, finders: _Finders) -> frozenset[str]:
                 out.add(base)
             for alias in node.names:
                 if alias.name != "*":
-                    sep = "" if base.endswith(".") else "."
-                    out.add(f"{base}{sep}{alias.name}")
+                    out.add(_dotted(base, alias.name))
     return frozenset(out)
 
 
