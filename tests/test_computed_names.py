@@ -11,23 +11,8 @@ import textwrap
 import pytest
 
 from helpers import Project
-from test_import_time import LIMIT_TESTS, LIMITS, WIRED
+from test_import_time import H_CALLS_F, LIMITS, check_own, check_wired
 from test_safety import check, record
-
-
-def _wired(project: Project, wire: str) -> None:
-    files = dict(WIRED)
-    files["lib/wire.py"] = "import lib.limits\nimport lib.own\nimport lib.unbound\n" + (
-        textwrap.dedent(wire)
-    )
-    files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
-        "assert small() == 3", "assert small() == 10"
-    )
-    everything = [*LIMIT_TESTS, "test_unbound", "test_wired_small"]
-    record(project, files, *everything)
-    project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
-    check(project.run("--testmon"), must=everything, failed=everything)
-
 
 SETTERS = {
     # fae7ad3: the namespace read is only a way to reach setattr, vars, object.__setattr__
@@ -61,7 +46,7 @@ def test_a_name_set_through_a_namespace_read(project: Project, setter: str) -> N
         "        if name.isupper():\n"
         "            value = getattr(lib.limits, name)\n" + calls + "\n\nwire()\n"
     )
-    _wired(project, wire)
+    check_wired(project, wire)
 
 
 TABLES = {
@@ -204,14 +189,7 @@ def test_a_module_found_by_a_name_the_code_does_not_spell_more(project: Project,
     calls ``f``; test_first imports b, test_val gets it by a name it does not spell."""
     files = {
         "pkg/__init__.py": "",
-        "pkg/a.py": """
-            def f(x=1):
-                return x
-
-
-            def h():
-                return f()
-        """,
+        "pkg/a.py": H_CALLS_F,
         "pkg/b.py": "from pkg.a import h\n\nVAL = h()\n",
         "helper.py": (
             "from importlib import import_module as load  # noqa: F401\n"
@@ -229,7 +207,7 @@ def test_a_module_found_by_a_name_the_code_does_not_spell_more(project: Project,
 def test_a_namespace_passed_on_by_a_chained_comparison(project: Project) -> None:
     """``k in vars(m) in sink`` reads ``vars(m)`` with ``in`` and passes it on to
     ``sink.__contains__``, which may write it."""
-    _wired(
+    check_wired(
         project,
         """
         class Sink:
@@ -276,7 +254,7 @@ def test_a_caller_namespace_written_through_f_locals(
             names = {names}
             {frame}.update(names)
     """
-    files["lib/own.py"] = """
+    own = """
         from lib.wire import pull
 
         LIMIT = 3
@@ -286,12 +264,7 @@ def test_a_caller_namespace_written_through_f_locals(
         def small():
             return LIMIT
     """
-    files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
-        "assert small() == 3", "assert small() == 10"
-    )
-    record(project, files, *LIMIT_TESTS)
-    project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
-    check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
+    check_own(project, files, own)
 
 
 def test_a_deep_submodule_read_as_an_attribute(project: Project) -> None:
@@ -301,14 +274,7 @@ def test_a_deep_submodule_read_as_an_attribute(project: Project) -> None:
         "pkg/x/__init__.py": "",
         "pkg/x/y/__init__.py": "",
         "pkg/x/y/z/__init__.py": "",
-        "pkg/a.py": """
-            def f(x=1):
-                return x
-
-
-            def h():
-                return f()
-        """,
+        "pkg/a.py": H_CALLS_F,
         "pkg/x/y/z/b.py": "from pkg.a import h\n\nVAL = h()\n",
         "tests/test_aa.py": FIRST.replace("pkg.b", "pkg.x.y.z.b"),
         "tests/test_val.py": """

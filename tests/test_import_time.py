@@ -1205,6 +1205,35 @@ WIRED = {
 }
 
 
+def check_wired(project: Project, wire: str) -> None:
+    """lib/wire.py (``wire``, after importing the modules it sets names in) sets
+    lib/limits.py's names in other modules: a new LIMIT reaches every reader of them,
+    bare reads included. Collection imports lib/wire.py before any test runs."""
+    files = dict(WIRED)
+    files["lib/wire.py"] = "import lib.limits\nimport lib.own\nimport lib.unbound\n" + (
+        textwrap.dedent(wire)
+    )
+    files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
+        "assert small() == 3", "assert small() == 10"
+    )
+    everything = [*LIMIT_TESTS, "test_unbound", "test_wired_small"]
+    record(project, files, *everything)
+    project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
+    check(project.run("--testmon"), must=everything, failed=everything)
+
+
+def check_own(project: Project, files: dict[str, str], own: str) -> None:
+    """lib/own.py (``own``) takes lib/limits.py's names into its own namespace: a new
+    LIMIT reaches every reader, test_small's bare one too."""
+    files = {**files, "lib/own.py": own}
+    files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
+        "assert small() == 3", "assert small() == 10"
+    )
+    record(project, files, *LIMIT_TESTS)
+    project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
+    check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
+
+
 class TestBareNamesSeeTheirOwnModule:
     """A module that binds a name and reads it only as a bare name reads its own
     binding: another module's binding of that name changing does not reach it. Every
@@ -1269,8 +1298,7 @@ class TestBareNamesSeeTheirOwnModule:
         check(project.run("--testmon"), must=["test_sep"], may=may, failed=["test_sep"])
 
     def test_a_module_that_writes_its_own_namespace(self, project: Project) -> None:
-        files = dict(LIMITS)
-        files["lib/own.py"] = """
+        own = """
             LIMIT = 3
             globals().update(
                 {k: v for k, v in vars(__import__("lib.limits").limits).items() if k.isupper()}
@@ -1280,12 +1308,7 @@ class TestBareNamesSeeTheirOwnModule:
             def small():
                 return LIMIT
         """
-        files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
-            "assert small() == 3", "assert small() == 10"
-        )
-        record(project, files, *LIMIT_TESTS)
-        project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
-        check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
+        check_own(project, LIMITS, own)
 
     # lib/wire.py copies lib/a.py's public names into lib/b.py by names it does not
     # spell; test_cwd calls lib/b.py's ``cwd``, which reads its own ``os``
@@ -1420,18 +1443,7 @@ class TestBareNamesSeeTheirOwnModule:
     def test_a_name_set_from_another_module(self, project: Project, wire: str) -> None:
         """Code that sets a module's names from outside, in a module the tests that
         read them need not import: each bare read may see it."""
-        files = dict(WIRED)
-        files["lib/wire.py"] = "import lib.limits\nimport lib.own\nimport lib.unbound\n" + (
-            textwrap.dedent(wire)
-        )
-        # collection imports lib/wire.py before any test runs
-        files["tests/test_limits.py"] = LIMITS["tests/test_limits.py"].replace(
-            "assert small() == 3", "assert small() == 10"
-        )
-        everything = [*LIMIT_TESTS, "test_unbound", "test_wired_small"]
-        record(project, files, *everything)
-        project.edit("lib/limits.py", "LIMIT = 10", "LIMIT = 11")
-        check(project.run("--testmon"), must=everything, failed=everything)
+        check_wired(project, wire)
 
 
 class TestExportLists:
@@ -5175,6 +5187,17 @@ FOUND_BY_NAME = {
 }
 
 
+# pkg/a.py: b's import runs ``VAL = h()``, and ``h`` calls ``f``
+H_CALLS_F = """
+    def f(x=1):
+        return x
+
+
+    def h():
+        return f()
+"""
+
+
 @pytest.mark.parametrize("case", sorted(FOUND_BY_NAME))
 def test_a_module_found_by_a_name_the_code_does_not_spell(project: Project, case: str) -> None:
     """b's import calls ``f`` (through ``h``); test_first imports b, test_val gets it
@@ -5183,14 +5206,7 @@ def test_a_module_found_by_a_name_the_code_does_not_spell(project: Project, case
     default of ``f`` reaches test_val."""
     files = {
         "pkg/__init__.py": "",
-        "pkg/a.py": """
-            def f(x=1):
-                return x
-
-
-            def h():
-                return f()
-        """,
+        "pkg/a.py": H_CALLS_F,
         "pkg/b.py": "from pkg.a import h\n\nVAL = h()\n",
         **FOUND_BY_NAME[case],
     }
