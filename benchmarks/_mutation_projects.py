@@ -77,6 +77,16 @@ PROJECTS: dict[str, ProjectSpec] = {
             ini="[pytest]\ntestpaths = tests\n",
         ),
         ProjectSpec(
+            # a metaclass fills a class registry at import; its tests define schemas
+            # at module level: import-time code the other projects have little of
+            name="marshmallow",
+            requirement="marshmallow==3.26.1",
+            packages=("src/marshmallow",),
+            pythonpath="src",
+            deps=("simplejson==3.20.1",),
+            default=False,
+        ),
+        ProjectSpec(
             name="more-itertools",
             requirement="more-itertools==11.2.1",
             packages=("more_itertools",),

@@ -1193,7 +1193,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--project",
         action="append",
         choices=sorted(PROJECTS),
-        help="a project to check (repeatable; default: all but more-itertools)",
+        help="a project to check (repeatable; default: all but more-itertools and marshmallow)",
     )
     p.add_argument(
         "--python",

@@ -71,9 +71,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     import time (filling a registry, a cache, parametrize data) runs once per process:
     it is seen now or never."""
     if will_record(early_config.known_args_namespace):
-        from pytest_ripple.tracking import start_tracking
+        from pytest_ripple.tracking import start_tracking, warning_filters
 
-        early_config.stash[_early_key] = start_tracking(early_config.rootpath)
+        filters = warning_filters(early_config)
+        early_config.stash[_early_key] = start_tracking(early_config.rootpath, filters)
         # also when configuration fails or never happens (pytester's parseconfig)
         early_config.add_cleanup(lambda: _drop_early_tracer(early_config))
 

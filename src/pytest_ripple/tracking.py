@@ -22,6 +22,7 @@ from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
 from pytest_ripple.paths import conftest_dir, relative_path, relative_to_root, root_prefix
 from pytest_ripple.recorder import Dep, Recorder, Trace
+from pytest_ripple.reimport import Record, Reimport
 from pytest_ripple.state import RunState
 from pytest_ripple.tracer import Tracer, choose_tracer
 from pytest_ripple.watcher import ReadWatcher
@@ -39,15 +40,23 @@ class Started:
     recorder: Recorder
     imports: ModuleImports
     reason: str  # why this engine
+    # project modules imported before tracking started (``-p``, entry points, pytest's
+    # warning categories), and the child that imports the latter again (``reimport``)
+    before: set[str]
+    reimport: Reimport | None
 
     def close(self) -> None:
         self.imports.close()
         self.recorder.close()
+        if self.reimport is not None:
+            self.reimport.close()
 
 
-def start_tracking(rootdir: Path) -> Started:
+def start_tracking(rootdir: Path, filters: tuple[list[str], list[str]] = ([], [])) -> Started:
     """The engine, ready for threads, recording the import context (everything that
-    runs until collection ends), with a context per project module import inside it."""
+    runs until collection ends), with a context per project module import inside it.
+    ``filters``: the warning filters pytest applied before loading plugins."""
+    reimport = Reimport.start(rootdir, filters)  # before our tracer sees its start
     tracer, reason = choose_tracer(root_prefix(rootdir))
     tracer.arm()
     tracer.push()
@@ -56,13 +65,29 @@ def start_tracking(rootdir: Path) -> Started:
     children.start_session()  # if it cannot, Python children mark tests untracked
     recorder = Recorder(tracer, ReadWatcher(rootdir, ignore), children)
     relative = partial(relative_to_root, root_prefix(rootdir))
-    return Started(recorder, ModuleImports(recorder, relative), reason)
+    before = set()
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        rel = relative(filename) if isinstance(filename, str) else None
+        if rel is not None and is_python(rel) and conftest_dir(rel) is None:
+            before.add(rel)
+    return Started(recorder, ModuleImports(recorder, relative), reason, before, reimport)
+
+
+def warning_filters(config: pytest.Config) -> tuple[list[str], list[str]]:
+    """The warning filters pytest applies before it loads plugins: the ini's, and -W."""
+    try:
+        ini = [str(f) for f in config.getini("filterwarnings") or []]
+    except (ValueError, KeyError):
+        ini = []
+    cmdline = getattr(config.known_args_namespace, "pythonwarnings", None) or []
+    return ini, [str(f) for f in cmdline]
 
 
 class Tracker:
     def __init__(self, run: RunState, started: Started | None) -> None:
         self.run = run
-        started = started or start_tracking(run.rootdir)
+        started = started or start_tracking(run.rootdir, warning_filters(run.config))
         run.engine_reason = started.reason
         run.engine = started.recorder.tracer.name
         data_rel = relative_path(run.rootdir, run.settings.datafile)
@@ -74,12 +99,14 @@ class Tracker:
         self.imports: ModuleImports | None = started.imports
         self._importing = True  # the import context, pushed by start_tracking()
         self._collected: set[str] = set()  # files that yielded test items
-        # project modules imported before tracking started (``-p``, entry points): plugins
-        for module in list(sys.modules.values()):
-            filename = getattr(module, "__file__", None)
-            rel = started.imports.relative(filename) if isinstance(filename, str) else None
-            if rel is not None and is_python(rel) and conftest_dir(rel) is None:
-                run.import_run.add((rel, PLUGIN))
+        # project modules imported before tracking started (``-p``, entry points): plugins,
+        # but those a child imported again as pytest did, which have records now
+        self._before = started.before
+        self._reimport = started.reimport
+        self._child_records: dict[str, Record] = {}
+        self._child_reads: set[tuple[str, str]] = set()
+        if self._reimport is None:
+            run.import_run.update((rel, PLUGIN) for rel in self._before)
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
         self.depends_globs: list[str] = list(run.config.getini("testmon_depends") or [])
@@ -143,24 +170,56 @@ class Tracker:
             if conftest_dir(rel) is None and is_python(rel)
         }
 
+    def _settle_reimport(self) -> None:
+        """Once: the records of the modules the child imported again. A module imported
+        before tracking that it did not import (or all of them, if it failed or imported
+        a project module this process had not) stays a plugin."""
+        reimport, self._reimport = self._reimport, None
+        if reimport is None:
+            return
+        result = reimport.result()
+        explained: set[str] = set()
+        if result is not None and result.imported <= self._before:
+            explained = set(result.records)
+            self._child_records = dict(result.records)
+            self._child_reads = {(f, m) for f, m in result.reads if m in explained}
+        self.run.import_run.update((rel, PLUGIN) for rel in self._before - explained)
+
     def module_records(self) -> dict[str, set[Dep]]:
         """What each project module imported since the last call ran at its import."""
         if self.imports is None:
             return {}
+        self._settle_reimport()
         records = {rel: self._module_deps(rel, t) for rel, t in self.imports.records.items()}
         self.imports.records.clear()
+        resolver = self.run.resolver
+        for rel, rec in self._child_records.items():
+            if rel not in records:  # imported again here (a test reloads it): that one
+                ran = {d for d in resolver.resolve_keys(rec.codes) if d[1] != MODULE}
+                by = resolver.resolve_keys([rec.importer] if rec.importer else [])
+                records[rel] = self._record_deps(rel, ran, rec, by)
+        self._child_records = {}
         return records
 
     def _module_deps(self, rel: str, trace: Trace) -> set[Dep]:
         resolver = self.run.resolver
-        deps = {dep for dep in resolver.resolve(trace.codes.values()) if dep[1] != MODULE}
-        deps |= resolver.resolve_keys(trace.child_codes)
+        ran = {dep for dep in resolver.resolve(trace.codes.values()) if dep[1] != MODULE}
+        ran |= resolver.resolve_keys(trace.child_codes)
+        code = self.imports.importers.get(rel) if self.imports is not None else None
+        by = resolver.resolve([code]) if code is not None else set()
+        return self._record_deps(rel, ran, trace, by)
+
+    def _record_deps(
+        self, rel: str, ran: set[Dep], trace: Trace | Record, by: set[Dep]
+    ) -> set[Dep]:
+        """A module's import record: what ran (``ran``), what it read and imported, and
+        the project function whose call imported it (``by``)."""
+        resolver = self.run.resolver
+        deps = set(ran)
         # its own source is read to be compiled (pytest's assertion rewriter reads it
         # inside exec_module): its blocks count, not its bytes
         deps.update((path, READ) for path in trace.files if path != rel)
         deps.update((path, MODULE) for path in trace.modules)
-        code = self.imports.importers.get(rel) if self.imports is not None else None
-        by = resolver.resolve([code]) if code is not None else set()
         deps.update((path, IMPORTED_BY + block) for path, block in by if block[:1] != "<")
         # installed packages it imports that were imported before (no code ran now)
         fp = resolver.state(rel).fp
@@ -177,8 +236,10 @@ class Tracker:
         """Files read at import time since the last call, with the module reading them."""
         if self.recorder is None:
             return set()
-        reads = set(self.recorder.watcher.import_reads)
+        self._settle_reimport()
+        reads = set(self.recorder.watcher.import_reads) | self._child_reads
         self.recorder.watcher.import_reads.clear()
+        self._child_reads = set()
         return reads
 
     # -- contexts ---------------------------------------------------------------------
@@ -346,6 +407,9 @@ class Tracker:
 
     def close(self) -> None:
         self.end_import_context()
+        if self._reimport is not None:  # never written (no data file): not waited for
+            self._reimport.close()
+            self._reimport = None
         if self.imports is not None:
             self.imports.close()
             self.imports = None

@@ -1,0 +1,250 @@
+"""Project modules pytest imported before tracking could start, imported again in a
+child process that tracks them.
+
+pytest 9 applies the ``filterwarnings`` ini lines (and ``-W``) before it loads any
+plugin, and a dotted category (``ignore::pkg.warnings.PkgWarning``) imports its
+module then: ``pkg/__init__.py`` and everything it imports run before pytest-ripple
+is loaded. Those modules have no import record: which function ran at their import
+is unknown, so every change that reaches them counted as a plugin's, for every test
+(1,236 of marshmallow's 1,238 tests for a body edit that 20 tests run).
+
+The child, started before our tracer is armed, imports the same modules in the same
+order with the parent's ``sys.path`` and ``sys.argv`` and pytest already imported, and
+reports each project module's import record. The parent takes a record only for a
+module it had imported before tracking began, and takes none if the child imported a
+project module the parent had not: then the two imports differ, and every such module
+stays a plugin for every test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pytest_ripple.children import CodeKey
+from pytest_ripple.paths import relative_to_root, root_prefix
+
+_MARK = "\n<pytest-ripple reimport>\n"  # the project's import may print too
+_TIMEOUT = 120.0  # seconds for the child's imports, after which it is left out
+_SNIPPET = (
+    "import json, sys\n"
+    "request = json.loads(sys.stdin.readline())\n"
+    "sys.path[:] = request['path']\n"
+    "from pytest_ripple.reimport import child_main\n"
+    "child_main(request)\n"
+)
+
+
+def warning_modules(filters: Iterable[str]) -> list[str]:
+    """The modules of the dotted categories of warning filters, in the order pytest
+    imports them (``action:message:category:module:lineno``)."""
+    out: list[str] = []
+    for line in filters:
+        parts = str(line).split(":")
+        category = parts[2].strip() if len(parts) > 2 else ""
+        if "." in category:
+            module = category.rsplit(".", 1)[0]
+            if module not in out:
+                out.append(module)
+    return out
+
+
+@dataclass
+class Record:
+    """What one module's import ran and read in the child."""
+
+    codes: set[CodeKey] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)  # relative to the rootdir
+    modules: set[str] = field(default_factory=set)  # project modules imported inside it
+    importer: CodeKey | None = None  # the project function whose call imported it
+
+
+@dataclass
+class Result:
+    records: dict[str, Record]  # module file (relative) -> its record
+    imported: set[str]  # every project module whose body ran in the child
+    reads: set[tuple[str, str]]  # (data file, module) read at import
+
+
+class Reimport:
+    """The child process, started before tracking: its result is read once."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc: subprocess.Popen[bytes] | None = proc
+        self._result: Result | None = None
+
+    @classmethod
+    def start(cls, rootdir: Path, filters: tuple[list[str], list[str]]) -> Reimport | None:
+        """The child for the warning filters (the ini's, then ``-W``) whose category's
+        top-level package is a project module already imported; None when there is
+        none (the common case)."""
+        root = root_prefix(rootdir)
+        names = []
+        for name in warning_modules([*filters[0], *filters[1]]):
+            top = sys.modules.get(name.split(".")[0])
+            filename = getattr(top, "__file__", None)
+            if isinstance(filename, str) and relative_to_root(root, filename) is not None:
+                names.append(name)
+        if not names or not sys.executable:
+            return None
+        request = {
+            "path": [p for p in sys.path if isinstance(p, str)],
+            "argv": list(sys.argv),
+            "rootdir": str(rootdir),
+            "modules": names,
+            "filters": list(filters),
+        }
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _SNIPPET],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            return None
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.stdin = None  # written: ``communicate`` must not flush it again
+        return cls(proc)
+
+    def result(self) -> Result | None:
+        """The child's records (waiting for it), or None when it failed."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return self._result
+        try:
+            out, _ = proc.communicate(timeout=_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return None
+        except (OSError, ValueError):
+            return None
+        if proc.returncode != 0:
+            return None
+        try:
+            self._result = _parse(json.loads(out.rpartition(_MARK.encode())[2].decode()))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return self._result
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.communicate()  # reaps it and closes the pipe
+        except (OSError, ValueError):
+            pass
+
+
+def _key(value: Any) -> CodeKey:
+    filename, line, name = value
+    return (str(filename), int(line), str(name))
+
+
+def _parse(data: dict[str, Any]) -> Result:
+    records = {}
+    for rel, rec in data["records"].items():
+        importer = rec.get("importer")
+        records[str(rel)] = Record(
+            {_key(k) for k in rec["codes"]},
+            {str(f) for f in rec["files"]},
+            {str(m) for m in rec["modules"]},
+            _key(importer) if importer else None,
+        )
+    reads = {(str(f), str(m)) for f, m in data["reads"]}
+    return Result(records, {str(m) for m in data["imported"]}, reads)
+
+
+def _import_as_pytest(filters: list[list[str]], modules: list[str]) -> bool:
+    """The imports pytest did: its own function applying the filters, in the same
+    warnings context (``Config._catch_configured_warnings``); whether nothing failed."""
+    import importlib
+    import warnings
+
+    apply: Any = None
+    try:
+        from _pytest.config import apply_warning_filters as apply
+    except ImportError:  # another pytest: the modules, in the same order
+        pass
+    try:
+        with warnings.catch_warnings(record=True):
+            if apply is None:
+                for name in modules:
+                    importlib.import_module(name)
+                return True
+            if not sys.warnoptions:
+                warnings.filterwarnings("always", category=DeprecationWarning)
+                warnings.filterwarnings("always", category=PendingDeprecationWarning)
+            apply(filters[0], filters[1])
+    except BaseException:  # pytest reports it in the parent
+        return False
+    return True
+
+
+def child_main(request: dict[str, Any]) -> None:
+    """In the child: import the modules as pytest did, then print the records."""
+    from functools import partial
+
+    import pytest  # noqa: F401  (the parent had it imported: ``"pytest" in sys.modules``)
+
+    from pytest_ripple.modules import ModuleImports
+    from pytest_ripple.recorder import Recorder
+    from pytest_ripple.tracer import choose_tracer
+    from pytest_ripple.watcher import ReadWatcher
+
+    sys.argv[:] = request["argv"]
+    rootdir = Path(request["rootdir"])
+    root = root_prefix(rootdir)
+    tracer, _ = choose_tracer(root)
+    tracer.arm()
+    tracer.push()
+    recorder = Recorder(tracer, ReadWatcher(rootdir, set()), None)
+    imports = ModuleImports(recorder, partial(relative_to_root, root))
+    before = set(sys.modules)
+    failed = not _import_as_pytest(request["filters"], request["modules"])
+    imports.close()
+    recorder.close()
+    if failed:
+        sys.exit(3)
+    imported: set[str] = set()
+    for name in set(sys.modules) - before:
+        filename = getattr(sys.modules[name], "__file__", None)
+        rel = relative_to_root(root, filename) if isinstance(filename, str) else None
+        if rel is not None:
+            imported.add(rel)
+    records = {}
+    for rel, trace in imports.records.items():
+        codes = {(c.co_filename, c.co_firstlineno, c.co_name) for c in trace.codes.values()}
+        importer = imports.importers.get(rel)
+        records[rel] = {
+            "codes": sorted(codes | trace.child_codes),
+            "files": sorted(trace.files),
+            "modules": sorted(trace.modules),
+            "importer": (
+                [importer.co_filename, importer.co_firstlineno, importer.co_name]
+                if importer is not None
+                else None
+            ),
+        }
+    out = {
+        "records": records,
+        "imported": sorted(imported | set(records)),
+        "reads": sorted(recorder.watcher.import_reads),
+    }
+    sys.stdout.write(_MARK + json.dumps(out))
+    sys.stdout.flush()
+    os._exit(0)  # no atexit work of the imported project: the parent runs it

@@ -1,0 +1,184 @@
+"""Project modules pytest imports before any plugin: a warning filter's category.
+
+pytest 9 applies ``filterwarnings`` (and ``-W``) before it loads plugins, and a dotted
+category imports its module then, with its package and everything that imports. A
+child process imports them again under tracking (``reimport.py``), so that they have
+import records as if we had seen them. End to end: record, edit, re-run, assert
+exactly which tests ran.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from helpers import Project
+from pytest_ripple.fingerprint import PLUGIN
+from pytest_ripple.reimport import warning_modules
+from test_children import pytest_run
+from test_safety import check, record
+
+# pytest 8 (Python 3.9) resolves the categories at collection, under tracking already
+EARLY = hasattr(pytest.Config, "_capture_plugin_import_warnings")
+
+PROJECT = {
+    "pkg/__init__.py": "from pkg import core, warn\n",
+    "pkg/warn.py": """
+        class PkgWarning(UserWarning):
+            pass
+    """,
+    "pkg/core.py": """
+        def compute():
+            return 1
+
+
+        VAL = compute()
+
+
+        def helper():
+            return 1
+
+
+        TABLE = {"h": helper}
+
+
+        def used():
+            return helper()
+    """,
+    "tests/test_core.py": """
+        from pkg import core
+
+
+        def test_used():
+            assert core.used() == 1
+
+
+        def test_val():
+            assert core.VAL == 1
+
+
+        def test_table():
+            assert "h" in core.TABLE
+    """,
+}
+
+
+def category(project: Project) -> str:
+    """A filter with the category: pytest caches what it parsed (``lru_cache``), so
+    each project's own text, or an in-process run after the first imports nothing."""
+    return f"ignore:{project.path.name}:pkg.warn.PkgWarning"
+
+
+def ini(project: Project) -> dict[str, str]:
+    return {"pytest.ini": f"[pytest]\nfilterwarnings =\n    {category(project)}\n"}
+
+
+def early_records(project: Project) -> tuple[set[str], set[str]]:
+    """The modules of pkg with import records, and those taken for plugins."""
+    with closing(sqlite3.connect(project.path / ".testmondata")) as db:
+        recorded = {
+            path
+            for (path,) in db.execute(
+                "SELECT path FROM module_import JOIN file ON file.id = file_id"
+            )
+        }
+        plugins = {
+            f for (f,) in db.execute("SELECT file FROM import_run WHERE block = ?", (PLUGIN,))
+        }
+    pkg = {p for p in recorded | plugins if p.startswith("pkg/")}
+    return recorded & pkg, plugins & pkg
+
+
+@pytest.mark.slow  # the child process
+class TestWarningCategories:
+    @pytest.mark.parametrize("cmdline", [False, True], ids=["ini", "-W"])
+    def test_a_body_edit_runs_the_tests_that_ran_it(self, project: Project, cmdline: bool) -> None:
+        """``TABLE`` holds ``helper``, which never ran at import: only ``test_used``
+        runs it. Before the child, core.py had no import record, so ``TABLE`` counted
+        as changed too."""
+        files = PROJECT if cmdline else {**PROJECT, **ini(project)}
+        args = ("--testmon", "-W", category(project)) if cmdline else ("--testmon",)
+        project.write(files)
+        assert project.run(*args).ran == ["test_table", "test_used", "test_val"]
+        assert project.run(*args).ran == []
+        modules = {"pkg/__init__.py", "pkg/core.py", "pkg/warn.py"}
+        assert early_records(project) == (modules, set())
+        project.edit("pkg/core.py", "def helper():\n    return 1", "def helper():\n    return 2")
+        check(project.run(*args), must=["test_used"], failed=["test_used"])
+
+    def test_xdist_workers_take_the_records_too(self, project: Project) -> None:
+        """Each worker imports the category as pytest starts, and starts its child;
+        the controller, which runs no test, keeps none. (In a subprocess: xdist gives
+        its workers the ``sys.path`` it saw when it was imported.)"""
+        project.write({**PROJECT, **ini(project)})
+        assert pytest_run(project, "--testmon", "-n", "2") == [
+            "test_table",
+            "test_used",
+            "test_val",
+        ]
+        modules = {"pkg/__init__.py", "pkg/core.py", "pkg/warn.py"}
+        assert early_records(project) == (modules, set())
+        assert pytest_run(project, "--testmon", "-n", "2") == []
+        project.edit(
+            "pkg/core.py", "def helper():\n    return 1", "def helper():\n    return 2 - 1"
+        )
+        assert pytest_run(project, "--testmon", "-n", "2") == ["test_used"]
+
+    def test_a_function_that_ran_at_the_early_import(self, project: Project) -> None:
+        """``VAL = compute()`` ran when pytest imported the category: a new body of
+        ``compute`` reaches ``test_val``, which never calls it."""
+        record(project, {**PROJECT, **ini(project)}, "test_table", "test_used", "test_val")
+        project.edit("pkg/core.py", "def compute():\n    return 1", "def compute():\n    return 2")
+        check(
+            project.run("--testmon"),
+            must=["test_val"],
+            may=["test_used", "test_table"],  # every importer of core.py
+            failed=["test_val"],
+        )
+
+    def test_a_child_that_imports_differently_is_not_trusted(self, project: Project) -> None:
+        """The child imported a project module this process had not: its records may
+        say what this import did not do, so every early module stays a plugin."""
+        files = {
+            **PROJECT,
+            **ini(project),
+            # pytester runs pytest in this process: another one is the child
+            "pkg/__init__.py": f"""
+                import os
+
+                from pkg import core, warn
+
+                if os.getpid() != {os.getpid()}:
+                    from pkg import extra
+            """,
+            "pkg/extra.py": "X = 1\n",
+        }
+        record(project, files, "test_table", "test_used", "test_val")
+        if EARLY:
+            modules = {"pkg/__init__.py", "pkg/core.py", "pkg/warn.py"}
+            assert early_records(project) == (set(), modules)
+        project.edit("pkg/core.py", "def helper():\n    return 1", "def helper():\n    return 2")
+        # without records, TABLE may hold what a changed helper returned
+        if EARLY:
+            check(project.run("--testmon"), must=["test_used", "test_table"], failed=["test_used"])
+        else:  # no child: what the tracer saw decides, as for any module
+            check(project.run("--testmon"), must=["test_used"], may=["test_table"])
+
+
+@pytest.mark.parametrize(
+    ("filters", "modules"),
+    [
+        ([], []),
+        (["error"], []),
+        (["ignore::DeprecationWarning"], []),
+        (["ignore::pkg.warn.PkgWarning"], ["pkg.warn"]),
+        (["ignore:some text:pkg.PkgWarning:pkg.mod"], ["pkg"]),
+        (["error::a.B", "ignore::a.C", "default::b.c.D"], ["a", "b.c"]),
+        ([" ignore :: pkg.warn.W "], ["pkg.warn"]),  # pytest strips each field
+    ],
+)
+def test_warning_modules(filters: list[str], modules: list[str]) -> None:
+    assert warning_modules(filters) == modules
