@@ -9,7 +9,9 @@ exactly which tests ran.
 
 from __future__ import annotations
 
+import decimal
 import os
+import re
 import sqlite3
 from contextlib import closing
 
@@ -18,7 +20,7 @@ import pytest
 from helpers import Project
 from pytest_ripple.fingerprint import PLUGIN
 from pytest_ripple.reimport import warning_modules
-from test_children import pytest_run
+from test_children import OFF, pytest_run, ran_in
 from test_safety import check, record
 
 # pytest 8 (Python 3.9) resolves the categories at collection, under tracking already
@@ -65,6 +67,25 @@ PROJECT = {
     """,
 }
 
+THIRD = """
+    from decimal import Decimal
+
+
+    def third():
+        return str(Decimal(1) / Decimal(3))
+"""
+THIRD_TESTS = """
+    from calc import third
+
+
+    def test_third():
+        assert third() == "0.333333"
+
+
+    def test_plain():
+        assert True
+"""
+
 
 def category(project: Project) -> str:
     """A filter with the category: pytest caches what it parsed (``lru_cache``), so
@@ -74,6 +95,17 @@ def category(project: Project) -> str:
 
 def ini(project: Project) -> dict[str, str]:
     return {"pytest.ini": f"[pytest]\nfilterwarnings =\n    {category(project)}\n"}
+
+
+def in_process(project: Project, *args: str) -> tuple[list[str], list[str]]:
+    """pytest in a new process, as a user runs it: the tests that ran, and those
+    that failed (short names). In pytester's own process the early import happens
+    once (pytest caches parsed filters), and what it set stays for the next run."""
+    result = project.pytester.runpytest_subprocess("-v", *OFF, *args, timeout=300)
+    out = result.stdout.str()
+    assert result.ret in (0, 1, 5), out
+    failed = sorted(set(re.findall(r"::(\w+) FAILED", out)))
+    return ran_in(out), failed
 
 
 def early_records(project: Project) -> tuple[set[str], set[str]]:
@@ -105,7 +137,8 @@ class TestWarningCategories:
         assert project.run(*args).ran == ["test_table", "test_used", "test_val"]
         assert project.run(*args).ran == []
         modules = {"pkg/__init__.py", "pkg/core.py", "pkg/warn.py"}
-        assert early_records(project) == (modules, set())
+        # pytest imported them for every test: plugins still, with records now
+        assert early_records(project) == (modules, modules)
         project.edit("pkg/core.py", "def helper():\n    return 1", "def helper():\n    return 2")
         check(project.run(*args), must=["test_used"], failed=["test_used"])
 
@@ -120,7 +153,8 @@ class TestWarningCategories:
             "test_val",
         ]
         modules = {"pkg/__init__.py", "pkg/core.py", "pkg/warn.py"}
-        assert early_records(project) == (modules, set())
+        # pytest imported them for every test: plugins still, with records now
+        assert early_records(project) == (modules, modules)
         assert pytest_run(project, "--testmon", "-n", "2") == []
         project.edit(
             "pkg/core.py", "def helper():\n    return 1", "def helper():\n    return 2 - 1"
@@ -166,6 +200,121 @@ class TestWarningCategories:
             check(project.run("--testmon"), must=["test_used", "test_table"], failed=["test_used"])
         else:  # no child: what the tracer saw decides, as for any module
             check(project.run("--testmon"), must=["test_used"], may=["test_table"])
+
+    def test_what_the_early_import_did_reaches_every_test(self, project: Project) -> None:
+        """Review 31: the early import set the decimal context for every test,
+        also for a test whose imports never reach pkg."""
+        project.write(
+            {
+                **ini(project),
+                "pkg/__init__.py": """
+                    import decimal
+
+                    from pkg.warn import PkgWarning
+
+                    decimal.getcontext().prec = 6
+                """,
+                "pkg/warn.py": PROJECT["pkg/warn.py"],
+                "calc.py": THIRD,
+                "tests/test_a.py": THIRD_TESTS,
+            }
+        )
+        assert in_process(project, "--testmon") == (["test_plain", "test_third"], [])
+        assert in_process(project, "--testmon") == ([], [])
+        project.edit("pkg/__init__.py", "prec = 6", "prec = 7")
+        assert in_process(project, "--testmon") == (["test_plain", "test_third"], ["test_third"])
+
+    @pytest.mark.parametrize("effect", ["registry", "decimal"])
+    def test_a_child_whose_import_was_guarded_is_not_trusted(
+        self, project: Project, monkeypatch: pytest.MonkeyPatch, effect: str
+    ) -> None:
+        """Review 31: the first import sets a variable so that it configures once; the
+        child inherits it and configures nothing, so its record says ``setup`` never
+        ran. What the imports left (a registry, the decimal context) differs, and the
+        records are not taken: a new default of ``setup`` reaches ``test_setup``."""
+        flag = f"RIPPLE_{project.path.name.upper()}"
+        monkeypatch.setenv(flag, "")  # so that the end of the test restores its absence
+        body = (
+            'REGISTRY["a"] = value' if effect == "registry" else "decimal.getcontext().prec = value"
+        )
+        files = {
+            **ini(project),
+            "pkg/__init__.py": f"""
+                import os
+
+                from pkg import core, warn
+
+                if "{flag}" not in os.environ:
+                    os.environ["{flag}"] = "1"
+                    core.setup()
+            """,
+            "pkg/warn.py": PROJECT["pkg/warn.py"],
+            "pkg/core.py": f"""
+                import decimal
+
+                REGISTRY = {{}}
+
+
+                def setup(value=6):
+                    {body}
+
+
+                def other():
+                    return 5
+            """,
+            "tests/test_a.py": f"""
+                import decimal
+
+                from pkg.core import REGISTRY, other
+
+
+                def test_setup():
+                    if "{effect}" == "registry":
+                        assert REGISTRY["a"] == 6
+                    else:
+                        assert str(decimal.Decimal(1) / decimal.Decimal(3)) == "0.333333"
+
+
+                def test_other():
+                    assert other() == 5
+            """,
+        }
+
+        monkeypatch.delenv(flag)  # each run is a new process that starts without it
+        project.write(files)
+        assert in_process(project, "--testmon") == (["test_other", "test_setup"], [])
+        if EARLY:
+            modules = {"pkg/__init__.py", "pkg/core.py", "pkg/warn.py"}
+            assert early_records(project) == (set(), modules)
+        assert in_process(project, "--testmon") == ([], [])
+        project.edit("pkg/core.py", "def setup(value=6):", "def setup(value=7):")
+        ran, failed = in_process(project, "--testmon")
+        assert "test_setup" in ran
+        assert failed == ["test_setup"]
+
+
+def test_a_first_conftest_import_reaches_every_test(project: Project) -> None:
+    """Review 31: ``testpaths`` makes pytest load tests/a/conftest.py before any test
+    is collected; what the module it imports set (the decimal context) every test
+    sees, tests/b's too. (No warning filter: the modules there when pytest
+    configures are plugins, as before.)"""
+    files = {
+        "pytest.ini": "[pytest]\ntestpaths = tests/a tests/b\n",
+        "precision.py": "import decimal\n\ndecimal.getcontext().prec = 6\n",
+        "calc.py": THIRD,
+        "tests/a/conftest.py": "import precision  # noqa: F401\n",
+        "tests/a/test_a.py": "def test_a():\n    assert True\n",
+        "tests/b/test_b.py": THIRD_TESTS,
+    }
+    with decimal.localcontext():
+        record(project, files, "test_a", "test_plain", "test_third")
+        project.edit("precision.py", "prec = 6", "prec = 7")
+        check(
+            project.run("--testmon"),
+            must=["test_third"],
+            may=["test_a", "test_plain"],
+            failed=["test_third"],
+        )
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,83 @@ def warning_modules(filters: Iterable[str]) -> list[str]:
     return out
 
 
+# What a module's namespace holds after its import, as text that two processes can
+# compare: scalars by value, containers by length and (a few levels down) contents,
+# functions and classes by name, objects by type and attributes. Read through the
+# builtin types' own methods: no project code (an overridden ``__len__``) runs.
+_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_DEPTH = 3
+_MANY = 200  # a container longer than this: its length only
+
+
+def _digest(value: Any, depth: int) -> str:
+    kind = type(value)
+    if kind in _SCALARS:
+        text = repr(value)
+        return text if len(text) <= 200 else f"{kind.__name__}:{len(text)}:{hash(text)}"
+    if isinstance(value, type):
+        name = f"class {value.__module__}.{value.__qualname__}"
+        return name if depth <= 0 else f"{name}{{{_namespace(vars(value), depth - 1)}}}"
+    if isinstance(value, dict):
+        size = dict.__len__(value)
+        if depth <= 0 or size > _MANY:
+            return f"dict:{size}"
+        items = sorted(f"{_digest(k, 0)}={_digest(v, depth - 1)}" for k, v in dict.items(value))
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        base: Any = next(b for b in (list, tuple, set, frozenset) if isinstance(value, b))
+        size = base.__len__(value)
+        if depth <= 0 or size > _MANY:
+            return f"{base.__name__}:{size}"
+        parts = [_digest(v, depth - 1) for v in base.__iter__(value)]
+        if base in (set, frozenset):
+            parts.sort()
+        return f"{base.__name__}[" + ",".join(parts) + "]"
+    name = getattr(kind, "__qualname__", "?")
+    if callable(value) and hasattr(value, "__code__"):  # a function or method
+        return f"function {getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+    if kind.__name__ == "module":
+        return f"module {getattr(value, '__name__', '')}"
+    attrs = getattr(value, "__dict__", None) if depth > 0 else None
+    if isinstance(attrs, dict):
+        return f"{name}({_namespace(attrs, depth - 1)})"
+    return name
+
+
+def _namespace(names: Any, depth: int) -> str:
+    if type(names) is not dict:
+        names = dict(names)  # a class's mappingproxy
+    # not the import system's own (``__spec__``, ``__loader__``: ours wraps a loader)
+    keys = sorted(
+        k
+        for k in dict.keys(names)
+        if isinstance(k, str) and (k == "__all__" or not (k[:2] == "__" == k[-2:]))
+    )
+    return ";".join(f"{k}={_digest(dict.__getitem__(names, k), depth)}" for k in keys)
+
+
+def state_digests(root: str) -> dict[str, str]:
+    """What the project modules imported so far hold, and the decimal context
+    (``<decimal>``, where it is imported), process-wide state an import may set.
+    (Not the root logger: a program that runs ``pytest.main()`` may have set it up
+    before, and the child would then never be trusted.)"""
+    out: dict[str, str] = {}
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        rel = relative_to_root(root, filename) if isinstance(filename, str) else None
+        names = getattr(module, "__dict__", None)
+        if rel is not None and isinstance(names, dict):
+            try:
+                out[rel] = _namespace(names, _DEPTH)
+            except Exception:  # a value we cannot read: never equal
+                out[rel] = f"unreadable {id(module)}"
+    decimal = sys.modules.get("decimal")
+    if decimal is not None:
+        ctx = decimal.getcontext()
+        out["<decimal>"] = f"{ctx.prec} {ctx.rounding} {ctx.Emin} {ctx.Emax} {ctx.capitals}"
+    return out
+
+
 @dataclass
 class Record:
     """What one module's import ran and read in the child."""
@@ -69,14 +146,16 @@ class Result:
     records: dict[str, Record]  # module file (relative) -> its record
     imported: set[str]  # every project module whose body ran in the child
     reads: set[tuple[str, str]]  # (data file, module) read at import
+    state: dict[str, str]  # ``state_digests`` after the child's imports
 
 
 class Reimport:
     """The child process, started before tracking: its result is read once."""
 
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], state: dict[str, str]) -> None:
         self._proc: subprocess.Popen[bytes] | None = proc
         self._result: Result | None = None
+        self.state = state  # this process's ``state_digests`` as the child started
 
     @classmethod
     def start(cls, rootdir: Path, filters: tuple[list[str], list[str]]) -> Reimport | None:
@@ -92,6 +171,7 @@ class Reimport:
                 names.append(name)
         if not names or not sys.executable:
             return None
+        state = state_digests(root)
         request = {
             "path": [p for p in sys.path if isinstance(p, str)],
             "argv": list(sys.argv),
@@ -115,7 +195,7 @@ class Reimport:
         except OSError:
             pass
         proc.stdin = None  # written: ``communicate`` must not flush it again
-        return cls(proc)
+        return cls(proc, state)
 
     def result(self) -> Result | None:
         """The child's records (waiting for it), or None when it failed."""
@@ -137,6 +217,23 @@ class Reimport:
         except (ValueError, KeyError, TypeError):
             return None
         return self._result
+
+    def trusted(self, before: set[str]) -> Result | None:
+        """The child's result when its imports did what this process's did: it imported
+        no project module this process had not (``before``), and each module it
+        recorded, and the process-wide state, hold the same as here. Otherwise None:
+        its records could say a function never ran at import when it ran here (an
+        import guarded by an environment variable the first import set)."""
+        result = self.result()
+        if result is None or not result.imported <= before:
+            return None
+        for key in result.records:
+            if key not in self.state or result.state.get(key) != self.state[key]:
+                return None
+        key = "<decimal>"  # where both imported it
+        if key in self.state and key in result.state and self.state[key] != result.state[key]:
+            return None
+        return result
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
@@ -166,7 +263,8 @@ def _parse(data: dict[str, Any]) -> Result:
             _key(importer) if importer else None,
         )
     reads = {(str(f), str(m)) for f, m in data["reads"]}
-    return Result(records, {str(m) for m in data["imported"]}, reads)
+    state = {str(k): str(v) for k, v in data["state"].items()}
+    return Result(records, {str(m) for m in data["imported"]}, reads, state)
 
 
 def _import_as_pytest(filters: list[list[str]], modules: list[str]) -> bool:
@@ -244,6 +342,7 @@ def child_main(request: dict[str, Any]) -> None:
         "records": records,
         "imported": sorted(imported | set(records)),
         "reads": sorted(recorder.watcher.import_reads),
+        "state": state_digests(root),
     }
     sys.stdout.write(_MARK + json.dumps(out))
     sys.stdout.flush()

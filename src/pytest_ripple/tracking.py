@@ -99,14 +99,19 @@ class Tracker:
         self.imports: ModuleImports | None = started.imports
         self._importing = True  # the import context, pushed by start_tracking()
         self._collected: set[str] = set()  # files that yielded test items
-        # project modules imported before tracking started (``-p``, entry points): plugins,
-        # but those a child imported again as pytest did, which have records now
+        # project modules imported before tracking started (``-p``, entry points, pytest's
+        # warning categories) or by the first conftest.py files: plugins, for every
+        # test saw what their import did. The child's records only tell, on top, which
+        # functions ran at their import.
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            rel = started.imports.relative(filename) if isinstance(filename, str) else None
+            if rel is not None and is_python(rel) and conftest_dir(rel) is None:
+                run.import_run.add((rel, PLUGIN))
         self._before = started.before
         self._reimport = started.reimport
         self._child_records: dict[str, Record] = {}
         self._child_reads: set[tuple[str, str]] = set()
-        if self._reimport is None:
-            run.import_run.update((rel, PLUGIN) for rel in self._before)
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
         self.depends_globs: list[str] = list(run.config.getini("testmon_depends") or [])
@@ -171,19 +176,15 @@ class Tracker:
         }
 
     def _settle_reimport(self) -> None:
-        """Once: the records of the modules the child imported again. A module imported
-        before tracking that it did not import (or all of them, if it failed or imported
-        a project module this process had not) stays a plugin."""
+        """Once: the records of the modules the child imported again, if its imports
+        did what this process's did (``Reimport.trusted``)."""
         reimport, self._reimport = self._reimport, None
         if reimport is None:
             return
-        result = reimport.result()
-        explained: set[str] = set()
-        if result is not None and result.imported <= self._before:
-            explained = set(result.records)
+        result = reimport.trusted(self._before)
+        if result is not None:
             self._child_records = dict(result.records)
-            self._child_reads = {(f, m) for f, m in result.reads if m in explained}
-        self.run.import_run.update((rel, PLUGIN) for rel in self._before - explained)
+            self._child_reads = {(f, m) for f, m in result.reads if m in result.records}
 
     def module_records(self) -> dict[str, set[Dep]]:
         """What each project module imported since the last call ran at its import."""
