@@ -19,7 +19,7 @@ import pytest
 
 from helpers import Project
 from pytest_ripple.fingerprint import PLUGIN
-from pytest_ripple.reimport import warning_modules
+from pytest_ripple.reimport import _Digester, _TooBig, warning_modules
 from test_children import OFF, pytest_run, ran_in
 from test_safety import check, record
 
@@ -331,3 +331,54 @@ def test_a_first_conftest_import_reaches_every_test(project: Project) -> None:
 )
 def test_warning_modules(filters: list[str], modules: list[str]) -> None:
     assert warning_modules(filters) == modules
+
+
+class _Proxy:
+    """Answers every attribute with project code, as a lazy proxy does."""
+
+    ran = 0
+
+    def __getattr__(self, name: str) -> object:
+        _Proxy.ran += 1
+        raise AssertionError(name)
+
+    @property
+    def __class__(self) -> type:  # type: ignore[override]
+        _Proxy.ran += 1
+        raise AssertionError("__class__")
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "equal"),
+    [
+        ({"REGISTRY": {"a": 1}}, {"REGISTRY": {"a": 1}}, True),
+        ({"REGISTRY": {"a": 1}}, {"REGISTRY": {}}, False),
+        ({"ITEMS": [1, 2, 3]}, {"ITEMS": [1, 2]}, False),
+        ({"NAMES": {"b", "a"}}, {"NAMES": {"a", "b"}}, True),
+        ({"MODE": "fast"}, {"MODE": "slow"}, False),
+        ({"f": len}, {"f": len}, True),
+        ({"C": decimal.Context}, {"C": decimal.Context}, True),
+        ({"__spec__": 1, "X": 1}, {"__spec__": 2, "X": 1}, True),  # the import system's
+        ({"__all__": ["a"]}, {"__all__": ["b"]}, False),
+        ({"big": list(range(10_000))}, {"big": list(range(10_000))}, True),  # length only
+        ({"big": list(range(10_000))}, {"big": list(range(9_999))}, False),
+    ],
+)
+def test_namespace_digests(one: dict[str, object], other: dict[str, object], equal: bool) -> None:
+    assert (_Digester().names(one, 3) == _Digester().names(other, 3)) is equal
+
+
+def test_namespace_digest_runs_no_project_code() -> None:
+    """A proxy's ``__getattr__`` and ``__class__`` are never asked."""
+    _Proxy.ran = 0
+    text = _Digester().names({"proxy": _Proxy(), "nested": {"p": [_Proxy()]}}, 3)
+    assert "_Proxy" in text
+    assert _Proxy.ran == 0
+
+
+def test_namespace_digest_has_a_budget() -> None:
+    """Past its budget a digest fails: ``state_digests`` then writes one that
+    equals no other process's, and the child is not trusted."""
+    nested = {"rows": [[[i, j] for j in range(150)] for i in range(150)]}
+    with pytest.raises(_TooBig):
+        _Digester().names({"a": nested, "b": nested, "c": nested, "d": nested, "e": nested}, 4)

@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -56,57 +57,93 @@ def warning_modules(filters: Iterable[str]) -> list[str]:
 
 # What a module's namespace holds after its import, as text that two processes can
 # compare: scalars by value, containers by length and (a few levels down) contents,
-# functions and classes by name, objects by type and attributes. Read through the
-# builtin types' own methods: no project code (an overridden ``__len__``) runs.
+# functions and classes by name, objects by type and attributes. Only the type of a
+# value is asked what it is (a proxy's ``__class__`` or ``__getattr__`` would run
+# project code), containers are read through the builtin types' own methods, and an
+# instance's attributes only where its ``__dict__`` is the plain one.
 _SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_FUNCTIONS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType)
 _DEPTH = 3
 _MANY = 200  # a container longer than this: its length only
+_BUDGET = 100_000  # values per process; beyond it the digest equals no other
 
 
-def _digest(value: Any, depth: int) -> str:
-    kind = type(value)
-    if kind in _SCALARS:
-        text = repr(value)
-        return text if len(text) <= 200 else f"{kind.__name__}:{len(text)}:{hash(text)}"
-    if isinstance(value, type):
-        name = f"class {value.__module__}.{value.__qualname__}"
-        return name if depth <= 0 else f"{name}{{{_namespace(vars(value), depth - 1)}}}"
-    if isinstance(value, dict):
-        size = dict.__len__(value)
-        if depth <= 0 or size > _MANY:
-            return f"dict:{size}"
-        items = sorted(f"{_digest(k, 0)}={_digest(v, depth - 1)}" for k, v in dict.items(value))
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        base: Any = next(b for b in (list, tuple, set, frozenset) if isinstance(value, b))
-        size = base.__len__(value)
-        if depth <= 0 or size > _MANY:
-            return f"{base.__name__}:{size}"
-        parts = [_digest(v, depth - 1) for v in base.__iter__(value)]
-        if base in (set, frozenset):
-            parts.sort()
-        return f"{base.__name__}[" + ",".join(parts) + "]"
-    name = getattr(kind, "__qualname__", "?")
-    if callable(value) and hasattr(value, "__code__"):  # a function or method
-        return f"function {getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
-    if kind.__name__ == "module":
-        return f"module {getattr(value, '__name__', '')}"
-    attrs = getattr(value, "__dict__", None) if depth > 0 else None
-    if isinstance(attrs, dict):
-        return f"{name}({_namespace(attrs, depth - 1)})"
-    return name
+class _TooBig(Exception):
+    pass
 
 
-def _namespace(names: Any, depth: int) -> str:
-    if type(names) is not dict:
-        names = dict(names)  # a class's mappingproxy
-    # not the import system's own (``__spec__``, ``__loader__``: ours wraps a loader)
-    keys = sorted(
-        k
-        for k in dict.keys(names)
-        if isinstance(k, str) and (k == "__all__" or not (k[:2] == "__" == k[-2:]))
-    )
-    return ";".join(f"{k}={_digest(dict.__getitem__(names, k), depth)}" for k in keys)
+class _Digester:
+    def __init__(self) -> None:
+        self.left = _BUDGET
+
+    def value(self, value: Any, depth: int) -> str:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooBig
+        kind = type(value)
+        if kind in _SCALARS:
+            text = repr(value)
+            return text if len(text) <= 200 else f"{kind.__name__}:{len(text)}:{hash(text)}"
+        if issubclass(kind, type):
+            name = f"class {_name(value)}"
+            return name if depth <= 0 else f"{name}{{{self.names(vars(value), depth - 1)}}}"
+        if issubclass(kind, dict):
+            size = dict.__len__(value)
+            if depth <= 0 or size > _MANY:
+                return f"dict:{size}"
+            items = sorted(
+                f"{self.value(k, 0)}={self.value(v, depth - 1)}" for k, v in dict.items(value)
+            )
+            return "{" + ",".join(items) + "}"
+        for base in (list, tuple, set, frozenset):
+            if issubclass(kind, base):
+                b: Any = base
+                size = b.__len__(value)
+                if depth <= 0 or size > _MANY:
+                    return f"{base.__name__}:{size}"
+                parts = [self.value(v, depth - 1) for v in b.__iter__(value)]
+                if base in (set, frozenset):
+                    parts.sort()
+                return f"{base.__name__}[" + ",".join(parts) + "]"
+        if issubclass(kind, _FUNCTIONS):
+            return f"function {_name(value)}"
+        if issubclass(kind, types.ModuleType):
+            return f"module {dict.get(vars(value), '__name__', '')}"
+        label = _name(kind)
+        attrs = _plain_dict(value) if depth > 0 else None
+        return label if attrs is None else f"{label}({self.names(attrs, depth - 1)})"
+
+    def names(self, names: Any, depth: int) -> str:
+        if type(names) is not dict:
+            names = dict(names)  # a class's mappingproxy
+        # not the import system's own (``__spec__``, ``__loader__``: ours wraps a loader)
+        keys = sorted(
+            k
+            for k in dict.keys(names)
+            if type(k) is str and (k == "__all__" or not (k[:2] == "__" == k[-2:]))
+        )
+        return ";".join(f"{k}={self.value(dict.__getitem__(names, k), depth)}" for k in keys)
+
+
+def _name(obj: Any) -> str:
+    """A function's or class's module and qualified name, read from its own dict
+    or slots, never through ``__getattr__``."""
+    try:
+        return f"{obj.__module__}.{obj.__qualname__}"
+    except Exception:  # a metaclass that answers otherwise
+        return "?"
+
+
+def _plain_dict(value: Any) -> dict[str, Any] | None:
+    """An instance's attribute dict, when its class keeps the builtin ``__dict__``."""
+    for klass in type(value).__mro__:
+        found = vars(klass).get("__dict__")
+        if found is not None:
+            if not isinstance(found, types.GetSetDescriptorType):
+                return None  # a property: project code
+            attrs = found.__get__(value)
+            return attrs if type(attrs) is dict else None
+    return None
 
 
 def state_digests(root: str) -> dict[str, str]:
@@ -115,15 +152,16 @@ def state_digests(root: str) -> dict[str, str]:
     (Not the root logger: a program that runs ``pytest.main()`` may have set it up
     before, and the child would then never be trusted.)"""
     out: dict[str, str] = {}
+    digester = _Digester()
     for module in list(sys.modules.values()):
-        filename = getattr(module, "__file__", None)
+        names = getattr(module, "__dict__", None)  # a module's own: no __getattr__
+        filename = names.get("__file__") if type(names) is dict else None
         rel = relative_to_root(root, filename) if isinstance(filename, str) else None
-        names = getattr(module, "__dict__", None)
-        if rel is not None and isinstance(names, dict):
+        if rel is not None and type(names) is dict:
             try:
-                out[rel] = _namespace(names, _DEPTH)
-            except Exception:  # a value we cannot read: never equal
-                out[rel] = f"unreadable {id(module)}"
+                out[rel] = digester.names(names, _DEPTH)
+            except Exception:  # too much, or a value we cannot read: never equal
+                out[rel] = f"unreadable {os.getpid()} {id(module)}"
     decimal = sys.modules.get("decimal")
     if decimal is not None:
         ctx = decimal.getcontext()
@@ -166,7 +204,7 @@ class Reimport:
         names = []
         for name in warning_modules([*filters[0], *filters[1]]):
             top = sys.modules.get(name.split(".")[0])
-            filename = getattr(top, "__file__", None)
+            filename = getattr(top, "__dict__", {}).get("__file__")
             if isinstance(filename, str) and relative_to_root(root, filename) is not None:
                 names.append(name)
         if not names or not sys.executable:
