@@ -1,29 +1,28 @@
 """Project modules pytest imported before tracking could start, imported again in a
-child process that tracks them.
+child process that tracks what their import ran.
 
 pytest 9 applies the ``filterwarnings`` ini lines (and ``-W``) before it loads any
-plugin, and a dotted category (``ignore::pkg.warnings.PkgWarning``) imports its
-module then: ``pkg/__init__.py`` and everything it imports run before pytest-ripple
-is loaded. Those modules have no import record: which function ran at their import
-is unknown, so every change that reaches them counted as a plugin's, for every test
-(1,236 of marshmallow's 1,238 tests for a body edit that 20 tests run).
+plugin, and a dotted category (``ignore::pkg.warn.PkgWarning``) imports its module
+then: ``pkg/__init__.py`` and everything it imports run before pytest-ripple is
+loaded. Those modules are plugins (``<plugin>`` rows: every test saw what their import
+did), but which of their functions ran at that import was unknown, so a new body of
+one that did (``registry.fill()`` at ``pkg``'s import) selected no test.
 
-The child, started before our tracer is armed, imports the same modules in the same
-order with the parent's ``sys.path`` and ``sys.argv`` and pytest already imported, and
-reports each project module's import record. The parent takes a record only for a
-module it had imported before tracking began, and takes none if the child imported a
-project module the parent had not: then the two imports differ, and every such module
-stays a plugin for every test.
+The child, started before our tracer is armed, applies the same filters the way
+pytest does, with the parent's ``sys.path``, ``sys.argv`` and interpreter flags, and
+reports the code that ran and the files read. These are facts of the kind "this ran
+at import": each can only add tests to a selection. The child's import may take
+another path than the parent's (an environment variable the first import set, a lock
+the parent holds), so its report is never read as "this did not run" (reviews 31
+and 32): the modules keep no import record of their own.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -31,7 +30,9 @@ from pytest_ripple.children import CodeKey
 from pytest_ripple.paths import relative_to_root, root_prefix
 
 _MARK = "\n<pytest-ripple reimport>\n"  # the project's import may print too
-_TIMEOUT = 120.0  # seconds for the child's imports, after which it is left out
+# seconds to wait for the child once the session has ended (it had the whole session
+# to finish: one that has not is stuck, on a lock this process holds, say)
+_LAST_WAIT = 3.0
 _SNIPPET = (
     "import json, sys\n"
     "request = json.loads(sys.stdin.readline())\n"
@@ -55,145 +56,17 @@ def warning_modules(filters: Iterable[str]) -> list[str]:
     return out
 
 
-# What a module's namespace holds after its import, as text that two processes can
-# compare: scalars by value, containers by length and (a few levels down) contents,
-# functions and classes by name, objects by type and attributes. Only the type of a
-# value is asked what it is (a proxy's ``__class__`` or ``__getattr__`` would run
-# project code), containers are read through the builtin types' own methods, and an
-# instance's attributes only where its ``__dict__`` is the plain one.
-_SCALARS = (type(None), bool, int, float, complex, str, bytes)
-_FUNCTIONS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType)
-_DEPTH = 3
-_MANY = 200  # a container longer than this: its length only
-_BUDGET = 100_000  # values per process; beyond it the digest equals no other
-
-
-class _TooBig(Exception):
-    pass
-
-
-class _Digester:
-    def __init__(self) -> None:
-        self.left = _BUDGET
-
-    def value(self, value: Any, depth: int) -> str:
-        self.left -= 1
-        if self.left < 0:
-            raise _TooBig
-        kind = type(value)
-        if kind in _SCALARS:
-            text = repr(value)
-            return text if len(text) <= 200 else f"{kind.__name__}:{len(text)}:{hash(text)}"
-        if issubclass(kind, type):
-            name = f"class {_name(value)}"
-            return name if depth <= 0 else f"{name}{{{self.names(vars(value), depth - 1)}}}"
-        if issubclass(kind, dict):
-            size = dict.__len__(value)
-            if depth <= 0 or size > _MANY:
-                return f"dict:{size}"
-            items = sorted(
-                f"{self.value(k, 0)}={self.value(v, depth - 1)}" for k, v in dict.items(value)
-            )
-            return "{" + ",".join(items) + "}"
-        for base in (list, tuple, set, frozenset):
-            if issubclass(kind, base):
-                b: Any = base
-                size = b.__len__(value)
-                if depth <= 0 or size > _MANY:
-                    return f"{base.__name__}:{size}"
-                parts = [self.value(v, depth - 1) for v in b.__iter__(value)]
-                if base in (set, frozenset):
-                    parts.sort()
-                return f"{base.__name__}[" + ",".join(parts) + "]"
-        if issubclass(kind, _FUNCTIONS):
-            return f"function {_name(value)}"
-        if issubclass(kind, types.ModuleType):
-            return f"module {dict.get(vars(value), '__name__', '')}"
-        label = _name(kind)
-        attrs = _plain_dict(value) if depth > 0 else None
-        return label if attrs is None else f"{label}({self.names(attrs, depth - 1)})"
-
-    def names(self, names: Any, depth: int) -> str:
-        if type(names) is not dict:
-            names = dict(names)  # a class's mappingproxy
-        # not the import system's own (``__spec__``, ``__loader__``: ours wraps a loader)
-        keys = sorted(
-            k
-            for k in dict.keys(names)
-            if type(k) is str and (k == "__all__" or not (k[:2] == "__" == k[-2:]))
-        )
-        return ";".join(f"{k}={self.value(dict.__getitem__(names, k), depth)}" for k in keys)
-
-
-def _name(obj: Any) -> str:
-    """A function's or class's module and qualified name, read from its own dict
-    or slots, never through ``__getattr__``."""
-    try:
-        return f"{obj.__module__}.{obj.__qualname__}"
-    except Exception:  # a metaclass that answers otherwise
-        return "?"
-
-
-def _plain_dict(value: Any) -> dict[str, Any] | None:
-    """An instance's attribute dict, when its class keeps the builtin ``__dict__``."""
-    for klass in type(value).__mro__:
-        found = vars(klass).get("__dict__")
-        if found is not None:
-            if not isinstance(found, types.GetSetDescriptorType):
-                return None  # a property: project code
-            attrs = found.__get__(value)
-            return attrs if type(attrs) is dict else None
-    return None
-
-
-def state_digests(root: str) -> dict[str, str]:
-    """What the project modules imported so far hold, and the decimal context
-    (``<decimal>``, where it is imported), process-wide state an import may set.
-    (Not the root logger: a program that runs ``pytest.main()`` may have set it up
-    before, and the child would then never be trusted.)"""
-    out: dict[str, str] = {}
-    digester = _Digester()
-    for module in list(sys.modules.values()):
-        names = getattr(module, "__dict__", None)  # a module's own: no __getattr__
-        filename = names.get("__file__") if type(names) is dict else None
-        rel = relative_to_root(root, filename) if isinstance(filename, str) else None
-        if rel is not None and type(names) is dict:
-            try:
-                out[rel] = digester.names(names, _DEPTH)
-            except Exception:  # too much, or a value we cannot read: never equal
-                out[rel] = f"unreadable {os.getpid()} {id(module)}"
-    decimal = sys.modules.get("decimal")
-    if decimal is not None:
-        ctx = decimal.getcontext()
-        out["<decimal>"] = f"{ctx.prec} {ctx.rounding} {ctx.Emin} {ctx.Emax} {ctx.capitals}"
-    return out
-
-
-@dataclass
-class Record:
-    """What one module's import ran and read in the child."""
-
-    codes: set[CodeKey] = field(default_factory=set)
-    files: set[str] = field(default_factory=set)  # relative to the rootdir
-    modules: set[str] = field(default_factory=set)  # project modules imported inside it
-    importer: CodeKey | None = None  # the project function whose call imported it
-
-
 @dataclass
 class Result:
-    records: dict[str, Record]  # module file (relative) -> its record
-    imported: set[str]  # every project module whose body ran in the child
+    codes: set[CodeKey]  # what ran while the child imported the modules
     reads: set[tuple[str, str]]  # (data file, module) read at import
-    state: dict[str, str]  # ``state_digests`` after the child's imports
 
 
 class Reimport:
     """The child process, started before tracking: its result is read once."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], state: dict[str, str]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self._proc: subprocess.Popen[bytes] | None = proc
-        self._result: Result | None = None
-        self.state = state  # this process's ``state_digests`` as the child started
 
     @classmethod
     def start(cls, rootdir: Path, filters: tuple[list[str], list[str]]) -> Reimport | None:
@@ -209,7 +82,6 @@ class Reimport:
                 names.append(name)
         if not names or not sys.executable:
             return None
-        state = state_digests(root)
         request = {
             "path": [p for p in sys.path if isinstance(p, str)],
             "argv": list(sys.argv),
@@ -217,14 +89,16 @@ class Reimport:
             "modules": names,
             "filters": list(filters),
         }
+        # -X dev, -O, -W as this process has them: the import may look at sys.flags
+        flags: list[str] = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-c", _SNIPPET],
+                [sys.executable, *flags, "-c", _SNIPPET],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
-        except OSError:
+        except (OSError, ValueError):
             return None
         assert proc.stdin is not None
         try:
@@ -233,15 +107,24 @@ class Reimport:
         except OSError:
             pass
         proc.stdin = None  # written: ``communicate`` must not flush it again
-        return cls(proc, state)
+        return cls(proc)
 
-    def result(self) -> Result | None:
-        """The child's records (waiting for it), or None when it failed."""
-        proc, self._proc = self._proc, None
+    @property
+    def finished(self) -> bool:
+        """Its result was read (or it failed, or was killed)."""
+        return self._proc is None
+
+    def result(self, last: bool) -> Result | None:
+        """The child's report once it has exited; None while it runs (unless ``last``:
+        then it gets a few seconds, and is killed after them), or when it failed."""
+        proc = self._proc
         if proc is None:
-            return self._result
+            return None
+        if not last and proc.poll() is None:
+            return None
+        self._proc = None
         try:
-            out, _ = proc.communicate(timeout=_TIMEOUT)
+            out, _ = proc.communicate(timeout=_LAST_WAIT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -251,27 +134,9 @@ class Reimport:
         if proc.returncode != 0:
             return None
         try:
-            self._result = _parse(json.loads(out.rpartition(_MARK.encode())[2].decode()))
+            return _parse(json.loads(out.rpartition(_MARK.encode())[2].decode()))
         except (ValueError, KeyError, TypeError):
             return None
-        return self._result
-
-    def trusted(self, before: set[str]) -> Result | None:
-        """The child's result when its imports did what this process's did: it imported
-        no project module this process had not (``before``), and each module it
-        recorded, and the process-wide state, hold the same as here. Otherwise None:
-        its records could say a function never ran at import when it ran here (an
-        import guarded by an environment variable the first import set)."""
-        result = self.result()
-        if result is None or not result.imported <= before:
-            return None
-        for key in result.records:
-            if key not in self.state or result.state.get(key) != self.state[key]:
-                return None
-        key = "<decimal>"  # where both imported it
-        if key in self.state and key in result.state and self.state[key] != result.state[key]:
-            return None
-        return result
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
@@ -285,29 +150,15 @@ class Reimport:
             pass
 
 
-def _key(value: Any) -> CodeKey:
-    filename, line, name = value
-    return (str(filename), int(line), str(name))
-
-
 def _parse(data: dict[str, Any]) -> Result:
-    records = {}
-    for rel, rec in data["records"].items():
-        importer = rec.get("importer")
-        records[str(rel)] = Record(
-            {_key(k) for k in rec["codes"]},
-            {str(f) for f in rec["files"]},
-            {str(m) for m in rec["modules"]},
-            _key(importer) if importer else None,
-        )
+    codes = {(str(f), int(line), str(name)) for f, line, name in data["codes"]}
     reads = {(str(f), str(m)) for f, m in data["reads"]}
-    state = {str(k): str(v) for k, v in data["state"].items()}
-    return Result(records, {str(m) for m in data["imported"]}, reads, state)
+    return Result(codes, reads)
 
 
-def _import_as_pytest(filters: list[list[str]], modules: list[str]) -> bool:
+def _import_as_pytest(filters: list[list[str]], modules: list[str]) -> None:
     """The imports pytest did: its own function applying the filters, in the same
-    warnings context (``Config._catch_configured_warnings``); whether nothing failed."""
+    warnings context (``Config._catch_configured_warnings``)."""
     import importlib
     import warnings
 
@@ -316,71 +167,45 @@ def _import_as_pytest(filters: list[list[str]], modules: list[str]) -> bool:
         from _pytest.config import apply_warning_filters as apply
     except ImportError:  # another pytest: the modules, in the same order
         pass
-    try:
-        with warnings.catch_warnings(record=True):
-            if apply is None:
-                for name in modules:
-                    importlib.import_module(name)
-                return True
-            if not sys.warnoptions:
-                warnings.filterwarnings("always", category=DeprecationWarning)
-                warnings.filterwarnings("always", category=PendingDeprecationWarning)
-            apply(filters[0], filters[1])
-    except BaseException:  # pytest reports it in the parent
-        return False
-    return True
+    with warnings.catch_warnings(record=True):
+        if apply is None:
+            for name in modules:
+                importlib.import_module(name)
+            return
+        if not sys.warnoptions:
+            warnings.filterwarnings("always", category=DeprecationWarning)
+            warnings.filterwarnings("always", category=PendingDeprecationWarning)
+        apply(filters[0], filters[1])
 
 
 def child_main(request: dict[str, Any]) -> None:
-    """In the child: import the modules as pytest did, then print the records."""
-    from functools import partial
+    """In the child: import the modules as pytest did, then print what ran."""
+    import os
 
     import pytest  # noqa: F401  (the parent had it imported: ``"pytest" in sys.modules``)
 
-    from pytest_ripple.modules import ModuleImports
     from pytest_ripple.recorder import Recorder
     from pytest_ripple.tracer import choose_tracer
     from pytest_ripple.watcher import ReadWatcher
 
     sys.argv[:] = request["argv"]
     rootdir = Path(request["rootdir"])
-    root = root_prefix(rootdir)
-    tracer, _ = choose_tracer(root)
+    tracer, _ = choose_tracer(root_prefix(rootdir))
     tracer.arm()
-    tracer.push()
     recorder = Recorder(tracer, ReadWatcher(rootdir, set()), None)
-    imports = ModuleImports(recorder, partial(relative_to_root, root))
-    before = set(sys.modules)
-    failed = not _import_as_pytest(request["filters"], request["modules"])
-    imports.close()
+    recorder.push()
+    failed = False
+    try:
+        _import_as_pytest(request["filters"], request["modules"])
+    except BaseException:  # what ran until then still ran; pytest reports the error
+        failed = True
+    trace = recorder.pop()
     recorder.close()
-    if failed:
-        sys.exit(3)
-    imported: set[str] = set()
-    for name in set(sys.modules) - before:
-        filename = getattr(sys.modules[name], "__file__", None)
-        rel = relative_to_root(root, filename) if isinstance(filename, str) else None
-        if rel is not None:
-            imported.add(rel)
-    records = {}
-    for rel, trace in imports.records.items():
-        codes = {(c.co_filename, c.co_firstlineno, c.co_name) for c in trace.codes.values()}
-        importer = imports.importers.get(rel)
-        records[rel] = {
-            "codes": sorted(codes | trace.child_codes),
-            "files": sorted(trace.files),
-            "modules": sorted(trace.modules),
-            "importer": (
-                [importer.co_filename, importer.co_firstlineno, importer.co_name]
-                if importer is not None
-                else None
-            ),
-        }
+    codes = {(c.co_filename, c.co_firstlineno, c.co_name) for c in trace.codes.values()}
     out = {
-        "records": records,
-        "imported": sorted(imported | set(records)),
+        "codes": sorted(codes),
         "reads": sorted(recorder.watcher.import_reads),
-        "state": state_digests(root),
+        "failed": failed,
     }
     sys.stdout.write(_MARK + json.dumps(out))
     sys.stdout.flush()

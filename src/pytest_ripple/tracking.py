@@ -22,7 +22,7 @@ from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
 from pytest_ripple.paths import conftest_dir, relative_path, relative_to_root, root_prefix
 from pytest_ripple.recorder import Dep, Recorder, Trace
-from pytest_ripple.reimport import Record, Reimport
+from pytest_ripple.reimport import Reimport
 from pytest_ripple.state import RunState
 from pytest_ripple.tracer import Tracer, choose_tracer
 from pytest_ripple.watcher import ReadWatcher
@@ -40,9 +40,7 @@ class Started:
     recorder: Recorder
     imports: ModuleImports
     reason: str  # why this engine
-    # project modules imported before tracking started (``-p``, entry points, pytest's
-    # warning categories), and the child that imports the latter again (``reimport``)
-    before: set[str]
+    # the child that imports again what pytest imported for its warning filters
     reimport: Reimport | None
 
     def close(self) -> None:
@@ -65,13 +63,7 @@ def start_tracking(rootdir: Path, filters: tuple[list[str], list[str]] = ([], []
     children.start_session()  # if it cannot, Python children mark tests untracked
     recorder = Recorder(tracer, ReadWatcher(rootdir, ignore), children)
     relative = partial(relative_to_root, root_prefix(rootdir))
-    before = set()
-    for module in list(sys.modules.values()):
-        filename = getattr(module, "__file__", None)
-        rel = relative(filename) if isinstance(filename, str) else None
-        if rel is not None and is_python(rel) and conftest_dir(rel) is None:
-            before.add(rel)
-    return Started(recorder, ModuleImports(recorder, relative), reason, before, reimport)
+    return Started(recorder, ModuleImports(recorder, relative), reason, reimport)
 
 
 def warning_filters(config: pytest.Config) -> tuple[list[str], list[str]]:
@@ -101,16 +93,13 @@ class Tracker:
         self._collected: set[str] = set()  # files that yielded test items
         # project modules imported before tracking started (``-p``, entry points, pytest's
         # warning categories) or by the first conftest.py files: plugins, for every
-        # test saw what their import did. The child's records only tell, on top, which
-        # functions ran at their import.
+        # test saw what their import did (the child tells which functions ran then)
         for module in list(sys.modules.values()):
             filename = getattr(module, "__file__", None)
             rel = started.imports.relative(filename) if isinstance(filename, str) else None
             if rel is not None and is_python(rel) and conftest_dir(rel) is None:
                 run.import_run.add((rel, PLUGIN))
-        self._before = started.before
         self._reimport = started.reimport
-        self._child_records: dict[str, Record] = {}
         self._child_reads: set[tuple[str, str]] = set()
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
         self.generate_traces: dict[str, Trace] = defaultdict(Trace)
@@ -175,16 +164,28 @@ class Tracker:
             if conftest_dir(rel) is None and is_python(rel)
         }
 
-    def _settle_reimport(self) -> None:
-        """Once: the records of the modules the child imported again, if its imports
-        did what this process's did (``Reimport.trusted``)."""
-        reimport, self._reimport = self._reimport, None
+    def _settle_reimport(self, last: bool = False) -> None:
+        """What ran and was read while the child imported the modules pytest imported
+        before tracking: functions that ran at import (``import_run``), as if seen
+        here. Taken once the child has exited; at the end of the session (``last``)
+        it gets a few seconds more."""
+        reimport = self._reimport
         if reimport is None:
             return
-        result = reimport.trusted(self._before)
-        if result is not None:
-            self._child_records = dict(result.records)
-            self._child_reads = {(f, m) for f, m in result.reads if m in result.records}
+        result = reimport.result(last)
+        if not reimport.finished:
+            return  # still running: at a later write
+        self._reimport = None
+        if result is None:
+            return
+        for path, block in self.run.resolver.resolve_keys(result.codes):
+            if block not in (MODULE, READ, WHOLE) and ":" not in path:
+                self.run.import_run.add((path, block))
+        self._child_reads = set(result.reads)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._settle_reimport(last=True)  # before the last write, or the hand-off
 
     def module_records(self) -> dict[str, set[Dep]]:
         """What each project module imported since the last call ran at its import."""
@@ -193,34 +194,18 @@ class Tracker:
         self._settle_reimport()
         records = {rel: self._module_deps(rel, t) for rel, t in self.imports.records.items()}
         self.imports.records.clear()
-        resolver = self.run.resolver
-        for rel, rec in self._child_records.items():
-            if rel not in records:  # imported again here (a test reloads it): that one
-                ran = {d for d in resolver.resolve_keys(rec.codes) if d[1] != MODULE}
-                by = resolver.resolve_keys([rec.importer] if rec.importer else [])
-                records[rel] = self._record_deps(rel, ran, rec, by)
-        self._child_records = {}
         return records
 
     def _module_deps(self, rel: str, trace: Trace) -> set[Dep]:
         resolver = self.run.resolver
-        ran = {dep for dep in resolver.resolve(trace.codes.values()) if dep[1] != MODULE}
-        ran |= resolver.resolve_keys(trace.child_codes)
-        code = self.imports.importers.get(rel) if self.imports is not None else None
-        by = resolver.resolve([code]) if code is not None else set()
-        return self._record_deps(rel, ran, trace, by)
-
-    def _record_deps(
-        self, rel: str, ran: set[Dep], trace: Trace | Record, by: set[Dep]
-    ) -> set[Dep]:
-        """A module's import record: what ran (``ran``), what it read and imported, and
-        the project function whose call imported it (``by``)."""
-        resolver = self.run.resolver
-        deps = set(ran)
+        deps = {dep for dep in resolver.resolve(trace.codes.values()) if dep[1] != MODULE}
+        deps |= resolver.resolve_keys(trace.child_codes)
         # its own source is read to be compiled (pytest's assertion rewriter reads it
         # inside exec_module): its blocks count, not its bytes
         deps.update((path, READ) for path in trace.files if path != rel)
         deps.update((path, MODULE) for path in trace.modules)
+        code = self.imports.importers.get(rel) if self.imports is not None else None
+        by = resolver.resolve([code]) if code is not None else set()
         deps.update((path, IMPORTED_BY + block) for path, block in by if block[:1] != "<")
         # installed packages it imports that were imported before (no code ran now)
         fp = resolver.state(rel).fp
