@@ -74,19 +74,18 @@ class Reimport:
         top-level package is a project module already imported; None when there is
         none (the common case)."""
         root = root_prefix(rootdir)
-        names = []
-        for name in warning_modules([*filters[0], *filters[1]]):
+
+        def ours(name: str) -> bool:
             top = sys.modules.get(name.split(".")[0])
             filename = getattr(top, "__dict__", {}).get("__file__")
-            if isinstance(filename, str) and relative_to_root(root, filename) is not None:
-                names.append(name)
-        if not names or not sys.executable:
+            return isinstance(filename, str) and relative_to_root(root, filename) is not None
+
+        if not sys.executable or not any(map(ours, warning_modules([*filters[0], *filters[1]]))):
             return None
         request = {
             "path": [p for p in sys.path if isinstance(p, str)],
             "argv": list(sys.argv),
             "rootdir": str(rootdir),
-            "modules": names,
             "filters": list(filters),
         }
         # -X dev, -O, -W as this process has them: the import may look at sys.flags
@@ -126,8 +125,7 @@ class Reimport:
         try:
             out, _ = proc.communicate(timeout=_LAST_WAIT)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+            _stop(proc)
             return None
         except (OSError, ValueError):
             return None
@@ -140,14 +138,18 @@ class Reimport:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.kill()
-        try:
-            proc.communicate()  # reaps it and closes the pipe
-        except (OSError, ValueError):
-            pass
+        if proc is not None:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill it if it runs, reap it and close its pipe."""
+    if proc.poll() is None:
+        proc.kill()
+    try:
+        proc.communicate()
+    except (OSError, ValueError):
+        pass
 
 
 def _parse(data: dict[str, Any]) -> Result:
@@ -156,26 +158,19 @@ def _parse(data: dict[str, Any]) -> Result:
     return Result(codes, reads)
 
 
-def _import_as_pytest(filters: list[list[str]], modules: list[str]) -> None:
-    """The imports pytest did: its own function applying the filters, in the same
-    warnings context (``Config._catch_configured_warnings``)."""
-    import importlib
+def _import_as_pytest(filters: list[list[str]]) -> None:
+    """The imports pytest did: its own function applying the filters (pytest 9 is the
+    one that imports early, and has it), in the same warnings context
+    (``Config._catch_configured_warnings``)."""
     import warnings
 
-    apply: Any = None
-    try:
-        from _pytest.config import apply_warning_filters as apply
-    except ImportError:  # another pytest: the modules, in the same order
-        pass
+    from _pytest.config import apply_warning_filters
+
     with warnings.catch_warnings(record=True):
-        if apply is None:
-            for name in modules:
-                importlib.import_module(name)
-            return
         if not sys.warnoptions:
             warnings.filterwarnings("always", category=DeprecationWarning)
             warnings.filterwarnings("always", category=PendingDeprecationWarning)
-        apply(filters[0], filters[1])
+        apply_warning_filters(filters[0], filters[1])
 
 
 def child_main(request: dict[str, Any]) -> None:
@@ -194,18 +189,16 @@ def child_main(request: dict[str, Any]) -> None:
     tracer.arm()
     recorder = Recorder(tracer, ReadWatcher(rootdir, set()), None)
     recorder.push()
-    failed = False
     try:
-        _import_as_pytest(request["filters"], request["modules"])
+        _import_as_pytest(request["filters"])
     except BaseException:  # what ran until then still ran; pytest reports the error
-        failed = True
+        pass
     trace = recorder.pop()
     recorder.close()
     codes = {(c.co_filename, c.co_firstlineno, c.co_name) for c in trace.codes.values()}
     out = {
         "codes": sorted(codes),
         "reads": sorted(recorder.watcher.import_reads),
-        "failed": failed,
     }
     sys.stdout.write(_MARK + json.dumps(out))
     sys.stdout.flush()
