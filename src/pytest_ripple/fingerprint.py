@@ -38,6 +38,9 @@ MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
 READ = "<read>"  # a file read as data (open()): any change to its bytes counts
 PLUGIN = "<plugin>"  # in ``import_run``: a module pytest imported itself, as a plugin
+# in ``import_run``, with PLUGIN: a module some run found imported before tracking
+# started (a sitecustomize, a script calling pytest.main): what its import ran went unseen
+UNSEEN = "<unseen>"
 # in a module's import record: ``<by>f`` names the function whose call imported it
 # (``importlib.import_module(name)`` in a plugin loader): tests that run ``f`` see
 # what that import did, though they spell no import of the module

@@ -182,6 +182,38 @@ def will_record(opt: object) -> bool:
     )
 
 
+class _ArgsOnly:
+    """Enough of pytest's parser for :func:`add_options`, into plain argparse."""
+
+    def __init__(self) -> None:
+        import argparse
+
+        self.parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+        self.parser.add_argument("--collect-only", "--co", action="store_true", dest="collectonly")
+
+    def getgroup(self, *args: object, **kwargs: object) -> _ArgsOnly:
+        return self
+
+    def addoption(self, *names: str, **kwargs: object) -> None:
+        self.parser.add_argument(*names, **kwargs)  # type: ignore[arg-type]
+
+    def addini(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+def will_record_args(args: list[str]) -> bool:
+    """:func:`will_record` from the raw arguments (addopts included), before any plugin
+    is loaded: our options are not pytest's yet. A wrong guess costs little either
+    way: the plugin drops a tracker it does not want, or starts one later."""
+    shim = _ArgsOnly()
+    add_options(shim)  # type: ignore[arg-type]
+    try:
+        opt, _ = shim.parser.parse_known_args(args)
+    except SystemExit:  # argparse's way to say an option's value is missing
+        return False
+    return will_record(opt)
+
+
 def failed_first_then_affected(opt: object) -> None:
     """``--lf --ff`` with selection on: turn ``--lf`` into ``--ff``, so pytest orders the
     failures first and our selection keeps the affected tests (failures are affected)."""

@@ -13,11 +13,13 @@ The data flow: options -> decision (changes, selection) -> tracking -> store -> 
 
 from __future__ import annotations
 
+import os
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_ripple.early import ENV as EARLY_ENV
 from pytest_ripple.options import (
     ALWAYS_MARKER,
     DEPENDS_MARKER,
@@ -26,14 +28,18 @@ from pytest_ripple.options import (
     resolve,
     will_record,
 )
+from pytest_ripple.startup import (
+    drop_early_tracer,
+    has_early_tracer,
+    start,
+    take_early_tracer,
+)
 
 # The roles load only when the plugin is on: pytest imports this module at every
 # start-up, and a run without --testmon must not pay for SQLite, ast and the tracers.
 if TYPE_CHECKING:
     from pytest_ripple.state import RunState
-    from pytest_ripple.tracking import Started
 
-_early_key = pytest.StashKey["Started"]()
 _roles_key = pytest.StashKey[list[tuple[str, Any]]]()
 
 
@@ -70,33 +76,19 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """Start tracking before the first conftest.py is imported. Code that runs at
     import time (filling a registry, a cache, parametrize data) runs once per process:
     it is seen now or never."""
-    if will_record(early_config.known_args_namespace):
-        from pytest_ripple.tracking import start_tracking, warning_filters
+    if not will_record(early_config.known_args_namespace):
+        drop_early_tracer(early_config)  # started on a wrong guess (startup.start_early)
+    elif not has_early_tracer(early_config):
+        from pytest_ripple.tracking import warning_filters
 
-        filters = warning_filters(early_config)
-        early_config.stash[_early_key] = start_tracking(early_config.rootpath, filters)
-        # also when configuration fails or never happens (pytester's parseconfig)
-        early_config.add_cleanup(lambda: _drop_early_tracer(early_config))
-
-
-def _take_early_tracer(config: pytest.Config) -> Started | None:
-    early = config.stash.get(_early_key, None)
-    if early is not None:
-        del config.stash[_early_key]
-    return early
-
-
-def _drop_early_tracer(config: pytest.Config) -> None:
-    early = _take_early_tracer(config)
-    if early is not None:
-        early.close()
+        start(early_config, warning_filters(early_config))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     settings = resolve(config)
     if settings is None:
-        _drop_early_tracer(config)
+        drop_early_tracer(config)
         return
     config.addinivalue_line(
         "markers",
@@ -115,8 +107,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         roles = _worker_roles(run, config)
     elif uses_xdist(config):
-        _drop_early_tracer(config)  # a controller runs no test: nothing to track
+        drop_early_tracer(config)  # a controller runs no test: nothing to track
         roles = _controller_roles(run)
+        if settings.record and EARLY_ENV not in os.environ:
+            # workers start as ``python -c``: this tells their .pth line to wait for
+            # pytest's warning filters (early.py)
+            os.environ[EARLY_ENV] = "1"
+            config.add_cleanup(_unset_early_env)
     else:
         roles = _local_roles(run, config)
     if settings.report is not None and not hasattr(config, "workerinput"):
@@ -126,6 +123,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, role in roles:
         config.pluginmanager.register(role, name)
     config.stash[_roles_key] = roles
+
+
+def _unset_early_env() -> None:
+    os.environ.pop(EARLY_ENV, None)
 
 
 def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
@@ -138,7 +139,7 @@ def _local_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]:
     roles: list[tuple[str, Any]] = [("ripple-selector", selector)]
     roles.append(("ripple-report", StatusReporter(run)))
     if run.settings.record:
-        tracker = Tracker(run, _take_early_tracer(config))
+        tracker = Tracker(run, take_early_tracer(config))
         roles.append(("ripple-tracker", tracker))
         roles.append(("ripple-writer", Writer(run, tracker.import_reads, tracker.module_records)))
     return roles
@@ -166,7 +167,7 @@ def _worker_roles(run: RunState, config: pytest.Config) -> list[tuple[str, Any]]
 
     tracker = None
     if run.settings.record:
-        tracker = Tracker(run, _take_early_tracer(config))
+        tracker = Tracker(run, take_early_tracer(config))
     handoff = WorkerHandoff(run, tracker)
     selector = Selector(run, handoff.load)
     roles: list[tuple[str, Any]] = [("ripple-selector", selector), ("ripple-handoff", handoff)]
@@ -185,4 +186,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
                 close()
             config.pluginmanager.unregister(role, name)
         roles[0][1].run.release()
-    _drop_early_tracer(config)
+    drop_early_tracer(config)

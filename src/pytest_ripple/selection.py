@@ -45,6 +45,7 @@ from pytest_ripple.fingerprint import (
     READ,
     STDLIB,
     SUSPENDS,
+    UNSEEN,
     VALUE,
     WHOLE,
     Binding,
@@ -224,7 +225,11 @@ class _Impact:
         run = self.import_run.get(path)
         if not run:
             return
-        for name in run:
+        if UNSEEN in run:
+            # imported before tracking started (a sitecustomize, pytest.main after the
+            # script imported it): any function may have run at that import, unseen
+            self.at_import.setdefault((path, PLUGIN), why)
+        for name in run - {UNSEEN}:
             if block is None or name == block or name.startswith(block + "#"):
                 self.at_import.setdefault((path, name), why)
 

@@ -17,7 +17,7 @@ import pytest
 from pytest_ripple import reasons
 from pytest_ripple.changes import is_python
 from pytest_ripple.children import Children
-from pytest_ripple.fingerprint import IMPORTED_BY, MODULE, PLUGIN, READ, WHOLE
+from pytest_ripple.fingerprint import IMPORTED_BY, MODULE, PLUGIN, READ, UNSEEN, WHOLE
 from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
 from pytest_ripple.paths import conftest_dir, relative_path, relative_to_root, root_prefix
@@ -99,6 +99,8 @@ class Tracker:
             rel = started.imports.relative(filename) if isinstance(filename, str) else None
             if rel is not None and is_python(rel) and conftest_dir(rel) is None:
                 run.import_run.add((rel, PLUGIN))
+                if rel not in started.imports.records:  # imported before we started
+                    run.import_run.add((rel, UNSEEN))
         self._reimport = started.reimport
         self._child_reads: set[tuple[str, str]] = set()
         self.fixture_traces: dict[tuple[str, str], Trace] = defaultdict(Trace)
