@@ -100,6 +100,13 @@ MAIN = "import sys, pytest; sys.exit(pytest.main(sys.argv[1:]))"
 HOWS = ["pytest", "pytest.main"]
 
 
+@pytest.fixture(autouse=True)
+def _as_a_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a user's shell: under ``--testmon -n`` this suite's own xdist controller
+    sets the variable for its workers, and a script's pytest.main would start early."""
+    monkeypatch.delenv(early.ENV, raising=False)
+
+
 def run(project: Project, *args: str, how: str = "pytest") -> tuple[list[str], list[str]]:
     """pytest --testmon in a new process: the tests that ran, and those that failed."""
     argv = ("-v", *OFF, "--testmon", *args)
