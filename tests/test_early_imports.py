@@ -307,6 +307,9 @@ def test_a_category_imported_before_pytest_parses(
     assert run(project) == (EVERY, [])
     assert run(project) == ([], [])
     project.edit("pkg/core.py", 'REGISTRY["a"] = 1', 'REGISTRY["a"] = 2')
+    explained = project.pytester.run(sys.executable, "-m", "pytest_ripple", "affected")
+    said = " ".join(explained.stdout.str().split())  # lines wrap
+    assert "pkg/core.py was imported before tracking started" in said
     assert run(project) == (EVERY, ["test_registry"])
 
 
@@ -432,24 +435,37 @@ def test_pytests_method_is_wrapped_once_and_passes_through() -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "env", "installs"),
+    ("argv", "orig", "env", "installs"),
     [
-        (["-c"], False, False),
-        (["/srv/app/manage.py"], False, False),
-        (["-m"], False, True),
-        (["/venv/bin/pytest"], False, True),
-        (["/venv/bin/py.test"], False, True),
-        (["-c"], True, True),  # an xdist worker of a recording controller
-        ([], False, False),
+        (["-c"], ["python", "-c", "pass"], False, False),
+        (["/srv/app/manage.py"], ["python", "/srv/app/manage.py"], False, False),
+        (["-m"], ["python", "-m", "pytest"], False, True),
+        (["-m"], ["python", "-mpytest", "-v"], False, True),  # pytester's subprocess
+        (["-m"], ["python", "-m", "pip", "list"], False, False),
+        (["-m"], None, False, True),  # 3.9 has no orig_argv: any -m
+        (["/venv/bin/pytest"], ["/venv/bin/python", "/venv/bin/pytest"], False, True),
+        (["/venv/bin/py.test"], ["/venv/bin/python", "/venv/bin/py.test"], False, True),
+        (["-c"], ["python", "-c", "import sys;exec(eval(sys.stdin.readline()))"], True, True),
+        ([], [], False, False),
     ],
 )
 def test_the_start_up_line_waits_for_pytest(
-    monkeypatch: pytest.MonkeyPatch, argv: list[str], env: bool, installs: bool
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    orig: list[str] | None,
+    env: bool,
+    installs: bool,
 ) -> None:
+    """The .pth line as site.py runs it: early.py in processes that run pytest (an
+    xdist worker of a recording controller by the variable), not in others."""
     installed = Path(early.__file__).parent.parent / "pytest-ripple.pth"
     calls: list[bool] = []
     monkeypatch.setattr(early, "install", lambda: calls.append(True))
     monkeypatch.setattr(sys, "argv", argv)
+    if orig is None:
+        monkeypatch.delattr(sys, "orig_argv", raising=False)
+    else:
+        monkeypatch.setattr(sys, "orig_argv", orig, raising=False)
     monkeypatch.delenv("PYTEST_RIPPLE_CHILDREN", raising=False)
     if env:
         monkeypatch.setenv(early.ENV, "1")

@@ -228,7 +228,7 @@ class _Impact:
         if UNSEEN in run:
             # imported before tracking started (a sitecustomize, pytest.main after the
             # script imported it): any function may have run at that import, unseen
-            self.at_import.setdefault((path, PLUGIN), why)
+            self.at_import.setdefault((path, UNSEEN), why)
         for name in run - {UNSEEN}:
             if block is None or name == block or name.startswith(block + "#"):
                 self.at_import.setdefault((path, name), why)
@@ -484,6 +484,8 @@ def _attribute_not_module(imp: _Impact, path: str, dotted: str) -> bool:
 
 def _ran_at_import(imp: _Impact, path: str, block: str) -> bool:
     """Whether a function of the project ran while some module was imported."""
+    if UNSEEN in imp.import_run.get(path, ()):
+        return True  # imported before tracking: any of its functions may have
     if imp.blocks_at_import is None:
         found: set[tuple[str, str]] = {
             (p, b) for p, blocks in imp.import_run.items() for b in blocks
@@ -1115,6 +1117,7 @@ def _named_only(imp: _Impact, name: str, path: str) -> bool:
     return (
         imp.run_at_import is not None
         and path in imp.recorded_imports
+        and UNSEEN not in imp.import_run.get(path, ())  # its record is another run's
         and name not in imp.run_at_import
     )
 
@@ -1678,6 +1681,10 @@ def _ran_at_import_rule(imp: _Impact) -> None:
     for (path, block), why in sorted(imp.at_import.items()):
         if block == PLUGIN:
             at_why = reasons.step(why, f"{path} is loaded by pytest as a plugin")
+        elif block == UNSEEN:
+            at_why = reasons.step(
+                why, f"{path} was imported before tracking started: its import may have run it"
+            )
         elif reasons.origin(why) == reasons.changed(path, block):
             at_why = reasons.step(why, "runs at import")
         else:
