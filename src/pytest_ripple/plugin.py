@@ -110,8 +110,8 @@ def pytest_configure(config: pytest.Config) -> None:
         drop_early_tracer(config)  # a controller runs no test: nothing to track
         roles = _controller_roles(run)
         if settings.record and EARLY_ENV not in os.environ:
-            # workers start as ``python -c``: this tells their .pth line to wait for
-            # pytest's warning filters (early.py)
+            # workers start as ``python -c``: this tells their .pth line to start
+            # tracking while their pytest parses its arguments (early.py)
             os.environ[EARLY_ENV] = "1"
             config.add_cleanup(_unset_early_env)
     else:
