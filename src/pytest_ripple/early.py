@@ -1,4 +1,4 @@
-"""Tracking from the moment pytest applies its warning filters, before any plugin.
+"""Tracking from pytest's argument parsing, before any plugin or warning filter.
 
 pytest 9 applies the ``filterwarnings`` ini lines (and ``-W``) while it parses its
 command line, before it loads plugins, and a dotted category

@@ -205,6 +205,8 @@ def will_record_args(args: list[str]) -> bool:
     """:func:`will_record` from the raw arguments (addopts included), before any plugin
     is loaded: our options are not pytest's yet. A wrong guess costs little either
     way: the plugin drops a tracker it does not want, or starts one later."""
+    if not any(arg.startswith("--testmon") for arg in args):
+        return False  # every option that turns us on: most runs stop here
     shim = _ArgsOnly()
     add_options(shim)  # type: ignore[arg-type]
     try:
