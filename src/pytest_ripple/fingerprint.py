@@ -45,6 +45,10 @@ UNSEEN = "<unseen>"
 # (``importlib.import_module(name)`` in a plugin loader): tests that run ``f`` see
 # what that import did, though they spell no import of the module
 IMPORTED_BY = "<by>"
+# in ``import_run``: the module's ``__getattr__`` ran while pytest collected a test
+# module, and no other code of the project did (pytest's probes of the objects in a test
+# module's namespace: ``__test__``, ``_mock_name``, ``__wrapped__``, ``__bases__``)
+PROBED = "<probed>"
 
 DEF, CLASS, VALUE, IMPORT = "def", "class", "value", "import"
 
@@ -722,6 +726,150 @@ def _other_binds(node: ast.AST) -> set[str]:
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove"})
 
 
+# Names pytest, ``inspect``, ``unittest``, ``doctest`` and ``mock`` look up on the objects
+# in a test module's namespace while collecting it, that do not start with "_" (all
+# those that do count as probed, but for version attributes: ``_probe_free``).
+_PROBED_PUBLIC = frozenset({"pytestmark", "patchings", "hypothesis", "is_hypothesis_test"})
+_FALLS, _RAISES = 0, 1  # where a probe's way through a block of ``__getattr__`` ends
+# Modules pytest has imported before it loads any plugin or project code: importing one
+# in ``__getattr__`` only binds it (a project module of that name cannot be the one
+# imported: pytest's would be in ``sys.modules`` first)
+ALWAYS_IMPORTED = frozenset(
+    {"warnings", "sys", "os", "typing", "types", "functools", "inspect", "re"}
+    | {"importlib", "importlib.metadata"}
+)
+
+
+def _probe_free(name: object) -> bool:
+    """A name no collection probe asks for: a branch of ``__getattr__`` taken for it
+    alone never runs while pytest collects."""
+    if not isinstance(name, str) or name in _PROBED_PUBLIC:
+        return False
+    return not name.startswith("_") or "version" in name  # ``__version__``
+
+
+def _never_probed(test: ast.expr, param: str) -> bool:
+    """Whether ``test`` is false for every name a probe asks for (``name == "Old"``,
+    ``name in ("A", "B")``, joined by ``or``; ``and`` with one such part)."""
+    if isinstance(test, ast.BoolOp):
+        parts = [_never_probed(v, param) for v in test.values]
+        return all(parts) if isinstance(test.op, ast.Or) else any(parts)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, ast.Eq):
+        if isinstance(right, ast.Name) and right.id == param:
+            left, right = right, left
+        return (
+            isinstance(left, ast.Name)
+            and left.id == param
+            and isinstance(right, ast.Constant)
+            and _probe_free(right.value)
+        )
+    if isinstance(op, ast.In) and isinstance(left, ast.Name) and left.id == param:
+        return isinstance(right, (ast.Tuple, ast.List, ast.Set)) and all(
+            isinstance(e, ast.Constant) and _probe_free(e.value) for e in right.elts
+        )
+    return False
+
+
+def _plain_text(node: ast.expr, names: set[str]) -> bool:
+    """A string built without calling project code: literals, f-strings and ``%`` of
+    ``names`` (the parameter, ``__name__``, locals bound so)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in names
+    if isinstance(node, ast.JoinedStr):
+        return all(_plain_text(v, names) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        spec = node.format_spec
+        return _plain_text(node.value, names) and (spec is None or _plain_text(spec, names))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        right = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        return _plain_text(node.left, names) and all(_plain_text(r, names) for r in right)
+    return False
+
+
+def _probe_way(stmts: list[ast.stmt], param: str, names: set[str]) -> int | None:
+    """How a probe's way through ``stmts`` ends: falls off (_FALLS), raises
+    AttributeError (_RAISES), or None: it may do something else."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a docstring
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if isinstance(stmt, ast.ImportFrom):
+                # ``from importlib import resources`` imports a submodule
+                parts = [f"{stmt.module}.{a.name}" for a in stmt.names if stmt.module]
+                known = stmt.module in ALWAYS_IMPORTED and stmt.module != "importlib"
+                if stmt.level or not (known or set(parts) <= ALWAYS_IMPORTED):
+                    return None
+            elif not all(a.name in ALWAYS_IMPORTED for a in stmt.names):
+                return None  # a first import (the project's, a package's) may act
+            continue
+        if isinstance(stmt, ast.If):
+            if not _never_probed(stmt.test, param):
+                return None
+            end = _probe_way(stmt.orelse, param, names)
+            if end != _FALLS:
+                return end
+            continue
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name) and _plain_text(stmt.value, names):
+                names.add(target.id)
+                continue
+            return None
+        if isinstance(stmt, ast.Raise) and stmt.cause is None:
+            exc = stmt.exc
+            if isinstance(exc, ast.Call) and not exc.keywords:
+                if not all(_plain_text(a, names) for a in exc.args):
+                    return None
+                exc = exc.func
+            if isinstance(exc, ast.Name) and exc.id == "AttributeError":
+                return _RAISES
+        return None
+    return _FALLS
+
+
+def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
+    """Whether the module has a plain ``def __getattr__(name)`` at module level, bound
+    once, that raises AttributeError for every name pytest's collection probes may ask
+    for (``PROBED``), having done nothing else on the way (``if name == "OldName": ...``
+    branches skipped; ``import warnings`` of a module pytest imported already).
+    ``bound``: the module's own names (one that binds ``AttributeError`` gets False)."""
+    defs = [
+        n
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and n.name == "__getattr__"
+    ]
+    if len(defs) != 1 or not isinstance(defs[0], ast.FunctionDef):
+        return False
+    func = defs[0]
+    args = func.args
+    params = [*args.posonlyargs, *args.args]
+    if (
+        func.decorator_list
+        or "AttributeError" in bound
+        or len(params) != 1
+        or args.vararg
+        or args.kwarg
+        or args.kwonlyargs
+        or args.defaults
+    ):
+        return False
+    for node in walk(tree):  # bound once: no ``__getattr__ = ...``, no ``global``
+        if isinstance(node, ast.Name) and node.id == "__getattr__":
+            return False
+        if isinstance(node, ast.Constant) and node.value == "__getattr__":
+            return False  # ``setattr(module, "__getattr__", f)``
+        if isinstance(node, ast.Global) and "__getattr__" in node.names:
+            return False
+    param = params[0].arg
+    return _probe_way(func.body, param, {param, "__name__"}) == _RAISES
+
+
 def _strings(node: ast.AST | None) -> bool:
     """A string literal, or a list, tuple or set of them."""
     if isinstance(node, ast.Constant):
@@ -925,6 +1073,10 @@ class Fingerprint:
     # .parameters``, ``co_varnames``): code that fills parameters by their names from
     # somewhere (``PARAM``); None: not known (older data)
     introspects: bool | None = None
+    # its module-level ``__getattr__`` raises AttributeError, doing nothing else, for
+    # every name pytest may probe (``probe_inert``); False: it has none, it may act, or
+    # older data
+    probe_safe: bool = False
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -1001,6 +1153,8 @@ class Fingerprint:
             head["cb"] = {k: list(v) for k, v in sorted(self.class_bases.items())}
         if self.introspects is not None:
             head["pi"] = int(self.introspects)
+        if self.probe_safe:
+            head["pg"] = 1
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -1082,6 +1236,7 @@ class Fingerprint:
                 qualified=_qualified_rows(doc.get("qa", ())),
                 class_bases={k: tuple(v) for k, v in doc.get("cb", {}).items()},
                 introspects=bool(doc["pi"]) if "pi" in doc else None,
+                probe_safe=bool(doc.get("pg")),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -1155,6 +1310,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.inert = inert_classes(tree.body, purity)
     fp.class_bases = class_bases(tree.body, purity)
     fp.stores = attribute_stores(tree)
+    fp.probe_safe = probe_inert(tree, fp.bound_in_module(scope=""))
     fp.spans.sort()
     parts = [f"{s}:{n}:{b.digest}" for (s, n), b in sorted(fp.bindings.items())]
     parts += sorted(e.digest for e in fp.effects)

@@ -41,6 +41,7 @@ from pytest_ripple.fingerprint import (
     NAMESPACE,
     PARAM,
     PLUGIN,
+    PROBED,
     PYTEST_NAMES,
     READ,
     STDLIB,
@@ -1532,6 +1533,7 @@ def _impact(
     imp.store = store
     imp.test_files = {test_path(nodeid) for nodeid in known}
     imp.import_run = store.import_run()
+    _settle_probed(imp, changes)
     imp.readers = store.import_readers(changes.changed)
     ids = [r.id for r, _, _ in changes.changed.values()]
     ids += [files[PACKAGE + top].id for top in packages if PACKAGE + top in files]
@@ -1553,6 +1555,23 @@ def _impact(
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
     return imp
+
+
+def _settle_probed(imp: _Impact, changes: Changes) -> None:
+    """A module ``__getattr__`` that only pytest's collection probes ran (``PROBED``)
+    counts as run at import, as any other, unless it did nothing but raise
+    AttributeError for such names then (the stored fingerprint) and still does (the
+    current one): then a change of its code, or of a name it reads, reaches only the
+    tests that ran it."""
+    for path, blocks in imp.import_run.items():
+        if PROBED not in blocks:
+            continue
+        blocks.discard(PROBED)
+        row = imp.files.get(path)
+        old = row.fingerprint(blocks=False) if row is not None else None
+        new = changes.changed[path][1].fp if path in changes.changed else old
+        if not all(fp is not None and fp.probe_safe for fp in (old, new)):
+            blocks.add("__getattr__")
 
 
 def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set[str]:

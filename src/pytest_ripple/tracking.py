@@ -17,7 +17,15 @@ import pytest
 from pytest_ripple import reasons
 from pytest_ripple.changes import is_python
 from pytest_ripple.children import Children
-from pytest_ripple.fingerprint import IMPORTED_BY, MODULE, PLUGIN, READ, UNSEEN, WHOLE
+from pytest_ripple.fingerprint import (
+    IMPORTED_BY,
+    MODULE,
+    PLUGIN,
+    PROBED,
+    READ,
+    UNSEEN,
+    WHOLE,
+)
 from pytest_ripple.modules import ModuleImports
 from pytest_ripple.options import ALWAYS_MARKER, DEPENDS_MARKER
 from pytest_ripple.paths import conftest_dir, relative_path, relative_to_root, root_prefix
@@ -132,6 +140,35 @@ class Tracker:
                 self.run.import_run.add((path, block))
         for rel in self._plugin_modules(self.recorder.take_outside_modules()):
             self.run.import_run.add((rel, PLUGIN))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        """A test module's collection apart from the rest of the import context: when
+        the only project code that ran in it (its import aside, a context of its own) is
+        modules' ``__getattr__``, pytest's probes of the objects in the test module's
+        namespace ran them (``__test__``, ``_mock_name``...), and they count as
+        ``PROBED``: selection treats them as run at import only when a change makes
+        them act for such names. Anything else that ran is import-time code, as
+        before."""
+        tracer = self.tracer
+        if not self._importing or tracer is None or not isinstance(collector, pytest.Module):
+            return (yield)
+        tracer.push()  # the tracer only: reads and imports keep their own rules
+        try:
+            return (yield)
+        finally:
+            codes, _ = tracer.pop()
+            ran = {
+                (path, block)
+                for path, block in self.run.resolver.resolve(codes.values())
+                if block not in (MODULE, READ, WHOLE) and ":" not in path
+            }
+            if ran and all(
+                block == "__getattr__" and conftest_dir(path) is None for path, block in ran
+            ):
+                self.run.import_run.update((path, PROBED) for path, _ in ran)
+            else:
+                self.run.import_run.update(ran)
 
     def _plugin_modules(self, imported: set[str]) -> set[str]:
         """Of the project modules pytest imported itself, those that are neither a

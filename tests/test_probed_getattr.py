@@ -1,0 +1,283 @@
+"""A package's module ``__getattr__`` (deprecated names, lazy attributes) runs while
+pytest collects: pytest probes every object in a test module's namespace, the package's
+module object too (``__test__``, ``_mock_name``, ``__wrapped__``, ``__bases__``). Such a
+run is no import-time work of the tests when the function raises AttributeError for
+every probed name and does nothing else: then a change to its other branches, or to a
+name they read, reaches the tests that ran it, not every test (click and marshmallow
+have such a function). End to end: record, edit, re-run, assert exactly which tests ran.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from helpers import Project
+from pytest_ripple.fingerprint import ALWAYS_IMPORTED, probe_inert
+from test_early_imports import run
+from test_safety import check, record
+
+GETATTR = """
+    import warnings
+
+    from pkg.core import Command, _OldCommand
+
+
+    def __getattr__(name):
+        if name == "OldCommand":
+            warnings.warn("OldCommand is deprecated", DeprecationWarning, stacklevel=2)
+            return _OldCommand
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+"""
+FILES = {
+    "pkg/__init__.py": GETATTR,
+    "pkg/core.py": """
+        class Command:
+            def run(self):
+                return 1
+
+
+        class _OldCommand(Command):
+            KIND = "old"
+
+            def run(self):
+                return 2 if self.KIND == "old" else 3
+    """,
+    "tests/test_cmd.py": """
+        import pkg
+
+
+        def test_cmd():
+            assert pkg.Command().run() == 1
+    """,
+    "tests/test_old.py": """
+        import pytest
+
+        import pkg
+
+
+        def test_old():
+            with pytest.deprecated_call():
+                assert pkg.OldCommand().run() == 2
+    """,
+    "tests/test_free.py": """
+        import pkg
+
+
+        def test_free():
+            assert pkg is not None
+    """,
+}
+EVERY = ["test_cmd", "test_free", "test_old"]
+
+
+@pytest.fixture
+def recorded(project: Project) -> Project:
+    record(project, FILES, *EVERY)
+    return project
+
+
+def test_edit_of_a_branch_no_probe_takes(recorded: Project) -> None:
+    # every test on 33e744e: "__getattr__ runs at import -> every test"
+    recorded.edit("pkg/__init__.py", '"OldCommand is deprecated"', '"OldCommand: use Command"')
+    check(recorded.run("--testmon"), ["test_old"])
+
+
+def test_class_the_branch_returns(recorded: Project) -> None:
+    # a class attribute taints the name ``_OldCommand``, which __getattr__ reads
+    recorded.edit("pkg/core.py", 'KIND = "old"', 'KIND = "older"')
+    check(recorded.run("--testmon"), ["test_old"], failed=["test_old"])
+
+
+def test_branch_a_probe_takes_selects_every_test(recorded: Project) -> None:
+    # ``__test__`` is what pytest asks each object in a test module's namespace
+    recorded.edit("pkg/__init__.py", 'if name == "OldCommand":', 'if name == "__test__":')
+    check(recorded.run("--testmon"), EVERY)
+
+
+def test_new_code_on_the_probes_way_selects_every_test(recorded: Project) -> None:
+    recorded.edit(
+        "pkg/__init__.py",
+        "    raise AttributeError(",
+        "    Command.seen = name\n    raise AttributeError(",
+    )
+    check(recorded.run("--testmon"), EVERY)
+
+
+def test_old_code_that_acted_for_probes(project: Project) -> None:
+    """The recorded function filled a list for every probe; the new one does not: the
+    test that reads the list fails, and must run."""
+    files = {
+        **FILES,
+        "pkg/__init__.py": """
+            from pkg.core import Command
+
+            SEEN = []
+
+
+            def __getattr__(name):
+                SEEN.append(name)
+                raise AttributeError(name)
+        """,
+        "tests/test_seen.py": """
+            import pkg
+
+
+            def test_seen():
+                assert pkg.SEEN
+        """,
+    }
+    files.pop("tests/test_old.py")
+    record(project, files, "test_cmd", "test_free", "test_seen")
+    project.edit("pkg/__init__.py", "    SEEN.append(name)\n", "")
+    check(project.run("--testmon"), ["test_cmd", "test_free", "test_seen"], failed=["test_seen"])
+
+
+def test_imported_name_read_by_a_test_module_at_import(project: Project) -> None:
+    """A test module reads the deprecated name in its body: its import ran the branch,
+    so its tests are affected, as the tests that ran it."""
+    files = {
+        **FILES,
+        "tests/test_alias.py": """
+            import pkg
+
+            ALIAS = pkg.OldCommand
+
+
+            def test_alias():
+                assert ALIAS().run() == 2
+        """,
+    }
+    record(project, files, *EVERY, "test_alias")
+    project.edit("pkg/core.py", 'KIND = "old"', 'KIND = "older"')
+    check(project.run("--testmon"), ["test_alias", "test_old"], failed=["test_alias", "test_old"])
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        # while pytest collects a test module: project code in that module's window
+        """
+        def pytest_pycollect_makeitem(collector, name, obj):
+            if name == "test_cmd":
+                import pkg
+
+                pkg.OldCommand
+        """,
+        # before collection: outside any test module's collection
+        """
+        def pytest_configure(config):
+            import pkg
+
+            pkg.OldCommand
+        """,
+    ],
+    ids=["makeitem", "configure"],
+)
+def test_conftest_that_reads_the_name_selects_every_test(project: Project, hook: str) -> None:
+    files = {**FILES, "conftest.py": textwrap.dedent(hook)}
+    files["pytest.ini"] = "[pytest]\nfilterwarnings =\n    ignore::DeprecationWarning\n"
+    record(project, files, *EVERY)
+    project.edit("pkg/__init__.py", '"OldCommand is deprecated"', '"OldCommand: use Command"')
+    check(project.run("--testmon"), EVERY)
+
+
+@pytest.mark.parametrize(
+    "imports, selected",
+    [
+        # as click and marshmallow have it: pytest imported it long before
+        ("import warnings", ["test_old"]),
+        ("from importlib import metadata", ["test_old"]),
+        # a first import runs a module's code: the project's own ``colorsys.py``, maybe
+        ("import colorsys", EVERY),
+        ("from importlib import resources", EVERY),
+        ("from . import core", EVERY),
+    ],
+)
+def test_import_on_the_probes_way(project: Project, imports: str, selected: list[str]) -> None:
+    files = dict(FILES)
+    files["pkg/__init__.py"] = GETATTR.replace(
+        "def __getattr__(name):\n", f"def __getattr__(name):\n        {imports}\n\n"
+    )
+    record(project, files, *EVERY)
+    project.edit("pkg/__init__.py", '"OldCommand is deprecated"', '"OldCommand: use Command"')
+    check(project.run("--testmon"), selected)
+
+
+@pytest.mark.slow
+def test_always_imported_before_any_plugin() -> None:
+    """What ``ALWAYS_IMPORTED`` claims: pytest's start-up imports these modules before it
+    loads a plugin or a conftest.py."""
+    code = "import sys, _pytest.config; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ALWAYS_IMPORTED <= set(out.stdout.split())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [(), ("-n", "2")])
+def test_in_a_new_process(project: Project, args: tuple[str, ...]) -> None:
+    """As a user runs it (tracking starts while pytest parses its arguments), and with
+    xdist, whose workers collect."""
+    project.write(FILES)
+    assert run(project, *args) == (EVERY, [])
+    assert run(project, *args) == ([], [])
+    project.edit("pkg/__init__.py", '"OldCommand is deprecated"', '"OldCommand: use Command"')
+    assert run(project, *args) == (["test_old"], [])
+    project.edit("pkg/__init__.py", 'if name == "OldCommand":', 'if name == "_mock_name":')
+    assert run(project, *args) == (EVERY, ["test_old"])
+
+
+# -- the static part: which functions raise for every probe -----------------------------
+
+INERT = {
+    "def __getattr__(name):\n    raise AttributeError(name)\n": True,
+    "def __getattr__(name):\n    if name == 'Old':\n        setup()\n        return 1\n"
+    "    raise AttributeError(name)\n": True,
+    "def __getattr__(name):\n    if name in ('A', 'B'):\n        return 1\n"
+    "    elif name == 'C':\n        return 2\n"
+    "    else:\n        raise AttributeError(f'no {name!r} in {__name__}')\n": True,
+    "def __getattr__(name):\n    if 'Old' == name or name in {'X'}:\n        return 1\n"
+    "    raise AttributeError\n": True,
+    "def __getattr__(name):\n    if name == '__version__':\n        return '1'\n"
+    "    msg = 'module has no %s' % name\n    raise AttributeError(msg)\n": True,
+    # a branch for a name a probe asks for
+    "def __getattr__(name):\n    if name == '_x':\n        return 1\n    raise AttributeError(name)\n": False,
+    "def __getattr__(name):\n    if name == 'A' or name == 'pytestmark':\n        return 1\n"
+    "    raise AttributeError(name)\n": False,
+    # a test we cannot decide
+    "def __getattr__(name):\n    if name in _LAZY:\n        return 1\n    raise AttributeError(name)\n": False,
+    "def __getattr__(name):\n    if name.startswith('a'):\n        return 1\n"
+    "    raise AttributeError(name)\n": False,
+    # acts, or answers
+    "def __getattr__(name):\n    setup()\n    raise AttributeError(name)\n": False,
+    "def __getattr__(name):\n    return globals()[name]\n": False,
+    "def __getattr__(name):\n    pass\n": False,
+    "def __getattr__(name):\n    raise AttributeError(repr(name))\n": False,
+    "def __getattr__(name):\n    raise KeyError(name)\n": False,
+    "def __getattr__(name):\n    raise AttributeError(name) from None\n": False,
+    "import mypkg\ndef __getattr__(name):\n    import mypkg.sub\n    raise AttributeError(name)\n": False,
+    "def __getattr__(name):\n    import importlib.resources\n    raise AttributeError(name)\n": False,
+    "def __getattr__(name):\n    import warnings, sys\n    from importlib.metadata import version\n"
+    "    raise AttributeError(name)\n": True,
+    # not the plain function Python calls
+    "def __getattr__(name):\n    raise AttributeError(name)\nAttributeError = KeyError\n": False,
+    "def __getattr__(name):\n    raise AttributeError(name)\n__getattr__ = wrap(__getattr__)\n": False,
+    "@cache\ndef __getattr__(name):\n    raise AttributeError(name)\n": False,
+    "def __getattr__(name, default=None):\n    raise AttributeError(name)\n": False,
+    "async def __getattr__(name):\n    raise AttributeError(name)\n": False,
+    "class C:\n    def __getattr__(self, name):\n        raise AttributeError(name)\n": False,
+    "X = 1\n": False,
+}
+
+
+@pytest.mark.parametrize("source, inert", INERT.items(), ids=range(len(INERT)))
+def test_probe_inert(source: str, inert: bool) -> None:
+    tree = ast.parse(source)
+    bound = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    assert probe_inert(tree, bound) is inert
