@@ -214,7 +214,7 @@ def test_always_imported_before_any_plugin() -> None:
     loads a plugin or a conftest.py."""
     code = "import sys, _pytest.config; print(' '.join(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert ALWAYS_IMPORTED <= set(out.stdout.split())
+    assert set(out.stdout.split()) >= ALWAYS_IMPORTED
 
 
 @pytest.mark.slow
@@ -233,42 +233,39 @@ def test_in_a_new_process(project: Project, args: tuple[str, ...]) -> None:
 
 # -- the static part: which functions raise for every probe -----------------------------
 
+D = "def __getattr__(name):\n"
+R = "    raise AttributeError(name)\n"
 INERT = {
-    "def __getattr__(name):\n    raise AttributeError(name)\n": True,
-    "def __getattr__(name):\n    if name == 'Old':\n        setup()\n        return 1\n"
-    "    raise AttributeError(name)\n": True,
-    "def __getattr__(name):\n    if name in ('A', 'B'):\n        return 1\n"
-    "    elif name == 'C':\n        return 2\n"
+    D + R: True,
+    D + "    if name == 'Old':\n        setup()\n        return 1\n" + R: True,
+    D + "    if name in ('A', 'B'):\n        return 1\n    elif name == 'C':\n        return 2\n"
     "    else:\n        raise AttributeError(f'no {name!r} in {__name__}')\n": True,
-    "def __getattr__(name):\n    if 'Old' == name or name in {'X'}:\n        return 1\n"
-    "    raise AttributeError\n": True,
-    "def __getattr__(name):\n    if name == '__version__':\n        return '1'\n"
+    D
+    + "    if 'Old' == name or name in {'X'}:\n        return 1\n    raise AttributeError\n": True,
+    D + "    if name == '__version__':\n        return '1'\n"
     "    msg = 'module has no %s' % name\n    raise AttributeError(msg)\n": True,
+    D + "    import warnings, sys\n    from importlib.metadata import version\n" + R: True,
     # a branch for a name a probe asks for
-    "def __getattr__(name):\n    if name == '_x':\n        return 1\n    raise AttributeError(name)\n": False,
-    "def __getattr__(name):\n    if name == 'A' or name == 'pytestmark':\n        return 1\n"
-    "    raise AttributeError(name)\n": False,
+    D + "    if name == '_x':\n        return 1\n" + R: False,
+    D + "    if name == 'A' or name == 'pytestmark':\n        return 1\n" + R: False,
     # a test we cannot decide
-    "def __getattr__(name):\n    if name in _LAZY:\n        return 1\n    raise AttributeError(name)\n": False,
-    "def __getattr__(name):\n    if name.startswith('a'):\n        return 1\n"
-    "    raise AttributeError(name)\n": False,
+    D + "    if name in _LAZY:\n        return 1\n" + R: False,
+    D + "    if name.startswith('a'):\n        return 1\n" + R: False,
     # acts, or answers
-    "def __getattr__(name):\n    setup()\n    raise AttributeError(name)\n": False,
-    "def __getattr__(name):\n    return globals()[name]\n": False,
-    "def __getattr__(name):\n    pass\n": False,
-    "def __getattr__(name):\n    raise AttributeError(repr(name))\n": False,
-    "def __getattr__(name):\n    raise KeyError(name)\n": False,
-    "def __getattr__(name):\n    raise AttributeError(name) from None\n": False,
-    "import mypkg\ndef __getattr__(name):\n    import mypkg.sub\n    raise AttributeError(name)\n": False,
-    "def __getattr__(name):\n    import importlib.resources\n    raise AttributeError(name)\n": False,
-    "def __getattr__(name):\n    import warnings, sys\n    from importlib.metadata import version\n"
-    "    raise AttributeError(name)\n": True,
+    D + "    setup()\n" + R: False,
+    D + "    return globals()[name]\n": False,
+    D + "    pass\n": False,
+    D + "    raise AttributeError(repr(name))\n": False,
+    D + "    raise KeyError(name)\n": False,
+    D + "    raise AttributeError(name) from None\n": False,
+    "import mypkg\n" + D + "    import mypkg.sub\n" + R: False,
+    D + "    import importlib.resources\n" + R: False,
     # not the plain function Python calls
-    "def __getattr__(name):\n    raise AttributeError(name)\nAttributeError = KeyError\n": False,
-    "def __getattr__(name):\n    raise AttributeError(name)\n__getattr__ = wrap(__getattr__)\n": False,
-    "@cache\ndef __getattr__(name):\n    raise AttributeError(name)\n": False,
-    "def __getattr__(name, default=None):\n    raise AttributeError(name)\n": False,
-    "async def __getattr__(name):\n    raise AttributeError(name)\n": False,
+    D + R + "AttributeError = KeyError\n": False,
+    D + R + "__getattr__ = wrap(__getattr__)\n": False,
+    "@cache\n" + D + R: False,
+    "def __getattr__(name, default=None):\n" + R: False,
+    "async " + D + R: False,
     "class C:\n    def __getattr__(self, name):\n        raise AttributeError(name)\n": False,
     "X = 1\n": False,
 }
