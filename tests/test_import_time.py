@@ -5416,3 +5416,202 @@ def test_a_parameter_the_projects_own_injector_fills(project: Project) -> None:
     record(project, files, "test_handler")
     project.edit("pkg/services.py", '"sqlite"', '"pg"')
     check(project.run("--testmon"), must=["test_handler"], failed=["test_handler"])
+
+
+class TestAnnotationsOnly:
+    """``stdout: BytesIOCopy`` in a class body binds no ``stdout``: it adds to the
+    class's ``__annotations__``. click's ``StreamMixer`` gained such lines, and code that
+    reads ``sys.stdout`` at import (``_default_text_stdout = _make_cached_stream_func(
+    lambda: sys.stdout, ...)``, in a module the conftest imports) made every test run.
+    Whoever reads the class still sees it: a dataclass's new field."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": "",
+        "pkg/compat.py": """
+            import sys
+
+
+            def cached(src):
+                return lambda: src()
+
+
+            DEFAULT = cached(lambda: sys.stdout)
+        """,
+        "pkg/mixer.py": """
+            import io
+
+
+            class Mixer:
+                def __init__(self):
+                    self.stdout = io.BytesIO()
+        """,
+        "pkg/point.py": """
+            from dataclasses import dataclass
+
+
+            @dataclass
+            class Point:
+                x: int
+        """,
+        "pkg/make.py": """
+            from pkg.point import Point
+
+
+            def make():
+                return Point(1)
+        """,
+        "tests/conftest.py": "import pkg.compat\n",
+        "tests/test_mixer.py": """
+            from pkg.mixer import Mixer
+
+
+            def test_mixer():
+                assert Mixer().stdout.getvalue() == b""
+        """,
+        "tests/test_point.py": """
+            from pkg.make import make
+            from pkg.point import Point
+
+
+            def test_point():
+                assert Point(2).x == 2
+
+
+            def test_make():
+                assert make().x == 1
+        """,
+        "tests/test_other.py": """
+            from pkg.compat import DEFAULT
+
+
+            def test_other():
+                assert DEFAULT() is not None
+        """,
+    }
+    ALL = ("test_make", "test_mixer", "test_other", "test_point")
+
+    def test_a_new_annotation_reaches_the_class_not_the_name(self, project: Project) -> None:
+        # every test on f8ffb38: "stdout changed -> read when pkg/compat.py is imported"
+        record(project, self.FILES, *self.ALL)
+        project.edit("pkg/mixer.py", "class Mixer:\n", "class Mixer:\n    stdout: io.BytesIO\n\n")
+        check(project.run("--testmon"), must=["test_mixer"])
+
+    def test_a_dataclass_field(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("pkg/point.py", "    x: int\n", "    x: int\n    y: int\n")
+        check(
+            project.run("--testmon"),
+            must=["test_make", "test_point"],
+            failed=["test_make", "test_point"],
+        )
+
+    def test_an_annotation_at_module_level(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("pkg/mixer.py", "import io\n", "import io\n\nstdout: io.BytesIO\n")
+        check(project.run("--testmon"), must=[])
+
+
+class TestTheSameModuleObject:
+    """``import os`` added to one file binds the one ``os`` module: a file that imports
+    ``os`` itself and reads it only bare sees the same object, even where some code sets
+    attributes by computed names (``setattr(box, key, value)`` in a test, as click's
+    ``test_termui.py`` has), which may set a module's name from outside. Four of the 15
+    commits of click's history that ran every test did so for this alone
+    (``tests/test_types.py::sys changed -> read when src/click/_compat.py is imported``).
+    """
+
+    FILES: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": "",
+        "pkg/registry.py": """
+            NAMES = []
+
+
+            def register(value):
+                NAMES.append(value)
+                return value
+        """,
+        "pkg/paths.py": """
+            import os
+
+            from pkg.registry import register
+
+            SEP = register(os.sep)
+        """,
+        "tests/conftest.py": "import pkg.paths\n",
+        "tests/test_paths.py": """
+            from pkg.paths import SEP
+
+
+            def test_sep():
+                assert SEP == "/"
+        """,
+        "tests/test_attrs.py": """
+            class Box:
+                pass
+
+
+            def test_set():
+                box = Box()
+                for key, value in {"a": 1}.items():
+                    setattr(box, key, value)
+                assert box.a == 1
+        """,
+        "tests/test_other.py": """
+            def test_other():
+                assert True
+        """,
+    }
+    ALL = ("test_other", "test_sep", "test_set")
+
+    def test_a_new_import_elsewhere(self, project: Project) -> None:
+        # every test on f8ffb38: "os changed -> read when pkg/paths.py is imported"
+        record(project, self.FILES, *self.ALL)
+        project.edit("tests/test_other.py", "def test_other", "import os\n\n\ndef test_other")
+        check(project.run("--testmon"), must=[])  # nothing reads test_other.py's ``os``
+
+    def test_an_import_of_the_module_under_another_name(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit(
+            "tests/test_other.py", "def test_other", "import posix as os\n\n\ndef test_other"
+        )
+        check(project.run("--testmon"), must=self.ALL)
+
+    def test_another_value_of_the_name(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("tests/test_other.py", "def test_other", "os = None\n\n\ndef test_other")
+        check(project.run("--testmon"), must=self.ALL)
+
+    def test_written_into_the_reader_from_outside(self, project: Project) -> None:
+        """A module that copies names into ``pkg.paths`` by computed names: the reader's
+        ``os`` is whatever was copied, which now is the other module's."""
+        files = {
+            **self.FILES,
+            "pkg/fake.py": "class os:\n    sep = '|'\n",
+            "pkg/paths.py": """
+                import os
+
+                from pkg.registry import register
+
+
+                def sep():
+                    return os.sep
+            """,
+            "tests/conftest.py": """
+                import pkg.paths
+                from pkg import fake
+
+                for name in ("os",):
+                    if hasattr(fake, name):
+                        setattr(pkg.paths, name, getattr(fake, name))
+            """,
+            "tests/test_paths.py": """
+                from pkg.paths import sep
+
+
+                def test_sep():
+                    assert sep() == "|"
+            """,
+        }
+        record(project, files, *self.ALL)
+        project.edit("pkg/fake.py", "class os:\n    sep = '|'\n", "import os\n")
+        check(project.run("--testmon"), must=["test_sep"], may=self.ALL, failed=["test_sep"])

@@ -237,7 +237,12 @@ D = "def __getattr__(name):\n"
 R = "    raise AttributeError(name)\n"
 INERT = {
     D + R: True,
-    D + "    if name == 'Old':\n        setup()\n        return 1\n" + R: True,
+    D + "    if name == 'Old':\n        warnings.warn('old')\n        return Old\n" + R: True,
+    "from importlib.metadata import version\n"
+    + D
+    + "    if name == '__version__':\n        return version('pkg')\n"
+    + R: True,
+    D + "    if name == 'Old':\n        from . import old\n        return old.Old\n" + R: True,
     D + "    if name in ('A', 'B'):\n        return 1\n    elif name == 'C':\n        return 2\n"
     "    else:\n        raise AttributeError(f'no {name!r} in {__name__}')\n": True,
     D
@@ -251,6 +256,16 @@ INERT = {
     # a test we cannot decide
     D + "    if name in _LAZY:\n        return 1\n" + R: False,
     D + "    if name.startswith('a'):\n        return 1\n" + R: False,
+    # leaves state behind in a branch: a later test reads it without calling
+    # __getattr__ (review 34)
+    D + "    if name == 'Old':\n        setup()\n        return 1\n" + R: False,
+    D + "    if name == 'X':\n        globals()['X'] = 1\n        return 1\n" + R: False,
+    D + "    if name == 'X':\n        _CACHE[name] = 1\n        return 1\n" + R: False,
+    D + "    if name == 'X':\n        global X\n        X = 1\n        return 1\n" + R: False,
+    D + "    if name == 'X':\n        setattr(sys.modules[__name__], name, 1)\n" + R: False,
+    D + "    if name == 'X':\n        warnings.simplefilter('error')\n" + R: False,
+    D + "    if name == 'X':\n        return lambda: 1\n" + R: False,
+    "def warn(m):\n    pass\n" + D + "    if name == 'X':\n        warn('x')\n" + R: False,
     # acts, or answers
     D + "    setup()\n" + R: False,
     D + "    return globals()[name]\n": False,
@@ -278,3 +293,120 @@ def test_probe_inert(source: str, inert: bool) -> None:
         n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     assert probe_inert(tree, bound) is inert
+
+
+# -- review 34: what the branches leave behind, and the collected module's own -----------
+
+
+def test_a_branch_that_caches_in_the_module(project: Project) -> None:
+    """``test_b`` reads the value ``test_a`` made ``__getattr__`` store in the module's
+    namespace: it never runs the function, yet a new value there fails it."""
+    files = {
+        "pkg/__init__.py": """
+            def __getattr__(name):
+                if name == "CONST":
+                    globals()["CONST"] = 1
+                    return 1
+                raise AttributeError(name)
+        """,
+        "tests/test_a.py": """
+            import pkg
+
+
+            def test_a():
+                assert pkg.CONST == 1
+
+
+            def test_b():
+                assert pkg.CONST == 1
+        """,
+        "tests/test_free.py": "import pkg\n\n\ndef test_free():\n    assert pkg\n",
+    }
+    record(project, files, "test_a", "test_b", "test_free")
+    project.edit(
+        "pkg/__init__.py", '"CONST"] = 1\n        return 1', '"CONST"] = 2\n        return 2'
+    )
+    run = project.run("--testmon")
+    check(run, ["test_a", "test_b", "test_free"], failed=["test_a", "test_b"])
+
+
+def test_a_branch_that_imports_a_submodule_first(project: Project) -> None:
+    """A lazy submodule: the import leaves ``pkg.lazy`` on the package, which a later
+    test reads without calling ``__getattr__``."""
+    files = {
+        "pkg/__init__.py": """
+            def __getattr__(name):
+                if name == "LAZY":
+                    from pkg import lazy
+
+                    return lazy.VALUE
+                raise AttributeError(name)
+        """,
+        "pkg/lazy.py": "VALUE = 1\n",
+        "pkg/other.py": "VALUE = 5\n",
+        "tests/test_a.py": """
+            import pkg
+
+
+            def test_a():
+                assert pkg.LAZY == 1
+
+
+            def test_b():
+                assert pkg.lazy.VALUE == 1
+        """,
+        "tests/test_free.py": "import pkg\n\n\ndef test_free():\n    assert pkg\n",
+    }
+    record(project, files, "test_a", "test_b", "test_free")
+    project.edit("pkg/__init__.py", "from pkg import lazy", "from pkg import other as lazy")
+    run = project.run("--testmon")
+    check(run, ["test_a", "test_b", "test_free"], failed=["test_a", "test_b"])
+
+
+def test_a_submodule_the_package_imported_already(project: Project) -> None:
+    """click's ``from .core import _BaseCommand``: the package's own import imported
+    ``core`` (through another module), so the branch binds a name and nothing else."""
+    files = {
+        **FILES,
+        "pkg/__init__.py": GETATTR.replace(
+            "from pkg.core import Command, _OldCommand", "from pkg.cli import Command"
+        ).replace(
+            "            return _OldCommand",
+            "            from .core import _OldCommand\n\n            return _OldCommand",
+        ),
+        "pkg/cli.py": "from pkg.core import Command\n",
+    }
+    record(project, files, *EVERY)
+    project.edit("pkg/__init__.py", '"OldCommand is deprecated"', '"OldCommand: use Command"')
+    check(project.run("--testmon"), ["test_old"])
+
+
+def test_the_collected_modules_own_getattr(project: Project) -> None:
+    """pytest asks the test module itself for ``setup_module`` (and ``pytest_plugins``,
+    ``setUpModule``...): its own ``__getattr__`` answers them."""
+    files = {
+        "tests/test_a.py": """
+            STATE = {"ready": False}
+
+
+            def _setup():
+                STATE["ready"] = True
+
+
+            def __getattr__(name):
+                if name == "setup_module":
+                    return _setup
+                raise AttributeError(name)
+
+
+            def test_ready():
+                assert STATE["ready"]
+
+
+            def test_other():
+                assert True
+        """,
+    }
+    record(project, files, "test_other", "test_ready")
+    project.edit("tests/test_a.py", "return _setup", "raise AttributeError(name)")
+    check(project.run("--testmon"), ["test_other", "test_ready"], failed=["test_ready"])

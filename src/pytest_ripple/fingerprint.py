@@ -729,7 +729,23 @@ _LIST_METHODS = frozenset({"append", "extend", "insert", "remove"})
 # Names pytest, ``inspect``, ``unittest``, ``doctest`` and ``mock`` look up on the objects
 # in a test module's namespace while collecting it, that do not start with "_" (all
 # those that do count as probed, but for version attributes: ``_probe_free``).
-_PROBED_PUBLIC = frozenset({"pytestmark", "patchings", "hypothesis", "is_hypothesis_test"})
+_PROBED_PUBLIC = frozenset(
+    {"pytestmark", "patchings", "hypothesis", "is_hypothesis_test"}
+    # what pytest asks the collected module itself (its own ``__getattr__`` never counts
+    # as probed: ``Tracker.pytest_make_collect_report``)
+    | {"setup_module", "setUpModule", "teardown_module", "tearDownModule"}
+    | {"setup_function", "teardown_function", "pytest_plugins", "pytest_generate_tests"}
+    | {"pytest_mock_example_attribute_that_shouldnt_exist"}
+)
+# Calls a branch of ``__getattr__`` may make without leaving state behind (by the module
+# they come from, ``_keeps_state``); and the builtins that may write or run anything.
+_STATELESS_CALLS = frozenset(
+    {"warnings.warn", "importlib.metadata.version", "importlib.metadata.metadata"}
+)
+_ACTING_BUILTINS = frozenset(
+    {"setattr", "delattr", "exec", "eval", "compile", "globals", "vars", "locals", "open"}
+    | {"input", "breakpoint", "exit", "quit", "help", "__import__", "memoryview"}
+)
 _FALLS, _RAISES = 0, 1  # where a probe's way through a block of ``__getattr__`` ends
 # Modules pytest has imported before it loads any plugin or project code: importing one
 # in ``__getattr__`` only binds it (a project module of that name cannot be the one
@@ -832,11 +848,76 @@ def _probe_way(stmts: list[ast.stmt], param: str, names: set[str]) -> int | None
     return _FALLS
 
 
+def _import_aliases(stmts: Iterable[ast.AST]) -> dict[str, str]:
+    """Local name -> the dotted name it is imported as (``import importlib.metadata``
+    binds ``importlib``; ``from importlib.metadata import version``, ``version``)."""
+    out: dict[str, str] = {}
+    for node in stmts:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
+    """Whether some branch of ``__getattr__`` may leave state that code reads later
+    without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
+    test that reads it after another test ran the branch depends on the branch without
+    running it. It may bind locals, import (selection checks that a project module it
+    imports was imported with the module already), and call builtins that write nothing
+    and ``warnings.warn``."""
+    aliases = _import_aliases(tree.body)
+    rebound = {
+        n.id
+        for stmt in tree.body
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom))
+        for n in walk(stmt)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    aliases = {k: v for k, v in aliases.items() if k not in rebound}
+    aliases.update(_import_aliases(walk(func)))
+    for node in walk(func):
+        if node is func:
+            continue
+        if isinstance(
+            node,
+            (ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            + (ast.ClassDef, ast.Await, ast.Yield, ast.YieldFrom),
+        ):
+            return True
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(
+            node.ctx, ast.Load
+        ):
+            return True  # ``obj.x = v``, ``cache[k] = v``, ``del obj.x``
+        if isinstance(node, ast.Call):
+            parts: list[str] = []
+            callee: ast.expr = node.func
+            while isinstance(callee, ast.Attribute):
+                parts.insert(0, callee.attr)
+                callee = callee.value
+            if not isinstance(callee, ast.Name):
+                return True
+            if not parts and callee.id not in aliases:
+                if callee.id in _ACTING_BUILTINS or not hasattr(builtins, callee.id):
+                    return True  # a function of the project, or one that acts
+                if callee.id in rebound:
+                    return True
+                continue
+            dotted = ".".join([aliases.get(callee.id, callee.id), *parts])
+            if dotted not in _STATELESS_CALLS:
+                return True
+    return False
+
+
 def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
     """Whether the module has a plain ``def __getattr__(name)`` at module level, bound
     once, that raises AttributeError for every name pytest's collection probes may ask
     for (``PROBED``), having done nothing else on the way (``if name == "OldName": ...``
-    branches skipped; ``import warnings`` of a module pytest imported already).
+    branches skipped; ``import warnings`` of a module pytest imported already), and
+    whose other branches leave no state behind (``_keeps_state``).
     ``bound``: the module's own names (one that binds ``AttributeError`` gets False)."""
     defs = [
         n
@@ -867,6 +948,8 @@ def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
         if isinstance(node, ast.Global) and "__getattr__" in node.names:
             return False
     param = params[0].arg
+    if _keeps_state(func, tree):
+        return False
     return _probe_way(func.body, param, {param, "__name__"}) == _RAISES
 
 
@@ -2752,7 +2835,14 @@ class _Scanner:
                 dg = self.tok.node(stmt)
                 acts = self.call_acts(self.purity.acting_calls(value))
                 qualified = self.purity.qualified_reads(value, getattr(stmt, "annotation", None))
-                for name in sorted(_bound_names(stmt)):
+                names = _bound_names(stmt)
+                if isinstance(stmt, ast.AnnAssign) and value is None:
+                    # ``stdout: BytesIOCopy`` binds no ``stdout``: it adds to the scope's
+                    # ``__annotations__`` (a dataclass's fields: whoever reads the class
+                    # sees that). Data of an older version bound the name: a change there
+                    # reaches its readers once more.
+                    names = {"__annotations__"}
+                for name in sorted(names):
                     key = (scope, name)
                     if key in self.fp.bindings:  # bound twice: what it reads is not one read
                         self.fp.qualified.pop(key, None)

@@ -214,6 +214,13 @@ class _Impact:
         self.class_hooks = False
         # project modules a changed module imports, or no longer imports
         self.new_imports: dict[str, set[str]] = {}
+        # value names whose every change only added, removed or kept ``import m`` -> m
+        # (None: some other change): a file that binds the name by ``import m`` itself
+        # and reads it only bare sees the same object (``_Impact.sees``)
+        self.same_object: dict[str, str | None] = {}
+        # module -> the project modules whose body ran inside its import, as recorded
+        # (``_imported_already``); None: not read yet
+        self.recorded_edges: dict[str, set[str]] | None = None
 
     @property
     def index(self) -> ModuleIndex:
@@ -293,11 +300,20 @@ class _Impact:
         called: bool = False,
         via_inert: bool = False,
         owner: tuple[str, str] | None = None,
+        module: str | None = None,
     ) -> None:
         """A name bound to another value. ``under``: only code below a conftest's
         directory sees it; ``at``: the file that binds it (None: no one file);
         ``called``: a plain function's header only, which code that only calls the
-        name does not see; ``owner``: the class (file, name) whose attribute it is."""
+        name does not see; ``owner``: the class (file, name) whose attribute it is;
+        ``module``: the change only added, removed or kept ``import module`` (the one
+        module object, wherever it is bound)."""
+        same = self.same_object.get(name, module) if name in self.values else module
+        if same != module:
+            same = None
+        if name in self.values and self.same_object.get(name) is not None and same is None:
+            self.queue.append((name, True))  # files importing the module see it now
+        self.same_object[name] = same
         owners = self.owners.get(name, set()) if name in self.values else set()
         if owners is not None and owner is not None and owner not in owners:
             self.owners[name] = owners | {owner}
@@ -357,10 +373,15 @@ class _Impact:
         origins = self.origins.get(name)
         if origins is None or path in origins:
             return True
-        if name in self.written or COMPUTED in self.written:
-            return True  # set from elsewhere, maybe
         fp = self.fps.get(path)
-        return fp is None or name not in fp.bare
+        if fp is None or name not in fp.bare:
+            return True
+        module = self.same_object.get(name)
+        if module is not None and _imports_as(fp, name) == module:
+            # ``import sys`` here and there: one module object, whoever sets the name
+            # from elsewhere (click's tests have ``setattr(progress, key, value)``)
+            return False
+        return name in self.written or COMPUTED in self.written  # set from elsewhere?
 
     def called(self, name: str, why: str) -> None:
         if name not in self.calls and name not in self.values:
@@ -950,7 +971,8 @@ def _bindings_changed(
                 # unless some code reads an unstarted generator's frame (all files'
                 # fingerprints are read later: ``_frames_read``)
                 imp.suspending.append((name, bwhy, under, own))
-            imp.taint(name, bwhy, under, at=own, called=called, owner=owner)
+            module = None if scope else _imported_module(before, after)
+            imp.taint(name, bwhy, under, at=own, called=called, owner=owner, module=module)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__") or _decorators_changed(before, after):
@@ -1557,6 +1579,27 @@ def _impact(
     return imp
 
 
+def _imports_as(fp: Fingerprint, name: str) -> str | None:
+    """The top-level module the file's module-level ``name`` is, when ``import m`` (or
+    ``import m as name``) is its only binding."""
+    b = fp.bindings.get(("", name))
+    if b is None or b.kind != IMPORT or any(name in e.binds for e in fp.effects):
+        return None
+    module = b.source[len("import ") :] if b.source.startswith("import ") else ""
+    return module if module.isidentifier() else None  # not ``a.b``, not folded twice
+
+
+def _imported_module(before: Binding | None, after: Binding | None) -> str | None:
+    """The module both versions of a module-level binding import (``import m``), one
+    of them perhaps absent; None when either binds anything else."""
+    found = set()
+    for b in (before, after):
+        if b is not None:
+            fp = Fingerprint(content="", bindings={("", "x"): b})
+            found.add(_imports_as(fp, "x"))
+    return found.pop() if len(found) == 1 else None
+
+
 def _settle_probed(imp: _Impact, changes: Changes) -> None:
     """A module ``__getattr__`` that only pytest's collection probes ran (``PROBED``)
     counts as run at import, as any other, unless it did nothing but raise
@@ -1570,8 +1613,48 @@ def _settle_probed(imp: _Impact, changes: Changes) -> None:
         row = imp.files.get(path)
         old = row.fingerprint(blocks=False) if row is not None else None
         new = changes.changed[path][1].fp if path in changes.changed else old
-        if not all(fp is not None and fp.probe_safe for fp in (old, new)):
+        if not all(
+            fp is not None and fp.probe_safe and _imported_already(imp, path, fp)
+            for fp in (old, new)
+        ):
             blocks.add("__getattr__")
+
+
+def _imported_already(imp: _Impact, path: str, fp: Fingerprint) -> bool:
+    """Whether every project module the ``__getattr__`` of module ``path`` imports was
+    imported while ``path``'s own import ran (its record, and theirs): the branch then
+    binds a name, and leaves no new submodule on a package for later tests to read."""
+    names = fp.lazy.get("__getattr__", frozenset())
+    if ANY_MODULE in names:
+        return False
+    wanted: set[str] = set()
+    for name in names:
+        wanted |= imp.index.resolve(path, name)
+    wanted.discard(path)
+    if not wanted:
+        return True
+    if imp.store is None:
+        return False
+    if imp.recorded_edges is None:
+        by_id = {row.id: p for p, row in imp.files.items()}
+        modules = {
+            dep: by_id[file_id]
+            for (file_id, name), dep in imp.store.dep_ids().items()
+            if name == MODULE and file_id in by_id
+        }
+        edges: dict[str, set[str]] = defaultdict(set)
+        for file_id, arrays in imp.store.module_imports().items():
+            if file_id in by_id:
+                for arr in arrays:
+                    edges[by_id[file_id]].update(modules[d] for d in arr if d in modules)
+        imp.recorded_edges = edges
+    seen, todo = {path}, [path]
+    while todo:
+        for nxt in imp.recorded_edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return wanted <= seen
 
 
 def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set[str]:

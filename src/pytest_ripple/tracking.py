@@ -163,8 +163,12 @@ class Tracker:
                 for path, block in self.run.resolver.resolve(codes.values())
                 if block not in (MODULE, READ, WHOLE) and ":" not in path
             }
+            # pytest asks the collected module itself for public names (``setup_module``,
+            # ``pytest_plugins``): its own ``__getattr__`` is no probe's
+            own = relative_path(self.run.rootdir, Path(str(collector.path)))
             if ran and all(
-                block == "__getattr__" and conftest_dir(path) is None for path, block in ran
+                block == "__getattr__" and conftest_dir(path) is None and path != own
+                for path, block in ran
             ):
                 self.run.import_run.update((path, PROBED) for path, _ in ran)
             else:
