@@ -848,6 +848,20 @@ def _probe_way(stmts: list[ast.stmt], param: str, names: set[str]) -> int | None
     return _FALLS
 
 
+# Code in ``__getattr__`` that runs later or elsewhere, or writes another scope
+_NESTED_OR_SCOPE = (
+    ast.Global,
+    ast.Nonlocal,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+)
+
+
 def _import_aliases(stmts: Iterable[ast.AST]) -> dict[str, str]:
     """Local name -> the dotted name it is imported as (``import importlib.metadata``
     binds ``importlib``; ``from importlib.metadata import version``, ``version``)."""
@@ -882,15 +896,9 @@ def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
     for node in walk(func):
         if node is func:
             continue
-        if isinstance(
-            node,
-            (ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-            + (ast.ClassDef, ast.Await, ast.Yield, ast.YieldFrom),
-        ):
+        if isinstance(node, _NESTED_OR_SCOPE):
             return True
-        if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(
-            node.ctx, ast.Load
-        ):
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
             return True  # ``obj.x = v``, ``cache[k] = v``, ``del obj.x``
         if isinstance(node, ast.Call):
             parts: list[str] = []
