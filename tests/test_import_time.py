@@ -5510,108 +5510,59 @@ class TestAnnotationsOnly:
         project.edit("pkg/mixer.py", "import io\n", "import io\n\nstdout: io.BytesIO\n")
         check(project.run("--testmon"), must=[])
 
-
-class TestTheSameModuleObject:
-    """``import os`` added to one file binds the one ``os`` module: a file that imports
-    ``os`` itself and reads it only bare sees the same object, even where some code sets
-    attributes by computed names (``setattr(box, key, value)`` in a test, as click's
-    ``test_termui.py`` has), which may set a module's name from outside. Four of the 15
-    commits of click's history that ran every test did so for this alone
-    (``tests/test_types.py::sys changed -> read when src/click/_compat.py is imported``).
-    """
-
-    FILES: ClassVar[dict[str, str]] = {
-        "pkg/__init__.py": "",
-        "pkg/registry.py": """
-            NAMES = []
-
-
-            def register(value):
-                NAMES.append(value)
-                return value
-        """,
-        "pkg/paths.py": """
-            import os
-
-            from pkg.registry import register
-
-            SEP = register(os.sep)
-        """,
-        "tests/conftest.py": "import pkg.paths\n",
-        "tests/test_paths.py": """
-            from pkg.paths import SEP
-
-
-            def test_sep():
-                assert SEP == "/"
-        """,
-        "tests/test_attrs.py": """
-            class Box:
-                pass
-
-
-            def test_set():
-                box = Box()
-                for key, value in {"a": 1}.items():
-                    setattr(box, key, value)
-                assert box.a == 1
-        """,
-        "tests/test_other.py": """
-            def test_other():
-                assert True
-        """,
-    }
-    ALL = ("test_other", "test_sep", "test_set")
-
-    def test_a_new_import_elsewhere(self, project: Project) -> None:
-        # every test on f8ffb38: "os changed -> read when pkg/paths.py is imported"
-        record(project, self.FILES, *self.ALL)
-        project.edit("tests/test_other.py", "def test_other", "import os\n\n\ndef test_other")
-        check(project.run("--testmon"), must=[])  # nothing reads test_other.py's ``os``
-
-    def test_an_import_of_the_module_under_another_name(self, project: Project) -> None:
-        record(project, self.FILES, *self.ALL)
-        project.edit(
-            "tests/test_other.py", "def test_other", "import posix as os\n\n\ndef test_other"
-        )
-        check(project.run("--testmon"), must=self.ALL)
-
-    def test_another_value_of_the_name(self, project: Project) -> None:
-        record(project, self.FILES, *self.ALL)
-        project.edit("tests/test_other.py", "def test_other", "os = None\n\n\ndef test_other")
-        check(project.run("--testmon"), must=self.ALL)
-
-    def test_written_into_the_reader_from_outside(self, project: Project) -> None:
-        """A module that copies names into ``pkg.paths`` by computed names: the reader's
-        ``os`` is whatever was copied, which now is the other module's."""
+    def test_a_dataclass_reached_only_at_run_time(self, project: Project) -> None:
+        """Review 35: the test finds the dataclass through ``__subclasses__()`` and reads
+        the field as ``obj.x``: an annotation there makes an attribute."""
         files = {
-            **self.FILES,
-            "pkg/fake.py": "class os:\n    sep = '|'\n",
-            "pkg/paths.py": """
-                import os
+            "pkg/__init__.py": "",
+            "pkg/base.py": "class Base:\n    pass\n",
+            "pkg/models.py": """
+                from dataclasses import dataclass
 
-                from pkg.registry import register
+                from pkg.base import Base
 
 
-                def sep():
-                    return os.sep
+                @dataclass
+                class Point(Base):
+                    x: int
+                    y: int = 0
             """,
-            "tests/conftest.py": """
-                import pkg.paths
-                from pkg import fake
-
-                for name in ("os",):
-                    if hasattr(fake, name):
-                        setattr(pkg.paths, name, getattr(fake, name))
-            """,
-            "tests/test_paths.py": """
-                from pkg.paths import sep
+            "tests/test_a.py": """
+                import pkg.models
+                from pkg.base import Base
 
 
-                def test_sep():
-                    assert sep() == "|"
+                def test_x():
+                    for cls in Base.__subclasses__():
+                        assert cls(1).x == 1
+
+
+                def test_other():
+                    assert True
             """,
         }
-        record(project, files, *self.ALL)
-        project.edit("pkg/fake.py", "class os:\n    sep = '|'\n", "import os\n")
-        check(project.run("--testmon"), must=["test_sep"], may=self.ALL, failed=["test_sep"])
+        record(project, files, "test_other", "test_x")
+        project.edit("pkg/models.py", "    x: int\n", "    w: int\n")
+        check(project.run("--testmon"), must=["test_x"], failed=["test_x"])
+
+    def test_a_plain_class_read_through_its_annotations(self, project: Project) -> None:
+        files = {
+            **self.FILES,
+            "pkg/fields.py": """
+                from pkg.mixer import Mixer
+
+
+                def fields():
+                    return sorted(getattr(Mixer, "__annotations__", {}))
+            """,
+            "tests/test_fields.py": """
+                from pkg.fields import fields
+
+
+                def test_fields():
+                    assert fields() == []
+            """,
+        }
+        record(project, files, *self.ALL, "test_fields")
+        project.edit("pkg/mixer.py", "class Mixer:\n", "class Mixer:\n    stdout: io.BytesIO\n\n")
+        check(project.run("--testmon"), must=["test_fields", "test_mixer"], failed=["test_fields"])

@@ -2661,6 +2661,9 @@ class _Scanner:
         self.tok = tok
         self.purity = purity
         self.tables = tables or {}  # ``function_tables``
+        # classes without bases, keywords or decorators: nothing makes fields or
+        # checks of their annotations (a dataclass's, a Protocol's, a model's do)
+        self.plain: set[str] = set()
 
     def def_start(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -2811,6 +2814,8 @@ class _Scanner:
                     stmt.name,
                     Binding(CLASS, header, frozenset(deps), decorated, acts, bases),
                 )
+                if not (stmt.bases or stmt.keywords or stmt.decorator_list):
+                    self.plain.add(qual)
                 self.scope(stmt.body, qual)
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
@@ -2844,11 +2849,16 @@ class _Scanner:
                 acts = self.call_acts(self.purity.acting_calls(value))
                 qualified = self.purity.qualified_reads(value, getattr(stmt, "annotation", None))
                 names = _bound_names(stmt)
-                if isinstance(stmt, ast.AnnAssign) and value is None:
-                    # ``stdout: BytesIOCopy`` binds no ``stdout``: it adds to the scope's
-                    # ``__annotations__`` (a dataclass's fields: whoever reads the class
-                    # sees that). Data of an older version bound the name: a change there
-                    # reaches its readers once more.
+                if (
+                    isinstance(stmt, ast.AnnAssign)
+                    and value is None
+                    and (not scope or scope in self.plain)
+                ):
+                    # ``stdout: BytesIOCopy`` in a plain class (or a module) binds no
+                    # ``stdout``: it adds to ``__annotations__``, which only code that
+                    # names the class (or ``__annotations__``) reads. In a dataclass it
+                    # makes a field ``obj.stdout`` (review 35). Data of an older version
+                    # bound the name: a change there reaches its readers once more.
                     names = {"__annotations__"}
                 for name in sorted(names):
                     key = (scope, name)

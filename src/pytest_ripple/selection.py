@@ -214,10 +214,6 @@ class _Impact:
         self.class_hooks = False
         # project modules a changed module imports, or no longer imports
         self.new_imports: dict[str, set[str]] = {}
-        # value names whose every change only added, removed or kept ``import m`` -> m
-        # (None: some other change): a file that binds the name by ``import m`` itself
-        # and reads it only bare sees the same object (``_Impact.sees``)
-        self.same_object: dict[str, str | None] = {}
         # module -> the project modules whose body ran inside its import, as recorded
         # (``_imported_already``); None: not read yet
         self.recorded_edges: dict[str, set[str]] | None = None
@@ -300,20 +296,11 @@ class _Impact:
         called: bool = False,
         via_inert: bool = False,
         owner: tuple[str, str] | None = None,
-        module: str | None = None,
     ) -> None:
         """A name bound to another value. ``under``: only code below a conftest's
         directory sees it; ``at``: the file that binds it (None: no one file);
         ``called``: a plain function's header only, which code that only calls the
-        name does not see; ``owner``: the class (file, name) whose attribute it is;
-        ``module``: the change only added, removed or kept ``import module`` (the one
-        module object, wherever it is bound)."""
-        same = self.same_object.get(name, module) if name in self.values else module
-        if same != module:
-            same = None
-        if name in self.values and self.same_object.get(name) is not None and same is None:
-            self.queue.append((name, True))  # files importing the module see it now
-        self.same_object[name] = same
+        name does not see; ``owner``: the class (file, name) whose attribute it is."""
         owners = self.owners.get(name, set()) if name in self.values else set()
         if owners is not None and owner is not None and owner not in owners:
             self.owners[name] = owners | {owner}
@@ -373,15 +360,10 @@ class _Impact:
         origins = self.origins.get(name)
         if origins is None or path in origins:
             return True
+        if name in self.written or COMPUTED in self.written:
+            return True  # set from elsewhere, maybe
         fp = self.fps.get(path)
-        if fp is None or name not in fp.bare:
-            return True
-        module = self.same_object.get(name)
-        if module is not None and _imports_as(fp, name) == module:
-            # ``import sys`` here and there: one module object, whoever sets the name
-            # from elsewhere (click's tests have ``setattr(progress, key, value)``)
-            return False
-        return name in self.written or COMPUTED in self.written  # set from elsewhere?
+        return fp is None or name not in fp.bare
 
     def called(self, name: str, why: str) -> None:
         if name not in self.calls and name not in self.values:
@@ -971,8 +953,7 @@ def _bindings_changed(
                 # unless some code reads an unstarted generator's frame (all files'
                 # fingerprints are read later: ``_frames_read``)
                 imp.suspending.append((name, bwhy, under, own))
-            module = None if scope else _imported_module(before, after)
-            imp.taint(name, bwhy, under, at=own, called=called, owner=owner, module=module)
+            imp.taint(name, bwhy, under, at=own, called=called, owner=owner)
             if scope:
                 imp.taint_class(path, scope, bwhy)
         elif name.startswith("__") or _decorators_changed(before, after):
@@ -1577,27 +1558,6 @@ def _impact(
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
     return imp
-
-
-def _imports_as(fp: Fingerprint, name: str) -> str | None:
-    """The top-level module the file's module-level ``name`` is, when ``import m`` (or
-    ``import m as name``) is its only binding."""
-    b = fp.bindings.get(("", name))
-    if b is None or b.kind != IMPORT or any(name in e.binds for e in fp.effects):
-        return None
-    module = b.source[len("import ") :] if b.source.startswith("import ") else ""
-    return module if module.isidentifier() else None  # not ``a.b``, not folded twice
-
-
-def _imported_module(before: Binding | None, after: Binding | None) -> str | None:
-    """The module both versions of a module-level binding import (``import m``), one
-    of them perhaps absent; None when either binds anything else."""
-    found = set()
-    for b in (before, after):
-        if b is not None:
-            fp = Fingerprint(content="", bindings={("", "x"): b})
-            found.add(_imports_as(fp, "x"))
-    return found.pop() if len(found) == 1 else None
 
 
 def _settle_probed(imp: _Impact, changes: Changes) -> None:
