@@ -273,6 +273,9 @@ INERT = {
     D + "    if name == 'X':\n        setattr(sys.modules[__name__], name, 1)\n" + R: False,
     D + "    if name == 'X':\n        warnings.simplefilter('error')\n" + R: False,
     D + "    if name == 'X':\n        return lambda: 1\n" + R: False,
+    D + "    if name == 'X':\n        return next(_IDS)\n" + R: False,
+    D + "    if name == 'X':\n        len = _register\n        return len(name)\n" + R: False,
+    D + "    if name == 'X':\n        return len(name)\n" + R: True,
     "def warn(m):\n    pass\n" + D + "    if name == 'X':\n        warn('x')\n" + R: False,
     # acts, or answers
     D + "    setup()\n" + R: False,

@@ -744,7 +744,7 @@ _STATELESS_CALLS = frozenset(
 )
 _ACTING_BUILTINS = frozenset(
     {"setattr", "delattr", "exec", "eval", "compile", "globals", "vars", "locals", "open"}
-    | {"input", "breakpoint", "exit", "quit", "help", "__import__", "memoryview"}
+    | {"input", "breakpoint", "exit", "quit", "help", "__import__", "memoryview", "next"}
 )
 _FALLS, _RAISES = 0, 1  # where a probe's way through a block of ``__getattr__`` ends
 # Modules pytest has imported before it loads any plugin or project code: importing one
@@ -893,6 +893,10 @@ def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
     }
     aliases = {k: v for k, v in aliases.items() if k not in rebound}
     aliases.update(_import_aliases(walk(func)))
+    # ``len = _register`` in the function: no builtin any more
+    rebound |= {
+        n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    }
     for node in walk(func):
         if node is func:
             continue
