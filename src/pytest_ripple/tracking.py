@@ -158,21 +158,24 @@ class Tracker:
             return (yield)
         finally:
             codes, _ = tracer.pop()
-            ran = {
+            project = {
                 (path, block)
                 for path, block in self.run.resolver.resolve(codes.values())
-                if block not in (MODULE, READ, WHOLE) and ":" not in path
+                if ":" not in path
             }
             # pytest asks the collected module itself for public names (``setup_module``,
-            # ``pytest_plugins``): its own ``__getattr__`` is no probe's
+            # ``pytest_plugins``): its own ``__getattr__`` is no probe's. Code of no
+            # block of its own (a hook defined under an ``if``) may be anyone's caller.
             own = relative_path(self.run.rootdir, Path(str(collector.path)))
-            if ran and all(
+            if project and all(
                 block == "__getattr__" and conftest_dir(path) is None and path != own
-                for path, block in ran
+                for path, block in project
             ):
-                self.run.import_run.update((path, PROBED) for path, _ in ran)
+                self.run.import_run.update((path, PROBED) for path, _ in project)
             else:
-                self.run.import_run.update(ran)
+                self.run.import_run.update(
+                    (path, block) for path, block in project if block not in (MODULE, READ, WHOLE)
+                )
 
     def _plugin_modules(self, imported: set[str]) -> set[str]:
         """Of the project modules pytest imported itself, those that are neither a
