@@ -862,20 +862,6 @@ _NESTED_OR_SCOPE = (
 )
 
 
-def _import_aliases(stmts: Iterable[ast.AST]) -> dict[str, str]:
-    """Local name -> the dotted name it is imported as (``import importlib.metadata``
-    binds ``importlib``; ``from importlib.metadata import version``, ``version``)."""
-    out: dict[str, str] = {}
-    for node in stmts:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            for a in node.names:
-                out[a.asname or a.name] = f"{node.module}.{a.name}"
-    return out
-
-
 def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
     """Whether some branch of ``__getattr__`` may leave state that code reads later
     without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
@@ -883,7 +869,7 @@ def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
     running it. It may bind locals, import (selection checks that a project module it
     imports was imported with the module already), and call builtins that write nothing
     and ``warnings.warn``."""
-    aliases = _import_aliases(tree.body)
+    aliases = import_bindings(tree)  # its own imports too
     rebound = {
         n.id
         for stmt in tree.body
@@ -892,7 +878,6 @@ def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     aliases = {k: v for k, v in aliases.items() if k not in rebound}
-    aliases.update(_import_aliases(walk(func)))
     # ``len = _register`` in the function: no builtin any more
     rebound |= {
         n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
