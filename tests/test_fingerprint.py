@@ -611,8 +611,9 @@ def test_parameters_stay_reads_in_a_file_that_mentions_fixtures() -> None:
 def test_a_statement_binds_the_functions_it_defines_not_their_locals() -> None:
     """``if WIN: def getchar(): f = open(...)`` binds ``getchar`` at import; ``f`` is
     getchar's own. A default, a decorator and a ``global`` in its code count; a
-    function it reads only to call it is marked (``CALLED``)."""
-    effect = fp(
+    function it reads only to call it is marked (``CALLED``). Its body is a block of
+    its own: what the body reads is the block's, not the statement's."""
+    found = fp(
         """
         import sys
 
@@ -628,11 +629,18 @@ def test_a_statement_binds_the_functions_it_defines_not_their_locals() -> None:
                 LAST = say(fd)
                 return fd
         """
-    ).effects[0]
+    )
+    effect = found.effects[0]
     assert effect.binds == {"getchar", "key", "limit", "LAST"}
-    assert {"say", CALLED + "say", "register", CALLED + "register"} <= effect.uses
-    assert "f" in effect.uses  # what the statement reads is all kept
+    assert {"platform", "register", CALLED + "register", "limit"} <= effect.uses
+    assert not {"say", CALLED + "say", "f", "fd", "echo", "open"} & effect.uses
     assert CALLED + "sys" not in effect.uses
+    assert [s for s in found.spans if s[2].startswith("getchar")] == [
+        (4, 6, "getchar"),
+        (8, 13, "getchar#2"),
+    ]
+    assert {CALLED + "say", "LAST", "sys"} <= found.blocks["getchar#2"][1]
+    assert CALLED + "open" in found.blocks["getchar"][1]
 
 
 def test_names_stay_where_the_compiler_rejects_the_file() -> None:
@@ -908,7 +916,7 @@ STDLIB = sys.version_info >= (3, 10) or None
             STDLIB and {"json", "e", "err"},
         ),
         ("if (m := re.compile('x')):\n    Y = 1\n", {"m", "Y"}),
-        # a function's code is recorded as the module's: it may run at another's import
+        # a function: its header runs here (a decorator, a default may act)
         ("if X:\n    def f(a=1):\n        return g()\n", None),
         ("if TYPE_CHECKING:\n    def f(a: int) -> int: ...\n", {"f"}),
         ("if X:\n    from shlex import quote\n", STDLIB and {"quote"}),

@@ -2297,11 +2297,52 @@ class TestStatementsThatOnlyBind:
             project.run("--testmon"), must=["test_join"], may=["test_double"], failed=["test_join"]
         )
 
-    def test_a_function_defined_under_a_check_still_acts(self, project: Project) -> None:
-        # its code is the module's <module>: at another module's import only the import
-        # rule finds it (fifth review)
-        record(project, self.FILES, *self.ALL)
+    def test_a_function_defined_under_a_check_is_a_function(self, project: Project) -> None:
+        # its body has a block of its own: an edit reaches the tests that ran it, and
+        # those whose imports reach a module whose import ran it (``TABLE``: fifth
+        # review); before, every test whose imports reach lib.compat
+        files = dict(self.FILES)
+        files["lib/table.py"] = """
+            from lib.compat import double
+
+            TABLE = double(21)
+        """
+        files["tests/test_table.py"] = """
+            from lib.table import TABLE
+
+
+            def test_table():
+                assert TABLE == 42
+        """
+        record(project, files, *self.ALL, "test_table")
         project.edit("lib/compat.py", "return x * 2", "return x * 3")
+        check(
+            project.run("--testmon"),
+            must=["test_double", "test_table"],
+            failed=["test_double", "test_table"],
+        )
+
+    def test_a_check_around_a_function_changed(self, project: Project) -> None:
+        # the condition decides which function (if any) the name is: the module's
+        # import binds something else, as any changed statement with effects
+        record(project, self.FILES, *self.ALL)
+        project.edit(
+            "lib/compat.py",
+            "if sys.version_info >= (3, 0):\n\n",
+            "if sys.version_info < (3, 0):\n\n",
+        )
+        check(project.run("--testmon"), must=list(self.ALL), failed=["test_double"])
+
+    def test_a_default_of_a_function_under_a_check(self, project: Project) -> None:
+        # the header runs at import: a new default is a new value of the function
+        files = dict(self.FILES)
+        files["lib/compat.py"] = (
+            files["lib/compat.py"]
+            .replace("def double(x):", "def double(x, n=2):")
+            .replace("x * 2", "x * n")
+        )
+        record(project, files, *self.ALL)
+        project.edit("lib/compat.py", "n=2", "n=3")
         check(project.run("--testmon"), must=list(self.ALL), failed=["test_double"])
 
     def test_an_optional_import_changed(self, project: Project) -> None:

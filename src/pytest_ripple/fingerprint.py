@@ -184,6 +184,23 @@ class _Tokens:
     def node(self, *nodes: Any) -> str:
         return digest("|".join(self.span(self.start(n), self.end(n)) for n in nodes).encode())
 
+    def masked(self, node: Any, holes: list[tuple[tuple[int, int], tuple[int, int]]]) -> str:
+        """``node``'s digest with the tokens of each hole (sorted, apart) left out: a
+        statement without the bodies of the functions it defines. What stands around a
+        hole stays, the brackets of indentation too: ``x = 1`` in or after a branch
+        differs."""
+        i = bisect_left(self.pos, self.start(node))
+        j = bisect_left(self.pos, self.end(node))
+        while i < j and self.text[i] in ("{", "}", ";"):
+            i += 1
+        parts: list[str] = []
+        for start, end in holes:
+            a, b = bisect_left(self.pos, start), bisect_left(self.pos, end)
+            parts += [*self.text[i:a], "\x01"]
+            i = b
+        parts += self.text[i:j]
+        return digest("\x00".join(parts).encode("utf-8", "surrogatepass"))
+
 
 def _comma_is_formatting(opener: str, before: tokenize.TokenInfo | None) -> bool:
     """Whether a single trailing comma before this bracket closes is formatting only:
@@ -916,9 +933,12 @@ def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
     branches skipped; ``import warnings`` of a module pytest imported already), and
     whose other branches leave no state behind (``_keeps_state``).
     ``bound``: the module's own names (one that binds ``AttributeError`` gets False)."""
+    # one under an ``if`` or ``try`` counts too: its block has the same name, and a
+    # probe may have run that one
+    branches = [fn for n in tree.body for fn in _branch_defs(n)]
     defs = [
         n
-        for n in tree.body
+        for n in [*tree.body, *branches]
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         and n.name == "__getattr__"
     ]
@@ -2636,6 +2656,51 @@ class _InertInit:
         return name == "<literal>" or name in PURE_CALLS or name in _INERT_BUILTINS
 
 
+def _branch_defs(stmt: ast.stmt) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions an ``if`` or ``try`` defines in its own scope, in any of its
+    branches (not inside loops, ``with`` or other functions), in source order."""
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    todo: list[ast.stmt] = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not stmt:
+            found.append(node)
+        elif isinstance(node, ast.If):
+            todo += [*node.body, *node.orelse]
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            handlers = [b for h in getattr(node, "handlers", ()) for b in h.body]
+            todo += [*node.body, *handlers, *node.orelse, *node.finalbody]  # type: ignore[attr-defined]
+    return sorted(found, key=lambda fn: (fn.lineno, fn.col_offset))
+
+
+def _without(stmt: ast.stmt, defs: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> ast.stmt:
+    """A copy of an ``if`` or ``try`` with these functions replaced by ``pass``; the
+    other statements are shared."""
+    gone = {id(fn) for fn in defs}
+
+    def body(stmts: list[ast.stmt]) -> list[ast.stmt]:
+        return [ast.Pass() if id(s) in gone else prune(s) for s in stmts]
+
+    def prune(node: ast.stmt) -> ast.stmt:
+        if isinstance(node, ast.If):
+            return ast.If(test=node.test, body=body(node.body), orelse=body(node.orelse))
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            handlers = [
+                ast.ExceptHandler(type=h.type, name=h.name, body=body(h.body))
+                for h in node.handlers  # type: ignore[attr-defined]
+            ]
+            made: Any = type(node)
+            return made(  # type: ignore[no-any-return]
+                body=body(node.body),  # type: ignore[attr-defined]
+                handlers=handlers,
+                orelse=body(node.orelse),  # type: ignore[attr-defined]
+                finalbody=body(node.finalbody),  # type: ignore[attr-defined]
+            )
+        return node
+
+    return prune(stmt)
+
+
 class _Scanner:
     def __init__(
         self,
@@ -2871,19 +2936,46 @@ class _Scanner:
                 ):
                     self.fp.deletes.add(self.tok.node(stmt))
                 # every name read, and ``CALLED + f`` for those read only to call them
-                # (``if WIN: def getchar(): echo(...)``), as in a block's reads
+                # (``if WIN: echo(...)``), as in a block's reads
                 callees: set[str] = set()
-                uses = self.names(stmt, callees=callees)
+                defs = _branch_defs(stmt) if not scope else []
+                if defs:
+                    # ``if WIN: def getchar(): ...``: a function of the module, with a
+                    # block of its own as any other. At import the statement runs its
+                    # header (decorators, defaults, annotations), not its body: a body
+                    # edit reaches the tests that ran the function, as a top-level
+                    # function's does.
+                    for fn in defs:
+                        self.block(fn.name, fn)
+                    uses = self.names(_without(stmt, defs), callees=callees)
+                    for fn in defs:
+                        uses |= self.names(
+                            fn.decorator_list,
+                            fn.args,
+                            fn.returns,
+                            callees=callees,
+                            params=self.params(),
+                        )
+                    text = self.tok.masked(stmt, [self._body_span(fn) for fn in defs])
+                else:
+                    uses = self.names(stmt, callees=callees)
+                    text = self.tok.node(stmt)
                 uses |= callees | {CALLED + n for n in callees}
                 self.fp.effects.append(
-                    Effect(
-                        scope,
-                        self.tok.node(stmt),
-                        frozenset(uses),
-                        frozenset(binds),
-                        only is not None,
-                    )
+                    Effect(scope, text, frozenset(uses), frozenset(binds), only is not None)
                 )
+
+    def _body_span(
+        self, fn: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Where a function's body is, after its docstring (which ``__doc__`` reads at
+        any time); an empty span when the docstring is all of it."""
+        doc = _docstring_node(fn.body)
+        rest = fn.body[1:] if doc is not None else fn.body
+        if not rest:
+            end = self.tok.end(fn)
+            return (end, end)
+        return (self.tok.start(rest[0]), self.tok.end(fn))
 
     def binding_only(self, stmt: ast.stmt) -> set[str] | None:
         """The names an ``if`` or ``try`` binds in its scope when all it does at
@@ -2928,8 +3020,9 @@ class _Scanner:
                 names |= _bound_names(node)
                 exprs = [node.value, getattr(node, "annotation", None)]
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                # its code is recorded as the module's (no block of its own): when it
-                # runs at another module's import only the import rule finds it
+                # its body has a block of its own (``_branch_defs``), but its header
+                # runs here, with what a definition's header may do (a decorator
+                # that registers, a default that calls): the statement acts
                 if not dead:
                     return None
                 names.add(node.name)

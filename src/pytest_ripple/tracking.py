@@ -164,8 +164,8 @@ class Tracker:
                 if ":" not in path
             }
             # pytest asks the collected module itself for public names (``setup_module``,
-            # ``pytest_plugins``): its own ``__getattr__`` is no probe's. Code of no
-            # block of its own (a hook defined under an ``if``) may be anyone's caller.
+            # ``pytest_plugins``): its own ``__getattr__`` is no probe's. Any other code
+            # (a conftest's hook, module-level code) may be its caller.
             own = relative_path(self.run.rootdir, Path(str(collector.path)))
             if project and all(
                 block == "__getattr__" and conftest_dir(path) is None and path != own
