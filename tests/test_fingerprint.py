@@ -2008,3 +2008,74 @@ def test_a_file_that_may_read_parameter_names_is_marked() -> None:
     for found in (plain, injector):
         back = Fingerprint.loads(found.dumps())
         assert back is not None and back.introspects is found.introspects
+
+
+BRANCHES = """
+import sys
+
+if sys.platform == "win32":
+
+    def getchar(echo):
+        return 1
+
+else:
+    try:
+        import termios
+    except ImportError:
+
+        class Fallback:
+            LIMIT = 3
+
+            def read(self, n=LIMIT):
+                '''Read n.'''
+                return n
+
+    def getchar(echo):
+        return 2
+
+    x = 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "blocks", "statement"),
+    [
+        # bodies: the function's block only; the statement runs none of them
+        ("return 2", "return 2 + 0", {"getchar#2"}, False),
+        ("return 1", "return 1  # one", set(), False),
+        ("return n", "return n * 2", {"Fallback.read"}, False),
+        # what runs at import: a default, a docstring, a class attribute, a condition
+        ("n=LIMIT", "n=4", {"Fallback.read"}, True),
+        ("'''Read n.'''", "'''Read up to n.'''", {"Fallback.read"}, True),
+        ("LIMIT = 3", "LIMIT = 4", set(), True),
+        ('"win32"', '"cygwin"', set(), True),
+    ],
+)
+def test_functions_of_a_branch_are_blocks(
+    old: str, new: str, blocks: set[str], statement: bool
+) -> None:
+    before = fp(BRANCHES)
+    assert new not in BRANCHES
+    assert old in BRANCHES
+    after = fp(BRANCHES.replace(old, new, 1))
+    assert {name for _, _, name in before.spans} == {"getchar", "getchar#2", "Fallback.read"}
+    ch = diff(before, after)
+    assert ch.blocks - {MODULE} == blocks
+    assert ch.effects is statement
+    assert ch.module is statement
+
+
+def test_a_statement_reads_what_its_functions_headers_read() -> None:
+    effect = fp(BRANCHES).effects[0]
+    assert {"platform", "LIMIT", "ImportError", "termios"} <= effect.uses
+    assert not {"echo", "n"} & effect.uses  # parameters' own names
+
+
+def test_what_stands_around_a_body_left_out_counts() -> None:
+    """``y = 2`` under ``if X`` only, or under ``if Y`` too: the statement's digest
+    leaves out ``f``'s body and keeps where the rest stands."""
+    inner = fp("if X:\n    if Y:\n        def f():\n            return 1\n        y = 2\n")
+    outer = fp("if X:\n    if Y:\n        def f():\n            return 1\n    y = 2\n")
+    assert inner.effects[0].digest != outer.effects[0].digest
+    body = fp("if X:\n    if Y:\n        def f():\n            return 3\n        y = 2\n")
+    assert body.effects[0].digest == inner.effects[0].digest

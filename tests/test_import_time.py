@@ -1234,6 +1234,148 @@ def check_own(project: Project, files: dict[str, str], own: str) -> None:
     check(project.run("--testmon"), must=LIMIT_TESTS, failed=LIMIT_TESTS)
 
 
+class TestClassesUnderACheck:
+    """A class an ``if`` or ``try`` at module level defines (an optional decoder, a
+    fallback for a missing package): its methods are blocks of their own, as a
+    top-level class's are. What its body binds still runs at import."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": "",
+        "lib/codecs.py": """
+            try:
+                import lib_missing_fast as fast
+            except ImportError:
+                fast = None
+
+            if fast is None:
+
+                class Decoder:
+                    SCALE = 2
+
+                    def decode(self, x):
+                        return x * self.SCALE
+
+                    def name(self):
+                        return "slow"
+
+                    class Options:
+                        def level(self):
+                            return 1
+
+            else:
+
+                class Decoder:
+                    SCALE = 2
+
+                    def decode(self, x):
+                        return fast.decode(x)
+
+
+            class Registry:
+                if fast is None:
+
+                    def lookup(self):
+                        return "slow"
+
+                else:
+
+                    def lookup(self):
+                        return "fast"
+        """,
+        "lib/table.py": """
+            from lib.codecs import Decoder
+
+            HALF = Decoder().decode(21)
+        """,
+        "tests/test_codecs.py": """
+            from lib.codecs import Decoder, Registry
+
+
+            def test_decode():
+                assert Decoder().decode(2) == 4
+
+
+            def test_name():
+                assert Decoder().name() == "slow"
+
+
+            def test_level():
+                assert Decoder.Options().level() == 1
+
+
+            def test_lookup():
+                assert Registry().lookup() == "slow"
+        """,
+        "tests/test_table.py": """
+            from lib.table import HALF
+
+
+            def test_half():
+                assert HALF == 42
+        """,
+        "tests/test_other.py": """
+            import lib.codecs
+
+
+            def test_other():
+                assert lib.codecs.fast is None
+        """,
+    }
+    ALL = ("test_decode", "test_half", "test_level", "test_lookup", "test_name", "test_other")
+
+    def test_a_method_body(self, project: Project) -> None:
+        # before: every test whose imports reach lib/codecs.py
+        record(project, self.FILES, *self.ALL)
+        project.edit(
+            "lib/codecs.py", 'return "slow"\n\n        class', 'return "quick"\n\n        class'
+        )
+        check(project.run("--testmon"), must=["test_name"], failed=["test_name"])
+
+    def test_a_method_the_import_of_another_module_ran(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/codecs.py", "return x * self.SCALE", "return x * self.SCALE + 1")
+        check(
+            project.run("--testmon"),
+            must=["test_decode", "test_half"],
+            failed=["test_decode", "test_half"],
+        )
+
+    def test_a_method_of_a_nested_class(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/codecs.py", "return 1", "return 2")
+        check(project.run("--testmon"), must=["test_level"], failed=["test_level"])
+
+    def test_a_method_under_a_check_in_a_class(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/codecs.py", 'return "slow"\n\n    else', 'return "slower"\n\n    else')
+        check(project.run("--testmon"), must=["test_lookup"], failed=["test_lookup"])
+
+    def test_the_branch_not_taken(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/codecs.py", "return fast.decode(x)", "return fast.decode(x) + 1")
+        # lib/table.py's import ran a ``decode``: names match without their class
+        check(project.run("--testmon"), must=[], may=["test_half"])
+
+    def test_a_class_attribute_still_acts(self, project: Project) -> None:
+        # the class body runs at import: every test whose imports reach the module
+        record(project, self.FILES, *self.ALL)
+        project.edit(
+            "lib/codecs.py",
+            "SCALE = 2\n\n        def decode(self, x):\n            return x",
+            "SCALE = 3\n\n        def decode(self, x):\n            return x",
+        )
+        check(
+            project.run("--testmon"),
+            must=list(self.ALL),
+            failed=["test_decode", "test_half"],
+        )
+
+    def test_a_method_header(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/codecs.py", "def name(self):", "def name(self, extra):")
+        check(project.run("--testmon"), must=list(self.ALL), failed=["test_name"])
+
+
 class TestBareNamesSeeTheirOwnModule:
     """A module that binds a name and reads it only as a bare name reads its own
     binding: another module's binding of that name changing does not reach it. Every
@@ -2344,6 +2486,27 @@ class TestStatementsThatOnlyBind:
         record(project, files, *self.ALL)
         project.edit("lib/compat.py", "n=2", "n=3")
         check(project.run("--testmon"), must=list(self.ALL), failed=["test_double"])
+
+    def test_a_header_edit_of_one_the_import_ran_reaches_its_readers(
+        self, project: Project
+    ) -> None:
+        # TABLE holds what double returned at lib/table.py's import: a new default
+        # there is a new TABLE
+        files = dict(self.FILES)
+        files["lib/compat.py"] = (
+            files["lib/compat.py"]
+            .replace("def double(x):", "def double(x, n=2):")
+            .replace("x * 2", "x * n")
+        )
+        files["lib/table.py"] = "from lib.compat import double\n\nTABLE = double(21)\n"
+        files["tests/test_table.py"] = (
+            "from lib.table import TABLE\n\n\ndef test_table():\n    assert TABLE == 42\n"
+        )
+        record(project, files, *self.ALL, "test_table")
+        project.edit("lib/compat.py", "n=2", "n=3")
+        run = project.run("--testmon")
+        assert {"test_double", "test_table"} <= set(run.ran), run.out
+        check(run, must=list(self.ALL) + ["test_table"], failed=["test_double", "test_table"])
 
     def test_an_optional_import_changed(self, project: Project) -> None:
         files = dict(self.FILES)

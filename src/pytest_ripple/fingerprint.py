@@ -28,7 +28,7 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence, Union
 
 # Bump when the digest of unchanged source would come out different, or fields change.
 FP_VERSION = 6
@@ -935,7 +935,7 @@ def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
     ``bound``: the module's own names (one that binds ``AttributeError`` gets False)."""
     # one under an ``if`` or ``try`` counts too: its block has the same name, and a
     # probe may have run that one
-    branches = [fn for n in tree.body for fn in _branch_defs(n)]
+    branches = [fn for n in tree.body for qual, fn in _branch_defs(n) if "." not in qual]
     defs = [
         n
         for n in [*tree.body, *branches]
@@ -2656,24 +2656,32 @@ class _InertInit:
         return name == "<literal>" or name in PURE_CALLS or name in _INERT_BUILTINS
 
 
-def _branch_defs(stmt: ast.stmt) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """The functions an ``if`` or ``try`` defines in its own scope, in any of its
-    branches (not inside loops, ``with`` or other functions), in source order."""
-    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
-    todo: list[ast.stmt] = [stmt]
+_Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+def _branch_defs(stmt: ast.stmt) -> list[tuple[str, _Def]]:
+    """The functions an ``if`` or ``try`` defines in any of its branches, and the
+    methods of the classes it defines there (nested classes too), in source order,
+    each with its name as a block's (``decode``, ``ZstdDecoder.decompress``); not
+    inside loops, ``with`` or other functions."""
+    found: list[tuple[str, _Def]] = []
+    todo: list[tuple[str, ast.stmt]] = [("", stmt)]
     while todo:
-        node = todo.pop()
+        prefix, node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not stmt:
-            found.append(node)
+            found.append((prefix + node.name, node))
+        elif isinstance(node, ast.ClassDef) and node is not stmt:
+            todo += [(f"{prefix}{node.name}.", b) for b in node.body]
         elif isinstance(node, ast.If):
-            todo += [*node.body, *node.orelse]
+            todo += [(prefix, b) for b in [*node.body, *node.orelse]]
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             handlers = [b for h in getattr(node, "handlers", ()) for b in h.body]
-            todo += [*node.body, *handlers, *node.orelse, *node.finalbody]  # type: ignore[attr-defined]
-    return sorted(found, key=lambda fn: (fn.lineno, fn.col_offset))
+            parts = [*node.body, *handlers, *node.orelse, *node.finalbody]  # type: ignore[attr-defined]
+            todo += [(prefix, b) for b in parts]
+    return sorted(found, key=lambda item: (item[1].lineno, item[1].col_offset))
 
 
-def _without(stmt: ast.stmt, defs: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> ast.stmt:
+def _without(stmt: ast.stmt, defs: list[_Def]) -> ast.stmt:
     """A copy of an ``if`` or ``try`` with these functions replaced by ``pass``; the
     other statements are shared."""
     gone = {id(fn) for fn in defs}
@@ -2682,14 +2690,19 @@ def _without(stmt: ast.stmt, defs: list[ast.FunctionDef | ast.AsyncFunctionDef])
         return [ast.Pass() if id(s) in gone else prune(s) for s in stmts]
 
     def prune(node: ast.stmt) -> ast.stmt:
+        made: Any = type(node)
         if isinstance(node, ast.If):
             return ast.If(test=node.test, body=body(node.body), orelse=body(node.orelse))
+        if isinstance(node, ast.ClassDef):
+            # a new node: ``walk`` keeps what is below a node on the node itself
+            fields = {f: getattr(node, f) for f in node._fields if hasattr(node, f)}
+            fields["body"] = body(node.body)
+            return made(**fields)  # type: ignore[no-any-return]
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             handlers = [
                 ast.ExceptHandler(type=h.type, name=h.name, body=body(h.body))
                 for h in node.handlers  # type: ignore[attr-defined]
             ]
-            made: Any = type(node)
             return made(  # type: ignore[no-any-return]
                 body=body(node.body),  # type: ignore[attr-defined]
                 handlers=handlers,
@@ -2938,15 +2951,16 @@ class _Scanner:
                 # every name read, and ``CALLED + f`` for those read only to call them
                 # (``if WIN: echo(...)``), as in a block's reads
                 callees: set[str] = set()
-                defs = _branch_defs(stmt) if not scope else []
-                if defs:
-                    # ``if WIN: def getchar(): ...``: a function of the module, with a
-                    # block of its own as any other. At import the statement runs its
-                    # header (decorators, defaults, annotations), not its body: a body
-                    # edit reaches the tests that ran the function, as a top-level
-                    # function's does.
-                    for fn in defs:
-                        self.block(fn.name, fn)
+                branch = _branch_defs(stmt)
+                if branch:
+                    # ``if WIN: def getchar(): ...``: a function of the module (or of a
+                    # class the statement defines), with a block of its own as any
+                    # other. At import the statement runs its header (decorators,
+                    # defaults, annotations), not its body: a body edit reaches the
+                    # tests that ran the function, as a top-level function's does.
+                    for qual, fn in branch:
+                        self.block(f"{scope}.{qual}" if scope else qual, fn)
+                    defs = [fn for _, fn in branch]
                     uses = self.names(_without(stmt, defs), callees=callees)
                     for fn in defs:
                         uses |= self.names(
