@@ -2079,3 +2079,32 @@ def test_what_stands_around_a_body_left_out_counts() -> None:
     assert inner.effects[0].digest != outer.effects[0].digest
     body = fp("if X:\n    if Y:\n        def f():\n            return 3\n        y = 2\n")
     assert body.effects[0].digest == inner.effects[0].digest
+
+
+@pytest.mark.parametrize(
+    ("head", "test"),
+    [
+        ("from typing import TYPE_CHECKING", "TYPE_CHECKING"),
+        ("import typing", "typing.TYPE_CHECKING"),
+        ("import typing as t", "t.TYPE_CHECKING"),
+        ("from typing_extensions import TYPE_CHECKING", "TYPE_CHECKING"),
+    ],
+)
+def test_what_type_checking_holds_never_runs(head: str, test: str) -> None:
+    """It reads nothing, imports nothing, and an edit there changes nothing."""
+    src = f"{head}\n\nif {test}:\n    from app.core import Thing\nelse:\n    Y = other\n"
+    found = fp(src)
+    effect = found.effects[-1]
+    assert "Thing" not in effect.uses
+    assert "other" in effect.uses  # the ``else`` runs
+    assert "app.core" not in found.imports
+    added = fp(src.replace("import Thing", "import Thing, make"))
+    assert not diff(found, added).any
+    assert diff(found, fp(src.replace("other", "another"))).effects
+
+
+def test_a_type_checking_flag_of_the_module_s_own() -> None:
+    """``TYPE_CHECKING = True``: its body runs."""
+    found = fp("TYPE_CHECKING = True\n\nif TYPE_CHECKING:\n    from app.core import Thing\n")
+    assert "Thing" in found.effects[-1].uses
+    assert "app.core" in found.imports

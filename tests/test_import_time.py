@@ -1376,6 +1376,112 @@ class TestClassesUnderACheck:
         check(project.run("--testmon"), must=list(self.ALL), failed=["test_name"])
 
 
+class TestTypeCheckingImports:
+    """What ``if TYPE_CHECKING:`` holds never runs: it reads nothing and imports
+    nothing, also in a module a conftest.py imports (whose namespace changes were taken
+    as pytest's to read). Its ``else`` runs."""
+
+    FILES: ClassVar[dict[str, str]] = {
+        "lib/__init__.py": "",
+        "lib/core.py": """
+            class Thing:
+                SIZE = 1
+
+
+            def make():
+                return Thing()
+        """,
+        "lib/util.py": """
+            from __future__ import annotations
+
+            from typing import TYPE_CHECKING
+
+            if TYPE_CHECKING:
+                from lib.core import Thing
+            else:
+                FALLBACK = 1
+
+
+            def helper(x: Thing) -> int:
+                return 2
+        """,
+        "tests/conftest.py": "import lib.util\n",
+        "tests/test_util.py": """
+            from lib.util import helper
+
+
+            def test_helper():
+                assert helper(None) == 2
+        """,
+        "tests/test_core.py": """
+            from lib.core import Thing
+
+
+            def test_size():
+                assert Thing.SIZE == 1
+        """,
+        "tests/test_fallback.py": """
+            from lib import util
+
+
+            def test_fallback():
+                assert util.FALLBACK == 1
+        """,
+    }
+    ALL = ("test_fallback", "test_helper", "test_size")
+
+    def test_a_class_it_names_changed(self, project: Project) -> None:
+        # before: every test (lib/util.py read Thing at import, as far as we knew)
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/core.py", "SIZE = 1", "SIZE = 2")
+        # helper's annotation names Thing (``get_type_hints`` may look it up)
+        check(
+            project.run("--testmon"),
+            must=["test_size"],
+            may=["test_helper"],
+            failed=["test_size"],
+        )
+
+    def test_an_import_added_there(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/util.py", "import Thing\n", "import Thing, make\n")
+        check(project.run("--testmon"), must=[])
+
+    def test_its_else_runs(self, project: Project) -> None:
+        record(project, self.FILES, *self.ALL)
+        project.edit("lib/util.py", "FALLBACK = 1", "FALLBACK = 2")
+        run = project.run("--testmon")
+        check(run, must=["test_fallback"], may=self.ALL, failed=["test_fallback"])
+
+    def test_a_flag_of_the_module_s_own_may_be_true(self, project: Project) -> None:
+        files = dict(self.FILES)
+        files["lib/util.py"] = (
+            files["lib/util.py"]
+            .replace("from typing import TYPE_CHECKING", "TYPE_CHECKING = True")
+            .replace("from __future__ import annotations\n", "")
+        )
+        files["tests/test_fallback.py"] = files["tests/test_fallback.py"].replace(
+            "util.FALLBACK", 'getattr(util, "FALLBACK", 1)'
+        )
+        files = appended(
+            files,
+            "tests/test_util.py",
+            """
+
+            def test_thing():
+                import lib.util
+
+                assert lib.util.Thing().SIZE == 1
+            """,
+        )
+        record(project, files, *self.ALL, "test_thing")
+        project.edit("lib/core.py", "SIZE = 1", "SIZE = 2")
+        run = project.run("--testmon")
+        check(
+            run, must=["test_size", "test_thing"], may=self.ALL, failed=["test_size", "test_thing"]
+        )
+
+
 class TestBareNamesSeeTheirOwnModule:
     """A module that binds a name and reads it only as a bare name reads its own
     binding: another module's binding of that name changing does not reach it. Every
@@ -2504,9 +2610,11 @@ class TestStatementsThatOnlyBind:
         )
         record(project, files, *self.ALL, "test_table")
         project.edit("lib/compat.py", "n=2", "n=3")
-        run = project.run("--testmon")
-        assert {"test_double", "test_table"} <= set(run.ran), run.out
-        check(run, must=list(self.ALL) + ["test_table"], failed=["test_double", "test_table"])
+        check(
+            project.run("--testmon"),
+            must=[*self.ALL, "test_table"],
+            failed=["test_double", "test_table"],
+        )
 
     def test_an_optional_import_changed(self, project: Project) -> None:
         files = dict(self.FILES)

@@ -28,7 +28,7 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 # Bump when the digest of unchanged source would come out different, or fields change.
 FP_VERSION = 6
@@ -935,7 +935,9 @@ def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
     ``bound``: the module's own names (one that binds ``AttributeError`` gets False)."""
     # one under an ``if`` or ``try`` counts too: its block has the same name, and a
     # probe may have run that one
-    branches = [fn for n in tree.body for qual, fn in _branch_defs(n) if "." not in qual]
+    branches = [
+        fn for n in tree.body for qual, fn in _branches(n, lambda _: False)[0] if "." not in qual
+    ]
     defs = [
         n
         for n in [*tree.body, *branches]
@@ -1394,7 +1396,15 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         return Fingerprint(content=fp.content)
     fp.parsed = True
     bound = import_bindings(tree)
-    fp.imports = frozenset(imported_modules(tree, fp.lazy, fp.spans, _Finders.of(bound)))
+    fp.imports = frozenset(
+        imported_modules(
+            tree,
+            fp.lazy,
+            fp.spans,
+            _Finders.of(bound),
+            lambda test: purity.resolve(test) in _NEVER_TRUE,
+        )
+    )
     fp.attrs = module_attributes(tree, fp.spans, bound)
     fp.stars = star_imports(tree, fp.spans)
     fp.bare, fp.writes = scan_names(tree, fp.bound_in_module(scope=""), fp.stars)
@@ -1521,13 +1531,19 @@ def imported_modules(
     lazy: dict[str, frozenset[str]],
     spans: list[tuple[int, int, str]],
     finders: _Finders,
+    never: Callable[[ast.expr], bool] = lambda _: False,
 ) -> set[str]:
     """The modules import statements name at import time; those inside functions go
-    to ``lazy`` under the block (from ``spans``) that holds them."""
+    to ``lazy`` under the block (from ``spans``) that holds them. Not those under an
+    ``if`` whose body never runs (``never``: ``if TYPE_CHECKING:``)."""
     out: set[str] = set()
     todo = [tree]
     while todo:
         node = todo.pop()
+        if isinstance(node, ast.If) and never(node.test):
+            todo.append(node.test)
+            todo.extend(node.orelse)
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             names = _imports_in(node, finders)
             if names and not isinstance(node, ast.Lambda):
@@ -2657,14 +2673,21 @@ class _InertInit:
 
 
 _Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+# ``if TYPE_CHECKING:`` with the name from typing: its body never runs (a module's own
+# ``TYPE_CHECKING`` may be anything)
+_NEVER_TRUE = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 
 
-def _branch_defs(stmt: ast.stmt) -> list[tuple[str, _Def]]:
+def _branches(
+    stmt: ast.stmt, dead: Callable[[ast.expr], bool]
+) -> tuple[list[tuple[str, _Def]], list[ast.If]]:
     """The functions an ``if`` or ``try`` defines in any of its branches, and the
     methods of the classes it defines there (nested classes too), in source order,
     each with its name as a block's (``decode``, ``ZstdDecoder.decompress``); not
-    inside loops, ``with`` or other functions."""
+    inside loops, ``with`` or other functions. And its ``if`` statements whose body
+    never runs (``dead``: ``if TYPE_CHECKING:``), whose bodies it does not enter."""
     found: list[tuple[str, _Def]] = []
+    never: list[ast.If] = []
     todo: list[tuple[str, ast.stmt]] = [("", stmt)]
     while todo:
         prefix, node = todo.pop()
@@ -2673,18 +2696,24 @@ def _branch_defs(stmt: ast.stmt) -> list[tuple[str, _Def]]:
         elif isinstance(node, ast.ClassDef) and node is not stmt:
             todo += [(f"{prefix}{node.name}.", b) for b in node.body]
         elif isinstance(node, ast.If):
-            todo += [(prefix, b) for b in [*node.body, *node.orelse]]
+            if dead(node.test):
+                never.append(node)
+                todo += [(prefix, b) for b in node.orelse]
+            else:
+                todo += [(prefix, b) for b in [*node.body, *node.orelse]]
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             handlers = [b for h in getattr(node, "handlers", ()) for b in h.body]
             parts = [*node.body, *handlers, *node.orelse, *node.finalbody]  # type: ignore[attr-defined]
             todo += [(prefix, b) for b in parts]
-    return sorted(found, key=lambda item: (item[1].lineno, item[1].col_offset))
+    found.sort(key=lambda item: (item[1].lineno, item[1].col_offset))
+    return found, never
 
 
-def _without(stmt: ast.stmt, defs: list[_Def]) -> ast.stmt:
-    """A copy of an ``if`` or ``try`` with these functions replaced by ``pass``; the
-    other statements are shared."""
+def _without(stmt: ast.stmt, defs: list[_Def], never: list[ast.If]) -> ast.stmt:
+    """A copy of an ``if`` or ``try`` with these functions replaced by ``pass``, and
+    the bodies of those ``if`` statements too; the other statements are shared."""
     gone = {id(fn) for fn in defs}
+    empty = {id(node) for node in never}
 
     def body(stmts: list[ast.stmt]) -> list[ast.stmt]:
         return [ast.Pass() if id(s) in gone else prune(s) for s in stmts]
@@ -2692,7 +2721,8 @@ def _without(stmt: ast.stmt, defs: list[_Def]) -> ast.stmt:
     def prune(node: ast.stmt) -> ast.stmt:
         made: Any = type(node)
         if isinstance(node, ast.If):
-            return ast.If(test=node.test, body=body(node.body), orelse=body(node.orelse))
+            kept: list[ast.stmt] = [ast.Pass()] if id(node) in empty else body(node.body)
+            return ast.If(test=node.test, body=kept, orelse=body(node.orelse))
         if isinstance(node, ast.ClassDef):
             # a new node: ``walk`` keeps what is below a node on the node itself
             fields = {f: getattr(node, f) for f in node._fields if hasattr(node, f)}
@@ -2767,6 +2797,9 @@ class _Scanner:
         if None in origins:
             return text
         return f"{CONSTRUCTS}{','.join(sorted(o for o in origins if o))}|{text}"
+
+    def never_true(self, test: ast.expr) -> bool:
+        return self.purity.resolve(test) in _NEVER_TRUE
 
     def params(self) -> set[str] | None:
         """Where ``names`` puts parameters' own names apart from reads; None: they stay
@@ -2951,17 +2984,18 @@ class _Scanner:
                 # every name read, and ``CALLED + f`` for those read only to call them
                 # (``if WIN: echo(...)``), as in a block's reads
                 callees: set[str] = set()
-                branch = _branch_defs(stmt)
-                if branch:
+                branch, never = _branches(stmt, self.never_true)
+                if branch or never:
                     # ``if WIN: def getchar(): ...``: a function of the module (or of a
                     # class the statement defines), with a block of its own as any
                     # other. At import the statement runs its header (decorators,
                     # defaults, annotations), not its body: a body edit reaches the
                     # tests that ran the function, as a top-level function's does.
+                    # What ``if TYPE_CHECKING:`` holds never runs: it reads nothing.
                     for qual, fn in branch:
                         self.block(f"{scope}.{qual}" if scope else qual, fn)
                     defs = [fn for _, fn in branch]
-                    uses = self.names(_without(stmt, defs), callees=callees)
+                    uses = self.names(_without(stmt, defs, never), callees=callees)
                     for fn in defs:
                         uses |= self.names(
                             fn.decorator_list,
@@ -2970,7 +3004,9 @@ class _Scanner:
                             callees=callees,
                             params=self.params(),
                         )
-                    text = self.tok.masked(stmt, [self._body_span(fn) for fn in defs])
+                    holes = [self._body_span(fn) for fn in defs]
+                    holes += [(self.tok.start(n.body[0]), self.tok.end(n.body[-1])) for n in never]
+                    text = self.tok.masked(stmt, sorted(holes))
                 else:
                     uses = self.names(stmt, callees=callees)
                     text = self.tok.node(stmt)
