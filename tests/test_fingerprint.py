@@ -492,7 +492,8 @@ def plain(n):
         (
             "import functools",
             "import functools as functools2",
-            {("", "functools"), ("", "functools2")},
+            # ``@functools.lru_cache`` now reads an unbound name (``seen``)
+            {("", "functools"), ("", "functools2"), ("", "cached")},
             set(),
         ),
     ],
@@ -2108,3 +2109,82 @@ def test_a_type_checking_flag_of_the_module_s_own() -> None:
     found = fp("TYPE_CHECKING = True\n\nif TYPE_CHECKING:\n    from app.core import Thing\n")
     assert "Thing" in found.effects[-1].uses
     assert "app.core" in found.imports
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        # which ``f`` the import runs for X
+        (
+            "def f(): pass\nX = f()\ndef f(): pass\n",
+            "def f(): pass\ndef f(): pass\nX = f()\n",
+            True,
+        ),
+        # before ``def f`` it raises NameError
+        ("def f(): pass\nX = f()\n", "X = f()\ndef f(): pass\n", True),
+        # a class body reads the module's name, or its own
+        (
+            "L = 1\nclass C:\n    Y = L\nL = 2\n",
+            "L = 1\nL = 2\nclass C:\n    Y = L\n",
+            True,
+        ),
+        # a statement with effects too
+        ("def f(): pass\nrun(f)\nf = 2\n", "def f(): pass\nf = 2\nrun(f)\n", True),
+        # functions moved: nothing at import reads them in another order
+        (
+            "def f(): pass\ndef g(): pass\nX = f()\n",
+            "def g(): pass\ndef f(): pass\nX = f()\n",
+            False,
+        ),
+    ],
+)
+def test_which_binding_a_statement_reads(old: str, new: str, changed: bool) -> None:
+    ch = diff(fp(old), fp(new))
+    assert bool(ch.bindings or ch.effects) is changed, ch
+
+
+def test_functions_that_leave_no_state() -> None:
+    """``Fingerprint.pure``: what a function did while another module's import ran it
+    stays nowhere but in what it returned."""
+    found = fp(
+        """
+        import os
+
+        REG = {}
+
+
+        def double(x):
+            return x * 2
+
+
+        def gen(x):
+            yield len(x)
+
+
+        def store(name, f):
+            REG[name] = f
+
+
+        def remember(x):
+            global LAST
+            LAST = x
+
+
+        def env():
+            return os.environ.setdefault("A", "1")
+
+
+        def helper(x):
+            return double(x)
+
+
+        class Box:
+            def __init__(self, value):
+                self.value = value
+
+            def put(self, value):
+                self.value = value
+        """
+    )
+    assert found.pure == {"double", "gen", "Box.__init__"}
+    assert Fingerprint.loads(found.dumps()).pure == found.pure  # type: ignore[union-attr]

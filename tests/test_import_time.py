@@ -1376,6 +1376,190 @@ class TestClassesUnderACheck:
         check(project.run("--testmon"), must=list(self.ALL), failed=["test_name"])
 
 
+class TestReview36:
+    """Review 36 of functions with blocks of their own under an ``if``: which of two
+    definitions a name is bound to, and state a function leaves in its own module
+    when another module's import runs it."""
+
+    def test_swapped_conditions(self, project: Project) -> None:
+        files = {
+            "lib/__init__.py": "",
+            "lib/a.py": """
+                import sys
+
+                if sys.version_info >= (3, 0):
+
+                    def f():
+                        return "new"
+
+
+                if sys.version_info < (3, 0):
+
+                    def f():
+                        return "old"
+            """,
+            "tests/test_a.py": """
+                from lib.a import f
+
+
+                def test_f():
+                    assert f() == "new"
+            """,
+            "tests/test_other.py": "def test_other():\n    pass\n",
+        }
+        record(project, files, "test_f", "test_other")
+        project.edit("lib/a.py", ">= (3, 0)", "<= (2, 0)")
+        project.edit("lib/a.py", "< (3, 0)", ">= (3, 0)")
+        project.edit("lib/a.py", "<= (2, 0)", "< (3, 0)")
+        check(project.run("--testmon"), must=["test_f"], failed=["test_f"])
+
+    def test_a_definition_moved_into_a_branch(self, project: Project) -> None:
+        files = {
+            "lib/__init__.py": "",
+            "lib/b.py": """
+                import os
+
+                if not os.name:
+
+                    def g():
+                        return 1
+
+
+                def g():
+                    return 2
+            """,
+            "tests/test_b.py": """
+                from lib.b import g
+
+
+                def test_g():
+                    assert g() == 2
+            """,
+            "tests/test_other.py": "def test_other():\n    pass\n",
+        }
+        record(project, files, "test_g", "test_other")
+        project.write(
+            {
+                "lib/b.py": """
+                    import os
+
+
+                    def g():
+                        return 1
+
+
+                    if not os.name:
+
+                        def g():
+                            return 2
+                """
+            }
+        )
+        check(project.run("--testmon"), must=["test_g"], failed=["test_g"])
+
+    @pytest.mark.parametrize("branch", [False, True])
+    def test_a_value_moved_past_a_second_definition(self, project: Project, branch: bool) -> None:
+        # which ``helper`` the import runs depends on where VALUE stands (an old miss)
+        first = "import os\n\n\ndef helper():\n    return 1\n\n\n"
+        second = "def helper():\n    return 2\n"
+        if branch:
+            second = "if os.name:\n\n" + textwrap.indent(second, "    ")
+        rest = "\n\ndef other():\n    return 3\n"
+        files = {
+            "lib/__init__.py": "",
+            "lib/m.py": f"{first}VALUE = helper()\n\n\n{second}{rest}",
+            "tests/test_v.py": """
+                from lib.m import VALUE
+
+
+                def test_value():
+                    assert VALUE == 1
+            """,
+            "tests/test_o.py": """
+                from lib.m import other
+
+
+                def test_other():
+                    assert other() == 3
+            """,
+        }
+        record(project, files, "test_other", "test_value")
+        project.write({"lib/m.py": f"{first}{second}\n\nVALUE = helper()\n{rest}"})
+        check(project.run("--testmon"), must=["test_value"], failed=["test_value"])
+
+    def test_a_function_moved(self, project: Project) -> None:
+        one = "def one():\n    return 1\n\n\nVALUE = one()\n"
+        two = "def two():\n    return 2\n"
+        files = {
+            "lib/__init__.py": "",
+            "lib/m.py": f"{one}\n\n{two}",
+            "tests/test_v.py": """
+                from lib.m import VALUE, two
+
+
+                def test_value():
+                    assert VALUE + two() == 3
+            """,
+        }
+        record(project, files, "test_value")
+        project.write({"lib/m.py": f"{two}\n\n{one}"})
+        check(project.run("--testmon"), must=[])
+
+    @pytest.mark.parametrize("where", ["top", "branch"])
+    def test_state_left_in_its_own_module(self, project: Project, where: str) -> None:
+        init = "def init():\n    global X\n    X = 1\n"
+        if where == "branch":
+            init = "if os.name:\n" + textwrap.indent(init, "    ")
+        files = {
+            "lib/__init__.py": "",
+            "lib/state.py": "import os\n\nX = 0\n\n" + init,
+            "lib/boot.py": "from lib import state\n\nstate.init()\n",
+            "tests/test_a.py": "import lib.boot\n\n\ndef test_a():\n    pass\n",
+            "tests/test_b.py": (
+                "from lib import state\n\n\ndef test_bx():\n    assert state.X == 1\n"
+            ),
+            "tests/test_other.py": "def test_other():\n    pass\n",
+        }
+        record(project, files, "test_a", "test_bx", "test_other")
+        project.edit("lib/state.py", "X = 1", "X = 2")
+        check(project.run("--testmon"), must=["test_a", "test_bx"], failed=["test_bx"])
+
+    def test_a_registry_filled_by_another_module_s_import(self, project: Project) -> None:
+        files = {
+            "lib/__init__.py": "",
+            "lib/reg.py": """
+                import os
+
+                REG = {}
+
+                if os.name:
+
+                    def register(name):
+                        def add(f):
+                            REG[name] = f
+                            return f
+
+                        return add
+            """,
+            "lib/plugins.py": """
+                from lib.reg import register
+
+
+                @register("x1")
+                def alpha():
+                    return 1
+            """,
+            "tests/test_1.py": "import lib.plugins\n\n\ndef test_1():\n    pass\n",
+            "tests/test_2.py": (
+                "from lib.reg import REG\n\n\ndef test_reg():\n    assert 'x1' in REG\n"
+            ),
+            "tests/test_other.py": "def test_other():\n    pass\n",
+        }
+        record(project, files, "test_1", "test_reg", "test_other")
+        project.edit("lib/reg.py", "REG[name] = f", "REG[name + '!'] = f")
+        check(project.run("--testmon"), must=["test_1", "test_reg"], failed=["test_reg"])
+
+
 class TestTypeCheckingImports:
     """What ``if TYPE_CHECKING:`` holds never runs: it reads nothing and imports
     nothing, also in a module a conftest.py imports (whose namespace changes were taken

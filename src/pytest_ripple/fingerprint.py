@@ -27,7 +27,7 @@ import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 # Bump when the digest of unchanged source would come out different, or fields change.
@@ -184,19 +184,20 @@ class _Tokens:
     def node(self, *nodes: Any) -> str:
         return digest("|".join(self.span(self.start(n), self.end(n)) for n in nodes).encode())
 
-    def masked(self, node: Any, holes: list[tuple[tuple[int, int], tuple[int, int]]]) -> str:
-        """``node``'s digest with the tokens of each hole (sorted, apart) left out: a
-        statement without the bodies of the functions it defines. What stands around a
-        hole stays, the brackets of indentation too: ``x = 1`` in or after a branch
-        differs."""
+    def masked(self, node: Any, holes: list[tuple[tuple[int, int], tuple[int, int], str]]) -> str:
+        """``node``'s digest with the tokens of each hole (sorted, apart) replaced by
+        its label: a statement without the bodies of the functions it defines, each
+        named by its block (which of two ``def f`` a branch holds is part of what the
+        statement binds). What stands around a hole stays, the brackets of
+        indentation too: ``x = 1`` in or after a branch differs."""
         i = bisect_left(self.pos, self.start(node))
         j = bisect_left(self.pos, self.end(node))
         while i < j and self.text[i] in ("{", "}", ";"):
             i += 1
         parts: list[str] = []
-        for start, end in holes:
+        for start, end, label in holes:
             a, b = bisect_left(self.pos, start), bisect_left(self.pos, end)
-            parts += [*self.text[i:a], "\x01"]
+            parts += [*self.text[i:a], f"\x01{label}"]
             i = b
         parts += self.text[i:j]
         return digest("\x00".join(parts).encode("utf-8", "surrogatepass"))
@@ -879,13 +880,9 @@ _NESTED_OR_SCOPE = (
 )
 
 
-def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
-    """Whether some branch of ``__getattr__`` may leave state that code reads later
-    without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
-    test that reads it after another test ran the branch depends on the branch without
-    running it. It may bind locals, import (selection checks that a project module it
-    imports was imported with the module already), and call builtins that write nothing
-    and ``warnings.warn``."""
+def _state_names(tree: ast.Module) -> tuple[dict[str, str], set[str]]:
+    """What ``_keeps_state`` needs of the module: its import aliases that nothing
+    rebinds, and the names its statements bind otherwise."""
     aliases = import_bindings(tree)  # its own imports too
     rebound = {
         n.id
@@ -894,15 +891,34 @@ def _keeps_state(func: ast.FunctionDef, tree: ast.Module) -> bool:
         for n in walk(stmt)
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
-    aliases = {k: v for k, v in aliases.items() if k not in rebound}
+    return {k: v for k, v in aliases.items() if k not in rebound}, rebound
+
+
+def _keeps_state(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    tree: ast.Module,
+    names: tuple[dict[str, str], set[str]] | None = None,
+    suspends: bool = True,
+) -> bool:
+    """Whether some branch of ``__getattr__`` may leave state that code reads later
+    without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
+    test that reads it after another test ran the branch depends on the branch without
+    running it. It may bind locals, import (selection checks that a project module it
+    imports was imported with the module already), and call builtins that write nothing
+    and ``warnings.warn``. (Any function that keeps none: ``Fingerprint.pure``.)"""
+    aliases, rebound = names or _state_names(tree)
     # ``len = _register`` in the function: no builtin any more
-    rebound |= {
+    rebound = rebound | {
         n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
     }
     for node in walk(func):
         if node is func:
             continue
-        if isinstance(node, _NESTED_OR_SCOPE):
+        # ``suspends``: a generator's or coroutine's frame counts (it runs on later,
+        # from where it stopped)
+        if isinstance(node, _NESTED_OR_SCOPE) and (
+            suspends or not isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom))
+        ):
             return True
         if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
             return True  # ``obj.x = v``, ``cache[k] = v``, ``del obj.x``
@@ -1179,6 +1195,9 @@ class Fingerprint:
     # every name pytest may probe (``probe_inert``); False: it has none, it may act, or
     # older data
     probe_safe: bool = False
+    # functions (blocks) that leave no state behind when they run (``_keeps_state``):
+    # what one did while another module's import ran it is gone with its return value
+    pure: frozenset[str] = frozenset()
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -1257,6 +1276,8 @@ class Fingerprint:
             head["pi"] = int(self.introspects)
         if self.probe_safe:
             head["pg"] = 1
+        if self.pure:
+            head["pu"] = sorted(self.pure)
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -1339,6 +1360,7 @@ class Fingerprint:
                 class_bases={k: tuple(v) for k, v in doc.get("cb", {}).items()},
                 introspects=bool(doc["pi"]) if "pi" in doc else None,
                 probe_safe=bool(doc.get("pg")),
+                pure=frozenset(doc.get("pu", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -1383,7 +1405,9 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         purity = _Purity(tree.body)
         fp.introspects = _INTROSPECTING.search(data) is not None
         tables = function_tables(data)
-        _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data).scope(tree.body, "")
+        scanner = _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data)
+        scanner.state = (tree, _state_names(tree))
+        scanner.scope(tree.body, "")
     except (
         SyntaxError,
         ValueError,
@@ -1418,6 +1442,8 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     )
     fp.listed = literal_all(tree)
     fp.inert = inert_classes(tree.body, purity)
+    # an inert class's ``__init__`` sets attributes of the instance it builds only
+    fp.pure = frozenset(scanner.pure | {f"{c}.__init__" for c in fp.inert} & set(fp.blocks))
     fp.class_bases = class_bases(tree.body, purity)
     fp.stores = attribute_stores(tree)
     fp.probe_safe = probe_inert(tree, fp.bound_in_module(scope=""))
@@ -2761,6 +2787,11 @@ class _Scanner:
         # classes without bases, keywords or decorators: nothing makes fields or
         # checks of their annotations (a dataclass's, a Protocol's, a model's do)
         self.plain: set[str] = set()
+        self.pure: set[str] = set()
+        self.state: tuple[ast.Module, tuple[dict[str, str], set[str]]] | None = None
+        # how many times each (scope, name) was bound so far: which binding of a name
+        # a statement reads at import is part of what it does (``seen``)
+        self.counts: dict[tuple[str, str], int] = {}
 
     def def_start(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -2827,8 +2858,28 @@ class _Scanner:
             out.add(mark if stdlib and root in self.purity.modules else LISTS)
         return out
 
+    def seen(self, scope: str, names: Iterable[str]) -> str:
+        """Which binding of each name a statement reads at import: how many came
+        before it, in its scope and (from a class body) the module's. ``VALUE =
+        helper()`` before or after a second ``def helper`` binds another value."""
+        out = []
+        for name in sorted(names):
+            here = self.counts.get((scope, name), 0)
+            module = self.counts.get(("", name), 0) if scope else 0
+            if here or module:
+                out.append(f"{name}={here}.{module}")
+        return ",".join(out)
+
+    def bound(self, scope: str, names: Iterable[str]) -> None:
+        for name in names:
+            self.counts[(scope, name)] = self.counts.get((scope, name), 0) + 1
+
     def bind(self, scope: str, name: str, b: Binding) -> None:
         key = (scope, name)
+        seen = self.seen(scope, b.deps) if b.kind != IMPORT and name != "__doc__" else ""
+        if seen:
+            b = replace(b, digest=digest(f"{b.digest}|{seen}".encode()))
+        self.bound(scope, [name])
         old = self.fp.bindings.get(key)
         if old is not None:  # bound twice (try/except imports, X += 1): fold together
             kind = DEF if DEF in (old.kind, b.kind) else b.kind
@@ -2845,7 +2896,7 @@ class _Scanner:
             )
         self.fp.bindings[key] = b
 
-    def block(self, qual: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def block(self, qual: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         name = qual
         n = 2
         while name in self.fp.blocks:  # a redefinition keeps both blocks apart
@@ -2875,145 +2926,150 @@ class _Scanner:
             reads |= params  # every name stays a read
         self.fp.blocks[name] = (dg, frozenset(reads | marks))
         self.fp.spans.append((start, end, name))
+        # what ran on later in a generator's frame is that run's: its trace holds it
+        state = self.state
+        if state is not None and not _keeps_state(node, state[0], state[1], suspends=False):
+            self.pure.add(name)
+        return name
 
     def scope(self, body: Sequence[ast.stmt], scope: str) -> None:
         doc = _docstring_node(body)
         for stmt in body:
-            if stmt is doc:
-                # a module's or class's doctest examples read these names when they run
-                text = getattr(stmt.value, "value", "")  # type: ignore[attr-defined]
-                reads = frozenset(doctest_names(text)) if ">>>" in text else frozenset()
-                self.bind(scope, "__doc__", Binding(VALUE, self.tok.node(stmt), reads))
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                qual = f"{scope}.{stmt.name}" if scope else stmt.name
-                self.block(qual, stmt)
-                # its parameters' own names read nothing (``PARAM``)
-                deps = self.names(
-                    stmt.decorator_list, stmt.args, stmt.returns, params=self.params()
+            self.statement(stmt, scope, doc)
+
+    def statement(self, stmt: ast.stmt, scope: str, doc: ast.stmt | None) -> None:
+        if stmt is doc:
+            # a module's or class's doctest examples read these names when they run
+            text = getattr(stmt.value, "value", "")  # type: ignore[attr-defined]
+            reads = frozenset(doctest_names(text)) if ">>>" in text else frozenset()
+            self.bind(scope, "__doc__", Binding(VALUE, self.tok.node(stmt), reads))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qual = f"{scope}.{stmt.name}" if scope else stmt.name
+            self.block(qual, stmt)
+            # its parameters' own names read nothing (``PARAM``)
+            deps = self.names(stmt.decorator_list, stmt.args, stmt.returns, params=self.params())
+            deps = _mark_strings(deps, stmt.decorator_list, stmt.args, stmt.returns)
+            header = self.header(stmt)
+            acts = self.acts(stmt, header, stmt.args, stmt.returns)
+            decorated = self.purity.decoration(stmt.decorator_list)
+            shape = _call_shape(stmt, self.tok)
+            self.bind(
+                scope,
+                stmt.name,
+                Binding(DEF, header, frozenset(deps), decorated, acts, shape=shape),
+            )
+        elif isinstance(stmt, ast.ClassDef):
+            qual = f"{scope}.{stmt.name}" if scope else stmt.name
+            deps = self.names(stmt.bases, stmt.keywords, stmt.decorator_list)
+            header = self.header(stmt)
+            acts = self.acts(stmt, header, stmt.bases, stmt.keywords)
+            decorated = bool(stmt.decorator_list)
+            acting = self.purity.acting_bases(stmt.bases, stmt.keywords)
+            bases = self.tok.node(*acting) if acting else ""
+            self.bind(
+                scope,
+                stmt.name,
+                Binding(CLASS, header, frozenset(deps), decorated, acts, bases),
+            )
+            if not (stmt.bases or stmt.keywords or stmt.decorator_list):
+                self.plain.add(qual)
+            self.scope(stmt.body, qual)
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                dg = digest(f"import {alias.name} as {alias.asname}".encode())
+                parts = frozenset(alias.name.split("."))
+                self.bind(scope, bound, Binding(IMPORT, dg, parts, source=f"import {alias.name}"))
+        elif isinstance(stmt, ast.ImportFrom) and all(a.name != "*" for a in stmt.names):
+            for alias in stmt.names:
+                dg = digest(
+                    f"from {'.' * stmt.level}{stmt.module} import {alias.name} as "
+                    f"{alias.asname}".encode()
                 )
-                deps = _mark_strings(deps, stmt.decorator_list, stmt.args, stmt.returns)
-                header = self.header(stmt)
-                acts = self.acts(stmt, header, stmt.args, stmt.returns)
-                decorated = self.purity.decoration(stmt.decorator_list)
-                shape = _call_shape(stmt, self.tok)
-                self.bind(
-                    scope,
-                    stmt.name,
-                    Binding(DEF, header, frozenset(deps), decorated, acts, shape=shape),
-                )
-            elif isinstance(stmt, ast.ClassDef):
-                qual = f"{scope}.{stmt.name}" if scope else stmt.name
-                deps = self.names(stmt.bases, stmt.keywords, stmt.decorator_list)
-                header = self.header(stmt)
-                acts = self.acts(stmt, header, stmt.bases, stmt.keywords)
-                decorated = bool(stmt.decorator_list)
-                acting = self.purity.acting_bases(stmt.bases, stmt.keywords)
-                bases = self.tok.node(*acting) if acting else ""
-                self.bind(
-                    scope,
-                    stmt.name,
-                    Binding(CLASS, header, frozenset(deps), decorated, acts, bases),
-                )
-                if not (stmt.bases or stmt.keywords or stmt.decorator_list):
-                    self.plain.add(qual)
-                self.scope(stmt.body, qual)
-            elif isinstance(stmt, ast.Import):
-                for alias in stmt.names:
-                    bound = alias.asname or alias.name.split(".")[0]
-                    dg = digest(f"import {alias.name} as {alias.asname}".encode())
-                    parts = frozenset(alias.name.split("."))
-                    self.bind(
-                        scope, bound, Binding(IMPORT, dg, parts, source=f"import {alias.name}")
-                    )
-            elif isinstance(stmt, ast.ImportFrom) and all(a.name != "*" for a in stmt.names):
-                for alias in stmt.names:
-                    dg = digest(
-                        f"from {'.' * stmt.level}{stmt.module} import {alias.name} as "
-                        f"{alias.asname}".encode()
-                    )
-                    source = f"from {'.' * stmt.level}{stmt.module or ''}"
-                    imported = Binding(IMPORT, dg, frozenset({alias.name}), source=source)
-                    self.bind(scope, alias.asname or alias.name, imported)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _simple_targets(
-                stmt
+                source = f"from {'.' * stmt.level}{stmt.module or ''}"
+                imported = Binding(IMPORT, dg, frozenset({alias.name}), source=source)
+                self.bind(scope, alias.asname or alias.name, imported)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _simple_targets(stmt):
+            value = getattr(stmt, "value", None)
+            deps = self.names(value, getattr(stmt, "annotation", None))
+            if scope and value is not None and _bound_names(stmt) == {"__slots__"}:
+                # they declare attributes, they read none (unless code there does)
+                code = {getattr(n, "id", None) or getattr(n, "attr", "") for n in walk(value)}
+                deps -= _slot_names(value) - code
+            if isinstance(stmt, ast.AugAssign):
+                deps |= _bound_names(stmt)
+            dg = self.tok.node(stmt)
+            acts = self.call_acts(self.purity.acting_calls(value))
+            qualified = self.purity.qualified_reads(value, getattr(stmt, "annotation", None))
+            names = _bound_names(stmt)
+            if (
+                isinstance(stmt, ast.AnnAssign)
+                and value is None
+                and (not scope or scope in self.plain)
             ):
-                value = getattr(stmt, "value", None)
-                deps = self.names(value, getattr(stmt, "annotation", None))
-                if scope and value is not None and _bound_names(stmt) == {"__slots__"}:
-                    # they declare attributes, they read none (unless code there does)
-                    code = {getattr(n, "id", None) or getattr(n, "attr", "") for n in walk(value)}
-                    deps -= _slot_names(value) - code
-                if isinstance(stmt, ast.AugAssign):
-                    deps |= _bound_names(stmt)
-                dg = self.tok.node(stmt)
-                acts = self.call_acts(self.purity.acting_calls(value))
-                qualified = self.purity.qualified_reads(value, getattr(stmt, "annotation", None))
-                names = _bound_names(stmt)
-                if (
-                    isinstance(stmt, ast.AnnAssign)
-                    and value is None
-                    and (not scope or scope in self.plain)
-                ):
-                    # ``stdout: BytesIOCopy`` in a plain class (or a module) binds no
-                    # ``stdout``: it adds to ``__annotations__``, which only code that
-                    # names the class (or ``__annotations__``) reads. In a dataclass it
-                    # makes a field ``obj.stdout`` (review 35). Data of an older version
-                    # bound the name: a change there reaches its readers once more.
-                    names = {"__annotations__"}
-                for name in sorted(names):
-                    key = (scope, name)
-                    if key in self.fp.bindings:  # bound twice: what it reads is not one read
-                        self.fp.qualified.pop(key, None)
-                    elif qualified:
-                        self.fp.qualified[key] = qualified
-                    self.bind(scope, name, Binding(VALUE, dg, frozenset(deps), acts=acts))
-            elif scope == "" and _is_main_guard(stmt):
-                continue
-            elif type(stmt).__name__ == "TypeAlias":  # 3.12 ``type X = ...``
-                name_node = getattr(stmt, "name", None)
-                if isinstance(name_node, ast.Name):
-                    reads = frozenset(self.names(getattr(stmt, "value", None)))
-                    self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
+                # ``stdout: BytesIOCopy`` in a plain class (or a module) binds no
+                # ``stdout``: it adds to ``__annotations__``, which only code that
+                # names the class (or ``__annotations__``) reads. In a dataclass it
+                # makes a field ``obj.stdout`` (review 35). Data of an older version
+                # bound the name: a change there reaches its readers once more.
+                names = {"__annotations__"}
+            for name in sorted(names):
+                key = (scope, name)
+                if key in self.fp.bindings:  # bound twice: what it reads is not one read
+                    self.fp.qualified.pop(key, None)
+                elif qualified:
+                    self.fp.qualified[key] = qualified
+                self.bind(scope, name, Binding(VALUE, dg, frozenset(deps), acts=acts))
+        elif scope == "" and _is_main_guard(stmt):
+            return
+        elif type(stmt).__name__ == "TypeAlias":  # 3.12 ``type X = ...``
+            name_node = getattr(stmt, "name", None)
+            if isinstance(name_node, ast.Name):
+                reads = frozenset(self.names(getattr(stmt, "value", None)))
+                self.bind(scope, name_node.id, Binding(VALUE, self.tok.node(stmt), reads))
+        else:
+            only = self.binding_only(stmt)
+            binds = only if only is not None else _scope_binds(stmt)
+            if isinstance(stmt, ast.Delete) and all(isinstance(t, ast.Name) for t in stmt.targets):
+                self.fp.deletes.add(self.tok.node(stmt))
+            # every name read, and ``CALLED + f`` for those read only to call them
+            # (``if WIN: echo(...)``), as in a block's reads
+            callees: set[str] = set()
+            branch, never = _branches(stmt, self.never_true)
+            if branch or never:
+                # ``if WIN: def getchar(): ...``: a function of the module (or of a
+                # class the statement defines), with a block of its own as any
+                # other. At import the statement runs its header (decorators,
+                # defaults, annotations), not its body: a body edit reaches the
+                # tests that ran the function, as a top-level function's does.
+                # What ``if TYPE_CHECKING:`` holds never runs: it reads nothing.
+                holes = [
+                    (*self._body_span(fn), self.block(f"{scope}.{qual}" if scope else qual, fn))
+                    for qual, fn in branch
+                ]
+                defs = [fn for _, fn in branch]
+                uses = self.names(_without(stmt, defs, never), callees=callees)
+                for fn in defs:
+                    uses |= self.names(
+                        fn.decorator_list,
+                        fn.args,
+                        fn.returns,
+                        callees=callees,
+                        params=self.params(),
+                    )
+                holes += [(self.tok.start(n.body[0]), self.tok.end(n.body[-1]), "") for n in never]
+                text = self.tok.masked(stmt, sorted(holes))
             else:
-                only = self.binding_only(stmt)
-                binds = only if only is not None else _scope_binds(stmt)
-                if isinstance(stmt, ast.Delete) and all(
-                    isinstance(t, ast.Name) for t in stmt.targets
-                ):
-                    self.fp.deletes.add(self.tok.node(stmt))
-                # every name read, and ``CALLED + f`` for those read only to call them
-                # (``if WIN: echo(...)``), as in a block's reads
-                callees: set[str] = set()
-                branch, never = _branches(stmt, self.never_true)
-                if branch or never:
-                    # ``if WIN: def getchar(): ...``: a function of the module (or of a
-                    # class the statement defines), with a block of its own as any
-                    # other. At import the statement runs its header (decorators,
-                    # defaults, annotations), not its body: a body edit reaches the
-                    # tests that ran the function, as a top-level function's does.
-                    # What ``if TYPE_CHECKING:`` holds never runs: it reads nothing.
-                    for qual, fn in branch:
-                        self.block(f"{scope}.{qual}" if scope else qual, fn)
-                    defs = [fn for _, fn in branch]
-                    uses = self.names(_without(stmt, defs, never), callees=callees)
-                    for fn in defs:
-                        uses |= self.names(
-                            fn.decorator_list,
-                            fn.args,
-                            fn.returns,
-                            callees=callees,
-                            params=self.params(),
-                        )
-                    holes = [self._body_span(fn) for fn in defs]
-                    holes += [(self.tok.start(n.body[0]), self.tok.end(n.body[-1])) for n in never]
-                    text = self.tok.masked(stmt, sorted(holes))
-                else:
-                    uses = self.names(stmt, callees=callees)
-                    text = self.tok.node(stmt)
-                uses |= callees | {CALLED + n for n in callees}
-                self.fp.effects.append(
-                    Effect(scope, text, frozenset(uses), frozenset(binds), only is not None)
-                )
+                uses = self.names(stmt, callees=callees)
+                text = self.tok.node(stmt)
+            uses |= callees | {CALLED + n for n in callees}
+            seen = self.seen(scope, uses)
+            if seen:
+                text = digest(f"{text}|{seen}".encode())
+            self.bound(scope, binds)
+            self.fp.effects.append(
+                Effect(scope, text, frozenset(uses), frozenset(binds), only is not None)
+            )
 
     def _body_span(
         self, fn: ast.FunctionDef | ast.AsyncFunctionDef

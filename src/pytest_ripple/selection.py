@@ -1633,6 +1633,19 @@ def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set
     return {n.split("#")[0].rsplit(".", 1)[-1] for n in names}
 
 
+def _state_left(imp: _Impact, module: str, ran: list[tuple[str, str]], why: str) -> None:
+    """``module``'s import ran something affected: what the functions of other modules
+    did then may stay in their own module (``global X``, a registry there), which tests
+    read without importing ``module`` (another test's imports did). Those modules'
+    importers see it, unless the function leaves no state (``Fingerprint.pure``)."""
+    for path, name in ran:
+        fp = imp.fps.get(path)
+        if fp is not None and name in fp.pure:
+            continue
+        link = f"{reasons.subject(path, name)} ran when {module} is imported"
+        imp.import_hit(path, reasons.step(why, link))
+
+
 def _load_all(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
     """Every Python file's fingerprint and every dep: taint or the import graph can
     reach any module."""
@@ -1659,24 +1672,34 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
     dynamic: dict[str, set[str]] = defaultdict(set)
     # module -> the functions seen importing it when called (``IMPORTED_BY``)
     called_in: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    left: list[tuple[str, list[tuple[str, str]], str]] = []
     for file_id, arrays in records.items():
         module = by_id.get(file_id)
         if module is None:
             continue
         for arr in arrays:
+            ran: list[tuple[str, str]] = []  # functions of other modules
+            hit = ""
             for dep in arr:
                 path, name = dep_file.get(dep, ("", ""))
                 if name == MODULE:
                     dynamic[module].add(path)
                 elif name.startswith(IMPORTED_BY):
                     called_in[module].add((path, name[len(IMPORTED_BY) :]))
-                elif dep in imp.dep_why and dep not in imp.quiet:
-                    imp.import_hit(
-                        module, reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
-                    )
+                else:
+                    if path != module and is_python(path) and name not in (READ, WHOLE):
+                        ran.append((path, name))
+                    if dep in imp.dep_why and dep not in imp.quiet:
+                        hit = hit or imp.dep_why[dep]
+                        why = reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
+                        imp.import_hit(module, why)
+            if hit:
+                left.append((module, ran, hit))
     if not imp.import_hits and not imp.import_any:
         return
     _load_all(imp, store, files)
+    for module, ran, why in left:
+        _state_left(imp, module, ran, why)
     index = ModuleIndex(files)
     static = {path: fp.imports for path, fp in imp.fps.items()}
     for path, fp in imp.fps.items():  # submodules its import-time code reads as attributes
