@@ -2150,6 +2150,10 @@ def test_functions_that_leave_no_state() -> None:
         """
         import os
 
+        from registry import register
+
+        from .helpers import local_helper
+
         REG = {}
 
 
@@ -2178,6 +2182,18 @@ def test_functions_that_leave_no_state() -> None:
             return double(x)
 
 
+        def relative(x):
+            return local_helper(x)
+
+
+        def absolute(x):
+            return register(x)
+
+
+        def method(self):
+            return self.put(1)
+
+
         class Box:
             def __init__(self, value):
                 self.value = value
@@ -2186,5 +2202,7 @@ def test_functions_that_leave_no_state() -> None:
                 self.value = value
         """
     )
-    assert found.pure == {"double", "gen", "Box.__init__"}
+    # the module's own functions, a relative import's, a method of its classes: their
+    # own records tell; ``register`` may be anyone's
+    assert found.pure == {"double", "gen", "helper", "relative", "method", "Box.__init__"}
     assert Fingerprint.loads(found.dumps()).pure == found.pure  # type: ignore[union-attr]

@@ -880,18 +880,49 @@ _NESTED_OR_SCOPE = (
 )
 
 
-def _state_names(tree: ast.Module) -> tuple[dict[str, str], set[str]]:
+def _state_names(tree: ast.Module, scoped: bool = False) -> tuple[dict[str, str], set[str]]:
     """What ``_keeps_state`` needs of the module: its import aliases that nothing
-    rebinds, and the names its statements bind otherwise."""
+    rebinds, and the names its statements bind otherwise (``scoped``: in module scope,
+    where a function looks a global name up; else anywhere)."""
     aliases = import_bindings(tree)  # its own imports too
-    rebound = {
-        n.id
-        for stmt in tree.body
-        if not isinstance(stmt, (ast.Import, ast.ImportFrom))
-        for n in walk(stmt)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
+    if scoped:
+        rebound = {n for node in walk(tree) if isinstance(node, ast.Global) for n in node.names}
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                rebound.add(stmt.name)
+            elif not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                rebound |= _scope_binds(stmt)
+    else:
+        rebound = {
+            n.id
+            for stmt in tree.body
+            if not isinstance(stmt, (ast.Import, ast.ImportFrom))
+            for n in walk(stmt)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
     return {k: v for k, v in aliases.items() if k not in rebound}, rebound
+
+
+def _own_code(tree: ast.Module) -> frozenset[str]:
+    """Names that are only the module's own functions and classes (bound by nothing
+    else in module scope), and the names of its classes' methods."""
+    defs: set[str] = set()
+    other: set[str] = {n for node in walk(tree) if isinstance(node, ast.Global) for n in node.names}
+    methods: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if stmt.name in defs:
+                other.add(stmt.name)
+            defs.add(stmt.name)
+            if isinstance(stmt, ast.ClassDef):
+                methods |= {
+                    n.name
+                    for n in stmt.body
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                }
+        else:
+            other |= _scope_binds(stmt)
+    return frozenset((defs - other) | methods)
 
 
 def _keeps_state(
@@ -899,13 +930,17 @@ def _keeps_state(
     tree: ast.Module,
     names: tuple[dict[str, str], set[str]] | None = None,
     suspends: bool = True,
+    own: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether some branch of ``__getattr__`` may leave state that code reads later
     without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
     test that reads it after another test ran the branch depends on the branch without
     running it. It may bind locals, import (selection checks that a project module it
     imports was imported with the module already), and call builtins that write nothing
-    and ``warnings.warn``. (Any function that keeps none: ``Fingerprint.pure``.)"""
+    and ``warnings.warn``. (Any function that keeps none: ``Fingerprint.pure``; there
+    ``own`` are the module's functions and classes, and its methods' names: code of the
+    project, judged by itself when it runs too, on ``self`` or ``cls`` or by a relative
+    import.)"""
     aliases, rebound = names or _state_names(tree)
     # ``len = _register`` in the function: no builtin any more
     rebound = rebound | {
@@ -930,6 +965,12 @@ def _keeps_state(
                 callee = callee.value
             if not isinstance(callee, ast.Name):
                 return True
+            if own and (
+                (not parts and callee.id in own)
+                or (len(parts) == 1 and callee.id in _SELF and parts[0] in own)
+                or aliases.get(callee.id, "")[:1] == "."
+            ):
+                continue  # the project's code: its own record says what it did
             if not parts and callee.id not in aliases:
                 if callee.id in _ACTING_BUILTINS or not hasattr(builtins, callee.id):
                     return True  # a function of the project, or one that acts
@@ -1406,7 +1447,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         fp.introspects = _INTROSPECTING.search(data) is not None
         tables = function_tables(data)
         scanner = _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data)
-        scanner.state = (tree, _state_names(tree))
+        scanner.state = (tree, _state_names(tree, scoped=True), _own_code(tree))
         scanner.scope(tree.body, "")
     except (
         SyntaxError,
@@ -2788,7 +2829,7 @@ class _Scanner:
         # checks of their annotations (a dataclass's, a Protocol's, a model's do)
         self.plain: set[str] = set()
         self.pure: set[str] = set()
-        self.state: tuple[ast.Module, tuple[dict[str, str], set[str]]] | None = None
+        self.state: tuple[ast.Module, tuple[dict[str, str], set[str]], frozenset[str]] | None = None
         # how many times each (scope, name) was bound so far: which binding of a name
         # a statement reads at import is part of what it does (``seen``)
         self.counts: dict[tuple[str, str], int] = {}
@@ -2928,7 +2969,9 @@ class _Scanner:
         self.fp.spans.append((start, end, name))
         # what ran on later in a generator's frame is that run's: its trace holds it
         state = self.state
-        if state is not None and not _keeps_state(node, state[0], state[1], suspends=False):
+        if state is not None and not _keeps_state(
+            node, state[0], state[1], suspends=False, own=state[2]
+        ):
             self.pure.add(name)
         return name
 
