@@ -2200,9 +2200,30 @@ def test_functions_that_leave_no_state() -> None:
 
             def put(self, value):
                 self.value = value
+
+
+        class Named(Box):
+            def __init__(self, value, name):
+                super().__init__(value)
+                self.name = name
+
+
+        class Shared:
+            def __init__(self, key):
+                self.table = REG
+                self.table[key] = 1
         """
     )
     # the module's own functions, a relative import's, a method of its classes: their
     # own records tell; ``register`` may be anyone's
-    assert found.pure == {"double", "gen", "helper", "relative", "method", "Box.__init__"}
+    # ``self`` in ``__init__`` is the new instance; an object it holds may be anyone's
+    assert found.pure == {
+        "double",
+        "gen",
+        "helper",
+        "relative",
+        "method",
+        "Box.__init__",
+        "Named.__init__",
+    }
     assert Fingerprint.loads(found.dumps()).pure == found.pure  # type: ignore[union-attr]

@@ -903,6 +903,17 @@ def _state_names(tree: ast.Module, scoped: bool = False) -> tuple[dict[str, str]
     return {k: v for k, v in aliases.items() if k not in rebound}, rebound
 
 
+def _on(node: ast.AST, name: str) -> bool:
+    """A store or ``del`` of an attribute of ``name`` itself (``self.x = v``; not
+    ``self.items[k] = v``, whose ``items`` may be anyone's object)."""
+    return (
+        isinstance(node, ast.Attribute)
+        and not isinstance(node.ctx, ast.Load)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+    )
+
+
 def _own_code(tree: ast.Module) -> frozenset[str]:
     """Names that are only the module's own functions and classes (bound by nothing
     else in module scope), and the names of its classes' methods."""
@@ -946,9 +957,25 @@ def _keeps_state(
     rebound = rebound | {
         n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
     }
+    # ``__init__`` of the project (``own``): its ``self`` is the new instance, which its
+    # caller holds; what it sets there is no module's state
+    params = func.args.posonlyargs + func.args.args
+    fresh = params[0].arg if own and func.name == "__init__" and params else None
     for node in walk(func):
         if node is func:
             continue
+        if fresh is not None and _on(node, fresh):
+            continue  # ``self.x = v``
+        if (
+            fresh is not None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "__init__"
+            and isinstance(node.func.value, ast.Call)
+            and getattr(node.func.value.func, "id", None) == "super"
+            and not node.func.value.args
+        ):
+            continue  # ``super().__init__(...)``: the base's, on the same instance
         # ``suspends``: a generator's or coroutine's frame counts (it runs on later,
         # from where it stopped)
         if isinstance(node, _NESTED_OR_SCOPE) and (
