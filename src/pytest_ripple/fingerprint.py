@@ -966,6 +966,8 @@ def _keeps_state(
             continue
         if fresh is not None and _on(node, fresh):
             continue  # ``self.x = v``
+        if own and isinstance(node, (ast.AugAssign, ast.Import, ast.ImportFrom)):
+            return True  # ``r += [x]`` changes r's object in place; an import runs a module
         if (
             fresh is not None
             and isinstance(node, ast.Call)
@@ -999,7 +1001,11 @@ def _keeps_state(
             ):
                 continue  # the project's code: its own record says what it did
             if not parts and callee.id not in aliases:
-                if callee.id in _ACTING_BUILTINS or not hasattr(builtins, callee.id):
+                if (
+                    callee.id in _ACTING_BUILTINS
+                    or not hasattr(builtins, callee.id)
+                    or (own and callee.id == "print")  # ``print(..., file=LOG)``
+                ):
                     return True  # a function of the project, or one that acts
                 if callee.id in rebound:
                     return True
@@ -1266,6 +1272,9 @@ class Fingerprint:
     # functions (blocks) that leave no state behind when they run (``_keeps_state``):
     # what one did while another module's import ran it is gone with its return value
     pure: frozenset[str] = frozenset()
+    # blocks of functions an ``if`` or ``try`` defines (``_branches``): until they had
+    # blocks their code was the module's, and so it stays when one runs at import
+    branched: frozenset[str] = frozenset()
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -1346,6 +1355,8 @@ class Fingerprint:
             head["pg"] = 1
         if self.pure:
             head["pu"] = sorted(self.pure)
+        if self.branched:
+            head["bb"] = sorted(self.branched)
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -1429,6 +1440,7 @@ class Fingerprint:
                 introspects=bool(doc["pi"]) if "pi" in doc else None,
                 probe_safe=bool(doc.get("pg")),
                 pure=frozenset(doc.get("pu", ())),
+                branched=frozenset(doc.get("bb", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -3117,6 +3129,7 @@ class _Scanner:
                     (*self._body_span(fn), self.block(f"{scope}.{qual}" if scope else qual, fn))
                     for qual, fn in branch
                 ]
+                self.fp.branched |= frozenset(label for _, _, label in holes)
                 defs = [fn for _, fn in branch]
                 uses = self.names(_without(stmt, defs, never), callees=callees)
                 for fn in defs:

@@ -813,6 +813,7 @@ def _file_change(
         return
     for block in ch.blocks:
         imp.hit(path, block, reasons.changed(path, block))
+    _branched_at_import(imp, path, old, new, ch)
     registration = _bindings_changed(imp, path, old, new, ch)
     moved = _imports_moved(imp, path, old, new)
     acting = ch.effects and _effects_changed(imp, path, old, new)
@@ -824,6 +825,30 @@ def _file_change(
     for block in ch.body_only:
         short = block.split("#")[0].rsplit(".", 1)[-1]
         imp.called(short, reasons.changed(path, block))
+
+
+def _branched_at_import(
+    imp: _Impact, path: str, old: Fingerprint, new: Fingerprint, ch: FileChange
+) -> None:
+    """A changed function that an ``if`` or ``try`` defines, which ran while some module
+    was imported: what it did then may stay anywhere (a third module's registry, a
+    ``print`` to a module's stream), as when its code was the module's: the names it
+    reads and its own may hold other values, and the module's import acts otherwise
+    (review 37)."""
+    for block in sorted(ch.blocks & (old.branched | new.branched)):
+        if not _ran_at_import(imp, path, block):
+            continue
+        why = reasons.changed(path, block)
+        imp.import_acts(path, why)
+        names = {block.split("#")[0].rsplit(".", 1)[-1]}
+        for fp in (old, new):
+            for name in fp.blocks.get(block, ("", frozenset()))[1]:
+                if name.startswith(CALLED):
+                    names.add(name[len(CALLED) :])
+                elif not name.startswith((PARAM, MARKED, LISTS)):
+                    names.add(name)
+        for name in sorted(names):
+            imp.taint(name, why)
 
 
 def _import_time_changed(old: Fingerprint | None, new: Fingerprint | None, ch: FileChange) -> bool:
