@@ -1659,10 +1659,11 @@ def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set
 
 
 def _state_left(imp: _Impact, module: str, ran: list[tuple[str, str]], why: str) -> None:
-    """``module``'s import ran something affected: what the functions of other modules
-    did then may stay in their own module (``global X``, a registry there), which tests
-    read without importing ``module`` (another test's imports did). Those modules'
-    importers see it, unless the function leaves no state (``Fingerprint.pure``)."""
+    """``module``'s import ran these affected functions of other modules: what one did
+    then may stay in its own module (``global X``, a registry there), which tests read
+    without importing ``module`` (another test's imports did). Those modules' importers
+    see it, unless the function leaves no state (``Fingerprint.pure``). (An unchanged
+    function that stored what a changed one returned is not followed: an old miss.)"""
     for path, name in ran:
         fp = imp.fps.get(path)
         if fp is not None and name in fp.pure:
@@ -1711,13 +1712,12 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                     dynamic[module].add(path)
                 elif name.startswith(IMPORTED_BY):
                     called_in[module].add((path, name[len(IMPORTED_BY) :]))
-                else:
+                elif dep in imp.dep_why and dep not in imp.quiet:
                     if path != module and is_python(path) and name not in (READ, WHOLE):
                         ran.append((path, name))
-                    if dep in imp.dep_why and dep not in imp.quiet:
-                        hit = hit or imp.dep_why[dep]
-                        why = reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
-                        imp.import_hit(module, why)
+                    hit = hit or imp.dep_why[dep]
+                    why = reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
+                    imp.import_hit(module, why)
             if hit:
                 left.append((module, ran, hit))
     if not imp.import_hits and not imp.import_any:
