@@ -1658,13 +1658,14 @@ def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set
     return {n.split("#")[0].rsplit(".", 1)[-1] for n in names}
 
 
-def _state_left(imp: _Impact, module: str, ran: list[tuple[str, str]], why: str) -> None:
-    """``module``'s import ran these affected functions of other modules: what one did
-    then may stay in its own module (``global X``, a registry there), which tests read
-    without importing ``module`` (another test's imports did). Those modules' importers
-    see it, unless the function leaves no state (``Fingerprint.pure``). (An unchanged
-    function that stored what a changed one returned is not followed: an old miss.)"""
-    for path, name in ran:
+def _state_left(imp: _Impact, left: list[tuple[str, str, str, str]]) -> None:
+    """Affected functions of other modules that ran while a module was imported
+    (``(module, path, function, why)``): what one did then may stay in its own module
+    (``global X``, a registry there), which tests read without importing ``module``
+    (another test's imports did). Those modules' importers see it, unless the function
+    leaves no state (``Fingerprint.pure``). (An unchanged function that stored what a
+    changed one returned is not followed: an old miss.)"""
+    for module, path, name, why in left:
         fp = imp.fps.get(path)
         if fp is not None and name in fp.pure:
             continue
@@ -1698,14 +1699,12 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
     dynamic: dict[str, set[str]] = defaultdict(set)
     # module -> the functions seen importing it when called (``IMPORTED_BY``)
     called_in: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    left: list[tuple[str, list[tuple[str, str]], str]] = []
+    left: list[tuple[str, str, str, str]] = []  # ``_state_left``
     for file_id, arrays in records.items():
         module = by_id.get(file_id)
         if module is None:
             continue
         for arr in arrays:
-            ran: list[tuple[str, str]] = []  # functions of other modules
-            hit = ""
             for dep in arr:
                 path, name = dep_file.get(dep, ("", ""))
                 if name == MODULE:
@@ -1714,17 +1713,13 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                     called_in[module].add((path, name[len(IMPORTED_BY) :]))
                 elif dep in imp.dep_why and dep not in imp.quiet:
                     if path != module and is_python(path) and name not in (READ, WHOLE):
-                        ran.append((path, name))
-                    hit = hit or imp.dep_why[dep]
+                        left.append((module, path, name, imp.dep_why[dep]))
                     why = reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
                     imp.import_hit(module, why)
-            if hit:
-                left.append((module, ran, hit))
     if not imp.import_hits and not imp.import_any:
         return
     _load_all(imp, store, files)
-    for module, ran, why in left:
-        _state_left(imp, module, ran, why)
+    _state_left(imp, left)
     index = ModuleIndex(files)
     static = {path: fp.imports for path, fp in imp.fps.items()}
     for path, fp in imp.fps.items():  # submodules its import-time code reads as attributes
