@@ -2227,3 +2227,57 @@ def test_functions_that_leave_no_state() -> None:
         "Named.__init__",
     }
     assert Fingerprint.loads(found.dumps()).pure == found.pure  # type: ignore[union-attr]
+
+
+# What a function's body does -> "pure", "keeps" (state), or the dotted names whose
+# being the project's own code makes it pure (``pure_if``).
+PURITY_CASES = {
+    "gettext": ('return _("text").format(n=1)', "pure"),
+    "text-methods": ('return name.replace("_", "-").lower().strip()', "pure"),
+    "join-on-literal": ('return ", ".join(sorted(name))', "pure"),
+    "kwargs-get": ('return attrs.get("required", False)', "pure"),
+    "get-on-a-module-object": ('return QUEUE.get("x")', "keeps"),
+    "get-on-self": ('return self.table.get("x")', "keeps"),
+    "made-list": ("out = []\nout.append(name)\nreturn out", "pure"),
+    "made-dict-item": ("seen = {}\nseen[name] = 1\nreturn seen", "pure"),
+    "made-list-times": ("args = [iter(name)] * 2\nreturn zip(*args)", "pure"),
+    "a-module-s-list-by-a-local": ("out = REG\nout.append(name)", "keeps"),
+    "rebound-to-a-module-s-list": ("out = []\nout = REG\nout.append(name)", "keeps"),
+    "list-shadowed": ("list = util.make\nout = list()\nout.append(name)", "keeps"),
+    "key-lambda": ("return sorted(name, key=lambda c: -ord(c))", "pure"),
+    "kept-lambda": ("return lambda: name", "keeps"),
+    "itertools": ("return list(zip_longest(name, name))", "pure"),
+    "inspect-cleandoc": ("return inspect.cleandoc(name)", "pure"),
+    "environ-get": ('return os.environ.get("A")', "pure"),
+    "environ-setdefault": ('return os.environ.setdefault("A", name)', "keeps"),
+    "operator-setitem": ("operator.setitem(REG, name, 1)", "keeps"),
+    "a-module-function": ("return os.path.join(name)", "pure"),
+    "re-split": ('return re.split(",", name)', "pure"),
+    "absolute-import": ("return util.norm(name)", {"lib.util.norm"}),
+    "absolute-class": ("return Length(name)", {"lib.validate.Length"}),
+    "absolute-and-store": ("REG[name] = util.norm(name)", "keeps"),
+    "stdlib-unknown": ('return logging.getLogger("x")', "keeps"),
+    "super-method": ("return super().describe()", "pure"),
+    "super-changing": ("return super().update(name)", "keeps"),
+}
+
+
+@pytest.mark.parametrize("body, want", list(PURITY_CASES.values()), ids=list(PURITY_CASES))
+def test_what_a_function_may_leave(body: str, want: str | set[str]) -> None:
+    source = (
+        "import inspect\nimport logging\nimport operator\nimport os\nimport re\n"
+        "from gettext import gettext as _\nfrom itertools import zip_longest\n\n"
+        "from lib import util\nfrom lib.validate import Length\n\n"
+        "REG = []\nQUEUE = None\n\n\n"
+        "class Base:\n    def describe(self):\n        return 1\n\n\n"
+        "class C(Base):\n    def f(self, name, **attrs):\n" + textwrap.indent(body, " " * 8) + "\n"
+    )
+    found = fingerprint_python(source.encode())
+    if want == "pure":
+        assert "C.f" in found.pure and "C.f" not in found.pure_if
+    elif want == "keeps":
+        assert "C.f" not in found.pure and "C.f" not in found.pure_if
+    else:
+        assert "C.f" not in found.pure and found.pure_if["C.f"] == want
+        again = Fingerprint.loads(found.dumps())
+        assert again is not None and again.pure_if == found.pure_if

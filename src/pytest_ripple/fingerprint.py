@@ -760,6 +760,46 @@ _PROBED_PUBLIC = frozenset(
 _STATELESS_CALLS = frozenset(
     {"warnings.warn", "importlib.metadata.version", "importlib.metadata.metadata"}
 )
+# Functions of the standard library that only return a value, beyond ``PURE_CALLS``:
+# what a function of the project that calls them leaves behind is its own doing
+# (``Fingerprint.pure``). Not those that register or install (``abc.ABCMeta.register``,
+# ``gettext.install``, ``typing.overload``'s registry, ``atexit``, ``copyreg``), nor
+# the in-place operators (``operator.iadd``, ``operator.setitem``).
+_RETURNING_CALLS = frozenset(
+    {
+        f"{module}.{name}"
+        for module, names in {
+            "gettext": "gettext ngettext pgettext npgettext dgettext dngettext",
+            "inspect": "cleandoc getdoc signature isclass isfunction ismethod isroutine "
+            "ismodule isbuiltin iscoroutinefunction isgeneratorfunction isasyncgenfunction "
+            "isawaitable isabstract getmro unwrap getattr_static getfullargspec Parameter "
+            "Signature",
+            "itertools": "accumulate batched chain combinations combinations_with_replacement "
+            "compress count cycle dropwhile filterfalse groupby islice pairwise permutations "
+            "product repeat starmap takewhile tee zip_longest chain.from_iterable",
+            "operator": "add sub mul truediv floordiv mod pow neg pos not_ truth is_ is_not "
+            "eq ne lt le gt ge contains countOf indexOf getitem index concat and_ or_ xor "
+            "invert lshift rshift length_hint",
+            "functools": "reduce cmp_to_key",
+            "textwrap": "dedent indent fill wrap shorten",
+            "re": "match fullmatch search sub subn split findall finditer",
+            "os": "fspath fsencode fsdecode getenv environ.get",
+            "os.path": "isabs normcase splitdrive commonpath relpath exists isfile isdir",
+            "copy": "copy deepcopy",
+            "json": "dumps loads",
+            "keyword": "iskeyword",
+            "unicodedata": "normalize category east_asian_width",
+            "shlex": "split quote join",
+            "collections": "defaultdict ChainMap",
+            "contextlib": "ExitStack AsyncExitStack nullcontext",
+            "dataclasses": "fields is_dataclass asdict astuple replace",
+            "typing": "get_origin get_args get_type_hints",
+            "math": "ceil floor trunc fabs sqrt isclose isfinite isinf isnan log log2 log10 "
+            "exp gcd lcm prod fsum comb perm factorial copysign",
+        }.items()
+        for name in names.split()
+    }
+)
 _ACTING_BUILTINS = frozenset(
     {"setattr", "delattr", "exec", "eval", "compile", "globals", "vars", "locals", "open"}
     | {"input", "breakpoint", "exit", "quit", "help", "__import__", "memoryview", "next"}
@@ -942,6 +982,7 @@ def _keeps_state(
     names: tuple[dict[str, str], set[str]] | None = None,
     suspends: bool = True,
     own: frozenset[str] = frozenset(),
+    project: set[str] | None = None,
 ) -> bool:
     """Whether some branch of ``__getattr__`` may leave state that code reads later
     without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
@@ -951,7 +992,8 @@ def _keeps_state(
     and ``warnings.warn``. (Any function that keeps none: ``Fingerprint.pure``; there
     ``own`` are the module's functions and classes, and its methods' names: code of the
     project, judged by itself when it runs too, on ``self`` or ``cls`` or by a relative
-    import.)"""
+    import; ``project`` gets the dotted names of other calls by an absolute import,
+    which are alike when selection finds them the project's: ``Fingerprint.pure_if``.)"""
     aliases, rebound = names or _state_names(tree)
     # ``len = _register`` in the function: no builtin any more
     rebound = rebound | {
@@ -961,6 +1003,26 @@ def _keeps_state(
     # caller holds; what it sets there is no module's state
     params = func.args.posonlyargs + func.args.args
     fresh = params[0].arg if own and func.name == "__init__" and params else None
+    # its own names: parameters, and names it binds that no ``global`` makes the module's
+    declared = {n for node in walk(func) if isinstance(node, ast.Global) for n in node.names}
+    local = {
+        a.arg
+        for a in [*params, *func.args.kwonlyargs, func.args.vararg, func.args.kwarg]
+        if a is not None
+    } | {n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local -= declared
+    made = _fresh_containers(func, local, rebound) if own else set()
+    keys = {
+        id(k.value)
+        for node in walk(func)
+        if own and isinstance(node, ast.Call)
+        for k in node.keywords
+        if k.arg == "key" and isinstance(k.value, ast.Lambda)
+    }
+    # ``*args`` and ``**kwargs``: a tuple and a dict each call makes
+    made |= {a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None and own}
+    if fresh is None:
+        local -= _SELF  # ``self.queue.get()``: self may be any module's object
     for node in walk(func):
         if node is func:
             continue
@@ -980,13 +1042,25 @@ def _keeps_state(
             continue  # ``super().__init__(...)``: the base's, on the same instance
         # ``suspends``: a generator's or coroutine's frame counts (it runs on later,
         # from where it stopped)
+        if id(node) in keys:
+            continue  # ``sorted(xs, key=lambda x: x[0])``: called there, kept by no one
         if isinstance(node, _NESTED_OR_SCOPE) and (
             suspends or not isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom))
         ):
             return True
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in made
+        ):
+            continue  # ``out[k] = v`` of a dict it made
         if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
             return True  # ``obj.x = v``, ``cache[k] = v``, ``del obj.x``
         if isinstance(node, ast.Call):
+            if own and _returns_only(node.func, aliases, local, made):
+                continue  # ``name.lower()``, ``", ".join(parts)``, ``kwargs.get(k)``
+            if own and _on_own(node.func, made, own):
+                continue  # ``out.append(x)`` of a list it made, ``super().method()``
             parts: list[str] = []
             callee: ast.expr = node.func
             while isinstance(callee, ast.Attribute):
@@ -1011,9 +1085,122 @@ def _keeps_state(
                     return True
                 continue
             dotted = ".".join([aliases.get(callee.id, callee.id), *parts])
-            if dotted not in _STATELESS_CALLS:
-                return True
+            if dotted in _STATELESS_CALLS:
+                continue
+            if own and callee.id in aliases and dotted in PURE_CALLS | _RETURNING_CALLS:
+                continue  # ``_("text")`` of ``gettext``, ``t.cast(...)``
+            if (
+                project is not None
+                and callee.id in aliases
+                and dotted.split(".")[0] not in STDLIB
+                and callee.id not in rebound
+            ):
+                project.add(dotted)  # ``utils.ensure_text(v)`` of ``from pkg import utils``
+                continue
+            return True
     return False
+
+
+# Methods of builtin and standard library objects that change them in place: a call
+# by such a name may change a module's object, whatever the project's classes define
+_CHANGING = (
+    "append extend insert update add pop popitem remove discard clear setdefault sort "
+    "reverse put put_nowait get get_nowait send write writelines register set push "
+    "difference_update intersection_update symmetric_difference_update appendleft "
+    "extendleft rotate close callback enter_context move_to_end acquire release "
+    "__setitem__ __delitem__ __setattr__ __delattr__ __set__ __delete__ __init__ "
+    "__enter__ __exit__ setattr"
+)
+_CHANGING_METHODS = frozenset(_CHANGING.split())
+
+
+_REBINDS = (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign, ast.NamedExpr)
+
+
+def _fresh_containers(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, local: set[str], rebound: set[str]
+) -> set[str]:
+    """Its own names bound only to containers it makes (``out = []``, ``seen = set()``,
+    ``{k: v for ...}``, ``[x] * n``): changing one changes no one else's object."""
+    made: set[str] = set()
+    other: set[str] = set()
+    for node in walk(func):
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and _new_container(node.value, rebound):
+                    made.add(target.id)
+                else:
+                    targets.append(target)
+        elif isinstance(
+            node, (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign, ast.NamedExpr)
+        ):
+            targets.append(node.target)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets.append(node.optional_vars)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            other.add(node.name)
+        elif isinstance(node, (ast.Delete, ast.Import, ast.ImportFrom)):
+            return set()  # rare in such code: not followed
+        for target in targets:  # ``d[k] = v`` rebinds no name
+            other |= {
+                n.id
+                for n in walk(target)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return (made - other) & local
+
+
+def _new_container(value: ast.expr | None, rebound: set[str]) -> bool:
+    if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+        return True
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        return isinstance(value.left, ast.List)  # ``[iter(seq)] * n``
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id in ("list", "dict", "set", "bytearray")
+        and value.func.id not in rebound
+    )
+
+
+def _on_own(func: ast.expr, made: set[str], own: frozenset[str]) -> bool:
+    """A method call on a container the function made, or ``super().m(...)`` of a
+    method the module's classes define."""
+    if not isinstance(func, ast.Attribute):
+        return False
+    value = func.value
+    if isinstance(value, ast.Name):
+        return value.id in made
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "super"
+        and func.attr in own
+        and func.attr not in _CHANGING_METHODS
+    )
+
+
+def _returns_only(func: ast.expr, aliases: dict[str, str], local: set[str], made: set[str]) -> bool:
+    """A call of a method that only returns a value (``PURE_METHODS``) on anything but
+    a module (``name.lower()``, ``", ".join(parts)``, ``_("text").format(n=1)``), as
+    at import: a method of the project by that name runs code whose own record says
+    what it did. ``get`` only on the function's own names (``kwargs.get(k)``; not a
+    module's queue)."""
+    if not (isinstance(func, ast.Attribute) and func.attr in PURE_METHODS):
+        return False
+    root: ast.expr = func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(root, ast.Name) and root.id in aliases:
+        return False  # ``os.path.join``, ``re.split``: a module's function
+    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if func.attr != "get":
+        return True
+    return isinstance(root, ast.Constant) or (
+        isinstance(root, ast.Name) and (root.id in local or root.id in made)
+    )
 
 
 def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
@@ -1272,6 +1459,10 @@ class Fingerprint:
     # functions (blocks) that leave no state behind when they run (``_keeps_state``):
     # what one did while another module's import ran it is gone with its return value
     pure: frozenset[str] = frozenset()
+    # functions that would be ``pure`` but for calls of what absolute imports bind
+    # (``from pkg import utils``; ``utils.parse(v)``) -> those dotted names: pure when
+    # each is the project's code (selection knows the project's modules)
+    pure_if: dict[str, frozenset[str]] = field(default_factory=dict)
     # blocks of functions an ``if`` or ``try`` defines (``_branches``): until they had
     # blocks their code was the module's, and so it stays when one runs at import
     branched: frozenset[str] = frozenset()
@@ -1355,6 +1546,8 @@ class Fingerprint:
             head["pg"] = 1
         if self.pure:
             head["pu"] = sorted(self.pure)
+        if self.pure_if:
+            head["pp"] = {k: sorted(v) for k, v in sorted(self.pure_if.items())}
         if self.branched:
             head["bb"] = sorted(self.branched)
         tail = {
@@ -1440,6 +1633,7 @@ class Fingerprint:
                 introspects=bool(doc["pi"]) if "pi" in doc else None,
                 probe_safe=bool(doc.get("pg")),
                 pure=frozenset(doc.get("pu", ())),
+                pure_if={k: frozenset(v) for k, v in doc.get("pp", {}).items()},
                 branched=frozenset(doc.get("bb", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
@@ -3008,10 +3202,14 @@ class _Scanner:
         self.fp.spans.append((start, end, name))
         # what ran on later in a generator's frame is that run's: its trace holds it
         state = self.state
+        calls: set[str] = set()
         if state is not None and not _keeps_state(
-            node, state[0], state[1], suspends=False, own=state[2]
+            node, state[0], state[1], suspends=False, own=state[2], project=calls
         ):
-            self.pure.add(name)
+            if calls:
+                self.fp.pure_if[name] = frozenset(calls)
+            else:
+                self.pure.add(name)
         return name
 
     def scope(self, body: Sequence[ast.stmt], scope: str) -> None:

@@ -1658,7 +1658,7 @@ def _run_at_import(imp: _Impact, store: Store, files: dict[str, FileRow]) -> set
     return {n.split("#")[0].rsplit(".", 1)[-1] for n in names}
 
 
-def _state_left(imp: _Impact, left: list[tuple[str, str, str, str]]) -> None:
+def _state_left(imp: _Impact, left: list[tuple[str, str, str, str]], index: ModuleIndex) -> None:
     """Affected functions of other modules that ran while a module was imported
     (``(module, path, function, why)``): what one did then may stay in its own module
     (``global X``, a registry there), which tests read without importing ``module``
@@ -1669,6 +1669,9 @@ def _state_left(imp: _Impact, left: list[tuple[str, str, str, str]]) -> None:
         fp = imp.fps.get(path)
         if fp is not None and name in fp.pure:
             continue
+        calls = fp.pure_if.get(name) if fp is not None else None
+        if calls and all(index.resolve(path, dotted) for dotted in calls):
+            continue  # what it calls by absolute imports is the project's own code
         link = f"{reasons.subject(path, name)} ran when {module} is imported"
         imp.import_hit(path, reasons.step(why, link))
 
@@ -1719,8 +1722,8 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
     if not imp.import_hits and not imp.import_any:
         return
     _load_all(imp, store, files)
-    _state_left(imp, left)
     index = ModuleIndex(files)
+    _state_left(imp, left, index)
     static = {path: fp.imports for path, fp in imp.fps.items()}
     for path, fp in imp.fps.items():  # submodules its import-time code reads as attributes
         for name in fp.attrs.get(MODULE, ()):
