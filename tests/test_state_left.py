@@ -44,7 +44,7 @@ LABEL = {
 
         LABEL = label("user_name", "x", required=True)
     """,
-    "tests/test_cli.py": """
+    "tests/test_labels.py": """
         from lib.cli import LABEL
 
 
@@ -181,3 +181,106 @@ def test_the_environment_set_by_a_call_not_known_to_leave_nothing(
     check(
         project.run("--testmon"), must=["test_1", "test_env"], may=["test_reg"], failed=["test_env"]
     )
+
+
+# Review 38: functions taken as leaving nothing that left state in lib/reg.py (or in
+# the process) when lib/plugins.py's import ran them; tests/test_reg.py imports lib/reg.py
+# only. Each: (lib/reg.py, what lib/plugins.py runs, test_reg's body, edit old, new).
+LEFT = {
+    "a-project-module-s-list": (
+        "from lib.state import REG\n\n\ndef add(name):\n    REG.append(name.upper())\n",
+        "add('x1')",
+        'assert REG == ["X1"]',
+        "upper",
+        "lower",
+    ),
+    "a-list-by-a-relative-import": (
+        "from .state import REG\n\n\ndef add(name):\n    REG.append(name.upper())\n",
+        "add('x1')",
+        'assert REG == ["X1"]',
+        "upper",
+        "lower",
+    ),
+    "a-re-exported-stdlib-setter": (
+        "from lib.compat import setdefault_env\n\n\n"
+        "def boot(name):\n    setdefault_env('RIPPLE_TEST_REEXPORT', name.upper())\n",
+        "boot('app')",
+        'import os\n    assert os.environ["RIPPLE_TEST_REEXPORT"] == "APP"',
+        "name.upper()",
+        "name",
+    ),
+    "get-on-a-parameter-s-default": (
+        "import queue\n\nQ = queue.Queue()\nQ.put(1)\nQ.put(2)\n\n\n"
+        "def take(q=Q):\n    return q.get()\n",
+        "take()",
+        "assert Q.qsize() == 1",
+        "return q.get()",
+        "return q.get() + q.get()",
+    ),
+    "rebound-kwargs": (
+        "DEFAULTS = {}\n\n\ndef configure(**options):\n"
+        "    options = options or DEFAULTS\n    options['debug'] = True\n",
+        "configure()",
+        'assert DEFAULTS == {"debug": True}',
+        "= True",
+        "= False",
+    ),
+    "a-builtin-base-s-method-by-super": (
+        "class Names(list):\n    def __iadd__(self, items):\n"
+        "        return super().__iadd__(map(str.upper, items))\n\n\nNAMES = Names()\n",
+        "NAMES += ['a']",
+        'assert NAMES == ["A"]',
+        "str.upper",
+        "str.lower",
+    ),
+    "a-bound-method-handed-to-reduce": (
+        "import functools\n\nSEEN = {}\n\n\n"
+        "def add(*names):\n    return functools.reduce(SEEN.setdefault, names)\n",
+        "add('a', 'b', 'c')",
+        'assert SEEN == {"a": "b", "b": "c"}',
+        "setdefault, names)",
+        "setdefault, names[::-1])",
+    ),
+    "a-bound-method-as-object-hook": (
+        "import json\n\nSEEN = []\n\n\n"
+        "def load(text):\n    return json.loads(text, object_hook=SEEN.append)\n",
+        "load('{\"a\": 1}')",
+        'assert SEEN == [{"a": 1}]',
+        "loads(text,",
+        "loads(text.replace('1', '2'),",
+    ),
+    "a-module-iterator-consumed": (
+        "import itertools\n\nIT = iter(['a', 'b', 'c'])\n\n\n"
+        "def first():\n    return ''.join(itertools.islice(IT, 1))\n",
+        "first()",
+        'assert list(IT) == ["b", "c"]',
+        "IT, 1)",
+        "IT, 2)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LEFT.values()), ids=list(LEFT))
+def test_state_left_by_a_function_taken_as_leaving_none(
+    project: Project, monkeypatch: pytest.MonkeyPatch, case: tuple[str, str, str, str, str]
+) -> None:
+    """(The runs are in this process: each starts without the variable.)"""
+    reg, run, body, old, new = case
+    monkeypatch.delenv("RIPPLE_TEST_REEXPORT", raising=False)
+    name = run.split("(")[0].split(" ")[0]
+    files = {
+        "lib/__init__.py": "",
+        "lib/state.py": "REG = []\n",
+        "lib/compat.py": "import os\n\nsetdefault_env = os.environ.setdefault\n",
+        "lib/reg.py": reg,
+        "lib/plugins.py": f"from lib.reg import {name}\n\n{run}\n",
+        "tests/test_1.py": "import lib.plugins\n\n\ndef test_1():\n    pass\n",
+        "tests/test_reg.py": "from lib.reg import *  # noqa: F403\n"
+        "from lib.state import *  # noqa: F403\n\n\n"
+        f"def test_reg():\n    {body}\n",
+        "tests/test_other.py": "def test_other():\n    pass\n",
+    }
+    record(project, files, "test_1", "test_reg", "test_other")
+    project.edit("lib/reg.py", old, new)
+    monkeypatch.delenv("RIPPLE_TEST_REEXPORT", raising=False)
+    check(project.run("--testmon"), must=["test_1", "test_reg"], failed=["test_reg"])

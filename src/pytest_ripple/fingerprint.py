@@ -991,10 +991,11 @@ def _keeps_state(
     imports was imported with the module already), and call builtins that write nothing
     and ``warnings.warn``. (Any function that keeps none: ``Fingerprint.pure``; there
     ``own`` are the module's functions and classes, and its methods' names: code of the
-    project, judged by itself when it runs too, on ``self`` or ``cls`` or by a relative
-    import; ``project`` gets the dotted names of other calls by an absolute import,
-    which are alike when selection finds them the project's: ``Fingerprint.pure_if``.)"""
+    project, judged by itself when it runs too, on ``self`` or ``cls``; ``project`` gets
+    the dotted names of calls through imports, which are alike when selection finds a
+    function or class a project module defines by that name: ``Fingerprint.pure_if``.)"""
     aliases, rebound = names or _state_names(tree)
+    values = rebound - own - _literal_names(tree)  # ``IT = iter(...)``, not ``NAMES = [...]``
     # ``len = _register`` in the function: no builtin any more
     rebound = rebound | {
         n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
@@ -1012,6 +1013,7 @@ def _keeps_state(
     } | {n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     local -= declared
     made = _fresh_containers(func, local, rebound) if own else set()
+    hands = _callback_calls(func, aliases, rebound) if own else set()
     keys = {
         id(k.value)
         for node in walk(func)
@@ -1019,8 +1021,6 @@ def _keeps_state(
         for k in node.keywords
         if k.arg == "key" and isinstance(k.value, ast.Lambda)
     }
-    # ``*args`` and ``**kwargs``: a tuple and a dict each call makes
-    made |= {a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None and own}
     if fresh is None:
         local -= _SELF  # ``self.queue.get()``: self may be any module's object
     for node in walk(func):
@@ -1057,10 +1057,17 @@ def _keeps_state(
         if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
             return True  # ``obj.x = v``, ``cache[k] = v``, ``del obj.x``
         if isinstance(node, ast.Call):
-            if own and _returns_only(node.func, aliases, local, made):
+            if id(node) in hands and not _callbacks_known(node, local, own, rebound, values):
+                return True  # ``reduce(SEEN.setdefault, xs)``, ``islice(IT, 1)``
+            if own and _returns_only(node.func, aliases, made):
                 continue  # ``name.lower()``, ``", ".join(parts)``, ``kwargs.get(k)``
-            if own and _on_own(node.func, made, own):
-                continue  # ``out.append(x)`` of a list it made, ``super().method()``
+            if (
+                own
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in made
+            ):
+                continue  # ``out.append(x)`` of a list it made
             parts: list[str] = []
             callee: ast.expr = node.func
             while isinstance(callee, ast.Attribute):
@@ -1071,7 +1078,6 @@ def _keeps_state(
             if own and (
                 (not parts and callee.id in own)
                 or (len(parts) == 1 and callee.id in _SELF and parts[0] in own)
-                or aliases.get(callee.id, "")[:1] == "."
             ):
                 continue  # the project's code: its own record says what it did
             if not parts and callee.id not in aliases:
@@ -1092,7 +1098,7 @@ def _keeps_state(
             if (
                 project is not None
                 and callee.id in aliases
-                and dotted.split(".")[0] not in STDLIB
+                and (dotted[:1] == "." or dotted.split(".")[0] not in STDLIB)
                 and callee.id not in rebound
             ):
                 project.add(dotted)  # ``utils.ensure_text(v)`` of ``from pkg import utils``
@@ -1114,6 +1120,7 @@ _CHANGING = (
 _CHANGING_METHODS = frozenset(_CHANGING.split())
 
 
+_MATCH = (ast.Match,) if sys.version_info >= (3, 10) else ()
 _REBINDS = (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign, ast.NamedExpr)
 
 
@@ -1122,7 +1129,8 @@ def _fresh_containers(
 ) -> set[str]:
     """Its own names bound only to containers it makes (``out = []``, ``seen = set()``,
     ``{k: v for ...}``, ``[x] * n``): changing one changes no one else's object."""
-    made: set[str] = set()
+    # ``*args`` and ``**kwargs``: a tuple and a dict each call makes
+    made = {a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None}
     other: set[str] = set()
     for node in walk(func):
         targets: list[ast.expr] = []
@@ -1140,8 +1148,8 @@ def _fresh_containers(
             targets.append(node.optional_vars)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             other.add(node.name)
-        elif isinstance(node, (ast.Delete, ast.Import, ast.ImportFrom)):
-            return set()  # rare in such code: not followed
+        elif isinstance(node, (ast.Delete, ast.Import, ast.ImportFrom, *_MATCH)):
+            return set()  # rare in such code (``case out:`` binds with no Name): not followed
         for target in targets:  # ``d[k] = v`` rebinds no name
             other |= {
                 n.id
@@ -1164,29 +1172,12 @@ def _new_container(value: ast.expr | None, rebound: set[str]) -> bool:
     )
 
 
-def _on_own(func: ast.expr, made: set[str], own: frozenset[str]) -> bool:
-    """A method call on a container the function made, or ``super().m(...)`` of a
-    method the module's classes define."""
-    if not isinstance(func, ast.Attribute):
-        return False
-    value = func.value
-    if isinstance(value, ast.Name):
-        return value.id in made
-    return (
-        isinstance(value, ast.Call)
-        and isinstance(value.func, ast.Name)
-        and value.func.id == "super"
-        and func.attr in own
-        and func.attr not in _CHANGING_METHODS
-    )
-
-
-def _returns_only(func: ast.expr, aliases: dict[str, str], local: set[str], made: set[str]) -> bool:
+def _returns_only(func: ast.expr, aliases: dict[str, str], made: set[str]) -> bool:
     """A call of a method that only returns a value (``PURE_METHODS``) on anything but
     a module (``name.lower()``, ``", ".join(parts)``, ``_("text").format(n=1)``), as
     at import: a method of the project by that name runs code whose own record says
-    what it did. ``get`` only on the function's own names (``kwargs.get(k)``; not a
-    module's queue)."""
+    what it did. ``get`` only on what the function made (``kwargs.get(k)``; not a
+    queue a parameter or a local may be)."""
     if not (isinstance(func, ast.Attribute) and func.attr in PURE_METHODS):
         return False
     root: ast.expr = func.value
@@ -1194,13 +1185,110 @@ def _returns_only(func: ast.expr, aliases: dict[str, str], local: set[str], made
         root = root.value
     if isinstance(root, ast.Name) and root.id in aliases:
         return False  # ``os.path.join``, ``re.split``: a module's function
-    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
-        root = root.func if isinstance(root, ast.Call) else root.value
     if func.attr != "get":
         return True
-    return isinstance(root, ast.Constant) or (
-        isinstance(root, ast.Name) and (root.id in local or root.id in made)
-    )
+    value = func.value
+    return isinstance(value, ast.Constant) or (isinstance(value, ast.Name) and value.id in made)
+
+
+# Calls that call what they are handed (``reduce(f, xs)``, ``json.loads(s,
+# object_hook=f)``, ``sorted(xs, key=f)``) or consume an iterator (``islice(it, 1)``),
+# by the builtin's or the dotted name
+_HANDED = frozenset(
+    {f"builtins.{n}" for n in ("map", "filter", "sorted", "min", "max", "iter", "sum")}
+    | {n for n in _RETURNING_CALLS if n.startswith(("itertools.", "functools.", "json."))}
+    | {"re.sub", "re.subn", "collections.defaultdict", "inspect.unwrap"}
+)
+
+
+def _literal_names(tree: ast.Module) -> set[str]:
+    """Module-level names bound only to literals (``NAMES = ["a", "b"]``): no iterator
+    that consuming would change."""
+    literal: set[str] = set()
+    other: set[str] = set()
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, (ast.Assign, ast.AnnAssign))
+            and stmt.value is not None
+            and _literal(stmt.value)
+            and all(isinstance(tg, ast.Name) for tg in _targets(stmt))
+        ):
+            literal |= {tg.id for tg in _targets(stmt) if isinstance(tg, ast.Name)}
+        else:
+            other |= _scope_binds(stmt)
+    return literal - other
+
+
+def _targets(stmt: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+
+
+def _literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is None or _literal(k) for k in node.keys) and all(
+            _literal(v) for v in node.values
+        )
+    return False
+
+
+def _callback_calls(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str], rebound: set[str]
+) -> set[int]:
+    """The ids of calls in ``func`` that call or consume what they are handed."""
+    out: set[int] = set()
+    for node in walk(func):
+        if not isinstance(node, ast.Call):
+            continue
+        parts: list[str] = []
+        callee: ast.expr = node.func
+        while isinstance(callee, ast.Attribute):
+            parts.insert(0, callee.attr)
+            callee = callee.value
+        if not isinstance(callee, ast.Name):
+            continue
+        if callee.id in aliases:
+            dotted = ".".join([aliases[callee.id], *parts])
+        elif not parts and callee.id not in rebound:
+            dotted = f"builtins.{callee.id}"
+        else:
+            continue
+        if dotted in _HANDED:
+            out.add(id(node))
+    return out
+
+
+def _callbacks_known(
+    call: ast.Call, local: set[str], own: frozenset[str], rebound: set[str], values: set[str]
+) -> bool:
+    """Whether what ``call`` is handed is known not to change state when called or
+    consumed: literals, lambdas (whose bodies are judged), the function's own names,
+    the module's functions and classes, builtins (``str.upper``), ``self.method``;
+    not a bound method of another object (``SEEN.append``) nor a module-level value
+    (an iterator it would consume)."""
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        if isinstance(arg, ast.Starred):
+            arg = arg.value
+        if isinstance(arg, ast.Name):
+            if arg.id in values and arg.id not in local:
+                return False
+            continue
+        if isinstance(arg, ast.Attribute):
+            root: ast.expr = arg.value
+            if isinstance(root, ast.Name) and root.id in _SELF and arg.attr in own:
+                continue  # ``self.method``
+            if (
+                isinstance(root, ast.Name)
+                and hasattr(builtins, root.id)
+                and root.id not in rebound
+                and root.id not in local
+            ):
+                continue  # ``str.upper``
+            return False
+    return True
 
 
 def probe_inert(tree: ast.Module, bound: set[str]) -> bool:

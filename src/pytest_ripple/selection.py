@@ -1670,10 +1670,29 @@ def _state_left(imp: _Impact, left: list[tuple[str, str, str, str]], index: Modu
         if fp is not None and name in fp.pure:
             continue
         calls = fp.pure_if.get(name) if fp is not None else None
-        if calls and all(index.resolve(path, dotted) for dotted in calls):
-            continue  # what it calls by absolute imports is the project's own code
+        if calls and all(_defined(imp, index, path, dotted) for dotted in calls):
+            continue  # what it calls through imports is the project's own code
         link = f"{reasons.subject(path, name)} ran when {module} is imported"
         imp.import_hit(path, reasons.step(why, link))
+
+
+def _defined(imp: _Impact, index: ModuleIndex, importer: str, dotted: str) -> bool:
+    """Whether ``dotted`` (as ``importer`` imports it: ``pkg.util.norm``, ``.util.norm``)
+    names a function or class that a project module defines itself: not a value (a
+    list whose ``append`` is called), nor a name it imports (``os.environ.setdefault``
+    re-exported), nor a decorated function."""
+    lead = len(dotted) - len(dotted.lstrip("."))
+    module, _, name = dotted[lead:].rpartition(".")
+    module = "." * lead + module
+    if not name or not module:
+        return False
+    path = index.module_file(importer, module)
+    fp = imp.fps.get(path) if path is not None else None
+    binding = fp.bindings.get(("", name)) if fp is not None else None
+    if binding is None:
+        return False
+    # a decorated function is what its decorator returned (``lru_cache`` keeps calls)
+    return binding.kind == CLASS or (binding.kind == DEF and binding.decorated in (False, CALLS_IT))
 
 
 def _load_all(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
