@@ -2250,7 +2250,8 @@ PURITY_CASES = {
     "list-shadowed": ("list = util.make\nout = list()\nout.append(name)", "keeps"),
     "key-lambda": ("return sorted(name, key=lambda c: -ord(c))", "pure"),
     "kept-lambda": ("return lambda: name", "keeps"),
-    "itertools": ("return list(zip_longest(name, name))", "pure"),
+    "itertools": ("return list(zip_longest(name, name))", "keeps"),  # name: an iterator?
+    "itertools-made": ('out = []\nreturn list(zip_longest(out, "ab"))', "pure"),
     "inspect-cleandoc": ("return inspect.cleandoc(name)", "pure"),
     "environ-get": ('return os.environ.get("A")', "pure"),
     "environ-setdefault": ('return os.environ.setdefault("A", name)', "keeps"),
@@ -2270,6 +2271,20 @@ PURITY_CASES = {
     "map-builtin-method": ("return list(map(str.upper, name))", "pure"),
     "islice-module-iterator": ('return "".join(zip_longest(QUEUE, name))', "keeps"),
     "sorted-module-literal": ("return sorted(NAMES)", "pure"),
+    # review 39
+    "join-a-module-iterator": ('return ", ".join(QUEUE)', "keeps"),
+    "join-made": ('out = []\nreturn ", ".join(out)', "pure"),
+    "a-hook-by-a-local": ("hook = REG.append\nreturn json.loads(name, object_hook=hook)", "keeps"),
+    "a-comprehension-shadowing": (
+        "_ = [QUEUE for QUEUE in name]\nreturn list(zip_longest(QUEUE))",
+        "keeps",
+    ),
+    "a-method-of-a-module-object": ('return QUEUE.decode("x")', "keeps"),
+    "a-parameter-made-or-not": ("if name is None:\n    name = []\nname.append(1)", "keeps"),
+    "a-partial-handed-on": (
+        "return functools.reduce(functools.partial(REG.append), name)",
+        "keeps",
+    ),
     "stdlib-unknown": ('return logging.getLogger("x")', "keeps"),
     "super-method": ("return super().describe()", "keeps"),  # a builtin base's __iadd__
     "super-changing": ("return super().update(name)", "keeps"),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import pytest
 
 from helpers import Project
+from pytest_ripple.graph import ModuleIndex
+from pytest_ripple.selection import _full_name
 from test_safety import check, record
 
 # lib/cli.py runs label() at its import; tests/test_other.py imports lib/text.py only.
@@ -257,7 +259,118 @@ LEFT = {
         "IT, 1)",
         "IT, 2)",
     ),
+    # review 39
+    "a-hook-by-a-local": (
+        "import json\n\nSEEN = []\n\n\n"
+        "def load(text):\n    hook = SEEN.append\n    return json.loads(text, object_hook=hook)\n",
+        "load('{\"a\": 1}')",
+        'assert SEEN == [{"a": 1}]',
+        "loads(text,",
+        "loads(text.replace('1', '2'),",
+    ),
+    "a-hook-as-a-default": (
+        "import json\n\nSEEN = []\n\n\n"
+        "def load(text, hook=SEEN.append):\n    return json.loads(text, object_hook=hook)\n",
+        "load('{\"a\": 1}')",
+        'assert SEEN == [{"a": 1}]',
+        "loads(text,",
+        "loads(text.replace('1', '2'),",
+    ),
+    "a-partial-of-a-bound-method": (
+        "import functools\n\nSEEN = {}\n\n\ndef add(*names):\n"
+        "    return functools.reduce(functools.partial(SEEN.setdefault), names)\n",
+        "add('a', 'b', 'c')",
+        'assert SEEN == {"a": "b", "b": "c"}',
+        "setdefault), names)",
+        "setdefault), names[::-1])",
+    ),
+    "a-module-iterator-by-a-local": (
+        "import itertools\n\nIT = iter(['a', 'b', 'c'])\n\n\n"
+        "def first():\n    it = IT\n    return ''.join(itertools.islice(it, 1))\n",
+        "first()",
+        'assert list(IT) == ["b", "c"]',
+        "it, 1)",
+        "it, 2)",
+    ),
+    "a-module-iterator-joined": (
+        "IT = iter(['a', 'b', 'c'])\n\n\n"
+        "def first(n):\n    return ', '.join(x for x, _ in zip(IT, range(n)))\n",
+        "first(1)",
+        'assert list(IT) == ["c"]',  # zip takes one more than it gives
+        "range(n)",
+        "range(n + 1)",
+    ),
+    "a-memo-handed-to-deepcopy": (
+        "import copy\n\nMEMO = {}\n\n\ndef dup(x):\n    return copy.deepcopy(x, MEMO)\n",
+        "dup([1])",
+        "assert len(MEMO) == 2",
+        "deepcopy(x, MEMO)",
+        "deepcopy([x], MEMO)",
+    ),
+    "a-module-decoder": (
+        "import json\n\nSEEN = []\nDECODER = json.JSONDecoder(object_hook=SEEN.append)\n\n\n"
+        "def load(text):\n    return DECODER.decode(text)\n",
+        "load('{\"a\": 1}')",
+        'assert SEEN == [{"a": 1}]',
+        "decode(text)",
+        "decode(text.replace('1', '2'))",
+    ),
+    "a-parameter-rebound-to-a-new-list-or-not": (
+        "from lib.state import REG\n\n\ndef collect(name, into=None):\n"
+        "    if into is None:\n        into = []\n    into.append(name.upper())\n",
+        "collect('x1', __import__('lib.state').state.REG)",
+        'assert REG == ["X1"]',
+        "upper",
+        "lower",
+    ),
+    "a-definition-rebound-under-an-if": (
+        "import sys\n\nfrom lib import compat\n\n\n"
+        "def add(name):\n    return compat.remember(name.upper())\n",
+        "add('x1')",
+        'assert __import__("lib.compat").compat.SEEN == ["X1"]',
+        "upper",
+        "lower",
+    ),
+    "a-parameter-named-like-a-module": (
+        "from lib.state import REG\nfrom lib import hooks\n\n\n"
+        "def add(name, hooks=REG):\n    hooks.append(name.upper())\n",
+        "add('x1')",
+        'assert REG == ["X1"]',
+        "upper",
+        "lower",
+    ),
+    "a-cached-class": (
+        "from lib import compat\n\n\ndef connect(name):\n    return compat.Conn(name)\n",
+        "connect('a')",
+        'assert __import__("lib.compat").compat.Conn.cache_info().currsize == 1',
+        "return compat.Conn(name)",
+        "compat.Conn(name * 2)\n    return compat.Conn(name)",
+    ),
 }
+
+
+COMPAT = """
+import functools
+import os
+import sys
+
+setdefault_env = os.environ.setdefault
+SEEN = []
+
+
+def remember(name):
+    return name
+
+
+if sys.platform:
+    remember = SEEN.append
+
+
+@functools.lru_cache(maxsize=None)
+class Conn:
+    def __init__(self, name):
+        self.name = name
+"""
 
 
 @pytest.mark.parametrize("case", list(LEFT.values()), ids=list(LEFT))
@@ -271,7 +384,8 @@ def test_state_left_by_a_function_taken_as_leaving_none(
     files = {
         "lib/__init__.py": "",
         "lib/state.py": "REG = []\n",
-        "lib/compat.py": "import os\n\nsetdefault_env = os.environ.setdefault\n",
+        "lib/compat.py": COMPAT,
+        "lib/hooks.py": "def append(x):\n    return x\n",
         "lib/reg.py": reg,
         "lib/plugins.py": f"from lib.reg import {name}\n\n{run}\n",
         "tests/test_1.py": "import lib.plugins\n\n\ndef test_1():\n    pass\n",
@@ -284,3 +398,16 @@ def test_state_left_by_a_function_taken_as_leaving_none(
     project.edit("lib/reg.py", old, new)
     monkeypatch.delenv("RIPPLE_TEST_REEXPORT", raising=False)
     check(project.run("--testmon"), must=["test_1", "test_reg"], failed=["test_reg"])
+
+
+def test_the_full_name_of_a_project_module() -> None:
+    """A call through ``import hooks`` is the project's code only when a project module
+    is ``hooks`` itself, not one whose name merely ends so (``lib.util.hooks``)."""
+    index = ModuleIndex(
+        ["src/lib/__init__.py", "src/lib/util/__init__.py", "src/lib/util/hooks.py", "hooks2.py"]
+    )
+    assert _full_name(index, "src/lib/util/hooks.py") == "lib.util.hooks"
+    assert _full_name(index, "src/lib/util/__init__.py") == "lib.util"
+    assert _full_name(index, "src/lib/__init__.py") == "lib"
+    assert _full_name(index, "hooks2.py") == "hooks2"
+    assert index.module_file("src/lib/x.py", "hooks") == "src/lib/util/hooks.py"  # by suffix

@@ -778,24 +778,22 @@ _RETURNING_CALLS = frozenset(
             "compress count cycle dropwhile filterfalse groupby islice pairwise permutations "
             "product repeat starmap takewhile tee zip_longest chain.from_iterable",
             "operator": "add sub mul truediv floordiv mod pow neg pos not_ truth is_ is_not "
-            "eq ne lt le gt ge contains countOf indexOf getitem index concat and_ or_ xor "
-            "invert lshift rshift length_hint",
+            "eq ne lt le gt ge getitem index and_ or_ xor invert lshift rshift",
             "functools": "reduce cmp_to_key",
             "textwrap": "dedent indent fill wrap shorten",
             "re": "match fullmatch search sub subn split findall finditer",
             "os": "fspath fsencode fsdecode getenv environ.get",
-            "os.path": "isabs normcase splitdrive commonpath relpath exists isfile isdir",
-            "copy": "copy deepcopy",
+            "os.path": "isabs normcase splitdrive relpath exists isfile isdir",
             "json": "dumps loads",
             "keyword": "iskeyword",
             "unicodedata": "normalize category east_asian_width",
-            "shlex": "split quote join",
+            "shlex": "quote",
             "collections": "defaultdict ChainMap",
             "contextlib": "ExitStack AsyncExitStack nullcontext",
-            "dataclasses": "fields is_dataclass asdict astuple replace",
-            "typing": "get_origin get_args get_type_hints",
+            "dataclasses": "fields is_dataclass",
+            "typing": "get_origin get_args",
             "math": "ceil floor trunc fabs sqrt isclose isfinite isinf isnan log log2 log10 "
-            "exp gcd lcm prod fsum comb perm factorial copysign",
+            "exp gcd lcm comb perm factorial copysign",
         }.items()
         for name in names.split()
     }
@@ -976,6 +974,19 @@ def _own_code(tree: ast.Module) -> frozenset[str]:
     return frozenset((defs - other) | methods)
 
 
+def _defined_once(tree: ast.Module) -> frozenset[str]:
+    """Functions and classes defined once at the module's top level, undecorated, and
+    bound by nothing else in module scope (``if ...: f = other``, ``global f``)."""
+    own = _own_code(tree)
+    return frozenset(
+        stmt.name
+        for stmt in tree.body
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and not stmt.decorator_list
+        and stmt.name in own
+    )
+
+
 def _keeps_state(
     func: ast.FunctionDef | ast.AsyncFunctionDef,
     tree: ast.Module,
@@ -995,11 +1006,15 @@ def _keeps_state(
     the dotted names of calls through imports, which are alike when selection finds a
     function or class a project module defines by that name: ``Fingerprint.pure_if``.)"""
     aliases, rebound = names or _state_names(tree)
-    values = rebound - own - _literal_names(tree)  # ``IT = iter(...)``, not ``NAMES = [...]``
+    module_values = rebound - own  # ``DECODER = json.JSONDecoder(...)``: anyone's object
+    literal = _literal_names(tree)  # ``NAMES = [...]``: no iterator
+    module_values -= literal
     # ``len = _register`` in the function: no builtin any more
     rebound = rebound | {
         n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
     }
+    # a parameter named like an import (``def add(name, hooks=REG)``) is no module
+    rebound |= {n.arg for n in walk(func) if isinstance(n, ast.arg)}
     # ``__init__`` of the project (``own``): its ``self`` is the new instance, which its
     # caller holds; what it sets there is no module's state
     params = func.args.posonlyargs + func.args.args
@@ -1013,7 +1028,7 @@ def _keeps_state(
     } | {n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     local -= declared
     made = _fresh_containers(func, local, rebound) if own else set()
-    hands = _callback_calls(func, aliases, rebound) if own else set()
+    hands = _callback_calls(func, aliases, rebound) if own else {}
     keys = {
         id(k.value)
         for node in walk(func)
@@ -1057,9 +1072,11 @@ def _keeps_state(
         if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
             return True  # ``obj.x = v``, ``cache[k] = v``, ``del obj.x``
         if isinstance(node, ast.Call):
-            if id(node) in hands and not _callbacks_known(node, local, own, rebound, values):
+            if id(node) in hands and not _callbacks_known(
+                node, hands[id(node)], local, made, own, rebound, literal
+            ):
                 return True  # ``reduce(SEEN.setdefault, xs)``, ``islice(IT, 1)``
-            if own and _returns_only(node.func, aliases, made):
+            if own and _returns_only(node.func, aliases, made, module_values - local):
                 continue  # ``name.lower()``, ``", ".join(parts)``, ``kwargs.get(k)``
             if (
                 own
@@ -1093,7 +1110,12 @@ def _keeps_state(
             dotted = ".".join([aliases.get(callee.id, callee.id), *parts])
             if dotted in _STATELESS_CALLS:
                 continue
-            if own and callee.id in aliases and dotted in PURE_CALLS | _RETURNING_CALLS:
+            if (
+                own
+                and callee.id in aliases
+                and callee.id not in rebound
+                and dotted in PURE_CALLS | _RETURNING_CALLS
+            ):
                 continue  # ``_("text")`` of ``gettext``, ``t.cast(...)``
             if (
                 project is not None
@@ -1129,9 +1151,11 @@ def _fresh_containers(
 ) -> set[str]:
     """Its own names bound only to containers it makes (``out = []``, ``seen = set()``,
     ``{k: v for ...}``, ``[x] * n``): changing one changes no one else's object."""
-    # ``*args`` and ``**kwargs``: a tuple and a dict each call makes
+    # ``*args`` and ``**kwargs``: a tuple and a dict each call makes; any other
+    # parameter is the caller's object (``into=None``, then ``into = []`` or not)
     made = {a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None}
-    other: set[str] = set()
+    args = func.args
+    other = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     for node in walk(func):
         targets: list[ast.expr] = []
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -1172,11 +1196,14 @@ def _new_container(value: ast.expr | None, rebound: set[str]) -> bool:
     )
 
 
-def _returns_only(func: ast.expr, aliases: dict[str, str], made: set[str]) -> bool:
+def _returns_only(
+    func: ast.expr, aliases: dict[str, str], made: set[str], values: set[str]
+) -> bool:
     """A call of a method that only returns a value (``PURE_METHODS``) on anything but
     a module (``name.lower()``, ``", ".join(parts)``, ``_("text").format(n=1)``), as
     at import: a method of the project by that name runs code whose own record says
-    what it did. ``get`` only on what the function made (``kwargs.get(k)``; not a
+    what it did. Not on a module-level object (``DECODER.decode(text)``: a decoder
+    keeps state). ``get`` only on what the function made (``kwargs.get(k)``; not a
     queue a parameter or a local may be)."""
     if not (isinstance(func, ast.Attribute) and func.attr in PURE_METHODS):
         return False
@@ -1185,6 +1212,8 @@ def _returns_only(func: ast.expr, aliases: dict[str, str], made: set[str]) -> bo
         root = root.value
     if isinstance(root, ast.Name) and root.id in aliases:
         return False  # ``os.path.join``, ``re.split``: a module's function
+    if isinstance(root, ast.Name) and root.id in values:
+        return False
     if func.attr != "get":
         return True
     value = func.value
@@ -1194,8 +1223,13 @@ def _returns_only(func: ast.expr, aliases: dict[str, str], made: set[str]) -> bo
 # Calls that call what they are handed (``reduce(f, xs)``, ``json.loads(s,
 # object_hook=f)``, ``sorted(xs, key=f)``) or consume an iterator (``islice(it, 1)``),
 # by the builtin's or the dotted name
-_HANDED = frozenset(
-    {f"builtins.{n}" for n in ("map", "filter", "sorted", "min", "max", "iter", "sum")}
+_CONSUMING = (
+    "map filter sorted min max iter sum zip enumerate reversed list tuple set frozenset "
+    "dict any all"
+)
+_HANDED_BUILTINS = frozenset(f"builtins.{n}" for n in _CONSUMING.split())
+_HANDED = (
+    _HANDED_BUILTINS
     | {n for n in _RETURNING_CALLS if n.startswith(("itertools.", "functools.", "json."))}
     | {"re.sub", "re.subn", "collections.defaultdict", "inspect.unwrap"}
 )
@@ -1237,9 +1271,11 @@ def _literal(node: ast.expr) -> bool:
 
 def _callback_calls(
     func: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str], rebound: set[str]
-) -> set[int]:
-    """The ids of calls in ``func`` that call or consume what they are handed."""
-    out: set[int] = set()
+) -> dict[int, bool]:
+    """The ids of calls in ``func`` that call or consume what they are handed -> True
+    for the strict rule (``_callbacks_known``): all but builtins, which were taken as
+    leaving nothing before they were looked at (and ``str.join``, as they)."""
+    out: dict[int, bool] = {}
     for node in walk(func):
         if not isinstance(node, ast.Call):
             continue
@@ -1248,6 +1284,9 @@ def _callback_calls(
         while isinstance(callee, ast.Attribute):
             parts.insert(0, callee.attr)
             callee = callee.value
+        if parts[-1:] == ["join"] and not (isinstance(callee, ast.Name) and callee.id in aliases):
+            out[id(node)] = False  # ``", ".join(IT)`` consumes IT, as ``list(IT)`` does
+            continue
         if not isinstance(callee, ast.Name):
             continue
         if callee.id in aliases:
@@ -1257,38 +1296,55 @@ def _callback_calls(
         else:
             continue
         if dotted in _HANDED:
-            out.add(id(node))
+            out[id(node)] = dotted not in _HANDED_BUILTINS
     return out
 
 
 def _callbacks_known(
-    call: ast.Call, local: set[str], own: frozenset[str], rebound: set[str], values: set[str]
+    call: ast.Call,
+    strict: bool,
+    local: set[str],
+    made: set[str],
+    own: frozenset[str],
+    rebound: set[str],
+    literal: set[str],
 ) -> bool:
     """Whether what ``call`` is handed is known not to change state when called or
-    consumed: literals, lambdas (whose bodies are judged), the function's own names,
-    the module's functions and classes, builtins (``str.upper``), ``self.method``;
-    not a bound method of another object (``SEEN.append``) nor a module-level value
-    (an iterator it would consume)."""
-    for arg in [*call.args, *(k.value for k in call.keywords)]:
+    consumed: literals, lambdas (whose bodies are judged), containers the function
+    made, the module's functions and classes and literal values (``NAMES = [...]``),
+    builtins and their methods (``str.upper``), ``self.method``, and comprehensions
+    over those. ``strict``: nothing else (a parameter or a local may hold
+    ``SEEN.append`` or a module's iterator). Else (builtins, taken before as leaving
+    nothing) anything but a bound method of another object (``SEEN.append``) or a
+    module-level value bound otherwise than to a literal (an iterator)."""
+
+    def known(arg: ast.expr) -> bool:
         if isinstance(arg, ast.Starred):
-            arg = arg.value
+            return known(arg.value)
+        if isinstance(arg, (ast.Constant, ast.Lambda, ast.JoinedStr)):
+            return True
+        if isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
+            return all(known(e) for e in arg.elts)
+        if isinstance(arg, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return all(known(g.iter) for g in arg.generators)
         if isinstance(arg, ast.Name):
-            if arg.id in values and arg.id not in local:
-                return False
-            continue
-        if isinstance(arg, ast.Attribute):
-            root: ast.expr = arg.value
-            if isinstance(root, ast.Name) and root.id in _SELF and arg.attr in own:
-                continue  # ``self.method``
-            if (
-                isinstance(root, ast.Name)
-                and hasattr(builtins, root.id)
-                and root.id not in rebound
-                and root.id not in local
-            ):
-                continue  # ``str.upper``
-            return False
-    return True
+            if arg.id in made:
+                return True
+            if arg.id in local:
+                return not strict
+            if arg.id in own or arg.id in literal:
+                return True
+            if hasattr(builtins, arg.id) and arg.id not in rebound:
+                return True
+            return not strict and arg.id not in rebound  # a module-level value
+        if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
+            root = arg.value.id
+            if root in _SELF and arg.attr in own:
+                return True  # ``self.method``
+            return hasattr(builtins, root) and root not in rebound and root not in local
+        return not strict and not isinstance(arg, ast.Attribute)
+
+    return all(known(a) for a in [*call.args, *(k.value for k in call.keywords)])
 
 
 def probe_inert(tree: ast.Module, bound: set[str]) -> bool:
@@ -1551,6 +1607,9 @@ class Fingerprint:
     # (``from pkg import utils``; ``utils.parse(v)``) -> those dotted names: pure when
     # each is the project's code (selection knows the project's modules)
     pure_if: dict[str, frozenset[str]] = field(default_factory=dict)
+    # functions and classes defined once at the module's top, undecorated, bound by
+    # nothing else in its scope (``_defined_once``): a call of one runs that code
+    defs: frozenset[str] = frozenset()
     # blocks of functions an ``if`` or ``try`` defines (``_branches``): until they had
     # blocks their code was the module's, and so it stays when one runs at import
     branched: frozenset[str] = frozenset()
@@ -1636,6 +1695,8 @@ class Fingerprint:
             head["pu"] = sorted(self.pure)
         if self.pure_if:
             head["pp"] = {k: sorted(v) for k, v in sorted(self.pure_if.items())}
+        if self.defs:
+            head["od"] = sorted(self.defs)
         if self.branched:
             head["bb"] = sorted(self.branched)
         tail = {
@@ -1722,6 +1783,7 @@ class Fingerprint:
                 probe_safe=bool(doc.get("pg")),
                 pure=frozenset(doc.get("pu", ())),
                 pure_if={k: frozenset(v) for k, v in doc.get("pp", {}).items()},
+                defs=frozenset(doc.get("od", ())),
                 branched=frozenset(doc.get("bb", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
@@ -1807,6 +1869,7 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     # an inert class's ``__init__`` sets attributes of the instance it builds only
     fp.pure = frozenset(scanner.pure | {f"{c}.__init__" for c in fp.inert} & set(fp.blocks))
     fp.class_bases = class_bases(tree.body, purity)
+    fp.defs = _defined_once(tree)
     fp.stores = attribute_stores(tree)
     fp.probe_safe = probe_inert(tree, fp.bound_in_module(scope=""))
     fp.spans.sort()

@@ -1678,21 +1678,32 @@ def _state_left(imp: _Impact, left: list[tuple[str, str, str, str]], index: Modu
 
 def _defined(imp: _Impact, index: ModuleIndex, importer: str, dotted: str) -> bool:
     """Whether ``dotted`` (as ``importer`` imports it: ``pkg.util.norm``, ``.util.norm``)
-    names a function or class that a project module defines itself: not a value (a
-    list whose ``append`` is called), nor a name it imports (``os.environ.setdefault``
-    re-exported), nor a decorated function."""
+    names a function or class that a project module defines itself, once and
+    undecorated (``Fingerprint.defs``): not a value (a list whose ``append`` is
+    called), nor a name it imports (``os.environ.setdefault`` re-exported), nor a
+    module of another distribution whose name ends like a project module's."""
     lead = len(dotted) - len(dotted.lstrip("."))
     module, _, name = dotted[lead:].rpartition(".")
     module = "." * lead + module
     if not name or not module:
         return False
     path = index.module_file(importer, module)
-    fp = imp.fps.get(path) if path is not None else None
-    binding = fp.bindings.get(("", name)) if fp is not None else None
-    if binding is None:
+    if path is None or (not lead and _full_name(index, path) != module):
         return False
-    # a decorated function is what its decorator returned (``lru_cache`` keeps calls)
-    return binding.kind == CLASS or (binding.kind == DEF and binding.decorated in (False, CALLS_IT))
+    fp = imp.fps.get(path)
+    return fp is not None and name in fp.defs
+
+
+def _full_name(index: ModuleIndex, path: str) -> str:
+    """The dotted name of a project module from the first directory above it that is
+    no package (``src/lib/util/hooks.py`` -> ``lib.util.hooks``)."""
+    parts = path[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    first = len(parts) - 1
+    while first > 0 and "/".join(parts[:first]) + "/__init__.py" in index.files:
+        first -= 1
+    return ".".join(parts[first:])
 
 
 def _load_all(imp: _Impact, store: Store, files: dict[str, FileRow]) -> None:
