@@ -994,6 +994,7 @@ def _keeps_state(
     suspends: bool = True,
     own: frozenset[str] = frozenset(),
     project: set[str] | None = None,
+    literal: set[str] | None = None,
 ) -> bool:
     """Whether some branch of ``__getattr__`` may leave state that code reads later
     without calling it again (``globals()[name] = value``, a registry, ``setattr``): a
@@ -1006,39 +1007,41 @@ def _keeps_state(
     the dotted names of calls through imports, which are alike when selection finds a
     function or class a project module defines by that name: ``Fingerprint.pure_if``.)"""
     aliases, rebound = names or _state_names(tree)
+    nodes = walk(func)  # once: every rule below reads the same nodes
     module_values = rebound - own  # ``DECODER = json.JSONDecoder(...)``: anyone's object
-    literal = _literal_names(tree)  # ``NAMES = [...]``: no iterator
+    if literal is None:
+        literal = _literal_names(tree)  # ``NAMES = [...]``: no iterator
     module_values -= literal
     # ``len = _register`` in the function: no builtin any more
     rebound = rebound | {
-        n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
     }
     # a parameter named like an import (``def add(name, hooks=REG)``) is no module
-    rebound |= {n.arg for n in walk(func) if isinstance(n, ast.arg)}
+    rebound |= {n.arg for n in nodes if isinstance(n, ast.arg)}
     # ``__init__`` of the project (``own``): its ``self`` is the new instance, which its
     # caller holds; what it sets there is no module's state
     params = func.args.posonlyargs + func.args.args
     fresh = params[0].arg if own and func.name == "__init__" and params else None
     # its own names: parameters, and names it binds that no ``global`` makes the module's
-    declared = {n for node in walk(func) if isinstance(node, ast.Global) for n in node.names}
+    declared = {n for node in nodes if isinstance(node, ast.Global) for n in node.names}
     local = {
         a.arg
         for a in [*params, *func.args.kwonlyargs, func.args.vararg, func.args.kwarg]
         if a is not None
-    } | {n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    } | {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     local -= declared
-    made = _fresh_containers(func, local, rebound) if own else set()
-    hands = _callback_calls(func, aliases, rebound) if own else {}
+    made = _fresh_containers(func, nodes, local, rebound) if own else set()
+    hands = _callback_calls(nodes, aliases, rebound) if own else {}
     keys = {
         id(k.value)
-        for node in walk(func)
+        for node in nodes
         if own and isinstance(node, ast.Call)
         for k in node.keywords
         if k.arg == "key" and isinstance(k.value, ast.Lambda)
     }
     if fresh is None:
         local -= _SELF  # ``self.queue.get()``: self may be any module's object
-    for node in walk(func):
+    for node in nodes:
         if node is func:
             continue
         if fresh is not None and _on(node, fresh):
@@ -1129,25 +1132,15 @@ def _keeps_state(
     return False
 
 
-# Methods of builtin and standard library objects that change them in place: a call
-# by such a name may change a module's object, whatever the project's classes define
-_CHANGING = (
-    "append extend insert update add pop popitem remove discard clear setdefault sort "
-    "reverse put put_nowait get get_nowait send write writelines register set push "
-    "difference_update intersection_update symmetric_difference_update appendleft "
-    "extendleft rotate close callback enter_context move_to_end acquire release "
-    "__setitem__ __delitem__ __setattr__ __delattr__ __set__ __delete__ __init__ "
-    "__enter__ __exit__ setattr"
-)
-_CHANGING_METHODS = frozenset(_CHANGING.split())
-
-
 _MATCH = (ast.Match,) if sys.version_info >= (3, 10) else ()
 _REBINDS = (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign, ast.NamedExpr)
 
 
 def _fresh_containers(
-    func: ast.FunctionDef | ast.AsyncFunctionDef, local: set[str], rebound: set[str]
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    nodes: list[ast.AST],
+    local: set[str],
+    rebound: set[str],
 ) -> set[str]:
     """Its own names bound only to containers it makes (``out = []``, ``seen = set()``,
     ``{k: v for ...}``, ``[x] * n``): changing one changes no one else's object."""
@@ -1156,7 +1149,7 @@ def _fresh_containers(
     made = {a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None}
     args = func.args
     other = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-    for node in walk(func):
+    for node in nodes:
         targets: list[ast.expr] = []
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
@@ -1270,13 +1263,13 @@ def _literal(node: ast.expr) -> bool:
 
 
 def _callback_calls(
-    func: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str], rebound: set[str]
+    nodes: list[ast.AST], aliases: dict[str, str], rebound: set[str]
 ) -> dict[int, bool]:
     """The ids of calls in ``func`` that call or consume what they are handed -> True
     for the strict rule (``_callbacks_known``): all but builtins, which were taken as
     leaving nothing before they were looked at (and ``str.join``, as they)."""
     out: dict[int, bool] = {}
-    for node in walk(func):
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         parts: list[str] = []
@@ -1603,9 +1596,9 @@ class Fingerprint:
     # functions (blocks) that leave no state behind when they run (``_keeps_state``):
     # what one did while another module's import ran it is gone with its return value
     pure: frozenset[str] = frozenset()
-    # functions that would be ``pure`` but for calls of what absolute imports bind
-    # (``from pkg import utils``; ``utils.parse(v)``) -> those dotted names: pure when
-    # each is the project's code (selection knows the project's modules)
+    # functions that would be ``pure`` but for calls of what imports bind (``from pkg
+    # import utils``; ``utils.parse(v)``, ``from .m import f``) -> those dotted names:
+    # pure when each is a function or class a project module defines (``defs``)
     pure_if: dict[str, frozenset[str]] = field(default_factory=dict)
     # functions and classes defined once at the module's top, undecorated, bound by
     # nothing else in its scope (``_defined_once``): a call of one runs that code
@@ -1830,7 +1823,12 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         fp.introspects = _INTROSPECTING.search(data) is not None
         tables = function_tables(data)
         scanner = _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data)
-        scanner.state = (tree, _state_names(tree, scoped=True), _own_code(tree))
+        scanner.state = (
+            tree,
+            _state_names(tree, scoped=True),
+            _own_code(tree),
+            _literal_names(tree),
+        )
         scanner.scope(tree.body, "")
     except (
         SyntaxError,
@@ -3213,7 +3211,10 @@ class _Scanner:
         # checks of their annotations (a dataclass's, a Protocol's, a model's do)
         self.plain: set[str] = set()
         self.pure: set[str] = set()
-        self.state: tuple[ast.Module, tuple[dict[str, str], set[str]], frozenset[str]] | None = None
+        # what ``_keeps_state`` needs of the module, once for all its functions
+        self.state: (
+            tuple[ast.Module, tuple[dict[str, str], set[str]], frozenset[str], set[str]] | None
+        ) = None
         # how many times each (scope, name) was bound so far: which binding of a name
         # a statement reads at import is part of what it does (``seen``)
         self.counts: dict[tuple[str, str], int] = {}
@@ -3355,7 +3356,7 @@ class _Scanner:
         state = self.state
         calls: set[str] = set()
         if state is not None and not _keeps_state(
-            node, state[0], state[1], suspends=False, own=state[2], project=calls
+            node, state[0], state[1], suspends=False, own=state[2], project=calls, literal=state[3]
         ):
             if calls:
                 self.fp.pure_if[name] = frozenset(calls)
