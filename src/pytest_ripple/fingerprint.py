@@ -1157,9 +1157,7 @@ def _fresh_containers(
                     made.add(target.id)
                 else:
                     targets.append(target)
-        elif isinstance(
-            node, (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign, ast.NamedExpr)
-        ):
+        elif isinstance(node, _REBINDS):
             targets.append(node.target)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             targets.append(node.optional_vars)
