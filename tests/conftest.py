@@ -4,14 +4,23 @@ Helpers to import are in ``helpers.py``."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import sys
 from typing import Any, Iterator
 
 import hypothesis  # noqa: F401  # loaded once here: its pytest plugin would re-import it per in-process run
 import pytest
 
+import pytest_ripple
 from helpers import Project
+
+# pytester's in-process runs forget the modules a run imported: each run would import
+# (without .pyc files, compile) pytest-ripple's modules again, most of a short run's time
+for _module in pkgutil.iter_modules(pytest_ripple.__path__, "pytest_ripple."):
+    if not _module.name.endswith(("__main__", ".child")):
+        importlib.import_module(_module.name)
 
 
 @pytest.fixture

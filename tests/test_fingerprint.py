@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 import types
 import zlib
@@ -901,26 +900,22 @@ def test_statements_beyond_binding_are_effects(old: str, new: str) -> None:
     assert ch.bindings == set()
 
 
-# the standard library's names are known from 3.10: before, an import may be anything
-STDLIB = sys.version_info >= (3, 10) or None
-
-
 @pytest.mark.parametrize(
     ("source", "binds"),
     [
         ("if TYPE_CHECKING:\n    from m import X\n", {"X"}),
-        ("try:\n    import json\nexcept ImportError:\n    json = None\n", STDLIB and {"json"}),
+        ("try:\n    import json\nexcept ImportError:\n    json = None\n", {"json"}),
         ("try:\n    import simplejson as json\nexcept ImportError:\n    import json\n", None),
         ("if sys.version_info >= (3, 13):\n    T = TypeVar('T')\nelse:\n    T = None\n", {"T"}),
         (
             "try:\n    import json\nexcept ImportError as e:\n    json = None\n    err = e\n",
-            STDLIB and {"json", "e", "err"},
+            {"json", "e", "err"},
         ),
         ("if (m := re.compile('x')):\n    Y = 1\n", {"m", "Y"}),
         # a function: its header runs here (a decorator, a default may act)
         ("if X:\n    def f(a=1):\n        return g()\n", None),
         ("if TYPE_CHECKING:\n    def f(a: int) -> int: ...\n", {"f"}),
-        ("if X:\n    from shlex import quote\n", STDLIB and {"quote"}),
+        ("if X:\n    from shlex import quote\n", {"quote"}),
         ("if X:\n    from json import decoder\n", None),  # a package: maybe a submodule
         ("if X:\n    import logging.handlers\n", None),  # sets logging.handlers
         ("if X:\n    pass\nelif Y:\n    '''doc'''\n    Z: int = 1\n", {"Z"}),
@@ -1583,7 +1578,7 @@ def test_text_file_doctest_names(text: bytes, names: set[str]) -> None:
         ("return getmembers(mod), inspect.getmembers_static(mod)", {LISTS}),
         ("return globals()", {LISTS}),  # the module's names, star-imported ones too
         # the standard library's, imported by name (known from 3.10 on)
-        ("return vars(os)", {LISTS + "os"} if STDLIB else {LISTS}),
+        ("return vars(os)", {LISTS + "os"}),
         ("return vars(self), self.__dict__, dir(cls)", set()),  # what code that ran set
         ("return dir()", set()),  # the function's own names
         ("return json.dumps(x)", set()),
@@ -1986,18 +1981,16 @@ def test_attributes_of_imported_modules_are_kept_by_block() -> None:
     # each chain as read, from what the import names and from the name it binds, and
     # without that name (``helper.pkg.b``: helper may hold the package)
     assert found.attrs[MODULE] == {"pkg.b", "pkg.b.VAL", "b.VAL"}
-    # the standard library's modules are left out where it is known (3.10+)
-    standard = set() if STDLIB else {"os.path", "os.path.join", "path.join"}
+    # the standard library's modules are left out
     assert found.attrs["use"] == {
         *("pkg.c", "pkg.sub.d", "s.d"),
         *(".rel.e", ".rel.e.F", "rel.e", "rel.e.F", "e.F"),
-        *standard,
     }
     assert "pkg.a.b.c.d.e.f" in found.attrs["deep"]  # six attributes at most
     assert "pkg.a.b.c.d.e.f.g" not in found.attrs["deep"]
     loaded = Fingerprint.loads(found.dumps())
     assert loaded is not None and loaded.attrs == found.attrs
-    assert bool(fp("import os\nX = os.path.sep\n").attrs) == (not STDLIB)
+    assert not fp("import os\nX = os.path.sep\n").attrs
 
 
 def test_a_file_that_may_read_parameter_names_is_marked() -> None:

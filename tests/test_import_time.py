@@ -9,7 +9,6 @@ or imported). End to end: record, edit, re-run, assert exactly which tests ran.
 from __future__ import annotations
 
 import sqlite3
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import ClassVar
 import pytest
 
 from helpers import Project
-from pytest_ripple.fingerprint import STDLIB
 from test_safety import appended, check, record
 
 SETTINGS = {
@@ -989,8 +987,7 @@ class TestNewImports:
         }
         record(project, files, "test_x")
         project.edit("app.py", "X = 1", "import textwrap\n\nX = 1")
-        expected = [] if sys.version_info >= (3, 10) else ["test_x"]  # no list of stdlib names
-        check(project.run("--testmon"), must=expected)
+        check(project.run("--testmon"), must=[])
 
 
 CONFIGURED = {
@@ -1764,9 +1761,7 @@ class TestBareNamesSeeTheirOwnModule:
         }
         record(project, files, "test_cwd", "test_sep")
         project.edit("a.py", "import os\n", "import ntpath as os\n")
-        # 3.9 has no list of stdlib modules: a new import may run anything there
-        may = ["test_cwd"] if sys.version_info < (3, 10) else []
-        check(project.run("--testmon"), must=["test_sep"], may=may, failed=["test_sep"])
+        check(project.run("--testmon"), must=["test_sep"], failed=["test_sep"])
 
     def test_a_module_that_writes_its_own_namespace(self, project: Project) -> None:
         own = """
@@ -2853,9 +2848,7 @@ class TestStatementsThatOnlyBind:
         record(project, files, *self.ALL, "test_fmt")
         project.edit("lib/compat.py", "string import capwords as fmt", "shlex import quote as fmt")
         run = project.run("--testmon")
-        # before 3.10 no list of the standard library: an import there may act
-        may = ["test_double"] if sys.version_info >= (3, 10) else list(self.ALL)
-        check(run, must=["test_fmt"], may=may, failed=["test_fmt"])
+        check(run, must=["test_fmt"], may=["test_double"], failed=["test_fmt"])
 
     def test_a_call_under_a_check_still_acts(self, project: Project) -> None:
         files = dict(self.FILES)
@@ -3170,15 +3163,11 @@ class TestTestsThatListNames:
         """,
     }
 
-    # Without sys.stdlib_module_names (3.9) no module is known to be the standard
-    # library's: vars(os) may list anything's names.
-    OS: ClassVar[list[str]] = [] if STDLIB else ["test_os_names"]
-
     def test_a_new_function_without_a_docstring(self, project: Project) -> None:
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")
         project.edit("pkg/api.py", "def load():", "def save():\n    return 1\n\n\ndef load():")
         run = project.run("--testmon", "-v")
-        check(run, must=["test_documented"], may=self.OS, failed=["test_documented"])
+        check(run, must=["test_documented"], failed=["test_documented"])
         assert "save may be read by tests/test_api.py::test_documented (it lists names)" in run.out
 
     @pytest.mark.parametrize(
@@ -3219,7 +3208,6 @@ class TestTestsThatListNames:
         check(
             project.run("--testmon"),
             must=["names.txt", "test_documented"],
-            may=self.OS,
             failed=["names.txt"],
         )
 
@@ -3229,7 +3217,7 @@ class TestTestsThatListNames:
         check(
             project.run("--testmon"),
             must=["test_documented"],
-            may=["test_load", *self.OS],  # it ran load()
+            may=["test_load"],  # it ran load()
             failed=["test_documented"],
         )
 
@@ -3260,7 +3248,7 @@ class TestTestsThatListNames:
         check(
             project.run("--testmon"),
             must=["test_limit"],
-            may=["test_documented", *self.OS],  # a test that lists reads every name
+            may=["test_documented"],  # a test that lists reads every name
             failed=["test_limit"],
         )
 
@@ -3268,7 +3256,7 @@ class TestTestsThatListNames:
         """``vars(os)`` lists the standard library's ``os`` (nobody's names)."""
         record(project, self.FILES, "test_documented", "test_load", "test_os_names")
         project.edit("pkg/api.py", "import os\n", "import os\n\nLIMIT = 1\n")
-        check(project.run("--testmon"), must=["test_documented"], may=self.OS)
+        check(project.run("--testmon"), must=["test_documented"])
 
 
 # Two classes with a method ``unsign`` and a function ``check``; ``load`` calls

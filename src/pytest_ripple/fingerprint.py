@@ -20,9 +20,11 @@ import importlib.util
 import io
 import json
 import keyword
+import os
 import re
 import symtable
 import sys
+import sysconfig
 import tokenize
 import zlib
 from bisect import bisect_left, bisect_right
@@ -3594,9 +3596,34 @@ _LOOKED_UP = PYTEST_NAMES | {
     "setUpModule",
     "tearDownModule",
 }
-# Top-level modules of the standard library (3.10+; before, every module counts as one
-# that may be the project's)
-STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _stdlib_names() -> frozenset[str]:
+    """Top-level modules of the standard library: ``sys.stdlib_module_names`` (3.10+), or
+    on 3.9 what the interpreter's own library directory holds, so that 3.9 tells
+    ``os.environ.setdefault`` from project code as later versions do."""
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names)
+    found = set(sys.builtin_module_names)
+    base = sysconfig.get_paths()["stdlib"]
+    for folder in (base, os.path.join(base, "lib-dynload")):
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.split(".")[0]
+            if entry.endswith((".py", ".so", ".pyd")) or (
+                "." not in entry and os.path.isfile(os.path.join(folder, entry, "__init__.py"))
+            ):
+                found.add(name)
+    # ``test`` (CPython's own suite) is no module a project imports from the library
+    return frozenset(n for n in found if n.isidentifier() and not n.startswith(("test", "_test")))
+
+
+# Top-level modules of the standard library
+STDLIB: frozenset[str] = _stdlib_names()
 
 
 @functools.cache
