@@ -1577,7 +1577,7 @@ def test_text_file_doctest_names(text: bytes, names: set[str]) -> None:
         ("return inspect.getmembers(mod)", {LISTS}),
         ("return getmembers(mod), inspect.getmembers_static(mod)", {LISTS}),
         ("return globals()", {LISTS}),  # the module's names, star-imported ones too
-        # the standard library's, imported by name (known from 3.10 on)
+        # the standard library's, imported by name
         ("return vars(os)", {LISTS + "os"}),
         ("return vars(self), self.__dict__, dir(cls)", set()),  # what code that ran set
         ("return dir()", set()),  # the function's own names
