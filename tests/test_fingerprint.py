@@ -1436,6 +1436,9 @@ def test_star_imports(source: str, stars: set[str]) -> None:
         ("def f(o):\n    vars(o)['x'] = 1", set(), {COMPUTED, "x"}),
         ("def f(o):\n    o.__dict__.update(x=1)", set(), {COMPUTED}),
         ('patch("pkg.mod.LIMIT", 4)', set(), {"LIMIT"}),
+        # review 39: mock sets the keywords' names on the object
+        ("def f(o, v):\n    patch.multiple(o, LIMIT=v).start()", set(), {"LIMIT"}),
+        ("def f(o, kw):\n    mock.patch.multiple(o, **kw)", set(), {COMPUTED}),
         # setattr under another name or as an attribute, namespaces named by strings
         (
             "import builtins\n\ndef f(o, k):\n    builtins.setattr(o, k, 4)",

@@ -493,7 +493,8 @@ def scan_names(
     Writes: the names its code may set in another module's namespace: attributes set
     or deleted on anything but ``self`` and ``cls`` (``mod.NAME = v``), names in
     strings (``setattr(mod, "NAME", v)``, ``monkeypatch.setattr(mod, "NAME", v)``,
-    the last part of ``mock.patch("pkg.mod.NAME")``), names a ``global`` statement
+    the last part of ``mock.patch("pkg.mod.NAME")``, the keywords of
+    ``patch.multiple(mod, NAME=v)``), names a ``global`` statement
     lets a function set (a setter another module calls), names bound at module level
     from the environment (another module may have set it); ``COMPUTED`` when it may
     set one by a name it does not spell (``setattr(obj, name, v)``, ``globals()``,
@@ -526,6 +527,9 @@ def scan_names(
             args = node.args  # type: ignore[attr-defined]
             callees.add(id(func))
             called = getattr(func, "id", None) or getattr(func, "attr", None)
+            if called == "multiple":  # ``patch.multiple(mod, NAME=v)`` sets each keyword
+                for kw in node.keywords:  # type: ignore[attr-defined]
+                    writes.add(kw.arg or COMPUTED)  # ``**names``: any
             if called in _SETTERS:  # ``setattr(m, k, v)``, ``builtins.setattr(...)``
                 first = args[0] if args else None
                 if first.__class__ is ast.Name and first.id in _SELF:
