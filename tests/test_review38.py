@@ -24,22 +24,12 @@ from typing import ClassVar
 import pytest
 
 from helpers import Project
-from test_safety import check, record
-
-
-def verify(project: Project, *failing: str) -> None:
-    """The edit makes ``failing`` fail (a plain run), and ``--testmon`` selects them."""
-    run = project.run("--testmon")
-    plain = project.run()
-    assert set(failing) <= set(plain.failed), f"the edit changes nothing: {plain.out}"
-    # these cases guard against misses: what else runs is other tests' business
-    check(run, must=failing, may=run.ran, failed=failing)
-
+from test_safety import record, verify
 
 # -- imports two modules share ----------------------------------------------------------
 
 # copies every public name of lib/limits.py over lib/own.py's by names it does not spell
-# (as test_name_owners.py's), so lib/own.py's ``io`` is lib/limits.py's after an import
+# so lib/own.py's ``io`` is lib/limits.py's after an import
 WIRE = textwrap.dedent("""
     import lib.limits
     import lib.own

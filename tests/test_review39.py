@@ -12,17 +12,7 @@ import textwrap
 import pytest
 
 from helpers import Project
-from test_safety import appended, check, record
-
-
-def verify(project: Project, *failing: str) -> None:
-    """The edit makes ``failing`` fail (a plain run), and ``--testmon`` selects them."""
-    run = project.run("--testmon")
-    plain = project.run()
-    assert set(failing) <= set(plain.failed), f"the edit changes nothing: {plain.out}"
-    # these cases guard against misses: what else runs is other tests' business
-    check(run, must=failing, may=run.ran, failed=failing)
-
+from test_safety import appended, record, verify
 
 # -- a test file's names ----------------------------------------------------------------
 

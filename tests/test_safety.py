@@ -34,6 +34,15 @@ def check(
         assert by_name.get(name) == "failed", f"{name} should fail: {by_name}\n{run.out}"
 
 
+def verify(project: Project, *failing: str) -> None:
+    """The edit makes ``failing`` fail (a plain run), and ``--testmon`` selects them."""
+    run = project.run("--testmon")
+    plain = project.run()
+    assert set(failing) <= set(plain.failed), f"the edit changes nothing: {plain.out}"
+    # these cases guard against misses: what else runs is other tests' business
+    check(run, must=failing, may=run.ran, failed=failing)
+
+
 def appended(files: dict[str, str], rel: str, text: str) -> dict[str, str]:
     """A copy of ``files`` with ``text`` (dedented) added at the end of ``rel``."""
     out = dict(files)
