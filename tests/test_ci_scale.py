@@ -195,8 +195,10 @@ class TestShards:
         assert abs(times[0] - times[1]) <= max(recorded.values())
         assert sorted(n for run in runs for n in run.ran) == ALL
         assert [len(run.ran) > 0 for run in runs] == [True, True]
-        # the two slowest tests (60 and 50 ms) never share a shard
-        assert sum("test_add_slow" in r.ran and "test_mul_slow" in r.ran for r in runs) == 0
+        # the two slowest as recorded (60 and 50 ms of sleep, unless the machine was
+        # busy then) never share a shard
+        slowest = set(sorted(recorded, key=recorded.__getitem__)[-2:])
+        assert not any(slowest <= set(r.ran) for r in runs), (slowest, recorded)
 
     def test_composes_with_k_and_paths(self, jobs: Jobs) -> None:
         jobs.project.edit("calc.py", "return a + b", "return b + a")

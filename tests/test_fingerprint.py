@@ -519,6 +519,24 @@ def test_binding_records_the_names_its_statement_reads() -> None:
     assert "LIMIT" in f.blocks["plain"][1]
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        pytest.param("lib.m.Client.fetch", {"lib", "m", "Client", "fetch"}, id="mock.patch target"),
+        pytest.param("pkg.mod", {"pkg", "mod"}, id="module name"),
+        pytest.param("data.json", {"data", "json"}, id="a file name reads too: safe"),
+        pytest.param("a.b c", set(), id="a space: no dotted name"),
+        pytest.param("v1.2", set(), id="a number: no dotted name"),
+        pytest.param("pkg..mod", set(), id="an empty part: no dotted name"),
+    ],
+)
+def test_dotted_strings_read_each_part(text: str, read: set[str]) -> None:
+    """``mock.patch("lib.m.Client.fetch")`` resolves each part as an attribute when the
+    test runs: a class or function gone makes it fail."""
+    reads = fp(f"def test_f():\n    patch({text!r})\n").blocks["test_f"][1]
+    assert reads - {"patch", "()patch"} == read
+
+
 def test_a_method_of_a_literal_reads_no_name() -> None:
     # ``",".join`` is str.join whatever the project calls ``join``
     reads = fp(
@@ -1993,7 +2011,32 @@ def test_attributes_of_imported_modules_are_kept_by_block() -> None:
     assert "pkg.a.b.c.d.e.f.g" not in found.attrs["deep"]
     loaded = Fingerprint.loads(found.dumps())
     assert loaded is not None and loaded.attrs == found.attrs
-    assert not fp("import os\nX = os.path.sep\n").attrs
+    assert not fp("import os\nX = os.path.sep\n").attrs  # os is no package
+
+
+def test_submodules_of_standard_library_packages_are_kept() -> None:
+    """A standard library package bound by an import: the submodules read as its
+    attributes (another module's ``import wsgiref.util`` sets ``wsgiref.util``), not its
+    other attributes; ``os`` is a module (``os.path`` is always set)."""
+    found = fp(
+        """
+        import json
+        import wsgiref
+        import email as mail
+        from xml import etree
+        import os
+
+        def use():
+            return wsgiref.util.shift_path_info, json.decoder, json.dumps, mail.message
+
+        def nested():
+            return etree.ElementTree.parse, etree.x, os.path
+        """
+    )
+    assert found.attrs == {
+        "use": {"wsgiref.util", "json.decoder", "email.message"},
+        "nested": {"xml.etree.ElementTree"},
+    }
 
 
 def test_a_file_that_may_read_parameter_names_is_marked() -> None:

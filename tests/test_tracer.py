@@ -566,3 +566,32 @@ def already_in_place() -> None:
     assert intact
     assert work_a.__code__ in codes
     assert "work_a" in seen
+
+
+@pytest.mark.slow
+def test_settrace_inside_another_tracker_of_ours() -> None:
+    in_child(nested_trackers)
+
+
+def nested_trackers() -> None:
+    # pytester's in-process runs under ``pytest --testmon``: the inner tracker writes
+    # what runs into the outer's record too, without calling its function
+    was = sys.gettrace()
+    outer, inner = SetTraceTracer(), SetTraceTracer()
+    try:
+        outer.push()
+        work_a()
+        outer_trace = sys.gettrace()
+        inner.push()
+        work_b()
+        codes, intact = popped(inner)
+        assert intact and work_b.__code__ in codes and work_a.__code__ not in codes
+        assert sys.gettrace() is outer_trace
+        work_a()
+        codes, intact = popped(outer)
+        assert intact and {work_a.__code__, work_b.__code__} <= codes
+        assert sys.gettrace() is was
+    finally:
+        inner.close()
+        outer.close()
+        sys.settrace(was)

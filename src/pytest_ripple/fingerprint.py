@@ -396,6 +396,8 @@ def used_names(
                         add(value)
                     elif ">>>" in value:  # doctest examples: code a test runs
                         out.update(doctest_names(value))
+                    elif "." in value:
+                        out.update(_dotted_parts(value))
     out.discard("*")
     if others is not None:
         others |= out
@@ -434,8 +436,20 @@ _INTROSPECTING = re.compile(
 # name (nobody's, unless a project module shadows it: ``selection`` checks); ``LISTS``
 # alone: of anything.
 LISTS = "<dir>"
-_LISTERS = frozenset({"dir", "vars", "getmembers", "getmembers_static"})
+_LISTERS = frozenset(
+    # and unittest's loader, which lists a module's TestCase classes and their methods
+    {"dir", "vars", "getmembers", "getmembers_static"}
+    | {"loadTestsFromModule", "loadTestsFromTestCase", "getTestCaseNames"}
+)
 _LISTING_CALL = re.compile(rf"\b(?:{'|'.join(sorted(_LISTERS))})\(")  # in a doctest line
+
+
+def _dotted_parts(text: str) -> list[str]:
+    """The parts of a dotted name in a string, which code may resolve as attributes
+    (``mock.patch("pkg.mod.Class.method")``, ``monkeypatch.setattr("pkg.mod.f", v)``,
+    ``import_module("pkg.mod")``): none unless every part is an identifier."""
+    parts = text.split(".")
+    return parts if all(p.isidentifier() for p in parts) else []
 
 
 def _root(node: ast.expr) -> str:
@@ -574,6 +588,7 @@ def scan_names(
                     last = value.rsplit(".", 1)[1]
                     if last.isidentifier():
                         writes.add(last)
+                    other.update(_dotted_parts(value))
     if bare & _COMPUTED_WRITERS:
         writes.add(COMPUTED)  # globals(), vars(obj), exec(...), __builtins__[k] = v
     for stmt in getattr(tree, "body", ()):
@@ -2068,7 +2083,10 @@ def module_attributes(
         for name, dotted in imported.items()
         if dotted[:1] == "." or dotted.split(".")[0] not in STDLIB
     }
-    if not bound:
+    # a package of the standard library bound by its name: its submodules only
+    # (``wsgiref.util``), which another module's ``import wsgiref.util`` sets
+    packages = {name: dotted for name, dotted in imported.items() if _stdlib_dir(dotted)}
+    if not bound and not packages:
         return {}
     out: dict[str, set[str]] = defaultdict(set)
 
@@ -2083,7 +2101,14 @@ def module_attributes(
             while isinstance(root, ast.Attribute) and len(attrs) <= _ATTR_DEPTH:
                 attrs.append(root.attr)
                 root = root.value
-            if isinstance(root, ast.Name) and root.id in bound and len(attrs) <= _ATTR_DEPTH:
+            if isinstance(root, ast.Name) and root.id in packages:
+                package = packages[root.id]
+                for attr in reversed(attrs):
+                    if not _stdlib_submodule(package, attr):
+                        break
+                    package = f"{package}.{attr}"
+                    add(node, package)
+            elif isinstance(root, ast.Name) and root.id in bound and len(attrs) <= _ATTR_DEPTH:
                 base = bound[root.id]
                 chain = ".".join(reversed(attrs))
                 add(node, _dotted(base, chain))
@@ -3628,6 +3653,25 @@ def _stdlib_names() -> frozenset[str]:
 
 # Top-level modules of the standard library
 STDLIB: frozenset[str] = _stdlib_names()
+
+
+@functools.cache
+def _stdlib_dir(name: str) -> str:
+    """The directory of a package of the standard library (``xml``, ``xml.etree``), ""
+    for anything else."""
+    if name.split(".")[0] not in STDLIB:
+        return ""
+    folder = os.path.join(sysconfig.get_paths()["stdlib"], *name.split("."))
+    return folder if os.path.isfile(os.path.join(folder, "__init__.py")) else ""
+
+
+@functools.cache
+def _stdlib_submodule(package: str, name: str) -> bool:
+    folder = _stdlib_dir(package)
+    return bool(folder) and (
+        os.path.isfile(os.path.join(folder, name + ".py"))
+        or os.path.isfile(os.path.join(folder, name, "__init__.py"))
+    )
 
 
 @functools.cache

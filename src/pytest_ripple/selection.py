@@ -214,6 +214,12 @@ class _Impact:
         self.class_hooks = False
         # project modules a changed module imports, or no longer imports
         self.new_imports: dict[str, set[str]] = {}
+        # (name, why): the bases of a class whose ``__subclasshook__`` changed, which
+        # ``isinstance`` and ``issubclass`` of each base up its bases now ask
+        self.hooked_bases: set[tuple[str, str]] = set()
+        # modules that import, or no longer import, submodules (``import a.b`` sets
+        # ``a.b``) -> (their dotted names, why): code elsewhere reads them as attributes
+        self.submodules: dict[str, tuple[set[str], str]] = {}
         # module -> the project modules whose body ran inside its import, as recorded
         # (``_imported_already``); None: not read yet
         self.recorded_edges: dict[str, set[str]] | None = None
@@ -865,6 +871,9 @@ def _imports_moved(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) 
     moved = old.imports ^ new.imports
     if not moved:
         return False
+    dotted = {name for name in moved if "." in name.lstrip(".") or name.startswith(".")}
+    if dotted:
+        imp.submodules[path] = (dotted, f"{reasons.changed(path, MODULE)} (imports submodules)")
     index = imp.index
     for name in moved:
         if name[:1] != "." and name.split(".")[0] in STDLIB:
@@ -900,6 +909,61 @@ def _acting_imports(imp: _Impact) -> None:
     for path, moved in imp.new_imports.items():
         if _import_acts(imp, moved):
             imp.import_acts(path, f"{reasons.changed(path, MODULE)} (imports other modules)")
+
+
+def _submodules_read(imp: _Impact) -> None:
+    """A module that imports a submodule, or stops importing it, sets an attribute of
+    the package that every module holding the package shares: ``import app.helpers``
+    here, ``import app; app.helpers.f()`` there. The code that reads such a submodule as
+    an attribute (``Fingerprint.attrs``) reads what some other import set, or left
+    unset."""
+    index = imp.index
+    project: dict[str, str] = {}  # the project files among those submodules -> why
+    outside: dict[str, str] = {}  # dotted names of the others -> why
+    for path, (dotted, why) in imp.submodules.items():
+        for name in dotted:
+            found = index.resolve(path, name)
+            for module in found:
+                project.setdefault(module, why)
+            if not found and not name.startswith("."):
+                outside.setdefault(name, why)
+    for path, fp in imp.fps.items():
+        for block, read in fp.attrs.items():
+            for name in read:
+                seen = [w for m, w in outside.items() if (name + ".").startswith(m + ".")]
+                hit = index.attribute_modules(path, name) & project.keys()
+                seen += [project[m] for m in sorted(hit)]
+                if seen:
+                    why = reasons.step(seen[0], f"read by {reasons.subject(path, block)}")
+                    if block == MODULE:
+                        imp.import_hit(path, why)
+                    imp.hit(path, block, why)
+                    break
+
+
+# Roots of nearly every class hierarchy, which no code asks ``isinstance`` of to learn
+# anything: tainted, they would reach every class statement that names them.
+_ROOTS = frozenset({"object", "ABC", "ABCMeta", "Generic", "Protocol", "metaclass"})
+
+
+def _hooked_bases(imp: _Impact) -> None:
+    """Taint the bases of a class whose ``__subclasshook__`` changed, and their bases
+    in turn (by name: any class of that name, in any file). The names a class statement
+    reads are its bases, its keywords and its decorators: all of them, to be safe."""
+    classes: dict[str, set[str]] = defaultdict(set)  # class name -> what its statement reads
+    if imp.hooked_bases:
+        for fp in imp.fps.values():
+            for (_, name), b in fp.bindings.items():
+                if b.kind == CLASS:
+                    classes[name] |= b.deps
+    seen: set[str] = set()
+    todo = sorted(imp.hooked_bases)
+    while todo:
+        name, why = todo.pop()
+        if name not in seen and name not in _ROOTS:
+            seen.add(name)
+            imp.taint(name, reasons.step(why, f"isinstance of {name} asks its subclasses' hooks"))
+            todo.extend((base, why) for base in classes.get(name, ()))
 
 
 def _has_class_hook(fp: Fingerprint) -> bool:
@@ -992,6 +1056,13 @@ def _bindings_changed(
             imp.taint(name, bwhy, at=path, called=called)  # whoever reads the method
         if b.kind == DEF:
             imp.hit(path, label, bwhy)
+        if scope and name.split("#")[0] == "__subclasshook__":
+            # ``isinstance(x, Base)`` of an ABC asks the hooks of all its subclasses
+            parent, _, cls = scope.rpartition(".")
+            for fp in (old, new):
+                klass = fp.bindings.get((parent, cls))
+                if klass is not None:
+                    imp.hooked_bases.update((base, bwhy) for base in klass.deps)
         if _acts(name, before) != _acts(name, after):
             scope_wide = scope_wide or bwhy
         if b.kind == CLASS and (before.bases if before else "") != (after.bases if after else ""):
@@ -1574,10 +1645,20 @@ def _impact(
         _file_change(imp, path, file_row, state.fp, ch)
     for top, why in packages.items():
         imp.hit(PACKAGE + top, READ, reasons.step(why, "ran its code"))
-    if imp.queue or imp.bases_changed or imp.new_imports or imp.exports or imp.stars_changed:
+    if (
+        imp.queue
+        or imp.bases_changed
+        or imp.new_imports
+        or imp.exports
+        or imp.stars_changed
+        or imp.submodules
+        or imp.hooked_bases
+    ):
         _load_all(imp, store, files)
         _frames_read(imp)
         _acting_imports(imp)
+        _submodules_read(imp)
+        _hooked_bases(imp)
         imp.load_run_at_import = lambda: _run_at_import(imp, store, files)
         _propagate(imp)
     _ran_at_import_rule(imp)
