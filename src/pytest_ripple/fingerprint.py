@@ -2083,8 +2083,9 @@ def module_attributes(
         for name, dotted in imported.items()
         if dotted[:1] == "." or dotted.split(".")[0] not in STDLIB
     }
-    # a package of the standard library bound by its name: its submodules only
-    # (``wsgiref.util``), which another module's ``import wsgiref.util`` sets
+    # a package of the standard library bound by an import (``import wsgiref``, ``from
+    # xml import etree``): its submodules only (``wsgiref.util``), which another
+    # module's ``import wsgiref.util`` sets
     packages = {name: dotted for name, dotted in imported.items() if _stdlib_dir(dotted)}
     if not bound and not packages:
         return {}

@@ -76,7 +76,7 @@ class SetTraceTracer:
         if outer is not None:
             # a tracker of ours outside this one (pytester's in-process runs under
             # ``pytest --testmon``): its function would only do this, through one more
-            # call and the guards a foreign trace function needs. Three times faster.
+            # Python call per frame and the guards a foreign trace function needs
 
             def both(frame: FrameType, event: str, arg: Any) -> None:
                 code = frame.f_code

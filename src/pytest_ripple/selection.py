@@ -941,8 +941,9 @@ def _submodules_read(imp: _Impact) -> None:
                     break
 
 
-# Roots of nearly every class hierarchy, which no code asks ``isinstance`` of to learn
-# anything: tainted, they would reach every class statement that names them.
+# Roots of nearly every class hierarchy (and the ``metaclass`` keyword), which no code
+# asks ``isinstance`` of to learn anything: tainted, they would reach every class
+# statement that names them.
 _ROOTS = frozenset({"object", "ABC", "ABCMeta", "Generic", "Protocol", "metaclass"})
 
 
