@@ -871,7 +871,7 @@ def _imports_moved(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint) 
     moved = old.imports ^ new.imports
     if not moved:
         return False
-    dotted = {name for name in moved if "." in name.lstrip(".") or name.startswith(".")}
+    dotted = {name for name in moved if "." in name}  # ``a.b``, ``.b``, ``..``
     if dotted:
         imp.submodules[path] = (dotted, f"{reasons.changed(path, MODULE)} (imports submodules)")
     index = imp.index
@@ -917,6 +917,8 @@ def _submodules_read(imp: _Impact) -> None:
     here, ``import app; app.helpers.f()`` there. The code that reads such a submodule as
     an attribute (``Fingerprint.attrs``) reads what some other import set, or left
     unset."""
+    if not imp.submodules:
+        return  # every file's attributes would be matched against nothing
     index = imp.index
     project: dict[str, str] = {}  # the project files among those submodules -> why
     outside: dict[str, str] = {}  # dotted names of the others -> why
@@ -951,12 +953,13 @@ def _hooked_bases(imp: _Impact) -> None:
     """Taint the bases of a class whose ``__subclasshook__`` changed, and their bases
     in turn (by name: any class of that name, in any file). The names a class statement
     reads are its bases, its keywords and its decorators: all of them, to be safe."""
+    if not imp.hooked_bases:
+        return
     classes: dict[str, set[str]] = defaultdict(set)  # class name -> what its statement reads
-    if imp.hooked_bases:
-        for fp in imp.fps.values():
-            for (_, name), b in fp.bindings.items():
-                if b.kind == CLASS:
-                    classes[name] |= b.deps
+    for fp in imp.fps.values():
+        for (_, name), b in fp.bindings.items():
+            if b.kind == CLASS:
+                classes[name] |= b.deps
     seen: set[str] = set()
     todo = sorted(imp.hooked_bases)
     while todo:
