@@ -480,17 +480,28 @@ class TestDebuggers:
     @pytest.mark.slow
     def test_tests_that_take_tracing_over_run_again(self, project: Project, shell: Shell) -> None:
         """A test that switches our tracking off (sys.settrace(None) under the
-        sys.settrace engine; its sys.monitoring events off under sys.monitoring) is
-        selected on the next run; tests that leave it alone are not. (In a child
-        process: in-process, it would switch off a session tracking this test too.)"""
+        sys.settrace engine, sys.setprofile(None) under sys.setprofile, its
+        sys.monitoring events off under sys.monitoring) is selected on the next run;
+        tests that leave it alone are not. (In a child process: in-process, it would
+        switch off a session tracking this test too.)"""
         tests = """
             import sys
 
             from app.calc import add, sub
 
+            # a tracer of this process (coverage.py; the session that runs this one
+            # tracks its child processes through sys.settrace)
+            with open("traced.txt", "w") as out:
+                out.write(str(sys.gettrace() is not None))
+
 
             def test_settrace_none():
                 sys.settrace(None)
+                assert add(1, 1) == 2
+
+
+            def test_setprofile_none():
+                sys.setprofile(None)
                 assert add(1, 1) == 2
 
 
@@ -507,14 +518,25 @@ class TestDebuggers:
                 assert add(2, 2) == 4
         """
         project.write({**FILES, "tests/test_tracing.py": tests})
-        names = ["test_monitoring_off", "test_quiet", "test_settrace_none"]
-        assert shell.pytest("--testmon", "tests/test_tracing.py").ran == names
-        taken_over = ["test_monitoring_off"] if SYSMON else ["test_settrace_none"]
+        names = ["test_monitoring_off", "test_quiet", "test_setprofile_none", "test_settrace_none"]
+        first = shell.pytest("--testmon", "tests/test_tracing.py")
+        assert first.ran == names
+        engine = first.out.split("select + record, ", 1)[1].split(")", 1)[0]
+        # under sys.setprofile, removing a trace function that was in place counts (a
+        # debugger could have replaced it)
+        traced = (project.path / "traced.txt").read_text() == "True"
+        taken_over = {
+            "sys.monitoring": ["test_monitoring_off"],
+            "sys.setprofile": ["test_setprofile_none", *(["test_settrace_none"] * traced)],
+            "sys.settrace": ["test_settrace_none"],
+        }[engine]
+        assert engine == ("sys.monitoring" if SYSMON else "sys.setprofile")
         for _ in range(2):
             assert shell.pytest("--testmon", "tests/test_tracing.py").ran == taken_over
         project.edit("app/calc.py", *ADD)
         run = shell.pytest("--testmon", "tests/test_tracing.py")
-        assert run.ran == sorted({"test_settrace_none", "test_quiet", *taken_over})
+        edited = ["test_quiet", "test_setprofile_none", "test_settrace_none"]
+        assert run.ran == sorted({*edited, *taken_over})
 
     def test_own_trace_function_during_the_test(self, project: Project) -> None:
         """A test that installs its own trace function for a while (and puts the old one

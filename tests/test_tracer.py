@@ -13,13 +13,16 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from pytest_ripple.paths import root_prefix
+from pytest_ripple.profiler import ProfileTracer
 from pytest_ripple.pytracer import SetTraceTracer
 from pytest_ripple.sysmon import SysMonTracer
 from pytest_ripple.tracer import Tracer, choose_tracer
 
 HAS_SYSMON = sys.version_info >= (3, 12)
-ENGINES = ["sys.settrace", *(["sys.monitoring"] if HAS_SYSMON else [])]
+ENGINES = ["sys.settrace", "sys.monitoring" if HAS_SYSMON else "sys.setprofile"]
 needs_sysmon = pytest.mark.skipif(not HAS_SYSMON, reason="sys.monitoring is new in Python 3.12")
+# cProfile is built on sys.monitoring from 3.12: the profile engine is for older ones
+needs_profile = pytest.mark.skipif(HAS_SYSMON, reason="the sys.setprofile engine is for < 3.12")
 
 
 def work_a() -> int:
@@ -73,7 +76,7 @@ def names(codes: set[CodeType]) -> set[str]:
 
 def _thread_gettrace() -> Any:
     get: Callable[[], Any] | None = getattr(threading, "gettrace", None)
-    return get() if get is not None else None
+    return get() if get is not None else getattr(threading, "_trace_hook", None)  # < 3.10
 
 
 def _monitoring_state() -> list[tuple[str | None, int]]:
@@ -90,13 +93,17 @@ def restore_tracing() -> Iterator[None]:
     """Give the interpreter's tracing hooks back whatever a test does, then say if it
     was left changed (sys.settrace, threading.settrace, sys.monitoring tool ids)."""
     trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
+    profile = sys.getprofile()
     yield
     left = {
         "sys.settrace": sys.gettrace() is not trace,
+        "sys.setprofile": sys.getprofile() is not profile,
         "threading.settrace": _thread_gettrace() is not thread_trace,
         "sys.monitoring": _monitoring_state() != tools,
     }
     sys.settrace(trace)
+    if sys.getprofile() is not profile:  # a call would tell our own tracker of a takeover
+        sys.setprofile(profile)
     threading.settrace(thread_trace)
     mon: Any = getattr(sys, "monitoring", None)
     if mon is not None:
@@ -116,6 +123,8 @@ ROOT = root_prefix(Path(__file__).parent)
 def make(engine: str) -> Tracer:
     if engine == "sys.settrace":
         return SetTraceTracer()
+    if engine == "sys.setprofile":
+        return ProfileTracer()
     from pytest_ripple.sysmon import SysMonTracer, free_tool_ids
 
     ids = free_tool_ids()
@@ -140,7 +149,7 @@ def test_the_chosen_engine() -> None:
             assert chosen.name == "sys.monitoring"
             assert "tool id" in reason
         else:
-            assert chosen.name == "sys.settrace"
+            assert chosen.name == "sys.setprofile"
             assert "3.12" in reason
     finally:
         chosen.close()
@@ -340,21 +349,48 @@ def test_code_run_in_a_thread_started_inside_a_context(tracer: Tracer) -> None:
     assert {in_thread.__code__, work_b.__code__} <= codes
 
 
+def test_a_thread_trace_function_already_set_is_called_and_given_back(tracer: Tracer) -> None:
+    # coverage.py sets one for the threads a program starts
+    seen: list[str] = []
+
+    def theirs(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+        return None
+
+    before = _thread_gettrace()
+    threading.settrace(theirs)
+    try:
+        tracer.arm()
+        tracer.push()
+        out: list[int] = []
+        t = threading.Thread(target=in_thread, args=(out,))
+        t.start()
+        t.join()
+        codes, intact = popped(tracer)
+        tracer.close()
+        assert intact and in_thread.__code__ in codes and "in_thread" in seen
+        assert _thread_gettrace() is theirs
+    finally:
+        threading.settrace(before)
+
+
 def test_pop_without_push(tracer: Tracer) -> None:
     assert tracer.pop() == ({}, False)
 
 
 def test_close_gives_tracing_back(tracer: Tracer) -> None:
     trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
+    profile = sys.getprofile()
     tracer.push()
     work_a()
     tracer.pop()
-    assert sys.gettrace() is trace
+    assert sys.gettrace() is trace and sys.getprofile() is profile
     tracer.push()
     tracer.push()  # closed while contexts are open, as after an interrupted run
     work_a()
     tracer.close()
-    assert sys.gettrace() is trace
+    assert sys.gettrace() is trace and sys.getprofile() is profile
     assert _thread_gettrace() is thread_trace
     assert _monitoring_state() == tools
 
@@ -595,3 +631,347 @@ def nested_trackers() -> None:
         inner.close()
         outer.close()
         sys.settrace(was)
+
+
+# -- the sys.setprofile engine (Python < 3.12) ----------------------------------------
+# In a child process: in-process, these would take the profile hook from a session
+# tracking this test (our own suite under ``--testmon`` before 3.12).
+
+
+def _no_recorder_fallback() -> None:
+    """A child of a session that tracks child processes (our suite under ``--testmon``)
+    records through sys.settrace, and takes the profile hook when its trace function is
+    replaced: these tests are about who holds that hook. (Its trace function replaced,
+    it tells that session instead, which runs the test again next time.)"""
+    from pytest_ripple import child
+
+    if child.Reporter.current is not None:
+        child.Reporter.current.profile = None
+
+
+@needs_profile
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "body",
+    [
+        "profile_taken_over",
+        "trace_set_inside",
+        "nested_profilers",
+        "profile_left_set",
+        "profile_saved_and_set_back",
+        "taken_over_profiler_kept",
+        "greenlet_switches",
+    ],
+)
+def test_setprofile_engine(body: str) -> None:
+    if body == "greenlet_switches":
+        pytest.importorskip("greenlet")  # a dev dependency: here unless run elsewhere
+    in_child(globals()[body])
+
+
+def profile_taken_over() -> None:
+    # another profiler starts inside a test (cProfile, pytest-profiling): ours records
+    # nothing from then on
+    _no_recorder_fallback()
+    assert sys.getprofile() is None
+    tracer = ProfileTracer()
+    try:
+        tracer.push()
+        work_b()
+        sys.setprofile(None)
+        work_a()
+        codes, intact = popped(tracer)
+        assert not intact and work_b.__code__ in codes
+        tracer.push()  # the next context has the hook again
+        work_a()
+        codes, intact = popped(tracer)
+        assert intact and work_a.__code__ in codes
+        assert sys.getprofile() is None
+    finally:
+        tracer.close()
+        sys.setprofile(None)
+
+
+def trace_set_inside() -> None:
+    # a debugger (pdb, --trace) sets a trace function inside a test: what runs may not
+    # be what a plain run runs. One set before (coverage.py's) is left alone.
+    _no_recorder_fallback()
+
+    def foreign(frame: FrameType, event: str, arg: Any) -> None:
+        return None
+
+    sys.settrace(foreign)
+    tracer = ProfileTracer()
+    try:
+        tracer.push()
+        work_a()
+        codes, intact = popped(tracer)
+        assert intact and work_a.__code__ in codes and sys.gettrace() is foreign
+        tracer.push()
+        sys.settrace(sys.gettrace())  # put back as it was (doctest, after each example)
+        work_b()
+        codes, intact = popped(tracer)
+        assert intact and work_b.__code__ in codes
+        tracer.push()
+        sys.settrace(None)  # replaced, and still so at the end
+        work_b()
+        codes, intact = popped(tracer)
+        assert not intact and work_b.__code__ in codes
+        sys.settrace(foreign)
+        tracer.push()
+        sys.settrace(None)  # replaced for a while (pdb stops, then continues)
+        sys.settrace(foreign)
+        codes, intact = popped(tracer)
+        assert not intact
+        # set in a context before an inner one starts (coverage.py started while
+        # conftest files are imported): the inner one is intact
+        sys.settrace(None)
+        tracer.push()
+        sys.settrace(foreign)
+        tracer.push()
+        work_a()
+        inner, inner_intact = popped(tracer)
+        _, outer_intact = popped(tracer)
+        assert (inner_intact, outer_intact) == (True, False)
+        assert work_a.__code__ in inner
+    finally:
+        tracer.close()
+        sys.settrace(None)
+
+
+def nested_profilers() -> None:
+    # pytester's in-process runs under ``pytest --testmon``: the inner tracker reads the
+    # outer one's profiler, and what it reads goes to both
+    _no_recorder_fallback()
+    outer, inner = ProfileTracer(), ProfileTracer()
+    try:
+        outer.push()
+        work_a()
+        profile = sys.getprofile()
+        inner.push()
+        assert sys.getprofile() is profile
+        work_b()
+        inner.push()  # a context inside the inner session's
+        only_inner()
+        innermost, intact = popped(inner)
+        assert intact and names(innermost) >= {"only_inner"}
+        assert not names(innermost) & {"work_a", "work_b"}
+        codes, intact = popped(inner)
+        assert intact and work_b.__code__ in codes and work_a.__code__ not in codes
+        assert only_inner.__code__ not in codes
+        assert sys.getprofile() is profile  # the outer tracker keeps recording
+        after()
+        codes, intact = popped(outer)
+        assert intact
+        assert names(codes) >= {"work_a", "work_b", "only_inner", "after"}
+        assert sys.getprofile() is None
+        # a trace function set for a while inside the inner session: the outer context
+        # is not intact either
+        outer.push()
+        inner.push()
+        sys.settrace(lambda *a: None)
+        sys.settrace(None)
+        _, inner_intact = popped(inner)
+        _, outer_intact = popped(outer)
+        assert (inner_intact, outer_intact) == (False, False)
+        # set in the outer context before the inner session, removed inside it: the
+        # inner context ends as it started, the outer one does not
+        outer.push()
+        sys.settrace(lambda *a: None)
+        inner.push()
+        sys.settrace(None)
+        _, inner_intact = popped(inner)
+        _, outer_intact = popped(outer)
+        assert (inner_intact, outer_intact) == (False, False)
+    finally:
+        inner.close()
+        outer.close()
+        sys.settrace(None)
+
+
+def profile_left_set() -> None:
+    # a profile function someone left set (not ours): it stays, and contexts that start
+    # meanwhile are recorded through sys.settrace
+    _no_recorder_fallback()
+
+    def foreign(frame: FrameType, event: str, arg: Any) -> None:
+        return None
+
+    chosen, reason = choose_tracer(ROOT)
+    chosen.close()
+    assert chosen.name == "sys.setprofile"
+    trace = sys.gettrace()
+    sys.setprofile(foreign)
+    try:
+        chosen, reason = choose_tracer(ROOT)
+        chosen.close()
+        assert chosen.name == "sys.settrace" and "profile function" in reason
+        tracer = ProfileTracer()
+        tracer.push()  # recorded through sys.settrace instead
+        tracer.push()
+        work_a()
+        inner, inner_intact = popped(tracer)
+        work_b()
+        outer, outer_intact = popped(tracer)
+        assert inner_intact and outer_intact
+        assert work_a.__code__ in inner and work_b.__code__ in outer - inner
+        assert sys.getprofile() is foreign and sys.gettrace() is trace
+        tracer.push()  # a thread started in a context recorded through sys.settrace
+        out: list[int] = []
+        t = threading.Thread(target=in_thread, args=(out,))
+        t.start()
+        t.join()
+        codes, intact = popped(tracer)
+        assert intact and {in_thread.__code__, work_b.__code__} <= codes
+        sys.setprofile(None)
+        tracer.push()  # the hook is free again: the profiler records
+        work_a()
+        profiled = sys.getprofile()
+        codes, intact = popped(tracer)
+        assert intact and work_a.__code__ in codes and profiled is not None
+        tracer.close()
+    finally:
+        sys.setprofile(None)
+
+
+def profile_saved_and_set_back() -> None:
+    # code that saves the profile function and sets it back (sys.getprofile() is our
+    # profiler): no TypeError, the call after it is recorded, the hook is ours again
+    _no_recorder_fallback()
+    tracer = ProfileTracer()
+    try:
+        tracer.push()
+        saved = sys.getprofile()
+        sys.setprofile(lambda *a: None)
+        work_a()  # not seen: someone else's profile function
+        sys.setprofile(saved)
+        work_b()
+        Widget().method()
+        after = sys.getprofile()
+        codes, intact = popped(tracer)
+        assert not intact  # replaced for a while
+        assert {work_b.__code__, Widget.method.__code__} <= codes
+        assert after is saved
+        threading.setprofile(saved)  # threads started with it record too
+        try:
+            tracer.push()
+            out: list[int] = []
+            t = threading.Thread(target=in_thread, args=(out,))
+            t.start()
+            t.join()
+            codes, intact = popped(tracer)
+        finally:
+            threading.setprofile(None)  # type: ignore[arg-type]
+        assert intact and {in_thread.__code__, work_b.__code__} <= codes
+        assert sys.getprofile() is None
+        # set back between contexts: the next context takes it, and gives the hook back
+        sys.setprofile(saved)
+        tracer.push()
+        work_a()
+        codes, intact = popped(tracer)
+        assert intact and work_a.__code__ in codes
+        assert sys.getprofile() is None
+        # a test's own profile function that calls the one it replaced keeps its place
+        tracer.push()
+        seen: list[str] = []
+        old = sys.getprofile()
+
+        def mine(frame: FrameType, event: str, arg: Any) -> None:
+            if event == "call":
+                seen.append(frame.f_code.co_name)
+            old(frame, event, arg)
+
+        sys.setprofile(mine)
+        work_a()
+        work_b()
+        still = sys.getprofile() is mine
+        sys.setprofile(old)
+        _, intact = popped(tracer)
+        assert still and {"work_a", "work_b"} <= set(seen) and not intact
+    finally:
+        tracer.close()
+        sys.setprofile(None)
+
+
+def taken_over_profiler_kept() -> None:
+    # a test's own profiler replaces ours: ours, still flagged as enabled, must not be
+    # freed later (its deallocation would remove the profile function then in place)
+    _no_recorder_fallback()
+    import cProfile
+    import gc
+
+    tracer = ProfileTracer()
+    try:
+        tracer.push()
+        theirs = cProfile.Profile()
+        theirs.enable()
+        work_a()
+        _, intact = popped(tracer)
+        assert not intact
+        gc.collect()
+        assert sys.getprofile() is theirs
+        theirs.disable()
+        tracer.push()  # the next context records again
+        work_b()
+        codes, intact = popped(tracer)
+        assert intact and work_b.__code__ in codes
+    finally:
+        tracer.close()
+        sys.setprofile(None)
+
+
+def greenlet_switches() -> None:
+    # gevent, eventlet, SQLAlchemy's asyncio layer: two stacks' profile events
+    # interleave in one thread. A function a greenlet started and that still waits at
+    # the end of the context is recorded, as what ran between switches.
+    _no_recorder_fallback()
+    assert "greenlet" not in sys.modules
+    tracer = ProfileTracer()
+    try:
+        tracer.push()
+        import greenlet  # imported while a context is open: not seen from the start
+
+        tracer.push()  # a nested context (a lazy import, a wide fixture) starts seeing
+        tracer.pop()
+        _, intact = popped(tracer)
+        assert not intact
+        tracer.push()
+        _, intact = popped(tracer)
+        assert intact
+    finally:
+        tracer.close()
+
+    main = greenlet.getcurrent()
+
+    def waiter() -> None:
+        work_a()
+        main.switch()
+        only_inner()
+
+    def server() -> None:
+        before()
+        main.switch()
+        after()
+
+    def spawn(fn: Callable[[], None]) -> Any:
+        # returns while the greenlet it started waits: that return pops the greenlet's
+        # open call off the profiler's stack
+        g = greenlet.greenlet(fn)
+        g.switch()
+        return g
+
+    tracer = ProfileTracer()
+    try:
+        tracer.push()
+        g = spawn(waiter)
+        both()
+        spawn(server)
+        codes, intact = popped(tracer)
+        assert intact
+        assert names(codes) >= {"spawn", "waiter", "work_a", "both", "server", "before"}
+        tracer.push()
+        g.switch()
+        codes, _ = popped(tracer)
+        assert only_inner.__code__ in codes
+    finally:
+        tracer.close()

@@ -39,7 +39,7 @@ class SetTraceTracer:
         thread that is already running, so this is done before collection, not per
         test."""
         if not self._threads_armed:
-            self._prev_thread = getattr(threading, "gettrace", lambda: None)()
+            self._prev_thread = thread_trace()
             threading.settrace(self._thread_trace)
             self._threads_armed = True
 
@@ -141,3 +141,10 @@ class SetTraceTracer:
         if self._threads_armed:
             threading.settrace(self._prev_thread)
             self._threads_armed = False
+
+
+def thread_trace() -> Any:
+    """The trace function threading gives new threads (``threading.gettrace`` is new
+    in 3.10; before, the same module attribute)."""
+    get = getattr(threading, "gettrace", None)
+    return get() if get is not None else getattr(threading, "_trace_hook", None)

@@ -40,9 +40,12 @@ def choose_tracer(root: str) -> tuple[Tracer, str]:
             return SysMonTracer(ids, root), f"sys.monitoring ({shown})"
         reason = "sys.settrace: every sys.monitoring tool id is taken"
     else:
-        reason = (
-            f"sys.settrace: sys.monitoring needs Python 3.12+, this is {sys.version.split()[0]}"
-        )
+        from pytest_ripple import profiler
+
+        why = f"sys.monitoring needs Python 3.12+, this is {sys.version.split()[0]}"
+        if profiler.available():
+            return profiler.ProfileTracer(), f"sys.setprofile (cProfile's C profiler): {why}"
+        reason = f"sys.settrace: {why}, and another profile function is set"
     from pytest_ripple.pytracer import SetTraceTracer
 
     return SetTraceTracer(), reason
