@@ -638,6 +638,11 @@ def nested_trackers() -> None:
 # tracking this test (our own suite under ``--testmon`` before 3.12).
 
 
+def foreign(frame: FrameType, event: str, arg: Any) -> None:
+    """Someone else's trace or profile function."""
+    return None
+
+
 def _no_recorder_fallback() -> None:
     """A child of a session that tracks child processes (our suite under ``--testmon``)
     records through sys.settrace, and takes the profile hook when its trace function is
@@ -696,9 +701,6 @@ def trace_set_inside() -> None:
     # a debugger (pdb, --trace) sets a trace function inside a test: what runs may not
     # be what a plain run runs. One set before (coverage.py's) is left alone.
     _no_recorder_fallback()
-
-    def foreign(frame: FrameType, event: str, arg: Any) -> None:
-        return None
 
     sys.settrace(foreign)
     tracer = ProfileTracer()
@@ -793,9 +795,6 @@ def profile_left_set() -> None:
     # a profile function someone left set (not ours): it stays, and contexts that start
     # meanwhile are recorded through sys.settrace
     _no_recorder_fallback()
-
-    def foreign(frame: FrameType, event: str, arg: Any) -> None:
-        return None
 
     chosen, reason = choose_tracer(ROOT)
     chosen.close()

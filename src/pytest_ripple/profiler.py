@@ -229,11 +229,9 @@ class ProfileTracer:
             audit.unsubscribe(self._hooks_changed)
             if shared is not None:
                 shared.readers.remove(self)
-                if not self._owner:
-                    pass
-                elif installed:  # hand the hook back (it was free)
+                if self._owner and installed:  # hand the hook back (it was free)
                     _set(shared.profiler.disable)
-                else:
+                elif self._owner:
                     _kept.append(shared.profiler)
             self._shared = None
         return codes, intact
