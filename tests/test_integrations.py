@@ -407,6 +407,41 @@ class TestCoverage:
         assert (plain.ran, plain.ret) == (run.ran, 0), plain.out
         assert ripple == json_coverage(project.path / "plain.json")
 
+    def test_pytest_cov_and_a_thread_a_test_starts(self, project: Project, shell: Shell) -> None:
+        """`pytest --testmon --cov=app` and a test that starts a thread: coverage gives
+        each new thread its own trace function at the thread's first call. Everything
+        the thread runs is still a dependency: an edit deep in it selects the test."""
+        project.write(
+            {
+                "app/__init__.py": "",
+                "app/deep.py": "def rate():\n    return 2\n",
+                "app/work.py": (
+                    "from app import deep\n\n\ndef price(n):\n    return n * deep.rate()\n"
+                ),
+                "tests/test_work.py": (
+                    "import threading\n\nfrom app.work import price\n\n\n"
+                    "def test_in_thread():\n"
+                    "    out = []\n"
+                    "    t = threading.Thread(target=lambda: out.append(price(3)))\n"
+                    "    t.start()\n"
+                    "    t.join()\n"
+                    "    assert out == [6]\n\n\n"
+                    "def test_other():\n"
+                    "    assert True\n"
+                ),
+            }
+        )
+        run = shell.pytest("--testmon", "--cov=app")
+        assert (run.ran, run.ret) == (["test_in_thread", "test_other"], 0), run.out
+        run.assert_clean()
+        project.edit("app/deep.py", "return 2", "return 3")
+        run = shell.pytest("--testmon", "--cov=app")
+        assert (run.ran, run.failed, run.ret) == (["test_in_thread"], ["test_in_thread"], 1)
+        project.edit("app/deep.py", "return 3", "return 2")
+        run = shell.pytest("--testmon", "--cov=app")
+        assert (run.ran, run.ret) == (["test_in_thread"], 0), run.out
+        assert shell.pytest("--testmon", "--cov=app").ran == []
+
     def test_coverage_run(self, project: Project, shell: Shell) -> None:
         """`coverage run -m pytest --testmon`: coverage.py traces from the start; the
         selection is right, and the lines and arcs measured equal a plain

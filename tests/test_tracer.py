@@ -1,8 +1,10 @@
-"""Unit tests of the tracing engines (tracer.py, sysmon.py, pytracer.py)."""
+"""Unit tests of the tracing engines (tracer.py, sysmon.py, profiler.py, pytracer.py) and
+of threads.py."""
 
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -79,6 +81,11 @@ def _thread_gettrace() -> Any:
     return get() if get is not None else getattr(threading, "_trace_hook", None)  # < 3.10
 
 
+def _thread_getprofile() -> Any:
+    get: Callable[[], Any] | None = getattr(threading, "getprofile", None)
+    return get() if get is not None else getattr(threading, "_profile_hook", None)  # < 3.10
+
+
 def _monitoring_state() -> list[tuple[str | None, int]]:
     mon: Any = getattr(sys, "monitoring", None)
     if mon is None:
@@ -93,18 +100,20 @@ def restore_tracing() -> Iterator[None]:
     """Give the interpreter's tracing hooks back whatever a test does, then say if it
     was left changed (sys.settrace, threading.settrace, sys.monitoring tool ids)."""
     trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
-    profile = sys.getprofile()
+    profile, thread_profile = sys.getprofile(), _thread_getprofile()
     yield
     left = {
         "sys.settrace": sys.gettrace() is not trace,
         "sys.setprofile": sys.getprofile() is not profile,
         "threading.settrace": _thread_gettrace() is not thread_trace,
+        "threading.setprofile": _thread_getprofile() is not thread_profile,
         "sys.monitoring": _monitoring_state() != tools,
     }
     sys.settrace(trace)
     if sys.getprofile() is not profile:  # a call would tell our own tracker of a takeover
         sys.setprofile(profile)
     threading.settrace(thread_trace)
+    threading.setprofile(thread_profile)
     mon: Any = getattr(sys, "monitoring", None)
     if mon is not None:
         for i, (name, _) in enumerate(tools):
@@ -375,13 +384,178 @@ def test_a_thread_trace_function_already_set_is_called_and_given_back(tracer: Tr
         threading.settrace(before)
 
 
+def test_a_thread_whose_trace_function_is_replaced_at_its_first_call(tracer: Tracer) -> None:
+    # coverage.py's thread installer: called at the thread's first call, it puts its
+    # own tracer in the thread's trace hook (formerly ours, chained in front of it:
+    # then only the first call was recorded)
+    seen: list[str] = []
+
+    def theirs(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+        return None
+
+    def installer(frame: FrameType, event: str, arg: Any) -> Any:
+        sys.settrace(None)
+        sys.settrace(theirs)
+        return theirs(frame, event, arg)
+
+    before = _thread_gettrace()
+    threading.settrace(installer)
+    try:
+        tracer.arm()
+        tracer.push()
+        out: list[int] = []
+        t = threading.Thread(target=in_thread, args=(out,))
+        t.start()
+        t.join()
+        codes, intact = popped(tracer)
+        tracer.close()
+    finally:
+        threading.settrace(before)
+    assert out == [2] and "work_b" in seen  # theirs ran
+    assert intact and {in_thread.__code__, work_b.__code__} <= codes
+
+
+def test_a_thread_profile_function_already_set_is_called_and_given_back(tracer: Tracer) -> None:
+    seen: list[str] = []
+
+    def theirs(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+
+    before = _thread_getprofile()
+    threading.setprofile(theirs)
+    try:
+        tracer.arm()
+        tracer.push()
+        out: list[int] = []
+        t = threading.Thread(target=in_thread, args=(out,))
+        t.start()
+        t.join()
+        codes, intact = popped(tracer)
+        tracer.close()
+        assert intact and {in_thread.__code__, work_b.__code__} <= codes
+        assert "work_b" in seen
+        assert _thread_getprofile() is theirs
+    finally:
+        threading.setprofile(before)
+
+
+def replaces_the_profile_function(out: list[int]) -> None:
+    sys.setprofile(None)
+    out.append(work_b())
+
+
+def test_a_thread_that_replaces_its_profile_function(tracer: Tracer) -> None:
+    # before 3.12 threads record through a profile function: replaced, the calls
+    # after it go unseen and the context is not intact; sys.monitoring sees them
+    tracer.arm()
+    tracer.push()
+    out: list[int] = []
+    t = threading.Thread(target=replaces_the_profile_function, args=(out,))
+    t.start()
+    t.join()
+    codes, intact = popped(tracer)
+    tracer.close()
+    assert out == [2]
+    if tracer.name == "sys.monitoring":
+        assert intact and work_b.__code__ in codes
+    else:
+        assert not intact
+    tracer.push()  # the next context is intact again
+    work_a()
+    codes, intact = popped(tracer)
+    assert intact and work_a.__code__ in codes
+
+
+def test_threadings_profile_function_replaced_in_a_context(tracer: Tracer) -> None:
+    # profilers stop with threading.setprofile(None): threads started later would
+    # record nothing. No audit event says so: the context's end sees it and puts ours
+    # back in front of whatever is set
+    before = _thread_getprofile()
+    tracer.arm()
+    tracer.push()
+    threading.setprofile(None)  # type: ignore[arg-type]
+    work_a()
+    _, intact = popped(tracer)
+    assert intact == (tracer.name == "sys.monitoring")
+    try:
+        tracer.push()
+        out: list[int] = []
+        t = threading.Thread(target=in_thread, args=(out,))
+        t.start()
+        t.join()
+        codes, intact = popped(tracer)
+        assert intact and {in_thread.__code__, work_b.__code__} <= codes
+    finally:
+        tracer.close()
+        threading.setprofile(before)
+
+
+def test_a_long_lived_thread_whose_profile_function_was_replaced(tracer: Tracer) -> None:
+    # a pool's worker profiled once records nothing again: every context is not
+    # intact while it lives
+    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+    done: queue.Queue[Any] = queue.Queue()
+
+    def worker() -> None:
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            done.put(job())
+
+    tracer.arm()
+    t = threading.Thread(target=worker, daemon=True)
+    t.start()
+    try:
+        tracer.push()
+        jobs.put(lambda: sys.setprofile(None))
+        done.get()
+        _, first = popped(tracer)
+        tracer.push()
+        jobs.put(work_b)
+        assert done.get() == 2
+        codes, second = popped(tracer)
+        if tracer.name == "sys.monitoring":
+            assert first and second and work_b.__code__ in codes
+        else:
+            assert not first and not second
+    finally:
+        jobs.put(None)
+        t.join()
+    tracer.push()  # the worker has ended
+    work_a()
+    codes, intact = popped(tracer)
+    tracer.close()
+    assert intact and work_a.__code__ in codes
+
+
+def test_a_takeover_in_a_thread_reaches_every_tracker() -> None:
+    # two trackers of ours, one inside the other: the audit hook tells the inner one
+    outer, inner = SetTraceTracer(), SetTraceTracer()
+    outer.arm()
+    outer.push()
+    inner.arm()
+    inner.push()
+    t = threading.Thread(target=replaces_the_profile_function, args=([],))
+    t.start()
+    t.join()
+    _, inner_intact = popped(inner)
+    inner.close()
+    _, outer_intact = popped(outer)
+    outer.close()
+    assert not inner_intact and not outer_intact
+
+
 def test_pop_without_push(tracer: Tracer) -> None:
     assert tracer.pop() == ({}, False)
 
 
 def test_close_gives_tracing_back(tracer: Tracer) -> None:
     trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
-    profile = sys.getprofile()
+    profile, thread_profile = sys.getprofile(), _thread_getprofile()
     tracer.push()
     work_a()
     tracer.pop()
@@ -391,7 +565,7 @@ def test_close_gives_tracing_back(tracer: Tracer) -> None:
     work_a()
     tracer.close()
     assert sys.gettrace() is trace and sys.getprofile() is profile
-    assert _thread_gettrace() is thread_trace
+    assert _thread_gettrace() is thread_trace and _thread_getprofile() is thread_profile
     assert _monitoring_state() == tools
 
 

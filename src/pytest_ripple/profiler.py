@@ -29,9 +29,9 @@ import threading
 from types import CodeType, FrameType
 from typing import Any, Callable
 
-from pytest_ripple import audit
+from pytest_ripple import audit, threads
 from pytest_ripple.contexts import Codes, CodeStack
-from pytest_ripple.pytracer import SetTraceTracer, thread_trace
+from pytest_ripple.pytracer import SetTraceTracer
 
 _CProfiler: Any
 try:
@@ -52,7 +52,9 @@ try:
             shared = self.ripple_shared
             if event == "call":
                 code = frame.f_code
-                for reader in shared.readers:
+                # a profiler whose contexts have closed, set again (for the threads
+                # started from now on, say): it records for the trackers reading now
+                for reader in shared.readers or _reading:
                     if reader._active:
                         reader._codes[id(code)] = code
             # take the hook back only from ourselves: a profile function that calls
@@ -63,6 +65,8 @@ try:
 except ImportError:  # not CPython: the sys.settrace engine
     _CProfiler = None
 
+# Every tracker with an open context on a profiler of ours (any profiler).
+_reading: list[ProfileTracer] = []
 # Calls of our own to sys.setprofile (enable, disable): not a takeover.
 _own = [False]
 # Profilers someone else's profile function replaced: still flagged enabled, so their
@@ -132,37 +136,23 @@ class ProfileTracer:
         self._codes = self._stack.codes
         self._shared: _Shared | None = None  # None: someone else's profile function
         self._owner = False  # we made the profiler (not an outer tracker of ours)
-        self._prev_thread: Any = None
         self._intact = True
         self._traces: list[Any] = []  # the trace function in place as each context started
         self._active = False
-        self._threads_armed = False
         self._thread = threading.get_ident()
+        # the profiler sees the thread that enabled it only
+        self.threads = threads.ThreadHook()
+        self._thread_mark = 0
         # contexts that started while someone else's profile function was set (a
         # profiler, the fallback of a child process's recorder): recorded through
-        # sys.settrace instead, as by the other engine
-        self._fallback = SetTraceTracer()
-        self._fallback._threads_armed = True  # threads: ours records for it (one hook)
+        # sys.settrace instead, as by the other engine; threads through our hook
+        self._fallback = SetTraceTracer(self.threads)
         self._fallback_depth = 0
 
     def arm(self) -> None:
-        """Threads started from now on carry a trace function that records while a
-        context is open (the profiler sees the thread that enabled it only). Done
-        before collection: threads started at import time run code during tests."""
-        if not self._threads_armed:
-            self._prev_thread = thread_trace()
-            threading.settrace(self._thread_trace)
-            self._threads_armed = True
-
-    def _thread_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if self._active:
-            code = frame.f_code
-            self._codes[id(code)] = code
-        elif self._fallback_depth:
-            code = frame.f_code
-            self._fallback._codes[id(code)] = code
-        prev = self._prev_thread
-        return prev(frame, event, arg) if prev is not None else None
+        """Threads started from now on record while a context is open
+        (:mod:`~pytest_ripple.threads`)."""
+        self.threads.arm()
 
     def _hooks_changed(self, event: str, args: tuple[Any, ...]) -> None:
         """Someone sets a profile function (ours stops recording) or a trace function
@@ -170,8 +160,14 @@ class ProfileTracer:
         other than the first one in place now was set by an earlier call (a debugger:
         what runs may differ from a plain run; pop() sees one still in place). Only
         the innermost tracker hears of it; every tracker reading the profiler is told.
-        (A thread starting with threading's trace function is another thread.)"""
-        if not self._active or _own[0] or threading.get_ident() != self._thread:
+        In another thread, what matters is a profile function of ours replaced."""
+        if not self._active:
+            return
+        if threading.get_ident() != self._thread:
+            if event == "sys.setprofile":
+                threads.taken()  # every tracker's pop() sees it
+            return
+        if _own[0]:
             return
         current = sys.gettrace()
         for reader in self._shared.readers if self._shared is not None else (self,):
@@ -202,11 +198,13 @@ class ProfileTracer:
         self._owner = current is None or not shared.readers  # or ours, left set
         shared.drain()  # an outer tracker's: what ran so far is its own
         shared.readers.append(self)
+        _reading.append(self)
         if self._owner:
             _set(shared.profiler.enable)
         self._shared = shared
         audit.subscribe(("sys.setprofile", "sys.settrace"), self._hooks_changed)
         self.arm()  # if not yet, or again after a close()
+        self._thread_mark = self.threads.start(self._codes)
         self._active = True
 
     def pop(self) -> tuple[Codes, bool]:
@@ -222,13 +220,16 @@ class ProfileTracer:
             _not_intact(shared, self)
         if shared is not None:
             shared.drain()
-        intact = self._intact = self._intact and installed and same_trace
+        whole = self.threads.whole(self._thread_mark)
+        intact = self._intact = self._intact and installed and same_trace and whole
         codes = self._stack.leave()
         if not self._stack.depth:
             self._active = False
+            self.threads.stop()
             audit.unsubscribe(self._hooks_changed)
             if shared is not None:
                 shared.readers.remove(self)
+                _reading.remove(self)
                 if self._owner and installed:  # hand the hook back (it was free)
                     _set(shared.profiler.disable)
                 elif self._owner:
@@ -237,13 +238,11 @@ class ProfileTracer:
         return codes, intact
 
     def close(self) -> None:
-        while self._fallback_depth:  # not its close(): it never armed threads
+        while self._fallback_depth:  # not its close(): the thread hook is ours
             self.pop()
         while self._stack.depth:
             self.pop()
-        if self._threads_armed:
-            threading.settrace(self._prev_thread)
-            self._threads_armed = False
+        self.threads.disarm()
 
 
 def _foreign(profile: Any) -> bool:

@@ -12,7 +12,7 @@ import threading
 from types import FrameType
 from typing import Any, Callable, Optional
 
-from pytest_ripple import audit
+from pytest_ripple import audit, threads
 from pytest_ripple.contexts import Codes, CodeStack
 
 TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
@@ -21,46 +21,37 @@ TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
 class SetTraceTracer:
     name = "sys.settrace"
 
-    def __init__(self) -> None:
+    def __init__(self, thread_hook: threads.ThreadHook | None = None) -> None:
+        """``thread_hook``: one that records for this tracker too (the profiler
+        engine's, when this one records for it)."""
         self._stack = CodeStack()
         self._codes = self._stack.codes
         self._prev: TraceFn | None = None
-        self._prev_thread: Any = None
         self._trace: TraceFn | None = None
         self._intact = True
         self._active = False
-        self._threads_armed = False
+        self.threads = thread_hook or threads.ThreadHook()
+        self._thread_mark = 0
         self._own = False  # we are calling sys.settrace ourselves
         self._thread = threading.get_ident()
 
     def arm(self) -> None:
         """Threads started from now on (by a test module's import, a fixture, a test)
-        carry a trace function that records while a test runs. settrace cannot reach a
-        thread that is already running, so this is done before collection, not per
-        test."""
-        if not self._threads_armed:
-            self._prev_thread = thread_trace()
-            threading.settrace(self._thread_trace)
-            self._threads_armed = True
-
-    def _thread_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if self._active:
-            code = frame.f_code
-            self._codes[id(code)] = code
-        prev = self._prev_thread
-        return prev(frame, event, arg) if prev is not None else None
+        record while a test runs (:mod:`~pytest_ripple.threads`)."""
+        self.threads.arm()
 
     def _replaced(self, event: str, args: tuple[Any, ...]) -> None:
         """Someone calls sys.settrace while a test runs (the event comes before the
         change). If ours is not the one in place, another was, for a while: what ran
         under it was not recorded. (If ours is in place and gets replaced for good,
-        pop() sees it; doctest sets ours again, which is harmless.)"""
-        if (
-            self._active
-            and not self._own
-            and threading.get_ident() == self._thread
-            and sys.gettrace() is not self._trace
-        ):
+        pop() sees it; doctest sets ours again, which is harmless.) In another thread,
+        a profile function of ours replaced."""
+        if not self._active:
+            return
+        if threading.get_ident() != self._thread:
+            if event == "sys.setprofile":
+                threads.taken()  # pop() sees it
+        elif event == "sys.settrace" and not self._own and sys.gettrace() is not self._trace:
             self._intact = False
 
     def _settrace(self, fn: TraceFn | None) -> None:
@@ -117,18 +108,21 @@ class SetTraceTracer:
             self._trace = self._make(self._prev)
             self._thread = threading.get_ident()
             self._settrace(self._trace)
-            audit.subscribe(("sys.settrace",), self._replaced)
+            audit.subscribe(("sys.settrace", "sys.setprofile"), self._replaced)
             self.arm()  # if not yet, or again after a close()
+            self._thread_mark = self.threads.start(self._codes)
             self._active = True
 
     def pop(self) -> tuple[Codes, bool]:
         if self._stack.depth == 0:
             return {}, False
         installed = sys.gettrace() is self._trace
-        intact = self._intact = self._intact and installed
+        whole = self.threads.whole(self._thread_mark)
+        intact = self._intact = self._intact and installed and whole
         codes = self._stack.leave()
         if not self._stack.depth:
             self._active = False
+            self.threads.stop()
             if installed:  # ours is back in place (perhaps after a swap): hand back
                 self._settrace(self._prev)
             self._trace = None
@@ -138,13 +132,4 @@ class SetTraceTracer:
     def close(self) -> None:
         while self._stack.depth:
             self.pop()
-        if self._threads_armed:
-            threading.settrace(self._prev_thread)
-            self._threads_armed = False
-
-
-def thread_trace() -> Any:
-    """The trace function threading gives new threads (``threading.gettrace`` is new
-    in 3.10; before, the same module attribute)."""
-    get = getattr(threading, "gettrace", None)
-    return get() if get is not None else getattr(threading, "_trace_hook", None)
+        self.threads.disarm()
