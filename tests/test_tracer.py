@@ -549,6 +549,30 @@ def test_a_takeover_in_a_thread_reaches_every_tracker() -> None:
     assert not inner_intact and not outer_intact
 
 
+def test_a_trace_function_swapped_for_a_while_reaches_every_tracker() -> None:
+    # a debugger's trace function in place for a while, then ours set back: the audit
+    # hook tells the inner tracker, and the outer one missed those calls too
+    outer, inner = SetTraceTracer(), SetTraceTracer()
+    outer.push()
+    inner.push()
+    saved = sys.gettrace()
+    sys.settrace(lambda *a: None)
+    work_a()
+    sys.settrace(saved)
+    work_b()
+    _, inner_intact = popped(inner)
+    inner.close()
+    codes, outer_intact = popped(outer)
+    outer.close()
+    assert work_b.__code__ in codes
+    assert not inner_intact and not outer_intact
+    outer.push()  # the next context is intact again
+    work_a()
+    codes, intact = popped(outer)
+    outer.close()
+    assert intact and work_a.__code__ in codes
+
+
 def test_pop_without_push(tracer: Tracer) -> None:
     assert tracer.pop() == ({}, False)
 

@@ -17,6 +17,10 @@ from pytest_ripple.contexts import Codes, CodeStack
 
 TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
 
+# Trace functions of ours found replaced for a while, by any tracker: the audit hook
+# tells the innermost one only, and every open one missed those calls.
+_swaps = [0]
+
 
 class SetTraceTracer:
     name = "sys.settrace"
@@ -31,7 +35,7 @@ class SetTraceTracer:
         self._intact = True
         self._active = False
         self.threads = thread_hook or threads.ThreadHook()
-        self._thread_mark = 0
+        self._thread_mark = self._swap_mark = 0
         self._own = False  # we are calling sys.settrace ourselves
         self._thread = threading.get_ident()
 
@@ -53,6 +57,7 @@ class SetTraceTracer:
                 threads.taken()  # pop() sees it
         elif event == "sys.settrace" and not self._own and sys.gettrace() is not self._trace:
             self._intact = False
+            _swaps[0] += 1
 
     def _settrace(self, fn: TraceFn | None) -> None:
         self._own = True
@@ -111,13 +116,14 @@ class SetTraceTracer:
             audit.subscribe(("sys.settrace", "sys.setprofile"), self._replaced)
             self.arm()  # if not yet, or again after a close()
             self._thread_mark = self.threads.start(self._codes)
+            self._swap_mark = _swaps[0]
             self._active = True
 
     def pop(self) -> tuple[Codes, bool]:
         if self._stack.depth == 0:
             return {}, False
         installed = sys.gettrace() is self._trace
-        whole = self.threads.whole(self._thread_mark)
+        whole = self.threads.whole(self._thread_mark) and _swaps[0] == self._swap_mark
         intact = self._intact = self._intact and installed and whole
         codes = self._stack.leave()
         if not self._stack.depth:
