@@ -4,6 +4,7 @@ of threads.py."""
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import subprocess
 import sys
@@ -532,6 +533,129 @@ def test_a_long_lived_thread_whose_profile_function_was_replaced(tracer: Tracer)
     assert intact and work_a.__code__ in codes
 
 
+def _worker(jobs: queue.Queue[Callable[[], Any] | None], done: queue.Queue[Any]) -> None:
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        done.put(job())
+
+
+def test_a_thread_started_while_threadings_hook_was_someone_elses(tracer: Tracer) -> None:
+    # set and put back inside one context (threading.setprofile is watched): the
+    # thread started meanwhile carries no profile function of ours
+    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+    done: queue.Queue[Any] = queue.Queue()
+    tracer.arm()
+    tracer.push()
+    saved = _thread_getprofile()
+    threading.setprofile(None)  # type: ignore[arg-type]
+    t = threading.Thread(target=_worker, args=(jobs, done), daemon=True)
+    t.start()
+    threading.setprofile(saved)
+    _, first = popped(tracer)
+    try:
+        tracer.push()
+        jobs.put(work_b)
+        assert done.get() == 2
+        codes, second = popped(tracer)
+    finally:
+        jobs.put(None)
+        t.join()
+        tracer.close()
+    if tracer.name == "sys.monitoring":
+        assert first and second and work_b.__code__ in codes
+    else:
+        assert not first and not second
+
+
+def test_a_thread_that_ran_while_threadings_hook_was_someone_elses(tracer: Tracer) -> None:
+    tracer.arm()
+    assert pickle.loads(pickle.dumps(threading.setprofile)) is threading.setprofile
+    tracer.push()
+    saved = _thread_getprofile()
+    threading.setprofile(None)  # type: ignore[arg-type]
+    t = threading.Thread(target=in_thread, args=([],))
+    t.start()
+    t.join()
+    threading.setprofile(saved)
+    _, intact = popped(tracer)
+    tracer.close()
+    assert intact == (tracer.name == "sys.monitoring")
+
+
+def test_a_takeover_in_a_thread_between_contexts(tracer: Tracer) -> None:
+    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+    done: queue.Queue[Any] = queue.Queue()
+    tracer.arm()
+    t = threading.Thread(target=_worker, args=(jobs, done), daemon=True)
+    t.start()
+    try:
+        tracer.push()
+        jobs.put(work_a)
+        done.get()
+        _, first = popped(tracer)
+        jobs.put(lambda: sys.setprofile(None))  # a job finishing after its test
+        done.get()
+        tracer.push()
+        jobs.put(work_b)
+        done.get()
+        codes, second = popped(tracer)
+    finally:
+        jobs.put(None)
+        t.join()
+        tracer.close()
+    assert first
+    if tracer.name == "sys.monitoring":
+        assert second and work_b.__code__ in codes
+    else:
+        assert not second
+
+
+def test_a_blind_thread_that_ended_does_not_blind_its_successor(tracer: Tracer) -> None:
+    # Linux gives a new thread the ident of one that ended: a blind thread is known
+    # by its Thread object, not its ident alone
+    tracer.arm()
+    tracer.push()
+    helper = threading.Thread(target=lambda: sys.setprofile(None))
+    helper.start()
+    helper.join()
+    _, first = popped(tracer)
+    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+    done: queue.Queue[Any] = queue.Queue()
+    t = threading.Thread(target=_worker, args=(jobs, done), daemon=True)
+    t.start()
+    try:
+        tracer.push()
+        jobs.put(work_b)
+        done.get()
+        codes, second = popped(tracer)
+    finally:
+        jobs.put(None)
+        t.join()
+        tracer.close()
+    assert first == (tracer.name == "sys.monitoring")
+    assert second and work_b.__code__ in codes
+
+
+@needs_profile
+def test_a_trace_function_swapped_inside_a_profiler_tracker_reaches_the_outer_one() -> None:
+    # a sys.settrace tracker outside one that reads the C profiler: the inner one
+    # hears the swap
+    outer, inner = SetTraceTracer(), ProfileTracer()
+    outer.push()
+    inner.push()
+    saved = sys.gettrace()
+    sys.settrace(lambda *a: None)
+    work_a()
+    sys.settrace(saved)
+    _, inner_intact = popped(inner)
+    inner.close()
+    _, outer_intact = popped(outer)
+    outer.close()
+    assert not inner_intact and not outer_intact
+
+
 def test_a_takeover_in_a_thread_reaches_every_tracker() -> None:
     # two trackers of ours, one inside the other: the audit hook tells the inner one
     outer, inner = SetTraceTracer(), SetTraceTracer()
@@ -580,6 +704,7 @@ def test_pop_without_push(tracer: Tracer) -> None:
 def test_close_gives_tracing_back(tracer: Tracer) -> None:
     trace, thread_trace, tools = sys.gettrace(), _thread_gettrace(), _monitoring_state()
     profile, thread_profile = sys.getprofile(), _thread_getprofile()
+    setprofile = threading.setprofile
     tracer.push()
     work_a()
     tracer.pop()
@@ -591,6 +716,7 @@ def test_close_gives_tracing_back(tracer: Tracer) -> None:
     assert sys.gettrace() is trace and sys.getprofile() is profile
     assert _thread_gettrace() is thread_trace and _thread_getprofile() is thread_profile
     assert _monitoring_state() == tools
+    assert threading.setprofile is setprofile  # unwrapped (by this tracker)
 
 
 def test_a_tracer_can_start_again_after_close(tracer: Tracer) -> None:
@@ -600,6 +726,7 @@ def test_a_tracer_can_start_again_after_close(tracer: Tracer) -> None:
     tracer.push()
     work_a()
     codes, intact = popped(tracer)
+    tracer.close()
     assert intact and work_a.__code__ in codes
 
 

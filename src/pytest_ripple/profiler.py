@@ -29,7 +29,7 @@ import threading
 from types import CodeType, FrameType
 from typing import Any, Callable
 
-from pytest_ripple import audit, threads
+from pytest_ripple import audit, pytracer, threads
 from pytest_ripple.contexts import Codes, CodeStack
 from pytest_ripple.pytracer import SetTraceTracer
 
@@ -161,18 +161,15 @@ class ProfileTracer:
         what runs may differ from a plain run; pop() sees one still in place). Only
         the innermost tracker hears of it; every tracker reading the profiler is told.
         In another thread, what matters is a profile function of ours replaced."""
-        if not self._active:
-            return
-        if threading.get_ident() != self._thread:
-            if event == "sys.setprofile":
-                threads.taken()  # every tracker's pop() sees it
-            return
-        if _own[0]:
-            return
+        if not self._active or threading.get_ident() != self._thread or _own[0]:
+            return  # other threads: threads.py hears them
         current = sys.gettrace()
+        # (a reader's baselines are empty while its outermost context is popped)
         for reader in self._shared.readers if self._shared is not None else (self,):
-            if event != "sys.settrace" or current is not reader._traces[-1]:
+            if event != "sys.settrace" or current is not (reader._traces or [None])[-1]:
                 reader._intact = False
+        if event == "sys.settrace" and current is not (self._traces or [None])[-1]:
+            pytracer.swapped()  # for a sys.settrace tracker outside this one
 
     def push(self) -> None:
         if self._fallback_depth or (not self._stack.depth and _foreign(sys.getprofile())):

@@ -22,6 +22,10 @@ TraceFn = Callable[[FrameType, str, Any], Optional[Callable[..., Any]]]
 _swaps = [0]
 
 
+def swapped() -> None:
+    _swaps[0] += 1
+
+
 class SetTraceTracer:
     name = "sys.settrace"
 
@@ -48,16 +52,15 @@ class SetTraceTracer:
         """Someone calls sys.settrace while a test runs (the event comes before the
         change). If ours is not the one in place, another was, for a while: what ran
         under it was not recorded. (If ours is in place and gets replaced for good,
-        pop() sees it; doctest sets ours again, which is harmless.) In another thread,
-        a profile function of ours replaced."""
-        if not self._active:
-            return
-        if threading.get_ident() != self._thread:
-            if event == "sys.setprofile":
-                threads.taken()  # pop() sees it
-        elif event == "sys.settrace" and not self._own and sys.gettrace() is not self._trace:
+        pop() sees it; doctest sets ours again, which is harmless.)"""
+        if (
+            self._active
+            and threading.get_ident() == self._thread  # other threads: threads.py
+            and not self._own
+            and sys.gettrace() is not self._trace
+        ):
             self._intact = False
-            _swaps[0] += 1
+            swapped()
 
     def _settrace(self, fn: TraceFn | None) -> None:
         self._own = True
@@ -113,7 +116,7 @@ class SetTraceTracer:
             self._trace = self._make(self._prev)
             self._thread = threading.get_ident()
             self._settrace(self._trace)
-            audit.subscribe(("sys.settrace", "sys.setprofile"), self._replaced)
+            audit.subscribe(("sys.settrace",), self._replaced)
             self.arm()  # if not yet, or again after a close()
             self._thread_mark = self.threads.start(self._codes)
             self._swap_mark = _swaps[0]
