@@ -584,6 +584,16 @@ def test_a_thread_that_ran_while_threadings_hook_was_someone_elses(tracer: Trace
     assert intact == (tracer.name == "sys.monitoring")
 
 
+def test_threadings_profile_function_set_again_is_no_change(tracer: Tracer) -> None:
+    # as a fixture that restores threading's hook after each test does
+    tracer.arm()
+    tracer.push()
+    threading.setprofile(_thread_getprofile())
+    _, intact = popped(tracer)
+    tracer.close()
+    assert intact
+
+
 def test_a_takeover_in_a_thread_between_contexts(tracer: Tracer) -> None:
     jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
     done: queue.Queue[Any] = queue.Queue()

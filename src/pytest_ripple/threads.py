@@ -18,8 +18,9 @@ that may have missed calls is not intact: its test runs again next time):
   place and put it back in front of whatever is there. The context is not intact,
   and the threads started since the last check are blind (they may carry no profile
   function). Replaced and set back between two checks is seen too, through
-  ``threading.setprofile``, wrapped while armed to count its calls (not by code that
-  imported the function itself before: ``from threading import setprofile``).
+  ``threading.setprofile``, wrapped while armed to count the calls that change it
+  (not by code that imported the function itself before:
+  ``from threading import setprofile``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def _wrap(hook: ThreadHook) -> None:
         real = _real["setprofile"] = threading.setprofile
 
         def setprofile(func: Any) -> None:
-            _sets[0] += 1
+            if func is not thread_profile():  # the same one set again changes nothing
+                _sets[0] += 1
             real(func)
 
         _install_wrapper("setprofile", setprofile, real)
