@@ -494,38 +494,49 @@ def test_threadings_profile_function_replaced_in_a_context(tracer: Tracer) -> No
         threading.setprofile(before)
 
 
+class Worker:
+    """A long-lived thread that runs one job at a time, as a pool's worker does."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+        self.done: queue.Queue[Any] = queue.Queue()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            self.done.put(job())
+
+    def run(self, job: Callable[[], Any]) -> Any:
+        self.jobs.put(job)
+        return self.done.get()
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+
 def test_a_long_lived_thread_whose_profile_function_was_replaced(tracer: Tracer) -> None:
     # a pool's worker profiled once records nothing again: every context is not
     # intact while it lives
-    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
-    done: queue.Queue[Any] = queue.Queue()
-
-    def worker() -> None:
-        while True:
-            job = jobs.get()
-            if job is None:
-                return
-            done.put(job())
-
     tracer.arm()
-    t = threading.Thread(target=worker, daemon=True)
-    t.start()
+    worker = Worker()
     try:
         tracer.push()
-        jobs.put(lambda: sys.setprofile(None))
-        done.get()
+        worker.run(lambda: sys.setprofile(None))
         _, first = popped(tracer)
         tracer.push()
-        jobs.put(work_b)
-        assert done.get() == 2
+        assert worker.run(work_b) == 2
         codes, second = popped(tracer)
         if tracer.name == "sys.monitoring":
             assert first and second and work_b.__code__ in codes
         else:
             assert not first and not second
     finally:
-        jobs.put(None)
-        t.join()
+        worker.stop()
     tracer.push()  # the worker has ended
     work_a()
     codes, intact = popped(tracer)
@@ -533,35 +544,22 @@ def test_a_long_lived_thread_whose_profile_function_was_replaced(tracer: Tracer)
     assert intact and work_a.__code__ in codes
 
 
-def _worker(jobs: queue.Queue[Callable[[], Any] | None], done: queue.Queue[Any]) -> None:
-    while True:
-        job = jobs.get()
-        if job is None:
-            return
-        done.put(job())
-
-
 def test_a_thread_started_while_threadings_hook_was_someone_elses(tracer: Tracer) -> None:
     # set and put back inside one context (threading.setprofile is watched): the
     # thread started meanwhile carries no profile function of ours
-    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
-    done: queue.Queue[Any] = queue.Queue()
     tracer.arm()
     tracer.push()
     saved = _thread_getprofile()
     threading.setprofile(None)  # type: ignore[arg-type]
-    t = threading.Thread(target=_worker, args=(jobs, done), daemon=True)
-    t.start()
+    worker = Worker()
     threading.setprofile(saved)
     _, first = popped(tracer)
     try:
         tracer.push()
-        jobs.put(work_b)
-        assert done.get() == 2
+        assert worker.run(work_b) == 2
         codes, second = popped(tracer)
     finally:
-        jobs.put(None)
-        t.join()
+        worker.stop()
         tracer.close()
     if tracer.name == "sys.monitoring":
         assert first and second and work_b.__code__ in codes
@@ -595,25 +593,18 @@ def test_threadings_profile_function_set_again_is_no_change(tracer: Tracer) -> N
 
 
 def test_a_takeover_in_a_thread_between_contexts(tracer: Tracer) -> None:
-    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
-    done: queue.Queue[Any] = queue.Queue()
     tracer.arm()
-    t = threading.Thread(target=_worker, args=(jobs, done), daemon=True)
-    t.start()
+    worker = Worker()
     try:
         tracer.push()
-        jobs.put(work_a)
-        done.get()
+        worker.run(work_a)
         _, first = popped(tracer)
-        jobs.put(lambda: sys.setprofile(None))  # a job finishing after its test
-        done.get()
+        worker.run(lambda: sys.setprofile(None))  # a job finishing after its test
         tracer.push()
-        jobs.put(work_b)
-        done.get()
+        worker.run(work_b)
         codes, second = popped(tracer)
     finally:
-        jobs.put(None)
-        t.join()
+        worker.stop()
         tracer.close()
     assert first
     if tracer.name == "sys.monitoring":
@@ -631,18 +622,13 @@ def test_a_blind_thread_that_ended_does_not_blind_its_successor(tracer: Tracer) 
     helper.start()
     helper.join()
     _, first = popped(tracer)
-    jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
-    done: queue.Queue[Any] = queue.Queue()
-    t = threading.Thread(target=_worker, args=(jobs, done), daemon=True)
-    t.start()
+    worker = Worker()
     try:
         tracer.push()
-        jobs.put(work_b)
-        done.get()
+        worker.run(work_b)
         codes, second = popped(tracer)
     finally:
-        jobs.put(None)
-        t.join()
+        worker.stop()
         tracer.close()
     assert first == (tracer.name == "sys.monitoring")
     assert second and work_b.__code__ in codes

@@ -160,9 +160,9 @@ class ProfileTracer:
         other than the first one in place now was set by an earlier call (a debugger:
         what runs may differ from a plain run; pop() sees one still in place). Only
         the innermost tracker hears of it; every tracker reading the profiler is told.
-        In another thread, what matters is a profile function of ours replaced."""
+        (Other threads: threads.py hears them.)"""
         if not self._active or threading.get_ident() != self._thread or _own[0]:
-            return  # other threads: threads.py hears them
+            return
         current = sys.gettrace()
         # (a reader's baselines are empty while its outermost context is popped)
         for reader in self._shared.readers if self._shared is not None else (self,):
