@@ -634,56 +634,56 @@ def test_a_blind_thread_that_ended_does_not_blind_its_successor(tracer: Tracer) 
     assert second and work_b.__code__ in codes
 
 
-@needs_profile
-def test_a_trace_function_swapped_inside_a_profiler_tracker_reaches_the_outer_one() -> None:
-    # a sys.settrace tracker outside one that reads the C profiler: the inner one
-    # hears the swap
-    outer, inner = SetTraceTracer(), ProfileTracer()
-    outer.push()
-    inner.push()
-    saved = sys.gettrace()
-    sys.settrace(lambda *a: None)
-    work_a()
-    sys.settrace(saved)
-    _, inner_intact = popped(inner)
-    inner.close()
-    _, outer_intact = popped(outer)
-    outer.close()
-    assert not inner_intact and not outer_intact
-
-
-def test_a_takeover_in_a_thread_reaches_every_tracker() -> None:
-    # two trackers of ours, one inside the other: the audit hook tells the inner one
-    outer, inner = SetTraceTracer(), SetTraceTracer()
+def nested(
+    outer: Tracer, inner: Tracer, action: Callable[[], Any]
+) -> tuple[bool, set[CodeType], bool]:
+    """``action`` run inside two trackers of ours, one inside the other (the audit
+    hook tells the inner one): the inner one's intactness, the outer one's codes and
+    intactness."""
     outer.arm()
     outer.push()
     inner.arm()
     inner.push()
-    t = threading.Thread(target=replaces_the_profile_function, args=([],))
-    t.start()
-    t.join()
+    action()
     _, inner_intact = popped(inner)
     inner.close()
-    _, outer_intact = popped(outer)
+    codes, outer_intact = popped(outer)
     outer.close()
-    assert not inner_intact and not outer_intact
+    return inner_intact, codes, outer_intact
 
 
-def test_a_trace_function_swapped_for_a_while_reaches_every_tracker() -> None:
-    # a debugger's trace function in place for a while, then ours set back: the audit
-    # hook tells the inner tracker, and the outer one missed those calls too
-    outer, inner = SetTraceTracer(), SetTraceTracer()
-    outer.push()
-    inner.push()
+def swap_trace_for_a_while() -> None:
+    # a debugger's trace function in place for a while, then ours set back
     saved = sys.gettrace()
     sys.settrace(lambda *a: None)
     work_a()
     sys.settrace(saved)
     work_b()
-    _, inner_intact = popped(inner)
-    inner.close()
-    codes, outer_intact = popped(outer)
-    outer.close()
+
+
+@needs_profile
+def test_a_trace_function_swapped_inside_a_profiler_tracker_reaches_the_outer_one() -> None:
+    # a sys.settrace tracker outside one that reads the C profiler
+    inner_intact, _, outer_intact = nested(
+        SetTraceTracer(), ProfileTracer(), swap_trace_for_a_while
+    )
+    assert not inner_intact and not outer_intact
+
+
+def test_a_takeover_in_a_thread_reaches_every_tracker() -> None:
+    def takeover() -> None:
+        t = threading.Thread(target=replaces_the_profile_function, args=([],))
+        t.start()
+        t.join()
+
+    inner_intact, _, outer_intact = nested(SetTraceTracer(), SetTraceTracer(), takeover)
+    assert not inner_intact and not outer_intact
+
+
+def test_a_trace_function_swapped_for_a_while_reaches_every_tracker() -> None:
+    # the outer tracker missed the calls made under the other function too
+    outer = SetTraceTracer()
+    inner_intact, codes, outer_intact = nested(outer, SetTraceTracer(), swap_trace_for_a_while)
     assert work_b.__code__ in codes
     assert not inner_intact and not outer_intact
     outer.push()  # the next context is intact again
