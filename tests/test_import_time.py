@@ -4100,6 +4100,24 @@ class TestInertConstructors:
         project.edit("pkg/core.py", "factor=2", "factor=3")
         check(project.run("--testmon"), must=["test_default"], failed=["test_default"])
 
+    def test_a_module_that_deletes_the_class_it_imported(self, project: Project) -> None:
+        """``del Wrapper`` after using it (a namespace cleaned up, as toolz's
+        ``curried/operator.py`` does with ``curry``) binds nothing else to the name."""
+        files = {**WRAPPED, "pkg/wrap.py": INERT_WRAPPER}
+        files["pkg/ops.py"] = """
+            from pkg.wrap import Wrapper
+
+            double = Wrapper(lambda x: 2 * x)
+
+            del Wrapper
+        """
+        files["tests/test_other.py"] = WRAPPED["tests/test_other.py"].replace(
+            "import pkg.api", "import pkg.api\n        import pkg.ops"
+        )
+        record(project, files, "test_default", "test_other", "test_registered")
+        project.edit("pkg/core.py", "factor=2", "factor=3")
+        check(project.run("--testmon"), must=["test_default"], failed=["test_default"])
+
     def test_a_class_of_the_module_itself(self, project: Project) -> None:
         api = "from pkg import core\n" + textwrap.dedent(INERT_WRAPPER)
         api += "\n\nscale = Wrapper(core.scale)\n"

@@ -3492,8 +3492,6 @@ class _Scanner:
         else:
             only = self.binding_only(stmt)
             binds = only if only is not None else _scope_binds(stmt)
-            if isinstance(stmt, ast.Delete) and all(isinstance(t, ast.Name) for t in stmt.targets):
-                self.fp.deletes.add(self.tok.node(stmt))
             # every name read, and ``CALLED + f`` for those read only to call them
             # (``if WIN: echo(...)``), as in a block's reads
             callees: set[str] = set()
@@ -3529,6 +3527,10 @@ class _Scanner:
             seen = self.seen(scope, uses)
             if seen:
                 text = digest(f"{text}|{seen}".encode())
+            if isinstance(stmt, ast.Delete) and all(isinstance(t, ast.Name) for t in stmt.targets):
+                # the effect's own digest: a name deleted was bound before, so ``seen``
+                # always counts it (toolz's ``curried/operator.py`` ends ``del curry``)
+                self.fp.deletes.add(text)
             self.bound(scope, binds)
             self.fp.effects.append(
                 Effect(scope, text, frozenset(uses), frozenset(binds), only is not None)
