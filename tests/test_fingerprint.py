@@ -23,6 +23,7 @@ from pytest_ripple.fingerprint import (
     NAMESPACE,
     PARAM,
     READ,
+    RUNS_TEXT,
     WHOLE,
     FileChange,
     Fingerprint,
@@ -1608,6 +1609,56 @@ def test_text_file_doctest_names(text: bytes, names: set[str]) -> None:
 def test_listing_a_namespace_reads_any_name(body: str, marks: set[str]) -> None:
     found = fp(f"import inspect\nimport os\nimport pkg.api\n\ndef f(mod, self, cls):\n    {body}\n")
     assert {n for n in found.blocks["f"][1] if n.startswith(LISTS)} == marks
+
+
+@pytest.mark.parametrize(
+    ("body", "runs_text", "names"),
+    [
+        ("exec(block, {})", True, set()),
+        ("return eval(expr)", True, set()),
+        ("exec(compile(text, name, 'exec'))", True, set()),
+        ('exec(f"x = {y}")', True, set()),  # an f-string's values may be any code
+        ("return list(map(eval, lines))", True, set()),  # passed on, to run any text
+        ("builtins.exec(code)", True, set()),
+        ('exec("from pkg.conf import VALUE\\nassert VALUE == 1")', False, {"VALUE", "conf"}),
+        ('return eval("limits.LIMIT + 1")', False, {"limits", "LIMIT"}),
+        ('exec("def (")', True, set()),  # a literal that does not parse
+        ("return app.exec()", False, set()),  # a method named so: Qt's event loop
+        ("return cursor.execute(sql)", False, set()),
+    ],
+)
+def test_code_run_from_text(body: str, runs_text: bool, names: set[str]) -> None:
+    """``exec``/``eval`` of text we cannot read may read any name (a README's
+    examples); a literal's code reads what it names."""
+    params = "block, expr, text, name, y, lines, code, app, cursor, sql"
+    found = fp(f"import builtins\n\ndef f({params}):\n    {body}\n")
+    reads = found.blocks["f"][1]
+    assert (RUNS_TEXT in reads) is runs_text
+    assert names <= reads
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            b"# T\n\n```python\nfrom pkg.conf import VALUE\n```\n\nProse WORD.\n",
+            {"pkg", "conf", "VALUE"},
+        ),
+        (b"~~~\nhelper()\n~~~\nafter\n", {"helper"}),  # a fence without a language
+        (b"````md\n```\ninner\n```\nstill\n````\nout\n", {"inner", "still"}),
+        (b"Use::\n\n    limits.LIMIT\n\nProse.\n", {"limits", "LIMIT"}),  # a literal block
+        (
+            b".. code-block:: python\n\n    import pkg\n    pkg.X\n\nDone here.\n",
+            {"pkg", "X"},
+        ),
+        (b".. note::\n\n    Words in a note.\n", set()),  # prose, not code
+        (b"```\nfrom m import *\n```\n", {"m", LISTS}),  # it may read any name
+    ],
+)
+def test_text_file_code_block_names(text: bytes, names: set[str]) -> None:
+    """A text file's code blocks (Markdown fences, reST code directives and literal
+    blocks) are examples a test may run (a README's): their names are the file's."""
+    assert fingerprint_text(text).blocks[READ][1] == frozenset(names)
 
 
 INERT_BODY = """

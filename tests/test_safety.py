@@ -2014,6 +2014,113 @@ class TestDynamicCode:
         project.edit("scripts/job_b.py", "RESULT = 2 + 2", "RESULT = 2 + 2  # four")
         check(project.run("--testmon"), must=[], may=["test_text"])
 
+    # A README's examples, run by a test: ``exec`` of text we cannot read in the test
+    # itself or in a helper it calls, or, with no ``exec`` in the project's code (a
+    # plugin that runs Markdown), the names of the file's code blocks.
+    EXAMPLES: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": "",
+        "pkg/conf.py": """
+            VALUE = 1
+
+
+            def helper():
+                return 2
+        """,
+        "pkg/examples.py": """
+            import pathlib
+            import re
+            import types
+
+            ROOT = pathlib.Path(__file__).parent.parent
+            FENCE = re.compile(r"```python\\n(.*?)```", re.S)
+            DIRECTIVE = re.compile(r"code-block:: python\\n\\n((?:    .*\\n)+)")
+
+
+            def blocks(name):
+                text = (ROOT / name).read_text()
+                found = FENCE.findall(text) + DIRECTIVE.findall(text)
+                return [re.sub(r"(?m)^    ", "", b) for b in found]
+
+
+            def run_all(name):
+                for block in blocks(name):
+                    exec(block, {})
+
+
+            def run_without_exec(name):
+                for block in blocks(name):
+                    types.FunctionType(compile(block, name, "exec"), {})()
+        """,
+        "README.md": """
+            # pkg
+
+            ```python
+            from pkg.conf import VALUE
+            assert VALUE == 1
+            ```
+        """,
+        "docs/usage.rst": """
+            Usage
+            =====
+
+            .. code-block:: python
+
+                import pkg.conf
+                assert pkg.conf.VALUE == 1
+
+            The end.
+        """,
+        "tests/test_readme.py": """
+            from pkg.examples import blocks, run_all, run_without_exec
+
+
+            def test_exec_in_the_test():
+                for block in blocks("README.md"):
+                    exec(block, {})
+
+
+            def test_exec_in_a_helper():
+                run_all("README.md")
+
+
+            def test_markdown_without_exec():
+                run_without_exec("README.md")
+
+
+            def test_rst_without_exec():
+                run_without_exec("docs/usage.rst")
+        """,
+        "tests/test_helper.py": """
+            from pkg.conf import helper
+
+
+            def test_helper():
+                assert helper() == 2
+        """,
+    }
+    EXAMPLE_TESTS = (
+        "test_exec_in_a_helper",
+        "test_exec_in_the_test",
+        "test_helper",
+        "test_markdown_without_exec",
+        "test_rst_without_exec",
+    )
+
+    def test_a_value_read_by_examples_a_test_runs(self, project: Project) -> None:
+        """``from pkg.conf import VALUE`` in text a test runs reads the value; no
+        function of the test's trace holds it (pkg.conf was imported already)."""
+        record(project, self.EXAMPLES, *self.EXAMPLE_TESTS)
+        project.edit("pkg/conf.py", "VALUE = 1", "VALUE = 2")
+        readers = [t for t in self.EXAMPLE_TESTS if t != "test_helper"]
+        check(project.run("--testmon"), must=readers, failed=readers)
+
+    def test_examples_a_test_runs_and_a_function_they_do_not_read(self, project: Project) -> None:
+        record(project, self.EXAMPLES, *self.EXAMPLE_TESTS)
+        project.edit("pkg/conf.py", "return 2", "return 3")
+        check(project.run("--testmon"), must=["test_helper"], failed=["test_helper"])
+        project.edit("pkg/conf.py", "return 3", "return 2  # two")
+        check(project.run("--testmon"), must=["test_helper"])
+
     THREADS: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",
         "pkg/work.py": """

@@ -346,12 +346,15 @@ def used_names(
     add = out.add
     bare: set[str] = set()  # ``ast.Name`` reads, apart so that ``others`` can be told
     callee_nodes: set[int] = set()
+    read_texts: set[int] = set()  # ``exec``/``eval`` names called on text we read
     for root in nodes:
         if root is None:
             continue
         for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
             kind = node.__class__  # ast.parse makes these classes, never subclasses
             if kind is ast.Name:
+                if node.id in _RUNS_CODE and id(node) not in read_texts:  # type: ignore[attr-defined]
+                    add(RUNS_TEXT)  # ``exec(block)``, ``map(eval, lines)``
                 if callees is not None and id(node) in callee_nodes:
                     callees.add(node.id)  # type: ignore[attr-defined]
                 else:
@@ -371,6 +374,15 @@ def used_names(
                 if callees is not None:
                     callee_nodes.add(id(func))  # walk gives a call before its callee
                 called = getattr(func, "id", None) or getattr(func, "attr", "")
+                if called in _RUNS_CODE:
+                    text = _code_text(node)  # type: ignore[arg-type]
+                    if text is not None:
+                        read_texts.add(id(func))
+                        out.update(text)
+                    elif getattr(func, "value", None).__class__ is ast.Name and (
+                        func.value.id in ("builtins", "__builtins__")
+                    ):
+                        add(RUNS_TEXT)  # ``builtins.exec(code)``, not Qt's ``app.exec()``
                 if called in _LISTERS and node.args:  # type: ignore[attr-defined]
                     add(LISTS + _root(node.args[0]))  # type: ignore[attr-defined]
                 elif called == "globals":  # a module's own names, star-imported ones too
@@ -405,6 +417,29 @@ def used_names(
     if callees is not None:
         callees -= out
     return out
+
+
+# In a block's reads: it runs code from text we cannot read (``exec(block)`` of a
+# README's examples, ``eval(expr)``), which may read any name of any module: a value
+# change of any name reaches it, in any file (``selection._lists_any``).
+RUNS_TEXT = "<exec>"
+_RUNS_CODE = frozenset({"exec", "eval"})
+
+
+def _code_text(call: ast.Call) -> set[str] | None:
+    """The names the literal code of ``exec("...")`` or ``eval("...")`` reads; None
+    when the code is not a literal string that parses (an f-string's values may be
+    any code)."""
+    if not call.args or call.args[0].__class__ is not ast.Constant:
+        return None
+    text = call.args[0].value
+    if not isinstance(text, str):
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    return used_names(tree)
 
 
 # In a block's reads: ``CALLED + "f"``, it reads ``f`` only to call it (``f(x)``,
@@ -1818,19 +1853,73 @@ def fingerprint_text(data: bytes) -> Fingerprint:
     ``selection``)."""
     fp = Fingerprint(content=digest(data))
     names: frozenset[str] = frozenset()
-    if b">>>" in data:
+    if b">>>" in data or b"```" in data or b"~~~" in data or b"::" in data:
         text = data.decode("utf-8", "replace")
-        found = {n for n in doctest_names(text) if not keyword.iskeyword(n)}
-        if found & {"globals", "__dict__"} or _lists_in_examples(text):
+        code = [*_doctest_lines(text), *_code_block_lines(text)]
+        found = {n for line in code for n in _IDENTIFIER.findall(line) if not keyword.iskeyword(n)}
+        if found & {"globals", "__dict__"} or _lists_in_examples(code):
             found.add(LISTS)  # an example lists names, or star-imports them
         names = frozenset(found)
     fp.blocks[READ] = (fp.content, names)
     return fp
 
 
-def _lists_in_examples(text: str) -> bool:
+def _lists_in_examples(code: Iterable[str]) -> bool:
     """Whether a text file's examples list a namespace or star-import one."""
-    return any("import *" in line or _LISTING_CALL.search(line) for line in _doctest_lines(text))
+    return any("import *" in line or _LISTING_CALL.search(line) for line in code)
+
+
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_DIRECTIVE = re.compile(r"\s*\.\.\s+([\w-]+)::")  # ``.. code-block:: python``
+_CODE_DIRECTIVES = frozenset(
+    {"code-block", "code", "sourcecode", "testcode", "testsetup", "doctest", "ipython"}
+    | {"jupyter-execute", "exec", "runblock", "literalinclude"}
+)
+
+
+def _code_block_lines(text: str) -> Iterator[str]:
+    """The lines of a text file's code blocks, which a test may run as examples (a
+    README's, through ``exec`` or a plugin that runs Markdown): Markdown fences
+    (any language: one without may be Python) and reST directive or ``::`` literal
+    blocks. Reading more lines than are code only adds names."""
+    fence = ""
+    directive: int | None = None  # indentation of the ``::`` line whose block follows
+    body = False
+    for line in text.splitlines():
+        if fence:
+            found = _FENCE.match(line)
+            if (
+                found
+                and found.group(1)[0] == fence[0]
+                and len(found.group(1)) >= len(fence)
+                and not line[found.end() :].strip()
+            ):
+                fence = ""
+                continue
+            yield line
+            continue
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if directive is not None:
+            if not stripped:
+                continue
+            if indent > directive:
+                body = True
+                yield line
+                continue
+            if not body or indent <= directive:
+                directive = None
+                body = False
+        found = _FENCE.match(line)
+        if found:
+            fence = found.group(1)
+            continue
+        directive_match = _DIRECTIVE.match(line)
+        if directive_match:
+            if directive_match.group(1) in _CODE_DIRECTIVES:
+                directive, body = indent, False
+        elif stripped.endswith("::"):  # a literal block follows
+            directive, body = indent, False
 
 
 def fingerprint_python(data: bytes) -> Fingerprint:

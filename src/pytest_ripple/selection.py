@@ -44,6 +44,7 @@ from pytest_ripple.fingerprint import (
     PROBED,
     PYTEST_NAMES,
     READ,
+    RUNS_TEXT,
     STDLIB,
     SUSPENDS,
     UNSEEN,
@@ -447,7 +448,7 @@ def _lists_at_import(imp: _Impact) -> bool:
     the inert rule must not widen to a function's new header)."""
     if imp.lists_at_import is None:
         imp.lists_at_import = any(
-            mark.startswith(LISTS) and mark[len(LISTS) :] not in STDLIB
+            (mark.startswith(LISTS) and mark[len(LISTS) :] not in STDLIB) or mark == RUNS_TEXT
             for fp in imp.fps.values()
             for reads in [
                 *(b.deps for b in fp.bindings.values()),
@@ -747,6 +748,8 @@ def _lists_any(imp: _Impact, path: str, reads: frozenset[str]) -> bool:
     ``Config.from_object(obj)`` at a conftest's import), and reading every name there
     would select every test below that conftest for any edit (a gap, noted in the
     design)."""
+    if RUNS_TEXT in reads:
+        return True  # ``exec(block)``: code we cannot read, in any file
     if path not in imp.test_files:
         return False
     for mark in reads:
@@ -851,7 +854,7 @@ def _branched_at_import(
             for name in fp.blocks.get(block, ("", frozenset()))[1]:
                 if name.startswith(CALLED):
                     names.add(name[len(CALLED) :])
-                elif not name.startswith((PARAM, MARKED, LISTS)):
+                elif not name.startswith((PARAM, MARKED, LISTS)) and name != RUNS_TEXT:
                     names.add(name)
         for name in sorted(names):
             imp.taint(name, why)
