@@ -240,6 +240,35 @@ class TestMerge:
         jobs.project.edit("calc.py", "return a * b", "return b * a")
         assert jobs.run("merged").ran == [n for n in ALL if n.startswith("test_mul")]
 
+    def test_fingerprints_of_an_older_version_are_read_again_after_a_merge(
+        self, jobs: Jobs
+    ) -> None:
+        """An input whose fingerprints an older version wrote (no ``fp_names``) may
+        give the merged file its rows: the next run reads every file again."""
+
+        def names_version(path: Path) -> list[tuple[str]]:
+            con = sqlite3.connect(path)
+            try:
+                return con.execute("SELECT value FROM meta WHERE key='fp_names'").fetchall()
+            finally:
+                con.close()
+
+        current = names_version(jobs.base)
+        assert current  # written by the first run
+        jobs.restore("new")
+        jobs.restore("old")
+        con = sqlite3.connect(jobs.data("old"))
+        with con:
+            con.execute("DELETE FROM meta WHERE key='fp_names'")
+        con.close()
+        out = jobs.data("merged")
+        assert merge(out, jobs.data("new"), jobs.data("new")) == 0
+        assert names_version(out) == current
+        assert merge(out, jobs.data("new"), jobs.data("old")) == 0
+        assert names_version(out) == []
+        assert jobs.run("merged").ran == []  # read again: nothing changed
+        assert names_version(out) == current
+
     def test_pending_everywhere_stays_pending(self, jobs: Jobs) -> None:
         jobs.project.edit("calc.py", "return a + b", "return b + a")
         for name in ("one", "two"):

@@ -1625,12 +1625,16 @@ def test_listing_a_namespace_reads_any_name(body: str, marks: set[str]) -> None:
         ('exec("def (")', True, set()),  # a literal that does not parse
         ("return app.exec()", False, set()),  # a method named so: Qt's event loop
         ("return cursor.execute(sql)", False, set()),
+        ("return types.FunctionType(compile(text, name, 'exec'), {})()", True, set()),
+        ("from builtins import exec as run", True, set()),
+        ("return -y if eval else y", False, set()),  # a flag of that name
+        ('return timeit.timeit("f()", setup="from pkg.conf import f")', False, {"conf", "f"}),
     ],
 )
 def test_code_run_from_text(body: str, runs_text: bool, names: set[str]) -> None:
     """``exec``/``eval`` of text we cannot read may read any name (a README's
     examples); a literal's code reads what it names."""
-    params = "block, expr, text, name, y, lines, code, app, cursor, sql"
+    params = "block, expr, text, name, y, lines, code, app, cursor, sql, eval=False"
     found = fp(f"import builtins\n\ndef f({params}):\n    {body}\n")
     reads = found.blocks["f"][1]
     assert (RUNS_TEXT in reads) is runs_text
@@ -1653,6 +1657,19 @@ def test_code_run_from_text(body: str, runs_text: bool, names: set[str]) -> None
         ),
         (b".. note::\n\n    Words in a note.\n", set()),  # prose, not code
         (b"```\nfrom m import *\n```\n", {"m", LISTS}),  # it may read any name
+        (b"> ```python\n> quoted.NAME\n> ```\n", {"quoted", "NAME"}),  # in a block quote
+        (b"Text.\n\n    indented.call(V)\n", {"indented", "call", "V"}),  # any line of code
+        (b".. invisible-code-block: python\n\n    hidden = 1\n", {"hidden"}),  # sybil's
+        (b"<!-- invisible-code-block: python\nin_html()\n-->\n", {"in_html"}),
+        (b"```x``` is inline.\n\n```\nafter_inline\n```\n", {"after_inline"}),
+        (b"from pkg.conf import VALUE\nassert VALUE == 1\n", {"pkg", "conf", "VALUE"}),
+        (b'{"name": "x", "value": 3}\n', set()),  # data: its strings name nothing
+        (b"a,b,c\n1,2,3\nUsage\n", set()),  # values and a lone word
+        (
+            b'{"cells": [{"cell_type": "code", "source": ["import pkg\\n", "pkg.X"]},'
+            b' {"cell_type": "markdown", "source": ["prose"]}]}',
+            {"pkg", "X"},
+        ),  # a notebook's code cells
     ],
 )
 def test_text_file_code_block_names(text: bytes, names: set[str]) -> None:

@@ -10,13 +10,16 @@ may run as well as those that must, and a comment says why.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import textwrap
+from dataclasses import replace
 from typing import ClassVar, Iterable
 
 import pytest
 
 from helpers import Project, Run
+from pytest_ripple.fingerprint import RUNS_TEXT, Fingerprint
 
 
 def check(
@@ -41,6 +44,16 @@ def verify(project: Project, *failing: str) -> None:
     assert set(failing) <= set(plain.failed), f"the edit changes nothing: {plain.out}"
     # these cases guard against misses: what else runs is other tests' business
     check(run, must=failing, may=run.ran, failed=failing)
+
+
+def without_exec(blob: bytes) -> bytes:
+    """A stored fingerprint as a version before the ``<exec>`` mark wrote it."""
+    fp = Fingerprint.loads(blob)
+    assert fp is not None
+    fp.blocks = {k: (d, names - {RUNS_TEXT}) for k, (d, names) in fp.blocks.items()}
+    fp.bindings = {k: replace(b, deps=b.deps - {RUNS_TEXT}) for k, b in fp.bindings.items()}
+    fp.effects = [replace(e, uses=e.uses - {RUNS_TEXT}) for e in fp.effects]
+    return fp.dumps()
 
 
 def appended(files: dict[str, str], rel: str, text: str) -> dict[str, str]:
@@ -2120,6 +2133,75 @@ class TestDynamicCode:
         check(project.run("--testmon"), must=["test_helper"], failed=["test_helper"])
         project.edit("pkg/conf.py", "return 3", "return 2  # two")
         check(project.run("--testmon"), must=["test_helper"])
+
+    def test_data_recorded_before_text_files_listed_their_code(self, project: Project) -> None:
+        """A version that listed fewer names (no ``<exec>`` mark, no names for a
+        README without ``>>>``) recorded the data; the files do not change, so only
+        reading them again on the next run gives selection their names now."""
+        record(project, self.EXAMPLES, *self.EXAMPLE_TESTS)
+        con = sqlite3.connect(project.path / ".testmondata")
+        with con:
+            con.execute("DELETE FROM meta WHERE key='fp_names'")
+            con.execute("UPDATE file SET fp=NULL WHERE path IN ('README.md', 'docs/usage.rst')")
+            for path, blob in con.execute("SELECT path, fp FROM file WHERE fp IS NOT NULL"):
+                con.execute("UPDATE file SET fp=? WHERE path=?", (without_exec(blob), path))
+        con.close()
+        assert project.run("--testmon").ran == []  # read again: nothing changed
+        project.edit("pkg/conf.py", "VALUE = 1", "VALUE = 2")
+        readers = [t for t in self.EXAMPLE_TESTS if t != "test_helper"]
+        check(project.run("--testmon"), must=readers, failed=readers)
+
+    # A plugin outside the project that collects a README's code blocks as tests
+    # (pytest-codeblocks, sybil): it reads the file while collecting and runs code no
+    # trace maps to a file.
+    MARKDOWN_PLUGIN = """
+        import pytest
+
+
+        class Block(pytest.Item):
+            def __init__(self, *, code, **kwargs):
+                super().__init__(**kwargs)
+                self.code = code
+
+            def runtest(self):
+                exec(self.code, {})
+
+
+        class Markdown(pytest.File):
+            def collect(self):
+                parts = self.path.read_text().split("```")
+                for i, code in enumerate(parts[1::2]):
+                    code = code[len("python") :] if code.startswith("python") else code
+                    yield Block.from_parent(self, name=f"block{i}", code=code)
+
+
+        def pytest_collect_file(parent, file_path):
+            if file_path.suffix == ".md":
+                return Markdown.from_parent(parent, path=file_path)
+    """
+
+    def test_examples_another_plugin_collects_from_a_text_file(
+        self,
+        project: Project,
+        tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        outside = tmp_path_factory.mktemp("site")
+        (outside / "mdplug.py").write_text(textwrap.dedent(self.MARKDOWN_PLUGIN))
+        monkeypatch.syspath_prepend(str(outside))
+        files = {k: v for k, v in self.EXAMPLES.items() if k in ("pkg/__init__.py", "pkg/conf.py")}
+        files["README.md"] = self.EXAMPLES["README.md"]
+        files["tests/test_helper.py"] = self.EXAMPLES["tests/test_helper.py"]
+        project.write(files)
+        first = project.run("-p", "mdplug", "--testmon")
+        assert first.ran == ["block0", "test_helper"], first.out
+        assert project.run("-p", "mdplug", "--testmon").ran == []
+        project.edit("pkg/conf.py", "VALUE = 1", "VALUE = 2")
+        check(project.run("-p", "mdplug", "--testmon"), must=["block0"], failed=["block0"])
+        project.edit("pkg/conf.py", "VALUE = 2", "VALUE = 1")
+        check(project.run("-p", "mdplug", "--testmon"), must=["block0"])
+        project.edit("README.md", "assert VALUE == 1", "assert VALUE == 3")
+        check(project.run("-p", "mdplug", "--testmon"), must=["block0"], failed=["block0"])
 
     THREADS: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",

@@ -100,13 +100,19 @@ def _glob_state(root: Path, rel: str) -> FileState:
 class Changes:
     changed: dict[str, tuple[FileRow, FileState, FileChange]] = field(default_factory=dict)
     touched: list[FileState] = field(default_factory=list)  # same content, new mtime/size
+    # same content, fingerprinted again by this version (``NAMES_VERSION`` moved)
+    refreshed: list[FileState] = field(default_factory=list)
 
     @property
     def paths(self) -> list[str]:
         return sorted(self.changed)
 
 
-def detect(root: Path, files: dict[str, FileRow]) -> Changes:
+def detect(root: Path, files: dict[str, FileRow], *, refresh: bool = False) -> Changes:
+    """The files that changed since they were stored. ``refresh``: the stored
+    fingerprints are from a version that listed other names (``NAMES_VERSION``): every
+    file is read again, and an unchanged one gets its new fingerprint, in ``files``
+    (what selection reads in this run) and, through ``refreshed``, in the store."""
     out = Changes()
     for rel, row in files.items():
         if rel.startswith(PACKAGE):
@@ -116,7 +122,12 @@ def detect(root: Path, files: dict[str, FileRow]) -> Changes:
             st = os.stat(full)
         except (OSError, ValueError):
             st = None
-        if st is not None and st.st_mtime_ns == row.mtime_ns and st.st_size == row.size:
+        if (
+            not refresh
+            and st is not None
+            and st.st_mtime_ns == row.mtime_ns
+            and st.st_size == row.size
+        ):
             continue  # the shortcut; a restored CI cache misses it and falls to hashing
         state = None
         if st is not None and not rel.startswith(GLOB):
@@ -126,6 +137,11 @@ def detect(root: Path, files: dict[str, FileRow]) -> Changes:
             except (OSError, ValueError):
                 data = None
             if data is not None:
+                if refresh and digest(data) == row.content and not rel.startswith(GLOB):
+                    fresh = FileState(rel, st.st_mtime_ns, st.st_size, fingerprint_bytes(rel, data))
+                    out.refreshed.append(fresh)
+                    row.renew(fresh.fp)
+                    continue
                 if digest(data) == row.content:
                     # the same bytes (a racy mtime stored as 0 after an edit, a
                     # checkout, a restored cache): a digest, not a parse. Parsing

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 
 from pytest_ripple import environment, reasons, selection
 from pytest_ripple.changes import Changes, detect
-from pytest_ripple.fingerprint import CLASS, IMPORT, PURE_BASE_MODULES, Fingerprint
+from pytest_ripple.fingerprint import CLASS, IMPORT, NAMES_VERSION, PURE_BASE_MODULES, Fingerprint
 from pytest_ripple.paths import in_scope, matches_name
 from pytest_ripple.store import FileRow, Store
 
@@ -35,6 +35,7 @@ class Decision:
     env_id: int = 0
     env_write: EnvState | None = None
     config_digest: str | None = None  # to write: the stored one differs or is missing
+    names_version: str | None = None  # to write: the fingerprints were read again
     notes: list[str] = field(default_factory=list)  # header lines
     # recorded durations, to balance --testmon-shard (filled only when sharding)
     durations: dict[str, float] = field(default_factory=dict)
@@ -100,7 +101,10 @@ def decide(store: Store, inputs: Inputs) -> Decision:
     if stored_digest != config_digest:
         decision.config_digest = config_digest
     files = store.files()
-    changes = detect(inputs.rootdir, files) if files else Changes()
+    refresh = store.names_version() != str(NAMES_VERSION)
+    if refresh:
+        decision.names_version = str(NAMES_VERSION)
+    changes = detect(inputs.rootdir, files, refresh=refresh) if files else Changes()
     plan = selection.compute(
         store,
         changes,

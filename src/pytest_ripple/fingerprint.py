@@ -35,6 +35,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 # Bump when the digest of unchanged source would come out different, or fields change.
 FP_VERSION = 6
 _FP_ONE_DOCUMENT = 5  # the digests of 6 in one JSON document: still read
+# Bump when the names a fingerprint lists may differ for the same bytes (a new mark
+# such as ``<exec>``, code found in text files): a data file recorded before has every
+# file read again on its next run (``changes.detect(refresh=True)``), since an
+# unchanged file is otherwise never fingerprinted again.
+NAMES_VERSION = 1
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -346,20 +351,29 @@ def used_names(
     add = out.add
     bare: set[str] = set()  # ``ast.Name`` reads, apart so that ``others`` can be told
     callee_nodes: set[int] = set()
-    read_texts: set[int] = set()  # ``exec``/``eval`` names called on text we read
+    # ``exec``/``eval`` names that run no text: called on text we read, or a local's
+    # use as a flag or an object (``def forward(x, eval=False)``, ``exec.submit(f)``)
+    read_texts: set[int] = set()
     for root in nodes:
         if root is None:
             continue
         for node in walk(root) if isinstance(root, ast.AST) else _walk_list(root):
             kind = node.__class__  # ast.parse makes these classes, never subclasses
+            if kind in _TESTS:
+                read_texts.update(map(id, _tested(node)))
             if kind is ast.Name:
-                if node.id in _RUNS_CODE and id(node) not in read_texts:  # type: ignore[attr-defined]
+                if (
+                    node.id in _RUNS_CODE  # type: ignore[attr-defined]
+                    and id(node) not in read_texts
+                    and node.ctx.__class__ is ast.Load  # type: ignore[attr-defined]
+                ):
                     add(RUNS_TEXT)  # ``exec(block)``, ``map(eval, lines)``
                 if callees is not None and id(node) in callee_nodes:
                     callees.add(node.id)  # type: ignore[attr-defined]
                 else:
                     bare.add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
+                read_texts.add(id(node.value))  # type: ignore[attr-defined]
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
                     if callees is not None and id(node) in callee_nodes:
                         callees.add(node.attr)  # type: ignore[attr-defined]
@@ -395,6 +409,8 @@ def used_names(
                     add("__match_args__")
             elif kind is ast.alias:
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
+                if node.name in _RUNS_CODE:  # type: ignore[attr-defined]
+                    add(RUNS_TEXT)  # ``from builtins import exec as run``
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
                 out.update(node.module.split("."))  # type: ignore[attr-defined]
             elif kind is ast.arg and params is not None:
@@ -406,6 +422,8 @@ def used_names(
                 if value.__class__ is str:
                     if value.isidentifier():
                         add(value)
+                    elif "import" in value and (code := _parsed_names(value)) is not None:
+                        out.update(code)  # code a runner takes as text: ``timeit(s)``
                     elif ">>>" in value:  # doctest examples: code a test runs
                         out.update(doctest_names(value))
                     elif "." in value:
@@ -423,7 +441,32 @@ def used_names(
 # README's examples, ``eval(expr)``), which may read any name of any module: a value
 # change of any name reaches it, in any file (``selection._lists_any``).
 RUNS_TEXT = "<exec>"
-_RUNS_CODE = frozenset({"exec", "eval"})
+_RUNS_CODE = frozenset({"exec", "eval", "compile"})
+# statements and expressions whose tests (``if eval:``, ``not exec``) run nothing
+_TESTS = frozenset({ast.If, ast.IfExp, ast.While, ast.BoolOp, ast.UnaryOp, ast.Compare})
+
+
+def _tested(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+        return [node.test]
+    if isinstance(node, ast.BoolOp):
+        return list(node.values)
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand] if isinstance(node.op, ast.Not) else []
+    if isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
+    return []
+
+
+def _parsed_names(text: str) -> set[str] | None:
+    """The names a string of code reads, if it parses and is more than a lone name."""
+    if len(text) > 10_000:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    return used_names(tree)
 
 
 def _code_text(call: ast.Call) -> set[str] | None:
@@ -433,13 +476,7 @@ def _code_text(call: ast.Call) -> set[str] | None:
     if not call.args or call.args[0].__class__ is not ast.Constant:
         return None
     text = call.args[0].value
-    if not isinstance(text, str):
-        return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
-    return used_names(tree)
+    return _parsed_names(text) if isinstance(text, str) else None
 
 
 # In a block's reads: ``CALLED + "f"``, it reads ``f`` only to call it (``f(x)``,
@@ -1846,22 +1883,88 @@ def _qualified_rows(rows: Iterable[list[Any]]) -> dict[tuple[str, str], dict[str
 
 def fingerprint_text(data: bytes) -> Fingerprint:
     """A file that is not Python: one whole-file block, read as data. Its ``<read>``
-    block lists the names its doctest examples read: pytest runs a text file's examples
-    as a test (``--doctest-glob``), and ``>>> from pkg import X`` reads a value that no
-    function of the test's trace holds. It is stored only when it has names: a text
-    test file stored without them (or by an older version) may read any (see
-    ``selection``)."""
+    block lists the names its code may read: pytest runs a text file's examples as a
+    test (``--doctest-glob``), a test or a plugin runs a README's, and ``>>> from pkg
+    import X`` reads a value that no function of the test's trace holds. The code is
+    what doctest lines, Markdown fences, reST code blocks and notebook code cells
+    hold, and any line that parses as Python by itself (a snippet file, an indented
+    or quoted block); never the strings of a data line (a JSON key). It is stored
+    only when it has names: a text test file stored without them (or by an older
+    version) may read any (see ``selection``)."""
     fp = Fingerprint(content=digest(data))
     names: frozenset[str] = frozenset()
-    if b">>>" in data or b"```" in data or b"~~~" in data or b"::" in data:
+    if len(data) <= _TEXT_CODE_LIMIT:
         text = data.decode("utf-8", "replace")
-        code = [*_doctest_lines(text), *_code_block_lines(text)]
+        code = [*_doctest_lines(text), *_code_block_lines(text), *_notebook_lines(text)]
         found = {n for line in code for n in _IDENTIFIER.findall(line) if not keyword.iskeyword(n)}
-        if found & {"globals", "__dict__"} or _lists_in_examples(code):
+        loose = _statement_names(text)
+        if found & {"globals", "__dict__"} or _lists_in_examples(code) or LISTS in loose:
             found.add(LISTS)  # an example lists names, or star-imports them
-        names = frozenset(found)
+        names = frozenset(found | loose)
     fp.blocks[READ] = (fp.content, names)
     return fp
+
+
+# Text files larger than this are data (a dump, a log): their lines are not read as code
+_TEXT_CODE_LIMIT = 1 << 20
+_QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a Markdown block quote's markers
+
+
+def _statement_names(text: str) -> set[str]:
+    """The names read by the lines of a text file that parse as Python statements by
+    themselves, once quote markers and indentation are stripped (``def f(x=V):``
+    with a ``pass`` after it): code a runner may take from anywhere in the file. A
+    lone name or constant is prose (``Usage``), and a data line's strings are not
+    names (JSON keys): attributes, names and imports only."""
+    out: set[str] = set()
+    for raw in text.splitlines():
+        line = _QUOTE.sub("", raw, count=1).strip() if ">" in raw[:8] else raw.strip()
+        if not line or len(line) > 500 or line.startswith(("#", "//", "<!--")):
+            continue
+        if line.startswith((">>>", "...")):
+            line = line[3:].strip()
+        try:
+            tree = ast.parse(line + " pass" if line.endswith(":") else line)
+        except (SyntaxError, ValueError):
+            continue
+        body = tree.body
+        if len(body) == 1 and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, (ast.Name, ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set)):
+                continue  # prose, a value: ``Usage``, ``1, 2, 3``, ``{"name": 1}``
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                out.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                out.add(node.attr)
+            elif isinstance(node, ast.alias):
+                out.update(node.name.split("."))
+                if node.name == "*":
+                    out.add(LISTS)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                out.update(node.module.split("."))
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in _LISTERS:
+                out.add(LISTS)
+    out.discard("*")
+    return out
+
+
+def _notebook_lines(text: str) -> list[str]:
+    """The lines of a Jupyter notebook's code cells (a test may run them)."""
+    if '"cells"' not in text:
+        return []
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return []
+    out: list[str] = []
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", [])
+            lines = source if isinstance(source, list) else [source]
+            out += [line for part in lines if isinstance(part, str) for line in part.splitlines()]
+    return out
 
 
 def _lists_in_examples(code: Iterable[str]) -> bool:
@@ -1869,11 +1972,13 @@ def _lists_in_examples(code: Iterable[str]) -> bool:
     return any("import *" in line or _LISTING_CALL.search(line) for line in code)
 
 
-_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
-_DIRECTIVE = re.compile(r"\s*\.\.\s+([\w-]+)::")  # ``.. code-block:: python``
+_FENCE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(`{3,}|~{3,}|:{3,})")
+# ``.. code-block:: python``; also sybil's ``.. invisible-code-block: python`` (a comment)
+_DIRECTIVE = re.compile(r"\s*\.\.\s+([\w-]+)::?")
 _CODE_DIRECTIVES = frozenset(
     {"code-block", "code", "sourcecode", "testcode", "testsetup", "doctest", "ipython"}
-    | {"jupyter-execute", "exec", "runblock", "literalinclude"}
+    | {"jupyter-execute", "exec", "runblock", "literalinclude", "plot", "exec_code"}
+    | {"invisible-code-block", "code-cell", "execute"}
 )
 
 
@@ -1886,6 +1991,12 @@ def _code_block_lines(text: str) -> Iterator[str]:
     directive: int | None = None  # indentation of the ``::`` line whose block follows
     body = False
     for line in text.splitlines():
+        if fence == "<!--":
+            if line.strip().startswith("-->") or line.rstrip().endswith("-->"):
+                fence = ""
+                continue
+            yield line
+            continue
         if fence:
             found = _FENCE.match(line)
             if (
@@ -1911,13 +2022,18 @@ def _code_block_lines(text: str) -> Iterator[str]:
                 directive = None
                 body = False
         found = _FENCE.match(line)
-        if found:
-            fence = found.group(1)
+        if found and not (found.group(1)[0] == "`" and "`" in line[found.end() :]):
+            fence = found.group(1)  # (a backtick fence's info string has no backtick)
             continue
         directive_match = _DIRECTIVE.match(line)
         if directive_match:
             if directive_match.group(1) in _CODE_DIRECTIVES:
                 directive, body = indent, False
+        elif stripped.startswith("<!--") and "code-block" in stripped:
+            fence = "<!--"  # ``<!-- invisible-code-block: python``, to ``-->``
+            if stripped.endswith("-->"):
+                fence = ""
+            continue
         elif stripped.endswith("::"):  # a literal block follows
             directive, body = indent, False
 

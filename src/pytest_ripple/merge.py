@@ -81,6 +81,9 @@ def merge(out: Path, inputs: Sequence[Path]) -> Merged:
         result.runs |= dump.runs
         if dump.config is not None:
             result.config = dump.config
+    # a file row of an input read by an older version may win: then none is current
+    versions = {dump.names for dump in dumps}
+    result.names = versions.pop() if len(versions) == 1 else None
     sources = _pick_tests(dumps, order, result)
     differing = sorted(
         p for p, row in result.files.items() if any(_differs(d, p, row) for d in dumps)

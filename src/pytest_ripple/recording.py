@@ -190,6 +190,8 @@ class Writer:
                 )
         if decision.config_digest is not None:
             store.save_config_digest(decision.config_digest)
+        if decision.names_version is not None:
+            store.save_names_version(decision.names_version)
         plan = decision.plan
         if plan is not None:
             resolved = (decision.env_id, plan.stale_resolved)

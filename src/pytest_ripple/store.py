@@ -165,6 +165,12 @@ class FileRow:
     fp_blob: bytes | None
     _loaded: dict[bool, Fingerprint | None] = field(default_factory=dict, repr=False, compare=False)
 
+    def renew(self, fp: Fingerprint | None) -> None:
+        """The same content, fingerprinted by this version (``changes.detect``)."""
+        keep = fp is not None and (fp.parsed or any(n for _, n in fp.blocks.values()))
+        self.fp_blob = fp.dumps() if keep and fp is not None else None
+        self._loaded.clear()
+
     def fingerprint(self, *, blocks: bool = True) -> Fingerprint | None:
         """Loaded once per row (a decision asks for a test file's names twice); one with
         blocks serves a request without."""
@@ -453,6 +459,8 @@ class Store(_ImportTimeRecords):
             self.save_state(state)
         for state in changes.touched:
             self.touch_file(state.path, trusted_mtime(state.mtime_ns), state.size)
+        for state in changes.refreshed:
+            self.save_state(state)
         self.mark_pending(pending)
         self.db.many(
             "INSERT OR IGNORE INTO stale (env_id, nodeid, file_id, content, why) "
@@ -470,6 +478,16 @@ class Store(_ImportTimeRecords):
         """The digest of the pytest configuration the data was recorded under."""
         row = self.db.one("SELECT value FROM meta WHERE key='pytest_config'")
         return None if row is None else str(row[0])
+
+    def names_version(self) -> str | None:
+        """``fingerprint.NAMES_VERSION`` of the stored fingerprints (None: older)."""
+        row = self.db.one("SELECT value FROM meta WHERE key='fp_names'")
+        return None if row is None else str(row[0])
+
+    def save_names_version(self, version: str) -> None:
+        self.db.con.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('fp_names', ?)", (version,)
+        )
 
     def save_config_digest(self, digest: str) -> None:
         self.db.con.execute(
@@ -836,6 +854,7 @@ class Dump:
     stale: set[tuple[EnvKey, str, str, str, str]] = field(default_factory=set)
     runs: set[tuple[EnvKey, float, int, int, float, float]] = field(default_factory=set)
     config: str | None = None
+    names: str | None = None  # meta ``fp_names``: every file row's fingerprint is of it
     env_ids: dict[int, EnvKey] = field(default_factory=dict)  # of the file it came from
 
     @property
@@ -893,6 +912,7 @@ class Transfer:
         for row in db.all("SELECT env_id, started, selected, deselected, duration, saved FROM run"):
             dump.runs.add((envs[row[0]], *row[1:]))
         dump.config = self.store.config_digest()
+        dump.names = self.store.names_version()
         return dump
 
     def write(self, dump: Dump) -> None:
@@ -918,6 +938,8 @@ class Transfer:
                 file_ids[path] = int(db.one("SELECT last_insert_rowid()")[0])
             if dump.config is not None:
                 store.save_config_digest(dump.config)
+            if dump.names is not None:
+                store.save_names_version(dump.names)
             rows = []
             for (env, nodeid), t in sorted(dump.tests.items()):
                 depset = None if t.deps is None else store._depset_of(t.deps, file_ids)

@@ -403,7 +403,21 @@ class Tracker:
         doctest = self._doctest_dep(item)
         if doctest is not None:
             deps.add(doctest)
+        text = self._text_item_dep(item)
+        if text is not None:
+            deps.add(text)
         return deps
+
+    def _text_item_dep(self, item: pytest.Item) -> Dep | None:
+        """A test another plugin collects from a text file (a README's code blocks:
+        pytest-codeblocks, sybil, pytest-markdown-docs) runs code it read while
+        collecting, which no trace holds: it depends on the file, and on the names
+        its code reads (``fingerprint_text``)."""
+        path = getattr(item, "path", None)
+        if path is None or str(path).endswith(".py"):
+            return None
+        rel = self.run.resolver.relative(str(path))
+        return (rel, READ) if rel is not None else None
 
     def _pending(self, item: pytest.Item, trace: Trace) -> str | None:
         """Why the test must run next time whatever changes, if it must."""
