@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 import types
+import warnings
 import zlib
 
 import pytest
@@ -1639,6 +1640,32 @@ def test_code_run_from_text(body: str, runs_text: bool, names: set[str]) -> None
     reads = found.blocks["f"][1]
     assert (RUNS_TEXT in reads) is runs_text
     assert names <= reads
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "names"),
+    [
+        ("config.ini", b"[main]\ntimeout = 3\nname = x\npath = C:\\data\\file\n", set()),
+        ("config.yaml", b"timeout: 30\nname: demo\ndebug: false\n", set()),
+        ("pyproject.toml", b'[tool.x]\nname = "x"\n', set()),
+        (
+            "notes.txt",
+            b"timeout = 3\nx += STEP\npkg.conf.VALUE\n",
+            {"STEP", "x", "pkg", "conf", "VALUE"},
+        ),
+        ("data.json", b'{"cells": ' + b"[" * 3000 + b"]" * 3000 + b"}", set()),  # too deep
+        ("big.txt", b"pkg.X\n" * 60_000, set()),  # over 256 KiB: marked code only
+        ("big.md", b"```\npkg.X\n```\n" + b"prose\n" * 60_000, {"pkg", "X"}),
+    ],
+)
+def test_text_file_loose_lines(path: str, text: bytes, names: set[str]) -> None:
+    """Any line that parses as code is read in documentation and snippet files only,
+    and only for what it reads: a data file's keys are no reads, and parsing shows
+    no warning (``C:\\data`` is an invalid escape) and never raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = fingerprint_text(text, path).blocks[READ][1]
+    assert found == frozenset(names)
 
 
 @pytest.mark.parametrize(

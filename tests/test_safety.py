@@ -2202,6 +2202,37 @@ class TestDynamicCode:
         check(project.run("-p", "mdplug", "--testmon"), must=["block0"])
         project.edit("README.md", "assert VALUE == 1", "assert VALUE == 3")
         check(project.run("-p", "mdplug", "--testmon"), must=["block0"], failed=["block0"])
+        project.edit("README.md", "assert VALUE == 3", "assert VALUE == 1")
+        assert project.run("-p", "mdplug", "--testmon").ran == ["block0"]
+
+    def test_examples_another_plugin_collected_with_data_of_an_older_version(
+        self,
+        project: Project,
+        tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """An older version recorded the item as depending on the file, not on its
+        code's names; the fingerprints are read again, and a value its code reads
+        reaches the file's tests whatever they were recorded with."""
+        outside = tmp_path_factory.mktemp("site")
+        (outside / "mdplug.py").write_text(textwrap.dedent(self.MARKDOWN_PLUGIN))
+        monkeypatch.syspath_prepend(str(outside))
+        files = {k: v for k, v in self.EXAMPLES.items() if k in ("pkg/__init__.py", "pkg/conf.py")}
+        files["README.md"] = self.EXAMPLES["README.md"]
+        files["tests/test_helper.py"] = self.EXAMPLES["tests/test_helper.py"]
+        project.write(files)
+        assert project.run("-p", "mdplug", "--testmon").ran == ["block0", "test_helper"]
+        con = sqlite3.connect(project.path / ".testmondata")
+        with con:
+            con.execute("DELETE FROM meta WHERE key='fp_names'")
+            con.execute(
+                "UPDATE dep SET name='<file>' WHERE name='<read>' AND file_id="
+                "(SELECT id FROM file WHERE path='README.md')"
+            )
+        con.close()
+        assert project.run("-p", "mdplug", "--testmon").ran == []
+        project.edit("pkg/conf.py", "VALUE = 1", "VALUE = 2")
+        check(project.run("-p", "mdplug", "--testmon"), must=["block0"], failed=["block0"])
 
     THREADS: ClassVar[dict[str, str]] = {
         "pkg/__init__.py": "",

@@ -29,7 +29,7 @@ def is_python(path: str) -> bool:
 
 
 def fingerprint_bytes(path: str, data: bytes) -> Fingerprint:
-    return fingerprint_python(data) if is_python(path) else fingerprint_text(data)
+    return fingerprint_python(data) if is_python(path) else fingerprint_text(data, path)
 
 
 # A file modified this recently may be modified again within the same mtime tick

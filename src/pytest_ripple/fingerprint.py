@@ -26,6 +26,7 @@ import symtable
 import sys
 import sysconfig
 import tokenize
+import warnings
 import zlib
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -462,11 +463,13 @@ def _parsed_names(text: str) -> set[str] | None:
     """The names a string of code reads, if it parses and is more than a lone name."""
     if len(text) > 10_000:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = _quiet_parse(text)
+    if tree is None:
         return None
-    return used_names(tree)
+    try:
+        return used_names(tree)
+    except RecursionError:
+        return None
 
 
 def _code_text(call: ast.Call) -> set[str] | None:
@@ -1881,23 +1884,24 @@ def _qualified_rows(rows: Iterable[list[Any]]) -> dict[tuple[str, str], dict[str
     return out
 
 
-def fingerprint_text(data: bytes) -> Fingerprint:
+def fingerprint_text(data: bytes, path: str = "") -> Fingerprint:
     """A file that is not Python: one whole-file block, read as data. Its ``<read>``
     block lists the names its code may read: pytest runs a text file's examples as a
     test (``--doctest-glob``), a test or a plugin runs a README's, and ``>>> from pkg
     import X`` reads a value that no function of the test's trace holds. The code is
     what doctest lines, Markdown fences, reST code blocks and notebook code cells
-    hold, and any line that parses as Python by itself (a snippet file, an indented
-    or quoted block); never the strings of a data line (a JSON key). It is stored
-    only when it has names: a text test file stored without them (or by an older
-    version) may read any (see ``selection``)."""
+    hold, and, in a documentation or snippet file (``.md``, ``.rst``, ``.txt``, no
+    suffix), any line that parses as Python by itself (an indented or quoted block);
+    never a data line's keys (``timeout = 3`` in an INI, ``name: x`` in YAML, a JSON
+    key). It is stored only when it has names: a text test file stored without them
+    (or by an older version) may read any (see ``selection``)."""
     fp = Fingerprint(content=digest(data))
     names: frozenset[str] = frozenset()
     if len(data) <= _TEXT_CODE_LIMIT:
         text = data.decode("utf-8", "replace")
         code = [*_doctest_lines(text), *_code_block_lines(text), *_notebook_lines(text)]
         found = {n for line in code for n in _IDENTIFIER.findall(line) if not keyword.iskeyword(n)}
-        loose = _statement_names(text)
+        loose = _statement_names(text) if _snippets(path, data) else set()
         if found & {"globals", "__dict__"} or _lists_in_examples(code) or LISTS in loose:
             found.add(LISTS)  # an example lists names, or star-imports them
         names = frozenset(found | loose)
@@ -1907,6 +1911,18 @@ def fingerprint_text(data: bytes) -> Fingerprint:
 
 # Text files larger than this are data (a dump, a log): their lines are not read as code
 _TEXT_CODE_LIMIT = 1 << 20
+# Where any line may be code a test runs; larger ones are read for marked code only
+_SNIPPET_SUFFIXES = frozenset({"", ".md", ".markdown", ".rst", ".txt", ".text"})
+_SNIPPET_LIMIT = 256 << 10
+
+
+def _snippets(path: str, data: bytes) -> bool:
+    """Whether a text file's loose lines may be code: documentation or a snippet."""
+    name = path.rsplit("/", 1)[-1]
+    suffix = name[name.rfind(".") :].lower() if "." in name.lstrip(".") else ""
+    return len(data) <= _SNIPPET_LIMIT and suffix in _SNIPPET_SUFFIXES
+
+
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a Markdown block quote's markers
 
 
@@ -1923,9 +1939,8 @@ def _statement_names(text: str) -> set[str]:
             continue
         if line.startswith((">>>", "...")):
             line = line[3:].strip()
-        try:
-            tree = ast.parse(line + " pass" if line.endswith(":") else line)
-        except (SyntaxError, ValueError):
+        tree = _quiet_parse(line + " pass" if line.endswith(":") else line)
+        if tree is None:
             continue
         body = tree.body
         if len(body) == 1 and isinstance(body[0], ast.Expr):
@@ -1933,8 +1948,11 @@ def _statement_names(text: str) -> set[str]:
             if isinstance(value, (ast.Name, ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set)):
                 continue  # prose, a value: ``Usage``, ``1, 2, 3``, ``{"name": 1}``
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name):
-                out.add(node.id)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                out.add(node.target.id)  # ``X += 1`` reads X
+            elif isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):  # not a key: ``timeout = 3``
+                    out.add(node.id)
             elif isinstance(node, ast.Attribute):
                 out.add(node.attr)
             elif isinstance(node, ast.alias):
@@ -1949,13 +1967,23 @@ def _statement_names(text: str) -> set[str]:
     return out
 
 
+def _quiet_parse(text: str) -> ast.Module | None:
+    """``text`` parsed, or None; no warning shown (``"C:\\data"`` in an INI line)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+
 def _notebook_lines(text: str) -> list[str]:
     """The lines of a Jupyter notebook's code cells (a test may run them)."""
     if '"cells"' not in text:
         return []
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     out: list[str] = []
     cells = doc.get("cells") if isinstance(doc, dict) else None

@@ -1521,7 +1521,12 @@ def _propagate(imp: _Impact) -> None:
                     )
                     imp.hit(path, block, reasons.step(imp.values[name], listed))
                 elif block == READ:  # a text file's doctest examples
-                    imp.hit(path, block, _read_by_examples(imp.values[name], name, path))
+                    why = _read_by_examples(imp.values[name], name, path)
+                    imp.hit(path, block, why)
+                    if path in imp.test_files:
+                        # its tests (another plugin's, from its code blocks): one
+                        # recorded by an older version depends on the file otherwise
+                        imp.scopes.setdefault(path, why)
                 else:
                     imp.hit(path, block, reasons.name_read_by(imp.values[name], name, path, block))
     for path in imp.test_files - imp.fps.keys():
