@@ -1654,8 +1654,8 @@ def test_code_run_from_text(body: str, runs_text: bool, names: set[str]) -> None
             {"STEP", "x", "pkg", "conf", "VALUE"},
         ),
         ("data.json", b'{"cells": ' + b"[" * 3000 + b"]" * 3000 + b"}", set()),  # too deep
-        ("big.txt", b"pkg.X\n" * 60_000, set()),  # over 256 KiB: marked code only
-        ("big.md", b"```\npkg.X\n```\n" + b"prose\n" * 60_000, {"pkg", "X"}),
+        ("big.txt", b"pkg.X\n" * 20_000, set()),  # over 64 KiB: marked code only
+        ("big.md", b"```\npkg.X\n```\n" + b"prose\n" * 20_000, {"pkg", "X"}),
     ],
 )
 def test_text_file_loose_lines(path: str, text: bytes, names: set[str]) -> None:

@@ -1897,11 +1897,12 @@ def fingerprint_text(data: bytes, path: str = "") -> Fingerprint:
     (or by an older version) may read any (see ``selection``)."""
     fp = Fingerprint(content=digest(data))
     names: frozenset[str] = frozenset()
-    if len(data) <= _TEXT_CODE_LIMIT:
+    snippets = _snippets(path, data)
+    if len(data) <= _TEXT_CODE_LIMIT and (snippets or _MARKED_CODE.search(data)):
         text = data.decode("utf-8", "replace")
         code = [*_doctest_lines(text), *_code_block_lines(text), *_notebook_lines(text)]
         found = {n for line in code for n in _IDENTIFIER.findall(line) if not keyword.iskeyword(n)}
-        loose = _statement_names(text) if _snippets(path, data) else set()
+        loose = _statement_names(text) if snippets else set()
         if found & {"globals", "__dict__"} or _lists_in_examples(code) or LISTS in loose:
             found.add(LISTS)  # an example lists names, or star-imports them
         names = frozenset(found | loose)
@@ -1913,7 +1914,10 @@ def fingerprint_text(data: bytes, path: str = "") -> Fingerprint:
 _TEXT_CODE_LIMIT = 1 << 20
 # Where any line may be code a test runs; larger ones are read for marked code only
 _SNIPPET_SUFFIXES = frozenset({"", ".md", ".markdown", ".rst", ".txt", ".text"})
-_SNIPPET_LIMIT = 256 << 10
+# (a line parses in ~50 us: 64 KiB of code lines cost about 0.15 s, once per edit)
+_SNIPPET_LIMIT = 64 << 10
+# what marks code in any other text file: doctest lines, fences, reST blocks, notebooks
+_MARKED_CODE = re.compile(rb">>>|```|~~~|:::|::|<!--|\"cells\"")
 
 
 def _snippets(path: str, data: bytes) -> bool:
