@@ -2180,19 +2180,27 @@ class TestDynamicCode:
                 return Markdown.from_parent(parent, path=file_path)
     """
 
+    def markdown_project(
+        self,
+        project: Project,
+        tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The README, pkg.conf and test_helper, with the plugin importable from outside
+        the project (``-p mdplug``)."""
+        outside = tmp_path_factory.mktemp("site")
+        (outside / "mdplug.py").write_text(textwrap.dedent(self.MARKDOWN_PLUGIN))
+        monkeypatch.syspath_prepend(str(outside))
+        kept = ("pkg/__init__.py", "pkg/conf.py", "README.md", "tests/test_helper.py")
+        project.write({k: v for k, v in self.EXAMPLES.items() if k in kept})
+
     def test_examples_another_plugin_collects_from_a_text_file(
         self,
         project: Project,
         tmp_path_factory: pytest.TempPathFactory,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        outside = tmp_path_factory.mktemp("site")
-        (outside / "mdplug.py").write_text(textwrap.dedent(self.MARKDOWN_PLUGIN))
-        monkeypatch.syspath_prepend(str(outside))
-        files = {k: v for k, v in self.EXAMPLES.items() if k in ("pkg/__init__.py", "pkg/conf.py")}
-        files["README.md"] = self.EXAMPLES["README.md"]
-        files["tests/test_helper.py"] = self.EXAMPLES["tests/test_helper.py"]
-        project.write(files)
+        self.markdown_project(project, tmp_path_factory, monkeypatch)
         first = project.run("-p", "mdplug", "--testmon")
         assert first.ran == ["block0", "test_helper"], first.out
         assert project.run("-p", "mdplug", "--testmon").ran == []
@@ -2214,13 +2222,7 @@ class TestDynamicCode:
         """An older version recorded the item as depending on the file, not on its
         code's names; the fingerprints are read again, and a value its code reads
         reaches the file's tests whatever they were recorded with."""
-        outside = tmp_path_factory.mktemp("site")
-        (outside / "mdplug.py").write_text(textwrap.dedent(self.MARKDOWN_PLUGIN))
-        monkeypatch.syspath_prepend(str(outside))
-        files = {k: v for k, v in self.EXAMPLES.items() if k in ("pkg/__init__.py", "pkg/conf.py")}
-        files["README.md"] = self.EXAMPLES["README.md"]
-        files["tests/test_helper.py"] = self.EXAMPLES["tests/test_helper.py"]
-        project.write(files)
+        self.markdown_project(project, tmp_path_factory, monkeypatch)
         assert project.run("-p", "mdplug", "--testmon").ran == ["block0", "test_helper"]
         con = sqlite3.connect(project.path / ".testmondata")
         with con:

@@ -473,7 +473,8 @@ def _parsed_names(text: str) -> set[str] | None:
 
 
 def _code_text(call: ast.Call) -> set[str] | None:
-    """The names the literal code of ``exec("...")`` or ``eval("...")`` reads; None
+    """The names the literal code of ``exec("...")``, ``eval("...")`` or
+    ``compile("...", ...)`` reads; None
     when the code is not a literal string that parses (an f-string's values may be
     any code)."""
     if not call.args or call.args[0].__class__ is not ast.Constant:

@@ -155,6 +155,14 @@ def _is_unavailable(
     return any(text in str(exc) for text in texts)
 
 
+def _kept(fp: Fingerprint | None) -> Fingerprint | None:
+    """What a file row stores of a fingerprint: a text file's only when its code reads
+    names (its content digest says the rest)."""
+    if fp is None or not (fp.parsed or any(names for _, names in fp.blocks.values())):
+        return None
+    return fp
+
+
 @dataclass
 class FileRow:
     id: int
@@ -167,8 +175,8 @@ class FileRow:
 
     def renew(self, fp: Fingerprint | None) -> None:
         """The same content, fingerprinted by this version (``changes.detect``)."""
-        keep = fp is not None and (fp.parsed or any(n for _, n in fp.blocks.values()))
-        self.fp_blob = fp.dumps() if keep and fp is not None else None
+        kept = _kept(fp)
+        self.fp_blob = kept.dumps() if kept is not None else None
         self._loaded.clear()
 
     def fingerprint(self, *, blocks: bool = True) -> Fingerprint | None:
@@ -436,13 +444,7 @@ class Store(_ImportTimeRecords):
         if fp is None:
             self.forget_file(state.path)
             return
-        self.save_file(
-            state.path,
-            trusted_mtime(state.mtime_ns),
-            state.size,
-            fp.content,
-            fp if fp.parsed or any(names for _, names in fp.blocks.values()) else None,
-        )  # a text file is stored when its doctest examples read names
+        self.save_file(state.path, trusted_mtime(state.mtime_ns), state.size, fp.content, _kept(fp))
 
     def save_changes(
         self,
