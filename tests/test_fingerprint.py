@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import textwrap
 import types
@@ -33,6 +34,7 @@ from pytest_ripple.fingerprint import (
     digest,
     fingerprint_python,
     fingerprint_text,
+    used_names,
 )
 
 
@@ -1640,6 +1642,82 @@ def test_code_run_from_text(body: str, runs_text: bool, names: set[str]) -> None
     reads = found.blocks["f"][1]
     assert (RUNS_TEXT in reads) is runs_text
     assert names <= reads
+
+
+@pytest.mark.parametrize(
+    ("src", "runs_text"),
+    [
+        # an alias of the builtins module, in the module or the function
+        ("import builtins as bi\n\ndef f(code):\n    bi.exec(code)", True),
+        ("import builtins as bi\n\ndef f(code):\n    return bi.eval(code)", True),
+        ("import builtins as bi\n\ndef f(code):\n    return bi.compile(code, 'f', 'exec')", True),
+        ("def f(code):\n    import builtins as b\n    b.exec(code)", True),
+        ("def g():\n    import builtins as b\n\ndef f(code):\n    b.exec(code)", True),
+        ("import builtins as bi\n\ndef f(lines):\n    return list(map(bi.eval, lines))", True),
+        ("import builtins\n\ndef f():\n    return builtins.exec", True),  # passed on
+        ("from six.moves import builtins as b\n\ndef f(code):\n    b.exec(code)", True),
+        ("import six.moves.builtins\n\ndef f(code):\n    six.moves.builtins.exec(code)", True),
+        ("import builtins\n\nb = builtins\n\ndef f(code):\n    b.exec(code)", True),
+        ("import sys\n\ndef f(code):\n    sys.modules['builtins'].exec(code)", True),
+        ("def f(code):\n    __builtins__.exec(code)", True),
+        # getattr of the builtins module: by a runner's name, or any name not literal
+        ("import builtins\n\ndef f(code):\n    getattr(builtins, 'exec')(code)", True),
+        ("import builtins as bi\n\ndef f(code):\n    getattr(bi, 'eval')(code)", True),
+        (
+            "import builtins as bi\n\ndef f(code):\n    getattr(bi, 'compile')(code, 'f', 'exec')",
+            True,
+        ),
+        ("import builtins as bi\n\ndef f(code, name):\n    getattr(bi, name)(code)", True),
+        ("import builtins as bi\n\ndef f(code, n):\n    getattr(bi, f'e{n}')(code)", True),
+        ("def f(code):\n    getattr(__builtins__, 'exec')(code)", True),
+        ("def f(app):\n    return getattr(app, 'exec')()", True),  # any object: see used_names
+        # its namespace, looked up by a runner's name or any name not literal
+        ("import builtins\n\ndef f(code):\n    vars(builtins)['exec'](code)", True),
+        ("import builtins\n\ndef f(code):\n    builtins.__dict__['exec'](code)", True),
+        ("import builtins as bi\n\ndef f(code):\n    getattr(bi, '__dict__')['eval'](code)", True),
+        ("def f(code):\n    __builtins__['exec'](code)", True),
+        ("def f(code, name):\n    __builtins__[name](code)", True),
+        ("import builtins as bi\n\ndef f(code):\n    vars(bi).get('eval')(code)", True),
+        ("import builtins\n\nNS = vars(builtins)\n\ndef f(code):\n    NS['exec'](code)", True),
+        # no runner of text: a method so named, a flag, an object, another namespace
+        ("def f(app):\n    return app.exec()", False),
+        ("def f(model):\n    return model.eval()", False),
+        ("def f(exec, fn):\n    return exec.submit(fn)", False),
+        ("def f(x, eval=False):\n    return -x if eval else x", False),
+        ("import builtins as bi\n\ndef f(x):\n    return 1 if bi.eval else x", False),
+        (
+            "def f(ns, name):\n    return ns['exec'], ns[name], ns.get('eval'), getattr(ns, name)",
+            False,
+        ),
+        ("import builtins\n\ndef f():\n    return getattr(builtins, 'len')", False),
+        ("import builtins\n\ndef f():\n    return vars(builtins)['len']", False),
+        ("import builtins as bi\n\ndef f(d, k):\n    return d[k], bi.len", False),
+        ("import builtins as bi\n\ndef f(k):\n    return get(k), __getitem__(k)", False),
+        (
+            "import builtins as bi\n\ndef f(v):\n    bi.exec = v\n    __builtins__['eval'] = v",
+            False,
+        ),
+    ],
+)
+def test_exec_reached_without_its_name(src: str, runs_text: bool) -> None:
+    """``exec``, ``eval`` and ``compile`` looked up in the builtins module, through an
+    alias, ``getattr`` or its namespace, run text we cannot read; a lookup of them in
+    anything else, but for ``getattr(obj, "exec")``, runs none."""
+    assert (RUNS_TEXT in fp(src).blocks["f"][1]) is runs_text
+
+
+def test_an_alias_of_builtins_in_the_code_walked() -> None:
+    """Without its module's aliases, ``used_names`` still sees the code's own import
+    (a string of code, ``exec("import builtins as b; b.exec(c)")``)."""
+    assert RUNS_TEXT in used_names(ast.parse("import builtins as b\nb.exec(code)"))
+    assert RUNS_TEXT not in used_names(ast.parse("import builtins as b\na.exec(code)"))
+    assert RUNS_TEXT not in used_names(ast.parse("b.exec(code)"))
+
+
+def test_literal_code_run_through_an_alias_of_builtins() -> None:
+    found = fp("import builtins as bi\n\ndef f():\n    bi.exec('from pkg.conf import VALUE')\n")
+    assert RUNS_TEXT not in found.blocks["f"][1]
+    assert {"conf", "VALUE"} <= found.blocks["f"][1]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from typing import ClassVar, Iterable
 
 import pytest
 
-from helpers import Project, Run
+from helpers import Project, Run, defined_tests
 from pytest_ripple.fingerprint import RUNS_TEXT, Fingerprint
 
 
@@ -2133,6 +2133,122 @@ class TestDynamicCode:
         check(project.run("--testmon"), must=["test_helper"], failed=["test_helper"])
         project.edit("pkg/conf.py", "return 3", "return 2  # two")
         check(project.run("--testmon"), must=["test_helper"])
+
+    # Examples kept as data, whose names no fingerprint lists (a README's code blocks
+    # list theirs), run by ``exec`` reached otherwise than by its name: through an
+    # alias of the builtins module, ``getattr`` of it, its namespace.
+    SNIPPETS: ClassVar[dict[str, str]] = {
+        "pkg/__init__.py": "",
+        "pkg/conf.py": EXAMPLES["pkg/conf.py"],
+        "pkg/snippets.py": """
+            import json
+            import pathlib
+
+            ROOT = pathlib.Path(__file__).parent.parent
+
+
+            def snippets():
+                return json.loads((ROOT / "snippets.json").read_text())["examples"]
+        """,
+        "snippets.json": '{"examples": ["from pkg.conf import VALUE\\nassert VALUE == 1\\n"]}',
+        "tests/test_helper.py": EXAMPLES["tests/test_helper.py"],
+    }
+    ALIASED_RUNNERS: ClassVar[dict[str, str]] = {
+        "tests/test_aliases.py": """
+            import builtins as bi
+            import types
+
+            from pkg.snippets import snippets
+
+
+            def test_module_alias():
+                for code in snippets():
+                    bi.exec(code, {})
+
+
+            def test_local_alias():
+                import builtins as b
+
+                for code in snippets():
+                    b.eval(b.compile(code, "snippets.json", "exec"), {})
+
+
+            def test_compile_of_an_alias():
+                for code in snippets():
+                    types.FunctionType(bi.compile(code, "snippets.json", "exec"), {})()
+        """,
+    }
+    RUNNERS_LOOKED_UP: ClassVar[dict[str, str]] = {
+        "tests/test_lookups.py": """
+            import builtins
+            import builtins as bi
+
+            from pkg.snippets import snippets
+
+            RUNNER = "exec"
+
+
+            def test_getattr():
+                for code in snippets():
+                    getattr(builtins, "exec")(code, {})
+
+
+            def test_getattr_by_a_name():
+                for code in snippets():
+                    getattr(bi, RUNNER)(code, {})
+
+
+            def test_vars():
+                for code in snippets():
+                    vars(builtins)["exec"](code, {})
+
+
+            def test_dunder_dict():
+                for code in snippets():
+                    bi.__dict__["exec"](code, {})
+
+
+            def test_dunder_builtins():
+                assert isinstance(__builtins__, dict)  # so in a module other than __main__
+                for code in snippets():
+                    __builtins__["exec"](code, {})
+        """,
+    }
+
+    def check_snippets_run_by(self, project: Project, runners: dict[str, str]) -> None:
+        """A new value the snippets read reaches each test of ``runners``; a function
+        they do not run, only its own test."""
+        readers = defined_tests(runners)
+        record(project, {**self.SNIPPETS, **runners}, *readers, "test_helper")
+        project.edit("pkg/conf.py", "VALUE = 1", "VALUE = 2")
+        check(project.run("--testmon"), must=readers, failed=readers)
+        project.edit("pkg/conf.py", "VALUE = 2", "VALUE = 1")
+        check(project.run("--testmon"), must=readers)
+        project.edit("pkg/conf.py", "return 2", "return 3")
+        check(project.run("--testmon"), must=["test_helper"], failed=["test_helper"])
+
+    def test_snippets_run_through_an_alias_of_builtins(self, project: Project) -> None:
+        self.check_snippets_run_by(project, self.ALIASED_RUNNERS)
+
+    def test_snippets_run_by_a_runner_looked_up_in_builtins(self, project: Project) -> None:
+        self.check_snippets_run_by(project, self.RUNNERS_LOOKED_UP)
+
+    def test_snippets_run_through_an_alias_recorded_by_names_version_1(
+        self, project: Project
+    ) -> None:
+        """Version 1 of the names (``fp_names``) did not mark these runners: data it
+        recorded is read again on the next run, though no file changed."""
+        readers = defined_tests(self.ALIASED_RUNNERS)
+        record(project, {**self.SNIPPETS, **self.ALIASED_RUNNERS}, *readers, "test_helper")
+        con = sqlite3.connect(project.path / ".testmondata")
+        with con:
+            con.execute("UPDATE meta SET value='1' WHERE key='fp_names'")
+            for path, blob in con.execute("SELECT path, fp FROM file WHERE fp IS NOT NULL"):
+                con.execute("UPDATE file SET fp=? WHERE path=?", (without_exec(blob), path))
+        con.close()
+        assert project.run("--testmon").ran == []  # read again: nothing changed
+        project.edit("pkg/conf.py", "VALUE = 1", "VALUE = 2")
+        check(project.run("--testmon"), must=readers, failed=readers)
 
     def test_data_recorded_before_text_files_listed_their_code(self, project: Project) -> None:
         """A version that listed fewer names (no ``<exec>`` mark, no names for a

@@ -40,7 +40,7 @@ _FP_ONE_DOCUMENT = 5  # the digests of 6 in one JSON document: still read
 # such as ``<exec>``, code found in text files): a data file recorded before has every
 # file read again on its next run (``changes.detect(refresh=True)``), since an
 # unchanged file is otherwise never fingerprinted again.
-NAMES_VERSION = 1
+NAMES_VERSION = 2  # 2: ``<exec>`` of builtins reached without the name ``exec``
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -332,11 +332,17 @@ def doctest_names(text: str) -> set[str]:
     return {name for line in _doctest_lines(text) for name in _IDENTIFIER.findall(line)}
 
 
+# Names of the builtins module or its namespace in any module (``__builtins__`` is the
+# namespace dict in a module other than ``__main__``)
+BUILTINS_NAMES = frozenset({"builtins", "__builtins__"})
+
+
 def used_names(
     *nodes: Any,
     callees: set[str] | None = None,
     others: set[str] | None = None,
     params: set[str] | None = None,
+    builtins_names: frozenset[str] = BUILTINS_NAMES,
 ) -> set[str]:
     """Every name a piece of code can read: globals, attributes, keyword names and
     identifier-like strings (``getattr(obj, "x")``). Matching is by name alone, which
@@ -347,7 +353,10 @@ def used_names(
     which are then left out of the result unless the code reads them otherwise too.
     ``others``: gets every name read otherwise than as a bare name (``ast.Name``).
     ``params``: gets the names of parameters, which are then no reads (a parameter
-    names a fixture only where pytest can inject one)."""
+    names a fixture only where pytest can inject one).
+    ``builtins_names``: the names that may hold the builtins module or its namespace
+    where the code runs (``builtins_aliases`` of its module), through which it may
+    reach ``exec`` without naming it."""
     out: set[str] = set()
     add = out.add
     bare: set[str] = set()  # ``ast.Name`` reads, apart so that ``others`` can be told
@@ -355,6 +364,10 @@ def used_names(
     # ``exec``/``eval`` names that run no text: called on text we read, or a local's
     # use as a flag or an object (``def forward(x, eval=False)``, ``exec.submit(f)``)
     read_texts: set[int] = set()
+    # what ``x.exec``, ``x["exec"]``, ``getattr(x, name)`` look ``exec`` up in: a
+    # runner of text when ``x`` names the builtins module (known once all is walked)
+    looked_in: set[str] = set()
+    aliases = builtins_names
     for root in nodes:
         if root is None:
             continue
@@ -375,6 +388,13 @@ def used_names(
                     bare.add(node.id)  # type: ignore[attr-defined]
             elif kind is ast.Attribute:
                 read_texts.add(id(node.value))  # type: ignore[attr-defined]
+                if (
+                    node.attr in _RUNS_CODE  # type: ignore[attr-defined]
+                    and id(node) not in read_texts
+                    and node.ctx.__class__ is ast.Load  # type: ignore[attr-defined]
+                ):
+                    # ``bi.exec(code)``, ``run = builtins.eval``; not Qt's ``app.exec()``
+                    looked_in.add(_namespace_root(node.value))  # type: ignore[attr-defined]
                 if node.value.__class__ not in _LITERALS:  # type: ignore[attr-defined]
                     if callees is not None and id(node) in callee_nodes:
                         callees.add(node.attr)  # type: ignore[attr-defined]
@@ -394,14 +414,31 @@ def used_names(
                     if text is not None:
                         read_texts.add(id(func))
                         out.update(text)
-                    elif getattr(func, "value", None).__class__ is ast.Name and (
-                        func.value.id in ("builtins", "__builtins__")
-                    ):
-                        add(RUNS_TEXT)  # ``builtins.exec(code)``, not Qt's ``app.exec()``
+                elif called == "getattr" and len(node.args) > 1:  # type: ignore[attr-defined]
+                    obj, key = node.args[:2]  # type: ignore[attr-defined]
+                    if key.__class__ is not ast.Constant:
+                        looked_in.add(_namespace_root(obj))  # ``getattr(bi, name)``
+                    elif key.value in _RUNS_CODE:
+                        # on any object, ``getattr(app, "exec")`` too: it may be the
+                        # builtins module reached a way not followed here (a parameter,
+                        # ``sys.modules``); rare, unlike ``app.exec()``, so cheap to mark
+                        add(RUNS_TEXT)
+                elif (
+                    called in _GETTERS
+                    and func.__class__ is ast.Attribute
+                    and node.args  # type: ignore[attr-defined]
+                    and _runner_key(node.args[0])  # type: ignore[attr-defined]
+                ):
+                    # ``vars(builtins).get("eval")``, ``builtins.__getattribute__(name)``
+                    looked_in.add(_namespace_root(func.value))
                 if called in _LISTERS and node.args:  # type: ignore[attr-defined]
                     add(LISTS + _root(node.args[0]))  # type: ignore[attr-defined]
                 elif called == "globals":  # a module's own names, star-imported ones too
                     add(LISTS)
+            elif kind is ast.Subscript:
+                if node.ctx.__class__ is ast.Load and _runner_key(node.slice):  # type: ignore[attr-defined]
+                    # ``vars(builtins)["exec"]``, ``__builtins__[name]``
+                    looked_in.add(_namespace_root(node.value))  # type: ignore[attr-defined]
             elif kind is _MATCH_CLASS:
                 # ``case P(mode="fast")`` reads the attribute ``mode``; ``case P(x)``
                 # reads ``__match_args__`` and the attributes it names
@@ -412,6 +449,8 @@ def used_names(
                 out.update(node.name.split("."))  # type: ignore[attr-defined]
                 if node.name in _RUNS_CODE:  # type: ignore[attr-defined]
                     add(RUNS_TEXT)  # ``from builtins import exec as run``
+                elif node.asname and _is_builtins(node.name):  # type: ignore[attr-defined]
+                    aliases = aliases | {node.asname}  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and node.module:  # type: ignore[attr-defined]
                 out.update(node.module.split("."))  # type: ignore[attr-defined]
             elif kind is ast.arg and params is not None:
@@ -429,6 +468,8 @@ def used_names(
                         out.update(doctest_names(value))
                     elif "." in value:
                         out.update(_dotted_parts(value))
+    if not looked_in.isdisjoint(aliases):
+        add(RUNS_TEXT)
     out.discard("*")
     if others is not None:
         others |= out
@@ -443,6 +484,81 @@ def used_names(
 # change of any name reaches it, in any file (``selection._lists_any``).
 RUNS_TEXT = "<exec>"
 _RUNS_CODE = frozenset({"exec", "eval", "compile"})
+# methods that look a key up in a namespace: ``vars(builtins).get("exec")``
+_GETTERS = frozenset({"get", "__getitem__", "__getattribute__"})
+
+
+def _is_builtins(module: str) -> bool:
+    """``builtins``, or a module that re-exports it (``six.moves.builtins``)."""
+    return module == "builtins" or module.endswith(".builtins")
+
+
+def _runner_key(key: ast.expr) -> bool:
+    """Whether a key may name a runner of text: ``"exec"``, or any that is no literal."""
+    return key.__class__ is not ast.Constant or key.value in _RUNS_CODE
+
+
+def _namespace_root(node: ast.expr) -> str:
+    """The name of what may be a module, or its namespace, that code looks a name up in:
+    ``bi`` of ``bi``, ``bi.__dict__``, ``vars(bi)``, ``getattr(bi, "__dict__")``;
+    ``builtins`` for ``sys.modules["builtins"]``, ``import_module("builtins")`` and
+    ``six.moves.builtins``; "" for anything else."""
+    while True:
+        kind = node.__class__
+        if kind is ast.Name:
+            return node.id  # type: ignore[attr-defined, no-any-return]
+        if kind is ast.Attribute:
+            if node.attr == "builtins":  # type: ignore[attr-defined]
+                return "builtins"  # ``six.moves.builtins``
+            if node.attr == "__dict__":  # type: ignore[attr-defined]
+                node = node.value  # type: ignore[attr-defined]
+                continue
+        key = node.slice if kind is ast.Subscript else None  # type: ignore[attr-defined]
+        if kind is ast.Call and node.args:  # type: ignore[attr-defined]
+            args = node.args  # type: ignore[attr-defined]
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", "")  # type: ignore[attr-defined]
+            if called == "vars" and len(args) == 1:
+                node = args[0]
+                continue
+            if (
+                called == "getattr"
+                and len(args) > 1
+                and getattr(args[1], "value", None) == "__dict__"
+            ):
+                node = args[0]
+                continue
+            key = args[0]
+        if key.__class__ is ast.Constant and key.value == "builtins":
+            return "builtins"
+        return ""
+
+
+def builtins_aliases(tree: ast.AST) -> frozenset[str]:
+    """The names a module's code may bind to the builtins module or its namespace, in
+    any scope: ``import builtins as bi``, ``from six.moves import builtins as b``,
+    ``ns = vars(builtins)``, ``b = sys.modules["builtins"]``; and ``BUILTINS_NAMES``.
+    By name: such a name anywhere in the module is taken as one in all its code."""
+    names = set(BUILTINS_NAMES)
+    bound: list[tuple[list[ast.expr], ast.expr]] = []
+    for node in walk(tree):
+        if isinstance(node, ast.alias) and _is_builtins(node.name) and node.asname:
+            names.add(node.asname)
+        elif isinstance(node, ast.Assign):
+            bound.append((node.targets, node.value))
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            bound.append(([node.target], node.value))
+    grown = True
+    while grown:  # ``b = builtins; ns = b.__dict__``
+        grown = False
+        for targets, value in bound:
+            if _namespace_root(value) in names:
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id not in names:
+                        names.add(target.id)
+                        grown = True
+    return frozenset(names)
+
+
 # statements and expressions whose tests (``if eval:``, ``not exec``) run nothing
 _TESTS = frozenset({ast.If, ast.IfExp, ast.While, ast.BoolOp, ast.UnaryOp, ast.Compare})
 
@@ -2080,6 +2196,8 @@ def fingerprint_python(data: bytes) -> Fingerprint:
         fp.introspects = _INTROSPECTING.search(data) is not None
         tables = function_tables(data)
         scanner = _Scanner(fp, _Tokens(data), purity, tables, b"fixture" in data)
+        if b"builtins" in data:  # in every spelling of an alias (``__builtins__`` too)
+            scanner.builtins_names = builtins_aliases(tree)
         scanner.state = (
             tree,
             _state_names(tree, scoped=True),
@@ -3475,6 +3593,7 @@ class _Scanner:
         self.tok = tok
         self.purity = purity
         self.tables = tables or {}  # ``function_tables``
+        self.builtins_names = BUILTINS_NAMES  # ``builtins_aliases`` of the module
         # classes without bases, keywords or decorators: nothing makes fields or
         # checks of their annotations (a dataclass's, a Protocol's, a model's do)
         self.plain: set[str] = set()
@@ -3541,7 +3660,13 @@ class _Scanner:
         """``used_names``, with a namespace listed resolved: ``self``'s and ``cls``'s
         hold what code that ran set; a standard library module imported by name is
         kept by that name; anything else may hold any name."""
-        out = used_names(*nodes, callees=callees, others=others, params=params)
+        out = used_names(
+            *nodes,
+            callees=callees,
+            others=others,
+            params=params,
+            builtins_names=self.builtins_names,
+        )
         listed = [n for n in out if n.startswith(LISTS)]
         for mark in listed:
             out.discard(mark)
