@@ -34,6 +34,7 @@ from pytest_ripple.fingerprint import (
     digest,
     fingerprint_python,
     fingerprint_text,
+    module_containers,
     used_names,
 )
 
@@ -2523,3 +2524,163 @@ def test_what_a_function_may_leave(body: str, want: str | set[str]) -> None:
         assert "C.f" not in found.pure and found.pure_if["C.f"] == want
         again = Fingerprint.loads(found.dumps())
         assert again is not None and again.pure_if == found.pure_if
+
+
+def _held_of(found: Fingerprint) -> list[tuple[list[str], str]]:
+    """The held statements, in effect order: (containers, callee)."""
+    return [
+        (sorted(found.held[e.digest][0]), found.held[e.digest][1])
+        for e in found.effects
+        if e.digest in found.held
+    ]
+
+
+def test_module_containers() -> None:
+    """A name bound once at module level to a container the module makes."""
+    tree = ast.parse(
+        textwrap.dedent(
+            """
+            A = {}
+            B = []
+            C = dict()
+            D = {}
+            D = {}
+            E = {}
+            for E in ():
+                pass
+            F = {}
+
+            def g():
+                global F
+            G = make()
+            H = {}
+            import H
+            """
+        )
+    )
+    assert module_containers(tree) == {"A", "B", "C"}
+    assert module_containers(ast.parse("dict = f\nA = dict()\n")) == frozenset()
+
+
+def test_held_statements() -> None:
+    found = fp(
+        """
+        import logging
+        from . import sub
+        from .other import *
+        from .conf import CONFIG
+        REG = {}
+        REG["a"] = dict(x=[lambda: print("later")])  # a lambda's body runs later
+        REG["b"] = {}
+        REG["b"]["c"] = (1, 2)  # an element the module made
+        REG["b"].update(d=1)
+        REG["z"]["c"] = 1  # an element it did not make: anyone's object
+        HOLD = [CONFIG]
+        HOLD[0]["mode"] = "b"
+        REG.update(d=1)
+        REG["b"]["c"] = 3  # ``update`` may have replaced it
+        REG["e"] = open("f")
+        OTHER["x"] = 1
+        sub.build()
+        sub.build(REG)
+        build()
+        logging.basicConfig()
+        sub.build(open("f"))
+        """
+    )
+    assert _held_of(found) == [
+        ([], "*"),
+        (["REG"], ""),
+        (["REG"], ""),
+        (["REG"], ""),
+        (["REG"], ""),
+        (["REG"], ""),
+        ([], ".sub.build"),
+        ([], "+.sub.build"),
+        ([], "?build"),
+    ]
+    # a function that may change the elements: only stores into the container count
+    touched = fp(
+        """
+        REG = {}
+        REG["b"] = {}
+        REG["b"]["c"] = 1
+
+
+        def swap(table=REG):
+            table["b"] = OTHER
+        """
+    )
+    assert _held_of(touched) == [(["REG"], "")]  # not the store into REG["b"]
+
+
+def test_contained_functions() -> None:
+    found = fp(
+        """
+        from importlib import import_module
+
+        TABLE = {}
+        SEEN = []
+
+
+        def arity(spec):
+            return spec["arity"]
+
+
+        def build(info, table=TABLE):
+            for name, spec in info.items():
+                module = import_module(name)
+                table[name] = arity(spec)
+
+
+        def note(x):
+            SEEN.append(x)
+
+
+        def leaks(x, table=TABLE):
+            table[x] = 1
+            x.attr = 1
+
+
+        def other(x, out):
+            out[x] = 1
+
+
+        def rebinds(table=TABLE):
+            table = {}
+            table[1] = 2
+
+
+        def deep(table=TABLE):
+            table["x"]["y"] = 1  # the element may be anyone's object
+        """
+    )
+    assert "arity" in found.pure
+    assert found.contained == {
+        "build": (frozenset({"TABLE"}), frozenset(), frozenset({"table"})),
+        "note": (frozenset({"SEEN"}), frozenset(), frozenset()),
+    }
+    again = Fingerprint.loads(found.dumps())
+    assert again is not None
+    assert again.contained == found.contained
+    assert again.held == found.held
+
+
+def test_a_descriptor_that_defers_to_property_keeps_no_state() -> None:
+    """Its getter is the project's code: the import's record holds it when it runs."""
+    found = fp(
+        """
+        class InstanceProperty(property):
+            def __get__(self, obj, type=None):
+                if obj is None:
+                    return self.classval
+                return property.__get__(self, obj, type)
+
+
+        class Other(property):
+            def __get__(self, obj, type=None):
+                return other.__get__(self, obj, type)
+        """
+    )
+    assert "InstanceProperty.__get__" in found.pure
+    assert "Other.__get__" not in found.pure

@@ -6109,3 +6109,312 @@ class TestAnnotationsOnly:
         record(project, files, *self.ALL, "test_fields")
         project.edit("pkg/mixer.py", "class Mixer:\n", "class Mixer:\n    stdout: io.BytesIO\n\n")
         check(project.run("--testmon"), must=["test_fields", "test_mixer"], failed=["test_fields"])
+
+
+# sig/__init__.py fills TABLE from INFO when imported (toolz's signature registry):
+# what the import did stays in those two dicts, whose readers are the tests that
+# can see it, not every test that imports the package
+CONTAINERS = {
+    "sig/__init__.py": """
+        from sig import core, registry
+
+        registry.build()
+    """,
+    "sig/registry.py": """
+        INFO = {}
+        INFO["add"] = dict(arity=2)
+        INFO["neg"] = dict(arity=1)
+        TABLE = {}
+
+
+        def arity_of(spec):
+            return spec["arity"]
+
+
+        def build(info=INFO, table=TABLE):
+            for name, spec in info.items():
+                table[name] = arity_of(spec)
+
+
+        def lookup(name):
+            return TABLE[name]
+    """,
+    "sig/core.py": """
+        CACHE = {}
+
+
+        def add(a, b):
+            return a + b
+
+
+        def neg(a):
+            return -a
+    """,
+    "tests/test_lookup.py": """
+        from sig.registry import lookup
+
+
+        def test_add_arity():
+            assert lookup("add") == 2
+    """,
+    "tests/test_core.py": """
+        import sig
+        from sig.core import add, neg
+
+
+        def test_add():
+            assert add(1, 2) == 3
+
+
+        def test_neg():
+            assert neg(1) == -1
+    """,
+}
+ALL_CONTAINER_TESTS = ("test_add", "test_add_arity", "test_neg")
+
+
+class TestContainersFilledAtImport:
+    """A module whose import only stores into containers of its own modules (a
+    statement, or functions that keep no other state) reaches the readers of those
+    containers: the import holds nothing else that changed."""
+
+    def test_a_value_stored_at_import(self, project: Project) -> None:
+        record(project, CONTAINERS, *ALL_CONTAINER_TESTS)
+        project.edit("sig/registry.py", "dict(arity=2)", "dict(arity=3)")
+        check(project.run("--testmon"), must=["test_add_arity"], failed=["test_add_arity"])
+
+    def test_a_function_the_import_ran(self, project: Project) -> None:
+        record(project, CONTAINERS, *ALL_CONTAINER_TESTS)
+        project.edit("sig/registry.py", 'return spec["arity"]', 'return spec["arity"] + 1')
+        check(project.run("--testmon"), must=["test_add_arity"], failed=["test_add_arity"])
+
+    def test_a_value_read_from_the_container_at_import(self, project: Project) -> None:
+        files = {
+            **CONTAINERS,
+            "sig/extra.py": """
+                from sig.registry import INFO
+
+                ADD = INFO["add"]["arity"]
+            """,
+            "tests/test_extra.py": """
+                from sig.extra import ADD
+
+
+                def test_extra():
+                    assert ADD == 2
+            """,
+        }
+        record(project, files, *ALL_CONTAINER_TESTS, "test_extra")
+        project.edit("sig/registry.py", "dict(arity=2)", "dict(arity=3)")
+        check(
+            project.run("--testmon"),
+            must=["test_add_arity", "test_extra"],
+            failed=["test_add_arity", "test_extra"],
+        )
+
+    def test_an_import_that_fails_now(self, project: Project) -> None:
+        record(project, CONTAINERS, *ALL_CONTAINER_TESTS)
+        project.edit("sig/registry.py", "dict(arity=2)", "dict(arty=2)")
+        run = project.run("--testmon")
+        # a test file that imports sig shows the error (as a plain run does)
+        assert "KeyError: 'arity'" in run.out, run.out
+        assert run.ret != 0
+
+    @pytest.mark.parametrize(
+        ("rel", "old", "new"),
+        [
+            # the function keeps state elsewhere too
+            (
+                "sig/registry.py",
+                "table[name] = arity_of(spec)",
+                "table[name] = arity_of(spec)\n        core.CACHE[name] = 1",
+            ),
+            # the module passes its own object for the container
+            (
+                "sig/__init__.py",
+                "registry.build()",
+                "registry.build()\nregistry.build(registry.INFO, core.CACHE)",
+            ),
+        ],
+        ids=["stores-elsewhere", "passes-an-object"],
+    )
+    def test_state_kept_elsewhere(self, project: Project, rel: str, old: str, new: str) -> None:
+        """What the import did reaches a container the tests read by another name:
+        every test whose imports reach the package."""
+        files = dict(CONTAINERS)
+        files["sig/registry.py"] = "from sig import core\n" + textwrap.dedent(
+            files["sig/registry.py"]
+        ).lstrip("\n")
+        files["tests/test_cache.py"] = """
+            import sig
+            from sig.core import CACHE
+
+
+            def test_cache():
+                assert "sub" not in CACHE
+        """
+        files[rel] = textwrap.dedent(files[rel]).lstrip("\n").replace(old, new)
+        record(project, files, *ALL_CONTAINER_TESTS, "test_cache")
+        project.edit(
+            "sig/registry.py",
+            'INFO["neg"] = dict(arity=1)',
+            'INFO["neg"] = dict(arity=1)\nINFO["sub"] = dict(arity=2)',
+        )
+        run = project.run("--testmon")
+        check(run, must=["test_cache"], may=ALL_CONTAINER_TESTS)
+
+    def test_a_changed_function_that_now_calls_another(self, project: Project) -> None:
+        files = dict(CONTAINERS)
+        files["sig/registry.py"] = "from sig import core\n" + textwrap.dedent(
+            files["sig/registry.py"]
+        ).lstrip("\n")
+        files["sig/core.py"] = textwrap.dedent(files["sig/core.py"]) + textwrap.dedent("""
+
+            def note(name):
+                CACHE[name] = 1
+        """)
+        files["tests/test_cache.py"] = """
+            import sig
+            from sig.core import CACHE
+
+
+            def test_cache():
+                assert CACHE == {}
+        """
+        record(project, files, *ALL_CONTAINER_TESTS, "test_cache")
+        project.edit(
+            "sig/registry.py", 'return spec["arity"]', 'core.note("x")\n    return spec["arity"]'
+        )
+        check(
+            project.run("--testmon"),
+            must=["test_cache"],
+            may=ALL_CONTAINER_TESTS,
+            failed=["test_cache"],
+        )
+
+    def test_a_test_that_imports_the_package_when_it_runs(self, project: Project) -> None:
+        """The import now fails: a test that imports the package in its body fails too,
+        though the test files that import it at their top show the error."""
+        files = {
+            **CONTAINERS,
+            "tests/test_late.py": """
+                def test_late():
+                    import sig.core
+
+                    assert sig.core.add(1, 1) == 2
+            """,
+        }
+        record(project, files, *ALL_CONTAINER_TESTS, "test_late")
+        project.edit("sig/registry.py", "dict(arity=2)", "dict(arty=2)")
+        run = project.run("--testmon", "--continue-on-collection-errors")
+        assert "KeyError: 'arity'" in run.out, run.out
+        check(run, must=["test_late"], may=ALL_CONTAINER_TESTS, failed=["test_late"])
+
+
+# review 48: what a held import did escapes its containers; each edit fails the test
+# named, which the import rule (every importer) selected before
+ESCAPES = {
+    "an-element-that-is-another-module-s-object": (
+        {
+            "sig/settings.py": 'CONFIG = {"mode": "a"}\n',
+            "sig/registry.py+": (
+                'from sig.settings import CONFIG\nHOLD = [CONFIG]\nHOLD[0]["mode"] = "b"\n'
+            ),
+            "tests/test_escape.py": (
+                "import sig\nfrom sig.settings import CONFIG\n\n\n"
+                'def test_escape():\n    assert CONFIG["mode"] == "b"\n'
+            ),
+        },
+        ("sig/registry.py", 'HOLD[0]["mode"] = "b"', 'HOLD[0]["mode"] = "c"'),
+    ),
+    "a-function-that-stores-into-an-element": (
+        {
+            "sig/registry.py+": "from sig import core\n",
+            "tests/test_escape.py": (
+                "import sig\nfrom sig.core import CACHE\n\n\n"
+                "def test_escape():\n    assert CACHE == {}\n"
+            ),
+        },
+        (
+            "sig/registry.py",
+            "    for name, spec in info.items():",
+            '    table["_c"] = core.CACHE\n    table["_c"]["x"] = 1\n'
+            "    for name, spec in info.items():",
+        ),
+    ),
+    "an-imported-helper-rebound": (
+        {
+            "sig/impl.py": (
+                "CACHE2 = {}\n\n\ndef plain(x):\n    return x\n\n\n"
+                'def noting(x):\n    CACHE2["x"] = 1\n    return x\n'
+            ),
+            "sig/registry.py+": "from sig.impl import plain as helper\n",
+            "tests/test_escape.py": (
+                "import sig\nfrom sig.impl import CACHE2\n\n\n"
+                "def test_escape():\n    assert CACHE2 == {}\n"
+            ),
+        },
+        ("sig/registry.py", "plain as helper", "noting as helper"),
+    ),
+    "a-method-named-like-a-function-that-ran": (
+        {
+            "sig/core.py+": 'NAMES = set()\nVALUE = "x"\n',
+            "sig/__init__.py": (
+                "from sig import core, registry\n\nregistry.build()\ncore.NAMES.add(core.VALUE)\n"
+            ),
+            "tests/test_escape.py": (
+                "import sig\nfrom sig.core import NAMES\n\n\n"
+                'def test_escape():\n    assert NAMES == {"x"}\n'
+            ),
+        },
+        ("sig/core.py", 'VALUE = "x"', 'VALUE = "y"'),
+    ),
+}
+
+
+class TestReview48:
+    @pytest.mark.parametrize("case", sorted(ESCAPES))
+    def test_what_the_import_did_escapes_its_containers(self, project: Project, case: str) -> None:
+        extra, (rel, old, new) = ESCAPES[case]
+        files = dict(CONTAINERS)
+        if case == "an-imported-helper-rebound":
+            files["sig/registry.py"] = files["sig/registry.py"].replace(
+                'return spec["arity"]', 'return helper(spec["arity"])'
+            )
+        if case == "a-method-named-like-a-function-that-ran":
+            files["sig/registry.py"] = files["sig/registry.py"].replace(
+                'return spec["arity"]', 'return core.add(spec["arity"], 0)'
+            )
+            extra = {**extra, "sig/registry.py+": "from sig import core\n"}
+        for name, text in extra.items():
+            if name.endswith("+"):  # lines put first in the file
+                name = name[:-1]
+                files[name] = text + textwrap.dedent(files[name]).lstrip("\n")
+            else:
+                files[name] = text
+        record(project, files, *ALL_CONTAINER_TESTS, "test_escape")
+        project.edit(rel, old, new)
+        check(
+            project.run("--testmon"),
+            must=["test_escape"],
+            may=ALL_CONTAINER_TESTS,
+            failed=["test_escape"],
+        )
+
+    def test_modules_imported_when_tests_run(self, project: Project) -> None:
+        """The import of a module whose only effect is a held store now fails: every
+        test that imports it in its body fails, not only the first to run."""
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/plug.py": 'PLUG = {}\nPLUG["x"] = dict(zz=1)\n',
+            "tests/test_lazy.py": "def test_lazy():\n    import pkg.plug  # noqa: F401\n",
+            "tests/test_lazy2.py": "def test_lazy2():\n    import pkg.plug  # noqa: F401\n",
+            "tests/test_other.py": "def test_other():\n    pass\n",
+        }
+        record(project, files, "test_lazy", "test_lazy2", "test_other")
+        project.edit("pkg/plug.py", "dict(zz=1)", "dict(zz=1 / 0)")
+        check(
+            project.run("--testmon"),
+            must=["test_lazy", "test_lazy2"],
+            failed=["test_lazy", "test_lazy2"],
+        )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy as copy_module
 import functools
 import hashlib
 import importlib.util
@@ -39,8 +40,10 @@ _FP_ONE_DOCUMENT = 5  # the digests of 6 in one JSON document: still read
 # Bump when the names a fingerprint lists may differ for the same bytes (a new mark
 # such as ``<exec>``, code found in text files): a data file recorded before has every
 # file read again on its next run (``changes.detect(refresh=True)``), since an
-# unchanged file is otherwise never fingerprinted again.
-NAMES_VERSION = 2  # 2: ``<exec>`` of builtins reached without the name ``exec``
+# unchanged file is otherwise never fingerprinted again. Also when a field that only
+# narrows selection is new: older data would never gain it. 2: ``<exec>`` of builtins
+# reached without the name ``exec``; fields ``contained`` and ``held``.
+NAMES_VERSION = 2
 
 MODULE = "<module>"  # module-level code: what runs at import
 WHOLE = "<file>"  # a whole file: non-Python, or Python that does not parse
@@ -1200,6 +1203,376 @@ def _defined_once(tree: ast.Module) -> frozenset[str]:
     )
 
 
+# methods that change a container in place (``REGISTRY.update(...)``)
+_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
+
+
+def module_containers(tree: ast.Module) -> frozenset[str]:
+    """Names a module binds once, at its top level, to a container it makes
+    (``module_info = {}``), and nowhere else (no other binding in module scope, no
+    ``global``): the object is the module's own, and what is stored in it stays there."""
+    made: dict[str, int] = {}
+    other: set[str] = {
+        n for node in walk(tree) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names
+    }
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and _new_container(stmt.value, set())
+        ):
+            made[stmt.targets[0].id] = made.get(stmt.targets[0].id, 0) + 1
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            other |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        else:
+            other |= _scope_binds(stmt)
+            other |= {
+                n.id
+                for n in _module_scope_nodes(stmt)
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+            }
+    shadowed = {"dict", "list", "set", "bytearray"} & (other | made.keys())
+    if shadowed:
+        return frozenset()
+    return frozenset(n for n, count in made.items() if count == 1 and n not in other)
+
+
+def _module_scope_nodes(stmt: ast.stmt) -> list[ast.AST]:
+    """The nodes of a statement that run in module scope (not function or class bodies)."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _store_root(node: ast.expr) -> str | None:
+    """``G`` of ``G[a][b]`` (one subscript at least); None for anything else."""
+    if not isinstance(node, ast.Subscript):
+        return None
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _container_root(node: ast.expr) -> str | None:
+    """``G`` of ``G`` or ``G[a][b]``."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _calls_run(*roots: ast.AST | None) -> list[ast.Call]:
+    """The calls this code makes when it runs: not those in a lambda's body (only its
+    defaults run)."""
+    out: list[ast.Call] = []
+    todo = [r for r in roots if r is not None]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Call):
+            out.append(node)
+        if isinstance(node, ast.Lambda):
+            todo.extend(node.args.defaults)
+            todo.extend(d for d in node.args.kw_defaults if d is not None)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def held_statement(
+    stmt: ast.stmt,
+    containers: frozenset[str],
+    purity: _Purity,
+    fresh: set[tuple[str, str]],
+    touched: frozenset[str] = frozenset(),
+) -> tuple[frozenset[str], str] | None:
+    """A module-level statement whose only effect is kept in named objects: a store
+    into one of the module's containers of a value that calls nothing impure
+    (``module_info["toolz"] = dict(curry=[...])``, ``REG.update(...)``): its
+    containers; or a call of a function that may be the project's, with arguments
+    that call nothing impure (``_sigs.create_signature_registry()``): the callee, for
+    selection to judge by what the module's import ran (``+`` before it: called with
+    arguments). None: anything else. A store into an element (``G[k]["x"] = v``,
+    ``G[k].update(...)``) counts only when an earlier statement set ``G[k]`` to a
+    container it made (``fresh``, which this updates) and no function may change
+    ``G``'s elements (``touched``): else the element may be another module's object."""
+    if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+        return frozenset(), "*"  # what the module's body does is its own record
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        root = _store_root(target)
+        if root not in containers or not all(purity._pure_call(c) for c in _calls_run(stmt)):
+            return None
+        assert isinstance(target, ast.Subscript)
+        if isinstance(target.value, ast.Name):  # ``G[k] = v``
+            key = (root, ast.dump(target.slice))
+            if (
+                _new_container(stmt.value, set())
+                and _stable_key(target.slice)
+                and root not in touched
+            ):
+                fresh.add(key)
+            else:
+                fresh.discard(key)
+            return frozenset({root}), ""
+        return (frozenset({root}), "") if _fresh_element(target.value, fresh) else None
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return None
+    call = stmt.value
+    func = call.func
+    given = [*call.args, *(k.value for k in call.keywords)]
+    if not all(purity._pure_call(c) for c in _calls_run(*given)):
+        return None
+    if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+        root = _container_root(func.value)
+        if root in containers:
+            if isinstance(func.value, ast.Name):  # ``G.update(...)`` may replace elements
+                fresh.difference_update({k for k in fresh if k[0] == root})
+                return frozenset({root}), ""
+            if not all(purity._pure_call(c) for c in _calls_run(func.value)):
+                return None
+            return (frozenset({root}), "") if _fresh_element(func.value, fresh) else None
+    parts: list[str] = []
+    node: ast.expr = func
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    mark = "+" if given else ""  # may fill a container parameter
+    origin = purity.origins.get(node.id) or purity.relative.get(node.id)
+    if origin is not None:
+        if origin[:1] != "." and origin.split(".")[0] in STDLIB:
+            return None  # ``logging.basicConfig(...)``: the standard library acts
+        return frozenset(), mark + ".".join([origin, *parts])
+    # a name of the module (its function, a package attribute set by importing a
+    # submodule): selection follows it to the function that ran
+    return frozenset(), mark + "?" + ".".join([node.id, *parts])
+
+
+def _stable_key(key: ast.expr) -> bool:
+    """A key that names the same element each time: a literal, or a name."""
+    return isinstance(key, (ast.Constant, ast.Name))
+
+
+def _fresh_element(node: ast.expr, fresh: set[tuple[str, str]]) -> bool:
+    """Whether ``G[k]`` (the element a deeper store changes) was set to a container
+    the module made: ``G[k][...]`` and ``G[k]`` of ``fresh`` keys."""
+    while isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript):
+        node = node.value
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and _stable_key(node.slice)
+        and (node.value.id, ast.dump(node.slice)) in fresh
+    )
+
+
+def _container_params(
+    args: ast.arguments, containers: frozenset[str]
+) -> tuple[dict[str, str], set[str]]:
+    """The parameters whose default is one of the module's containers (``def
+    build(table=TABLE)``: ``table`` -> ``TABLE``), and every parameter's name."""
+    positional = [*args.posonlyargs, *args.args]
+    found: dict[str, str] = {}
+    pairs = [
+        *zip(positional[len(positional) - len(args.defaults) :], args.defaults),
+        *zip(args.kwonlyargs, args.kw_defaults),
+    ]
+    for arg, default in pairs:
+        if isinstance(default, ast.Name) and default.id in containers:
+            found[arg.arg] = default.id
+    names = {a.arg for a in [*positional, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+    return found, names
+
+
+def _touched_in_functions(tree: ast.Module, containers: frozenset[str]) -> frozenset[str]:
+    """Containers that code in a function may change or hand on (by name, or through
+    a parameter whose default is one): anything but reading an element or calling a
+    method that only reads (``G[k]``, ``G.items()``). Their elements may be replaced,
+    so a store into one counts as a store into the container only where made fresh."""
+    out: set[str] = set()
+    for func in walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        alias, params = _container_params(func.args, containers)
+        body = func.body if isinstance(func.body, list) else [func.body]
+        parents: dict[int, ast.AST] = {}
+        nodes: list[ast.AST] = []
+        for stmt in body:
+            for node in walk(stmt):
+                nodes.append(node)
+                for child in ast.iter_child_nodes(node):
+                    parents[id(child)] = node
+        for node in nodes:
+            if not isinstance(node, ast.Name):
+                continue
+            name = alias.get(node.id) or (
+                node.id if node.id in containers and node.id not in params else None
+            )
+            if name is None:
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Subscript) and parent.value is node:
+                if isinstance(parent.ctx, ast.Load) and not isinstance(
+                    parents.get(id(parent)), (ast.Subscript, ast.Attribute)
+                ):
+                    continue  # ``G[k]`` read, not ``G[k][j] = v`` nor ``G[k].append``
+            elif (
+                isinstance(parent, ast.Attribute)
+                and parent.value is node
+                and parent.attr in ("items", "keys", "values", "get")
+            ):
+                continue
+            out.add(name)
+    return frozenset(out)
+
+
+def contained_functions(
+    tree: ast.Module,
+    state: tuple[ast.Module, tuple[dict[str, str], set[str]], frozenset[str], set[str]],
+    containers: frozenset[str],
+    fp: Fingerprint,
+) -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    """Top-level functions, defined once, that keep state only in the module's
+    containers: stores and in-place changes (``signatures[k] = v``, ``REG.add(f)``)
+    through the container's name or a parameter whose default is it (``def
+    register(signatures=signatures)``). Each is judged as ``_keeps_state`` judges a
+    function with those stores taken out, so anything else it does keeps it out.
+    ``importlib.import_module`` counts as no state: what a module's import does is
+    that module's record (a known gap: a changed argument may import a module that was
+    not imported before)."""
+    out: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+    if not containers:
+        return out
+    aliases = state[1][0]
+    loaders = {name for name, dotted in aliases.items() if dotted == "importlib.import_module"}
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.decorator_list:
+            continue
+        name = stmt.name
+        if name not in fp.defs or name in fp.pure or name in fp.pure_if or name not in fp.blocks:
+            continue
+        roots, params = _container_params(stmt.args, containers)
+        nodes = walk(stmt)
+        stored = {
+            n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
+        for n in nodes:
+            if isinstance(n, ast.Name) and n.id in containers and n.id not in params | stored:
+                roots[n.id] = n.id  # the global itself
+        for root in list(roots):
+            if root in stored:
+                del roots[root]  # rebound in the function: no longer the container
+        if not roots and not loaders:
+            continue
+        copy = copy_module.deepcopy(stmt)  # with the cached walks: ``_strip_stores`` drops them
+        sinks: set[str] = set()
+        used: set[str] = set()
+        _strip_stores(copy, roots, loaders, sinks, used)
+        calls: set[str] = set()
+        if not _keeps_state(
+            copy, state[0], state[1], suspends=False, own=state[2], project=calls, literal=state[3]
+        ):
+            out[name] = (frozenset(sinks), frozenset(calls), frozenset(used & params))
+    return out
+
+
+class _StoreStripper(ast.NodeTransformer):
+    """Takes the stores into containers (and ``import_module`` calls) out of a copy of
+    a function, keeping what they evaluate, for ``_keeps_state`` to judge the rest."""
+
+    def __init__(
+        self, roots: dict[str, str], loaders: set[str], sinks: set[str], used: set[str]
+    ) -> None:
+        self.roots = roots
+        self.loaders = loaders
+        self.sinks = sinks
+        self.used = used  # the roots it stored through
+
+    def _sink(self, root: str) -> None:
+        self.sinks.add(self.roots[root])
+        self.used.add(root)
+
+    def _kept(self, node: ast.AST, parts: list[ast.expr]) -> ast.Expr:
+        return ast.copy_location(ast.Expr(value=ast.Tuple(elts=parts, ctx=ast.Load())), node)
+
+    def _slices(self, target: ast.expr) -> list[ast.expr]:
+        out: list[ast.expr] = []
+        while isinstance(target, ast.Subscript):
+            out.append(target.slice)
+            target = target.value
+        return out
+
+    def _root(self, node: ast.expr) -> str | None:
+        """``G`` of ``G[k]`` only: ``G[k][j] = v`` changes the element, which may be
+        anyone's object."""
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.roots
+        ):
+            return node.value.id
+        return None
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.targets) == 1:
+            root = self._root(node.targets[0])
+            if root is not None:
+                self._sink(root)
+                return self._kept(node, [*self._slices(node.targets[0]), node.value])
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        root = self._root(node.target)
+        if root is not None:
+            self._sink(root)
+            return self._kept(node, [*self._slices(node.target), node.value])
+        return node
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST:
+        self.generic_visit(node)
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _MUTATORS
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in self.roots
+        ):
+            self._sink(call.func.value.id)
+            return self._kept(node, [*call.args, *(k.value for k in call.keywords)])
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id in self.loaders:
+            return ast.copy_location(ast.Tuple(elts=list(node.args), ctx=ast.Load()), node)
+        return node
+
+
+def _strip_stores(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    roots: dict[str, str],
+    loaders: set[str],
+    sinks: set[str],
+    used: set[str],
+) -> None:
+    stripper = _StoreStripper(roots, loaders, sinks, used)
+    func.body = [stripper.visit(s) for s in func.body]
+    for node in ast.walk(func):  # the copy's cached walks are of the nodes before
+        node.__dict__.pop("_ripple_walk", None)
+
+
 def _keeps_state(
     func: ast.FunctionDef | ast.AsyncFunctionDef,
     tree: ast.Module,
@@ -1325,6 +1698,10 @@ def _keeps_state(
                 continue
             dotted = ".".join([aliases.get(callee.id, callee.id), *parts])
             if dotted in _STATELESS_CALLS:
+                continue
+            if own and dotted == "property.__get__" and "property" not in rebound:
+                # a descriptor that defers to ``property`` (toolz's ``InstanceProperty``):
+                # the getter it runs is the project's code, judged by its own record
                 continue
             if (
                 own
@@ -1817,6 +2194,19 @@ class Fingerprint:
     # blocks of functions an ``if`` or ``try`` defines (``_branches``): until they had
     # blocks their code was the module's, and so it stays when one runs at import
     branched: frozenset[str] = frozenset()
+    # top-level functions that keep state only in module-level containers of their own
+    # module (``signatures[k] = v`` through a default ``signatures=signatures``): the
+    # containers' names, and the calls through imports that must be the project's
+    # functions (as ``pure_if``). ``contained_code``
+    # and the parameters through which it stores (their defaults are the containers:
+    # a caller that passes another object has it changed instead)
+    contained: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = field(
+        default_factory=dict
+    )
+    # module-level statements (by effect digest) whose only effect is to store into such
+    # a container (the containers' names), or to call a function of the project with
+    # arguments that call nothing impure (the callee, as written or resolved)
+    held: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -1903,6 +2293,13 @@ class Fingerprint:
             head["od"] = sorted(self.defs)
         if self.branched:
             head["bb"] = sorted(self.branched)
+        if self.contained:
+            head["cn"] = {
+                k: [sorted(a), sorted(b), sorted(c)]
+                for k, (a, b, c) in sorted(self.contained.items())
+            }
+        if self.held:
+            head["ce"] = {k: [sorted(a), c] for k, (a, c) in sorted(self.held.items())}
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -1989,6 +2386,11 @@ class Fingerprint:
                 pure_if={k: frozenset(v) for k, v in doc.get("pp", {}).items()},
                 defs=frozenset(doc.get("od", ())),
                 branched=frozenset(doc.get("bb", ())),
+                contained={
+                    k: (frozenset(a), frozenset(b), frozenset(c))
+                    for k, (a, b, c) in doc.get("cn", {}).items()
+                },
+                held={k: (frozenset(a), c) for k, (a, c) in doc.get("ce", {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -2204,6 +2606,9 @@ def fingerprint_python(data: bytes) -> Fingerprint:
             _own_code(tree),
             _literal_names(tree),
         )
+        scanner.containers = module_containers(tree)
+        if scanner.containers:
+            scanner.touched = _touched_in_functions(tree, scanner.containers)
         scanner.scope(tree.body, "")
     except (
         SyntaxError,
@@ -2243,6 +2648,8 @@ def fingerprint_python(data: bytes) -> Fingerprint:
     fp.pure = frozenset(scanner.pure | {f"{c}.__init__" for c in fp.inert} & set(fp.blocks))
     fp.class_bases = class_bases(tree.body, purity)
     fp.defs = _defined_once(tree)
+    if scanner.state is not None:
+        fp.contained = contained_functions(tree, scanner.state, scanner.containers, fp)
     fp.stores = attribute_stores(tree)
     fp.probe_safe = probe_inert(tree, fp.bound_in_module(scope=""))
     fp.spans.sort()
@@ -3598,6 +4005,10 @@ class _Scanner:
         # checks of their annotations (a dataclass's, a Protocol's, a model's do)
         self.plain: set[str] = set()
         self.pure: set[str] = set()
+        self.containers: frozenset[str] = frozenset()  # ``module_containers``
+        # (container, key) whose element the module set to a container it made
+        self.fresh: set[tuple[str, str]] = set()
+        self.touched: frozenset[str] = frozenset()  # ``_touched_in_functions``
         # what ``_keeps_state`` needs of the module, once for all its functions
         self.state: (
             tuple[ast.Module, tuple[dict[str, str], set[str]], frozenset[str], set[str]] | None
@@ -3895,6 +4306,10 @@ class _Scanner:
                 # always counts it (toolz's ``curried/operator.py`` ends ``del curry``)
                 self.fp.deletes.add(text)
             self.bound(scope, binds)
+            if not scope and only is None and not never and not branch:
+                held = held_statement(stmt, self.containers, self.purity, self.fresh, self.touched)
+                if held is not None:
+                    self.fp.held[text] = held
             self.fp.effects.append(
                 Effect(scope, text, frozenset(uses), frozenset(binds), only is not None)
             )

@@ -224,6 +224,14 @@ class _Impact:
         # module -> the project modules whose body ran inside its import, as recorded
         # (``_imported_already``); None: not read yet
         self.recorded_edges: dict[str, set[str]] | None = None
+        # module -> the (file, function) pairs its last recorded import ran; None: not read
+        self.records: dict[str, set[tuple[str, str]]] | None = None
+        # modules whose import keeps what it did in named containers (``_held``), handled
+        # so (``_held_records``, a held call reading a changed name) -> why: no import hits
+        self.held_hits: dict[str, str] = {}
+        self.may_fail: dict[str, str] = {}  # held modules -> why: their import may fail
+        # functions whose code changed (file, block); (file, WHOLE): any of the file
+        self.changed_blocks: set[tuple[str, str]] = set()
 
     @property
     def index(self) -> ModuleIndex:
@@ -814,6 +822,7 @@ def _file_change(
         # imports it) may now fail, which only importing the test files can show
         imp.import_any.setdefault(path, module_why)
     if ch.whole or old is None or new is None:
+        imp.changed_blocks.add((path, WHOLE))
         imp.whole_module(path, old, new, why)
         imp.hit(path, WHOLE, why)
         imp.import_hit(path, why)
@@ -821,6 +830,7 @@ def _file_change(
             imp.scope_rule(path, why)
         return
     for block in ch.blocks:
+        imp.changed_blocks.add((path, block))
         imp.hit(path, block, reasons.changed(path, block))
     _branched_at_import(imp, path, old, new, ch)
     registration = _bindings_changed(imp, path, old, new, ch)
@@ -1182,6 +1192,11 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
     for eff in old.effects + new.effects:
         if (eff.digest in old_effects) != (eff.digest in new_effects):
             why = reasons.changed(path, MODULE)
+            held = (old if eff.digest in old_effects else new).held.get(eff.digest)
+            if held and held[0] and not held[1] and not eff.scope and _may_hold(imp, path):
+                # ``module_info["x"] = dict(...)``: only that object holds something else
+                _held_taint(imp, path, held[0], why)
+                continue
             if eff.binding and _only_binds(imp, path, old, new):
                 for name in eff.binds:
                     imp.taint(name, why, None if eff.scope else conftest_dir(path), at=path)
@@ -1197,6 +1212,292 @@ def _effects_changed(imp: _Impact, path: str, old: Fingerprint, new: Fingerprint
             if not eff.scope and "__all__" in eff.uses | eff.binds:
                 imp.stars_changed = imp.stars_changed or why  # ``__all__.append(...)``
     return acts
+
+
+def _held_taint(imp: _Impact, path: str, sinks: frozenset[str], why: str) -> None:
+    """What a module's import did is kept in these containers only: whoever reads one
+    sees it (from anywhere: an object changed in place). Importing the module may
+    fail now, and a test that imported it in its body sees that."""
+    for name in sorted(sinks):
+        imp.taint(name, reasons.step(why, f"kept in {name}"))
+    imp.import_any.setdefault(path, why)
+    imp.may_fail.setdefault(path, why)
+    imp.hit_file(path, why, ran_at_import=False)
+
+
+def _may_hold(imp: _Impact, path: str) -> bool:
+    """Whether a module's import may count as kept in containers: not a test module or
+    a conftest.py, whose namespace pytest reads, nor a plugin or a module imported
+    before tracking started, whose import every test saw."""
+    return (
+        path not in imp.test_files
+        and conftest_dir(path) is None
+        and not {PLUGIN, UNSEEN} & imp.import_run.get(path, set())
+    )
+
+
+def _held_effect(imp: _Impact, path: str, digest: str, why: str) -> frozenset[str] | None:
+    """The containers that alone keep what a module-level statement did (``_held``)."""
+    fp = imp.fps.get(path)
+    held = fp.held.get(digest) if fp is not None and digest else None
+    if held is None or held[1] == "*" or not _may_hold(imp, path):
+        return None
+    if not held[1]:
+        return held[0] if held[0] else None
+    sinks = _held(imp, path)  # a call: judged by what the module's import ran
+    if sinks is not None:
+        imp.held_hits.setdefault(path, why)  # checked again once all is affected
+    return sinks
+
+
+def _recorded(imp: _Impact) -> dict[str, set[tuple[str, str]]]:
+    if imp.records is None:
+        imp.records = {}
+        if imp.store is not None:
+            by_id = {row.id: p for p, row in imp.files.items()}
+            dep_file = {
+                dep: (by_id[file_id], name)
+                for (file_id, name), dep in imp.store.dep_ids().items()
+                if file_id in by_id
+            }
+            for file_id, arrays in imp.store.module_imports().items():
+                module = by_id.get(file_id)
+                if module is None or len(arrays) != 1:
+                    continue  # several environments: one may have run something else
+                imp.records[module] = {dep_file[d] for d in arrays[0] if d in dep_file}
+    return imp.records
+
+
+def _held(imp: _Impact, path: str) -> frozenset[str] | None:
+    """The names that alone keep what module ``path``'s import did, or None when it
+    may have done anything else. Every module-level statement that is not a plain
+    binding stores into a container of its own module, star-imports, or calls a
+    function of the project that ran then (``_sigs.create_signature_registry()``,
+    followed through the module's imports to its ``def``: ``_function_of``); every
+    function of the project its recorded import ran keeps no state
+    (``Fingerprint.pure``; ``pure_if`` when each function it calls through imports
+    keeps none either) or keeps it in its module's containers
+    (``Fingerprint.contained``); none of its bindings acts (a decorator that
+    registers, a call that may act, a class with bases). An affected function among
+    those that ran (changed, or reading a changed name) may name no other function of
+    the project: it may now call one that did not run. A function that stores through
+    a parameter counts only when the module calls it without arguments and no other
+    function that ran names it; its name is kept too (``f.__defaults__``). (As for
+    ``pure`` functions in ``_state_left``, what a changed value makes Python run by
+    itself, a module ``__getattr__`` or a ``__hash__`` that did not run before, is not
+    followed.)"""
+    fp = imp.fps.get(path)
+    if fp is None or not fp.parsed or not _may_hold(imp, path):
+        return None
+    kept: set[str] = set()
+    callees: list[tuple[str, bool]] = []  # (callee, called with arguments)
+    for eff in fp.effects:
+        if eff.binding and _only_binds(imp, path, fp):
+            continue
+        held = fp.held.get(eff.digest)
+        if eff.scope or held is None:
+            return None
+        kept |= held[0]
+        if held[1] and held[1] != "*":
+            callees.append((held[1].lstrip("+"), held[1].startswith("+")))
+    if any(b.acts or b.bases for b in fp.bindings.values()):
+        return None
+    ran_all = _recorded(imp).get(path)
+    if ran_all is None:
+        return None
+    ran = {
+        (p, block)
+        for p, block in ran_all
+        if is_python(p) and block not in (MODULE, READ, WHOLE) and block[:1] != "<"
+    }
+    called: dict[tuple[str, str], bool] = {}
+    for callee, given in callees:
+        found = _function_of(imp, path, callee)
+        if found is None or found not in ran:
+            return None  # not a function of the project that ran then
+        called[found] = called.get(found, False) or given
+    by_params: set[tuple[str, str]] = set()
+    for p, block in ran:
+        sinks = _keeps_only(imp, p, block, 0)
+        if sinks is None:
+            return None
+        kept |= sinks
+        other = imp.fps[p]
+        if block in other.contained and other.contained[block][2]:
+            if called.get((p, block)) is not False:
+                return None  # another caller may pass its own object
+            by_params.add((p, block))
+    defined = {
+        name
+        for f in imp.fps.values()
+        for (scope, name), b in f.bindings.items()
+        if not scope and b.kind in (DEF, CLASS)
+    }
+    short = {block.split("#")[0].rsplit(".", 1)[-1] for _, block in ran}
+    by_param_names = {block for _, block in by_params}
+    for p, block in ran:
+        row = imp.files.get(p)
+        dep = imp.deps.get(row.id, {}).get(block) if row is not None else None
+        affected = (
+            (p, block) in imp.changed_blocks
+            or (p, WHOLE) in imp.changed_blocks
+            or (dep is not None and dep in imp.dep_why)
+        )
+        if not affected and not by_params:
+            continue
+        full = imp.full_fp(p)
+        if full is None or block not in full.blocks:
+            return None
+        reads = {n.lstrip("()") for n in full.blocks[block][1]}
+        if affected and (reads & defined) - short:
+            return None  # it may now call a function that did not run then
+        if (reads & by_param_names) - {block}:
+            return None  # it may pass its own object to a container parameter
+    return frozenset(kept | by_param_names)
+
+
+def _keeps_only(imp: _Impact, path: str, block: str, depth: int) -> frozenset[str] | None:
+    """The containers a function of the project may keep state in (none: it keeps
+    no state), or None when it may keep some elsewhere: ``pure``, ``contained``, and
+    what each calls through imports (``pure_if``, a contained function's calls) kept
+    to the same rule, followed to its ``def``."""
+    fp = imp.fps.get(path)
+    if fp is None or depth > 20:
+        return None
+    if block in fp.pure:
+        return frozenset()
+    if block in fp.pure_if:
+        sinks: frozenset[str] = frozenset()
+        calls = fp.pure_if[block]
+    elif block in fp.contained:
+        sinks, calls, _ = fp.contained[block]
+    else:
+        return None
+    for dotted in calls:
+        found = _function_of(imp, path, dotted)
+        if found is None:
+            return None
+        more = _keeps_only(imp, found[0], found[1], depth + 1)
+        if more is None:
+            return None
+        sinks |= more
+    return sinks
+
+
+def _function_of(imp: _Impact, path: str, callee: str) -> tuple[str, str] | None:
+    """The top-level ``def`` (file, name) a dotted callee of module ``path`` names:
+    ``?a.b.f`` from the module's own name ``a``, ``.a.f`` or ``pkg.a.f`` as its
+    imports resolve it; followed through modules, ``from`` imports and a package's
+    submodules. None: anything else (an object's method, another distribution's)."""
+    if callee.startswith("?"):
+        parts = callee[1:].split(".")
+        at: tuple[str, ...] | None = ("module", path)
+    else:
+        parts = callee.split(".")
+        lead = "." * (len(callee) - len(callee.lstrip(".")))
+        parts = [p for p in callee[len(lead) :].split(".")]
+        at = None
+        for i in range(len(parts) - 1, 0, -1):
+            found = imp.index.module_file(path, lead + ".".join(parts[:i]))
+            if found is not None:
+                at, parts = ("module", found), parts[i:]
+                break
+        if at is None:
+            return None
+    for i, part in enumerate(parts):
+        if at is None or at[0] != "module":
+            return None
+        at = _lookup(imp, at[1], part, 0)
+        if at is not None and at[0] == "def" and i != len(parts) - 1:
+            return None  # an attribute of a function
+    if at is None or at[0] != "def":
+        return None
+    return at[1], at[2]  # ("def", file, name)
+
+
+def _lookup(imp: _Impact, module: str, name: str, depth: int) -> tuple[str, ...] | None:
+    """What module ``module`` binds ``name`` to: ("module", file), ("def", file, name),
+    or None (a value, a class, a name bound by a branch, by another distribution)."""
+    fp = imp.fps.get(module)
+    if fp is None or not fp.parsed or depth > 20 or fp.stars is None:
+        return None
+    if any(name in e.binds for e in fp.effects):
+        return None
+    b = fp.bindings.get(("", name))
+    if b is None:
+        if not module.endswith("__init__.py"):
+            return None
+        for star in fp.stars:  # a star import may bind it instead of the submodule
+            target = imp.index.module_file(module, star)
+            tfp = imp.fps.get(target) if target is not None else None
+            if tfp is None or tfp.stars or name in tfp.bound_in_module(scope=""):
+                return None
+        found = imp.index.module_file(module, "." + name)
+        return ("module", found) if found is not None else None
+    if b.kind == DEF:
+        return ("def", module, name)
+    if b.kind != IMPORT or "; " in b.source:
+        return None
+    if b.source.startswith("from "):
+        source = b.source[len("from ") :]
+        if len(b.deps) != 1:
+            return None
+        original = next(iter(b.deps))
+        joined = source + original if source.endswith(".") else f"{source}.{original}"
+        found = imp.index.module_file(module, joined)
+        if found is not None:
+            return ("module", found)
+        within = imp.index.module_file(module, source)
+        return _lookup(imp, within, original, depth + 1) if within is not None else None
+    if b.source.startswith("import "):
+        dotted = b.source[len("import ") :]
+        first = dotted.split(".")[0]
+        found = imp.index.module_file(module, dotted if name != first else first)
+        return ("module", found) if found is not None else None
+    return None
+
+
+def _held_records(imp: _Impact, store: Store, files: dict[str, FileRow]) -> bool:
+    """Modules whose recorded import ran an affected function, where only named
+    containers keep what the import did (``_held``): the containers' readers are
+    affected instead of every importer. True when that tainted a name."""
+    if imp.store is None:
+        return False
+    for module, why in list(imp.held_hits.items()):
+        # what was affected since may have made it act beyond its containers
+        if _held(imp, module) is None:
+            del imp.held_hits[module]
+            imp.import_hit(module, why)
+    before = len(imp.values)
+    affected = {dep for dep in imp.dep_why if dep not in imp.quiet}
+    if not affected:
+        return False
+    loaded = False
+    by_id = {row.id: p for p, row in files.items()}
+    # functions only: a module body that ran inside is an edge of the import graph, a
+    # file read keeps the import rule (``_module_imports``)
+    functions = {
+        dep
+        for (file_id, name), dep in store.dep_ids().items()
+        if dep in affected and name not in (MODULE, READ, WHOLE) and name[:1] != "<"
+    }
+    for file_id, arrays in store.module_imports().items():
+        importer = by_id.get(file_id)
+        if importer is None or importer in imp.held_hits:
+            continue
+        hit = [d for arr in arrays for d in arr if d in functions]
+        if not hit:
+            continue
+        if not loaded:
+            _load_all(imp, store, files)
+            loaded = True
+        sinks = _held(imp, importer)
+        if sinks is None:
+            continue
+        why = reasons.step(imp.dep_why[hit[0]], f"runs when {importer} is imported")
+        imp.held_hits[importer] = why
+        _held_taint(imp, importer, sinks, why)
+    return len(imp.values) > before or bool(imp.queue)
 
 
 def _hooks_changed(imp: _Impact, path: str, ch: FileChange) -> None:
@@ -1345,9 +1646,9 @@ def _star_in_code(imp: _Impact) -> None:
 def _propagate(imp: _Impact) -> None:
     """Follow names through the import-time statements that read them."""
     readers: dict[str, list[tuple[str, str, str, Binding]]] = defaultdict(list)
-    effect_readers: dict[str, list[tuple[str, frozenset[str], bool]]] = defaultdict(list)
+    effect_readers: dict[str, list[tuple[str, frozenset[str], bool, str]]] = defaultdict(list)
     listers: list[tuple[str, str, str, Binding]] = []  # in test files: read every name
-    effect_listers: list[tuple[str, frozenset[str], bool]] = []
+    effect_listers: list[tuple[str, frozenset[str], bool, str]] = []
     for path, fp in imp.fps.items():
         for (scope, name), b in fp.bindings.items():
             reads = _reads(name, b)
@@ -1357,14 +1658,16 @@ def _propagate(imp: _Impact) -> None:
                 listers.append((path, scope, name, b))
         for eff in fp.effects:
             binding = eff.binding and _only_binds(imp, path, fp)
+            statement = "" if eff.scope else eff.digest
             for used in eff.uses:
                 if used.startswith(CALLED):
                     continue
                 # read only to call it: kept apart (older data has no such marks)
                 key = CALLED + used if CALLED + used in eff.uses else used
-                effect_readers[key].append((path, eff.binds, binding))
+                # held statements are module-level ones (``Fingerprint.held``)
+                effect_readers[key].append((path, eff.binds, binding, statement))
             if _lists_any(imp, path, eff.uses):
-                effect_listers.append((path, eff.binds, binding))
+                effect_listers.append((path, eff.binds, binding, statement))
     conftest_read = "conftest" in effect_readers or CALLED + "conftest" in effect_readers
     if "conftest" in readers or conftest_read or _imports_a_conftest(imp):
         imp.under.clear()  # some module imports a conftest: its names go anywhere
@@ -1478,11 +1781,16 @@ def _propagate(imp: _Impact) -> None:
             # later, and then the trace holds the function (as for a block's reads)
             if not is_value or name in imp.by_callers or not _none_ran(imp, name, entry[0]):
                 effects.append(entry)
-        for path, binds, binding in effects:
+        for path, binds, binding, effect in effects:
             if is_value and not imp.sees(name, path):
                 continue
             if is_value and not binding:  # ``configure(settings.MODE)``: the import acts
-                imp.import_hit(path, reasons.step(why, f"read when {path} is imported"))
+                read_why = reasons.step(why, f"read when {path} is imported")
+                held = _held_effect(imp, path, effect, read_why)
+                if held is not None:  # only named containers hold what it did
+                    _held_taint(imp, path, held, read_why)
+                else:
+                    imp.import_hit(path, read_why)
             for bound_name in binds:
                 link = reasons.subject(path, bound_name)
                 bound_why = why if bound_name == name else reasons.step(why, link)
@@ -1673,6 +1981,10 @@ def _impact(
         _hooked_bases(imp)
         imp.load_run_at_import = lambda: _run_at_import(imp, store, files)
         _propagate(imp)
+    while _held_records(imp, store, files):  # containers hold other values now
+        _frames_read(imp)
+        imp.load_run_at_import = lambda: _run_at_import(imp, store, files)
+        _propagate(imp)
     _ran_at_import_rule(imp)
     _module_imports(imp, store, files)
     return imp
@@ -1838,6 +2150,8 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                 elif name.startswith(IMPORTED_BY):
                     called_in[module].add((path, name[len(IMPORTED_BY) :]))
                 elif dep in imp.dep_why and dep not in imp.quiet:
+                    if module in imp.held_hits and name not in (READ, WHOLE):
+                        continue  # ``_held_records``: its containers' readers
                     if path != module and is_python(path) and name not in (READ, WHOLE):
                         left.append((module, path, name, imp.dep_why[dep]))
                     why = reasons.step(imp.dep_why[dep], f"runs when {module} is imported")
@@ -1862,6 +2176,11 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
 
     reached = importers(imp.import_hits, static, dynamic, index, link)
     imp.reached = reached
+    # a held import (``_held_taint``) may now fail: code that imports it when it runs
+    # sees that, as it sees what an import hit does
+    importing = reached
+    if imp.may_fail:
+        importing = importers({**imp.may_fail, **imp.import_hits}, static, dynamic, index, link)
 
     def imported_by(path: str, block: str, why: str, verb: str = "imported") -> None:
         imp.hit(path, block, reasons.step(why, f"{verb} by {reasons.subject(path, block)}"))
@@ -1870,9 +2189,9 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
         anywhere = {b for b, names in fp.lazy.items() if ANY_MODULE in names}
         for block, names in fp.lazy.items():
             for name in names if block not in anywhere else ():
-                found = index.resolve(path, name) & reached.keys()
+                found = index.resolve(path, name) & importing.keys()
                 if found:
-                    imported_by(path, block, reached[min(found)])
+                    imported_by(path, block, importing[min(found)])
                     break
         for block, names in fp.attrs.items():  # read as attributes of a package there
             for name in names if block != MODULE and block not in anywhere else ():
@@ -1882,12 +2201,12 @@ def _module_imports(imp: _Impact, store: Store, files: dict[str, FileRow]) -> No
                     break
         # ``import_module(name)``, ``sys.modules[k]``, ``exec`` of text we cannot read
         anywhere.update(b for b in _exec_blocks(fp) if b != MODULE)
-        for block in sorted(anywhere) if reached else ():
-            imported_by(path, block, reached[min(reached)], "may be imported")
+        for block in sorted(anywhere) if importing else ():
+            imported_by(path, block, importing[min(importing)], "may be imported")
     for module, callers in called_in.items():  # imported when they ran, by any name
-        if module in reached:
+        if module in importing:
             for path, block in sorted(callers):
-                imported_by(path, block, reached[module])
+                imported_by(path, block, importing[module])
     for path, why in reached.items():
         row = files.get(path)
         if row is not None:
