@@ -6418,3 +6418,78 @@ class TestReview48:
             must=["test_lazy", "test_lazy2"],
             failed=["test_lazy", "test_lazy2"],
         )
+
+
+# review 49: an element counted as the module's own after another key replaced it,
+# and a function the changed one now calls, named like one that ran elsewhere
+FRESH_KEYS = {
+    "equal-keys": 'G[True] = {}\nG[1] = other.SHARED\nG[True]["x"] = 1\n',
+    "a-name-rebound": (
+        'k = "b"\nG[k] = other.SHARED\nk = "a"\nG[k] = {}\nk = "b"\nG[k]["x"] = 1\n'
+    ),
+    "a-walrus": 'G["b"] = {}\nG[(k := "b")] = other.SHARED\nG["b"]["x"] = 1\n',
+    "handed-on": 'G["b"] = {}\nother.swap(G)\nG["b"]["x"] = 1\n',
+}
+
+
+class TestReview49:
+    @pytest.mark.parametrize("case", sorted(FRESH_KEYS))
+    def test_an_element_replaced_before_the_store(self, project: Project, case: str) -> None:
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/other.py": ("SHARED = {}\n\n\ndef swap(g):\n    g['b'] = SHARED\n"),
+            "pkg/m.py": "from pkg import other\n\nG = {}\n" + FRESH_KEYS[case],
+            "tests/test_a.py": (
+                "import pkg.m\nfrom pkg import other\n\n\n"
+                'def test_shared():\n    assert other.SHARED.get("x", 1) == 1\n\n\n'
+                "def test_g():\n    assert isinstance(pkg.m.G, dict)\n"
+            ),
+            "tests/test_b.py": "def test_b():\n    pass\n",
+        }
+        record(project, files, "test_b", "test_g", "test_shared")
+        project.edit("pkg/m.py", '["x"] = 1', '["x"] = 2')
+        check(
+            project.run("--testmon"), must=["test_shared"], may=["test_g"], failed=["test_shared"]
+        )
+
+    def test_a_changed_function_calls_another_of_its_module(self, project: Project) -> None:
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/other.py": "STATE = []\n",
+            "pkg/b.py": "def helper():\n    return 1\n",
+            "pkg/m.py": """
+                from pkg import other
+                from pkg.b import helper as bhelper
+
+                REG = {}
+
+
+                def helper():
+                    other.STATE.append(1)
+                    return 1
+
+
+                def fill():
+                    REG["x"] = bhelper()
+
+
+                fill()
+            """,
+            "tests/test_a.py": """
+                import pkg.m
+                from pkg import other
+
+
+                def test_state():
+                    assert other.STATE == []
+
+
+                def test_reg():
+                    assert pkg.m.REG == {"x": 1}
+            """,
+        }
+        record(project, files, "test_reg", "test_state")
+        project.edit("pkg/m.py", 'REG["x"] = bhelper()', 'REG["x"] = helper()')
+        check(
+            project.run("--testmon"), must=["test_state"], may=["test_reg"], failed=["test_state"]
+        )

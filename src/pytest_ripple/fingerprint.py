@@ -1290,7 +1290,7 @@ def held_statement(
     stmt: ast.stmt,
     containers: frozenset[str],
     purity: _Purity,
-    fresh: set[tuple[str, str]],
+    fresh: set[tuple[str, tuple[str, object]]],
     touched: frozenset[str] = frozenset(),
 ) -> tuple[frozenset[str], str] | None:
     """A module-level statement whose only effect is kept in named objects: a store
@@ -1312,17 +1312,14 @@ def held_statement(
             return None
         assert isinstance(target, ast.Subscript)
         if isinstance(target.value, ast.Name):  # ``G[k] = v``
-            key = (root, ast.dump(target.slice))
-            if (
-                _new_container(stmt.value, set())
-                and _stable_key(target.slice)
-                and root not in touched
-            ):
-                fresh.add(key)
-            else:
-                fresh.discard(key)
+            key = _key_of(target.slice, purity)
+            # the element of any key that may equal this one is replaced
+            fresh.difference_update({f for f in fresh if f[0] == root and not _distinct(f[1], key)})
+            if key is not None and _new_container(stmt.value, set()) and root not in touched:
+                fresh.add((root, key))
             return frozenset({root}), ""
-        return (frozenset({root}), "") if _fresh_element(target.value, fresh) else None
+        held = _fresh_element(target.value, fresh, purity)
+        return (frozenset({root}), "") if held else None
     if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
         return None
     call = stmt.value
@@ -1338,7 +1335,8 @@ def held_statement(
                 return frozenset({root}), ""
             if not all(purity._pure_call(c) for c in _calls_run(func.value)):
                 return None
-            return (frozenset({root}), "") if _fresh_element(func.value, fresh) else None
+            held = _fresh_element(func.value, fresh, purity)
+            return (frozenset({root}), "") if held else None
     parts: list[str] = []
     node: ast.expr = func
     while isinstance(node, ast.Attribute):
@@ -1357,22 +1355,42 @@ def held_statement(
     return frozenset(), mark + "?" + ".".join([node.id, *parts])
 
 
-def _stable_key(key: ast.expr) -> bool:
-    """A key that names the same element each time: a literal, or a name."""
-    return isinstance(key, (ast.Constant, ast.Name))
+def _key_of(key: ast.expr, purity: _Purity) -> tuple[str, object] | None:
+    """What a subscript key is, when it is the same object each time: a literal (by
+    value: ``True``, ``1`` and ``1.0`` are one key), or a name only ``import x``
+    binds (a module). None: anything else (a name rebound between, a walrus)."""
+    if isinstance(key, ast.Constant):
+        try:
+            hash(key.value)
+        except TypeError:
+            return None
+        return ("c", key.value)
+    if isinstance(key, ast.Name) and key.id in purity.modules:
+        return ("m", key.id)
+    return None
 
 
-def _fresh_element(node: ast.expr, fresh: set[tuple[str, str]]) -> bool:
+def _distinct(one: tuple[str, object] | None, other: tuple[str, object] | None) -> bool:
+    """Whether two keys are never equal: literals of other values, or a literal and a
+    module (two module names may be one module: ``os.path``, ``posixpath``)."""
+    if one is None or other is None:
+        return False
+    if one[0] == "c" and other[0] == "c":
+        return bool(one[1] != other[1])
+    return one[0] != other[0]
+
+
+def _fresh_element(
+    node: ast.expr, fresh: set[tuple[str, tuple[str, object]]], purity: _Purity
+) -> bool:
     """Whether ``G[k]`` (the element a deeper store changes) was set to a container
     the module made: ``G[k][...]`` and ``G[k]`` of ``fresh`` keys."""
     while isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript):
         node = node.value
-    return (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and _stable_key(node.slice)
-        and (node.value.id, ast.dump(node.slice)) in fresh
-    )
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        return False
+    key = _key_of(node.slice, purity)
+    return key is not None and (node.value.id, key) in fresh
 
 
 def _container_params(
@@ -1391,6 +1409,25 @@ def _container_params(
             found[arg.arg] = default.id
     names = {a.arg for a in [*positional, *args.kwonlyargs, args.vararg, args.kwarg] if a}
     return found, names
+
+
+def _own_refs(func: ast.FunctionDef | ast.AsyncFunctionDef, own: frozenset[str]) -> frozenset[str]:
+    """The module's own functions, classes and methods a function's body names (``f``,
+    ``.m`` for ``self.m`` or ``cls.m``): called, or handed on to be called. Not its
+    header's names (a decorator runs when the ``def`` does)."""
+    out: set[str] = set()
+    for stmt in func.body:
+        for node in walk(stmt):
+            if isinstance(node, ast.Name) and node.id in own:
+                out.add(node.id)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in _SELF
+                and node.attr in own
+            ):
+                out.add("." + node.attr)
+    return frozenset(out)
 
 
 def _touched_in_functions(tree: ast.Module, containers: frozenset[str]) -> frozenset[str]:
@@ -1482,6 +1519,9 @@ def contained_functions(
             copy, state[0], state[1], suspends=False, own=state[2], project=calls, literal=state[3]
         ):
             out[name] = (frozenset(sinks), frozenset(calls), frozenset(used & params))
+            refs = _own_refs(stmt, state[2])
+            if refs:
+                fp.own_calls[name] = refs
     return out
 
 
@@ -2207,6 +2247,10 @@ class Fingerprint:
     # a container (the containers' names), or to call a function of the project with
     # arguments that call nothing impure (the callee, as written or resolved)
     held: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
+    # of those pure or contained functions, the module's own functions and classes
+    # their bodies name (``f``; ``.m`` for ``self.m``): the project's code they may run,
+    # which ``_keeps_state`` leaves to be judged by itself (``_own_refs``)
+    own_calls: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def block_at(self, firstlineno: int, co_name: str) -> str:
         """The block a code object starting at this line belongs to."""
@@ -2300,6 +2344,8 @@ class Fingerprint:
             }
         if self.held:
             head["ce"] = {k: [sorted(a), c] for k, (a, c) in sorted(self.held.items())}
+        if self.own_calls:
+            head["oc"] = {k: sorted(v) for k, v in sorted(self.own_calls.items())}
         tail = {
             "b": {k: [d, sorted(n)] for k, (d, n) in self.blocks.items()},
             "s": self.spans,
@@ -2391,6 +2437,7 @@ class Fingerprint:
                     for k, (a, b, c) in doc.get("cn", {}).items()
                 },
                 held={k: (frozenset(a), c) for k, (a, c) in doc.get("ce", {}).items()},
+                own_calls={k: frozenset(v) for k, v in doc.get("oc", {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
             return None
@@ -4007,7 +4054,7 @@ class _Scanner:
         self.pure: set[str] = set()
         self.containers: frozenset[str] = frozenset()  # ``module_containers``
         # (container, key) whose element the module set to a container it made
-        self.fresh: set[tuple[str, str]] = set()
+        self.fresh: set[tuple[str, tuple[str, object]]] = set()
         self.touched: frozenset[str] = frozenset()  # ``_touched_in_functions``
         # what ``_keeps_state`` needs of the module, once for all its functions
         self.state: (
@@ -4166,6 +4213,9 @@ class _Scanner:
                 self.fp.pure_if[name] = frozenset(calls)
             else:
                 self.pure.add(name)
+            refs = _own_refs(node, state[2])
+            if refs:
+                self.fp.own_calls[name] = refs
         return name
 
     def scope(self, body: Sequence[ast.stmt], scope: str) -> None:
@@ -4174,6 +4224,15 @@ class _Scanner:
             self.statement(stmt, scope, doc)
 
     def statement(self, stmt: ast.stmt, scope: str, doc: ast.stmt | None) -> None:
+        held = len(self.fp.held)
+        self._statement(stmt, scope, doc)
+        if not scope and self.fresh and len(self.fp.held) == held:
+            # not a held store: it may change or hand on a container's elements
+            # (``f(G)``, ``G2 = G``), which are no longer known to be the module's own
+            named = {n.id for n in walk(stmt) if isinstance(n, ast.Name)}
+            self.fresh.difference_update({k for k in self.fresh if k[0] in named})
+
+    def _statement(self, stmt: ast.stmt, scope: str, doc: ast.stmt | None) -> None:
         if stmt is doc:
             # a module's or class's doctest examples read these names when they run
             text = getattr(stmt.value, "value", "")  # type: ignore[attr-defined]

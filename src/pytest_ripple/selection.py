@@ -1327,48 +1327,38 @@ def _held(imp: _Impact, path: str) -> frozenset[str] | None:
             if called.get((p, block)) is not False:
                 return None  # another caller may pass its own object
             by_params.add((p, block))
-    defined = {
-        name
-        for f in imp.fps.values()
-        for (scope, name), b in f.bindings.items()
-        if not scope and b.kind in (DEF, CLASS)
-    }
-    short = {block.split("#")[0].rsplit(".", 1)[-1] for _, block in ran}
     by_param_names = {block for _, block in by_params}
-    for p, block in ran:
-        row = imp.files.get(p)
-        dep = imp.deps.get(row.id, {}).get(block) if row is not None else None
-        affected = (
-            (p, block) in imp.changed_blocks
-            or (p, WHOLE) in imp.changed_blocks
-            or (dep is not None and dep in imp.dep_why)
-        )
-        if not affected and not by_params:
-            continue
+    for p, block in ran if by_param_names else ():
         full = imp.full_fp(p)
         if full is None or block not in full.blocks:
             return None
         reads = {n.lstrip("()") for n in full.blocks[block][1]}
-        if affected and (reads & defined) - short:
-            return None  # it may now call a function that did not run then
         if (reads & by_param_names) - {block}:
             return None  # it may pass its own object to a container parameter
     return frozenset(kept | by_param_names)
 
 
-def _keeps_only(imp: _Impact, path: str, block: str, depth: int) -> frozenset[str] | None:
+def _keeps_only(
+    imp: _Impact, path: str, block: str, depth: int, seen: set[tuple[str, str]] | None = None
+) -> frozenset[str] | None:
     """The containers a function of the project may keep state in (none: it keeps
     no state), or None when it may keep some elsewhere: ``pure``, ``contained``, and
-    what each calls through imports (``pure_if``, a contained function's calls) kept
-    to the same rule, followed to its ``def``."""
+    every function it may call kept to the same rule, followed to its ``def``: what it
+    calls through imports (``pure_if``, a contained function's calls), and its own
+    module's functions and methods (``_keeps_state`` takes those as judged by their
+    own records; a changed value or body may make it call one that did not run)."""
     fp = imp.fps.get(path)
-    if fp is None or depth > 20:
+    seen = set() if seen is None else seen
+    if fp is None or depth > 40:
         return None
-    if block in fp.pure:
+    if (path, block) in seen:
         return frozenset()
-    if block in fp.pure_if:
+    seen.add((path, block))
+    if block in fp.pure:
         sinks: frozenset[str] = frozenset()
-        calls = fp.pure_if[block]
+        calls: frozenset[str] = frozenset()
+    elif block in fp.pure_if:
+        sinks, calls = frozenset(), fp.pure_if[block]
     elif block in fp.contained:
         sinks, calls, _ = fp.contained[block]
     else:
@@ -1377,7 +1367,29 @@ def _keeps_only(imp: _Impact, path: str, block: str, depth: int) -> frozenset[st
         found = _function_of(imp, path, dotted)
         if found is None:
             return None
-        more = _keeps_only(imp, found[0], found[1], depth + 1)
+        more = _keeps_only(imp, found[0], found[1], depth + 1, seen)
+        if more is None:
+            return None
+        sinks |= more
+    scope = block.split("#")[0].rpartition(".")[0]
+    for ref in sorted(fp.own_calls.get(block, ())):
+        # a method through ``self`` in its class; a function or class of the module
+        where, name = (scope, ref[1:]) if ref[:1] == "." else ("", ref)
+        b = fp.bindings.get((where, name))
+        if b is None:
+            return None  # a base's method, a name bound by a branch
+        if b.kind == DEF:
+            more = _keeps_only(imp, path, f"{where}.{name}" if where else name, depth + 1, seen)
+        elif b.kind == CLASS and name not in fp.inert:
+            if b.bases:
+                return None  # building one may run its bases' methods
+            more = frozenset()
+            for special in ("__new__", "__init__", "__post_init__"):
+                if (name, special) in fp.bindings:
+                    kept = _keeps_only(imp, path, f"{name}.{special}", depth + 1, seen)
+                    more = None if kept is None or more is None else more | kept
+        else:
+            more = frozenset()
         if more is None:
             return None
         sinks |= more
