@@ -1291,7 +1291,7 @@ def held_statement(
     containers: frozenset[str],
     purity: _Purity,
     fresh: set[tuple[str, tuple[str, object]]],
-    touched: frozenset[str] = frozenset(),
+    touched: Callable[[], frozenset[str]],
 ) -> tuple[frozenset[str], str] | None:
     """A module-level statement whose only effect is kept in named objects: a store
     into one of the module's containers of a value that calls nothing impure
@@ -1315,10 +1315,10 @@ def held_statement(
             key = _key_of(target.slice, purity)
             # the element of any key that may equal this one is replaced
             fresh.difference_update({f for f in fresh if f[0] == root and not _distinct(f[1], key)})
-            if key is not None and _new_container(stmt.value, set()) and root not in touched:
+            if key is not None and _new_container(stmt.value, set()):
                 fresh.add((root, key))
             return frozenset({root}), ""
-        held = _fresh_element(target.value, fresh, purity)
+        held = _fresh_element(target.value, fresh, purity) and root not in touched()
         return (frozenset({root}), "") if held else None
     if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
         return None
@@ -1335,7 +1335,7 @@ def held_statement(
                 return frozenset({root}), ""
             if not all(purity._pure_call(c) for c in _calls_run(func.value)):
                 return None
-            held = _fresh_element(func.value, fresh, purity)
+            held = _fresh_element(func.value, fresh, purity) and root not in touched()
             return (frozenset({root}), "") if held else None
     parts: list[str] = []
     node: ast.expr = func
@@ -2654,8 +2654,6 @@ def fingerprint_python(data: bytes) -> Fingerprint:
             _literal_names(tree),
         )
         scanner.containers = module_containers(tree)
-        if scanner.containers:
-            scanner.touched = _touched_in_functions(tree, scanner.containers)
         scanner.scope(tree.body, "")
     except (
         SyntaxError,
@@ -4055,7 +4053,7 @@ class _Scanner:
         self.containers: frozenset[str] = frozenset()  # ``module_containers``
         # (container, key) whose element the module set to a container it made
         self.fresh: set[tuple[str, tuple[str, object]]] = set()
-        self.touched: frozenset[str] = frozenset()  # ``_touched_in_functions``
+        self._touched: frozenset[str] | None = None  # ``touched``
         # what ``_keeps_state`` needs of the module, once for all its functions
         self.state: (
             tuple[ast.Module, tuple[dict[str, str], set[str]], frozenset[str], set[str]] | None
@@ -4063,6 +4061,18 @@ class _Scanner:
         # how many times each (scope, name) was bound so far: which binding of a name
         # a statement reads at import is part of what it does (``seen``)
         self.counts: dict[tuple[str, str], int] = {}
+
+    def touched(self) -> frozenset[str]:
+        """``_touched_in_functions`` of the module, once, when a statement stores into
+        an element of a container (rare: most modules never need it)."""
+        if self._touched is None:
+            tree = self.state[0] if self.state is not None else None
+            self._touched = (
+                _touched_in_functions(tree, self.containers)
+                if tree is not None
+                else self.containers
+            )
+        return self._touched
 
     def def_start(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
